@@ -1,0 +1,105 @@
+package io.pulsemq.broker.auth;
+
+import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.config.AuthConfig.AnonymousPolicy;
+import io.pulsemq.protocol.ClientIds;
+import io.pulsemq.protocol.Signatures;
+
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.Map;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * Decides whether a device may connect. Pure and thread-safe: it returns an {@link AuthResult} and
+ * performs no I/O, so the connection handler acts on the decision in one place.
+ *
+ * <p>Accepted credentials:
+ * <ul>
+ *   <li>ApsaraMQ Signature mode: username {@code Signature|<AccessKeyId>|<InstanceId>}, password
+ *       {@code Base64(HmacSHA1(key = AccessKeySecret, data = ClientId))};</li>
+ *   <li>plain access keys: username {@code <AccessKeyId>}, password {@code <AccessKeySecret>};</li>
+ *   <li>no username: allowed per {@link AnonymousPolicy}.</li>
+ * </ul>
+ * Every secret comparison is constant-time; the key's {@code groups} must allow the client's group.
+ */
+public final class Authenticator {
+
+    private static final String SIGNATURE_PREFIX = "Signature|";
+
+    private final String instanceId;
+    private final AnonymousPolicy anonymous;
+    private final Map<String, AccessKey> keysById;
+
+    public Authenticator(String instanceId, AnonymousPolicy anonymous, List<AccessKey> keys) {
+        this.instanceId = instanceId;
+        this.anonymous = anonymous;
+        this.keysById = keys.stream().collect(Collectors.toUnmodifiableMap(AccessKey::id, Function.identity(), (a, b) -> a));
+    }
+
+    /** Authenticates one CONNECT. */
+    public AuthResult authenticate(ConnectCredentials c) {
+        if (c.username() == null || c.username().isEmpty()) {
+            return anonymousAllowed(c) ? AuthResult.accepted(null, "anonymous")
+                    : AuthResult.notAuthorized("anonymous connections are not allowed from " + hostOf(c));
+        }
+        if (c.username().startsWith(SIGNATURE_PREFIX)) {
+            return signatureMode(c);
+        }
+        return plainKey(c);
+    }
+
+    private boolean anonymousAllowed(ConnectCredentials c) {
+        switch (anonymous) {
+            case TRUE:
+                return true;
+            case LOOPBACK:
+                return c.remote() != null && c.remote().getAddress() != null && c.remote().getAddress().isLoopbackAddress();
+            default:
+                return false;
+        }
+    }
+
+    private AuthResult signatureMode(ConnectCredentials c) {
+        String[] parts = c.username().split("\\|", -1);
+        if (parts.length != 3 || c.password() == null) {
+            return AuthResult.badCredentials("malformed Signature username");
+        }
+        AccessKey key = keysById.get(parts[1]);
+        if (key == null) {
+            return AuthResult.badCredentials("unknown access key " + parts[1]);
+        }
+        if (!parts[2].equals(instanceId)) {
+            return AuthResult.notAuthorized("instance " + parts[2] + " is not this instance");
+        }
+        byte[] expected = Signatures.hmacSha1Base64(key.secret(), c.clientId()).getBytes(StandardCharsets.UTF_8);
+        if (!Signatures.constantTimeEquals(expected, c.password())) {
+            return AuthResult.badCredentials("signature mismatch for access key " + key.id());
+        }
+        return authorizeGroup(key, c);
+    }
+
+    private AuthResult plainKey(ConnectCredentials c) {
+        AccessKey key = keysById.get(c.username());
+        if (key == null || c.password() == null) {
+            return AuthResult.badCredentials("unknown access key or missing secret");
+        }
+        if (!Signatures.constantTimeEquals(key.secret().getBytes(StandardCharsets.UTF_8), c.password())) {
+            return AuthResult.badCredentials("wrong secret for access key " + key.id());
+        }
+        return authorizeGroup(key, c);
+    }
+
+    private static AuthResult authorizeGroup(AccessKey key, ConnectCredentials c) {
+        String group = ClientIds.groupOf(c.clientId());
+        if (!key.allowsGroup(group)) {
+            return AuthResult.notAuthorized("access key " + key.id() + " is not allowed for group '" + group + "'");
+        }
+        return AuthResult.accepted(key, "access key " + key.id());
+    }
+
+    private static String hostOf(ConnectCredentials c) {
+        return c.remote() == null ? "unknown" : String.valueOf(c.remote().getAddress());
+    }
+}

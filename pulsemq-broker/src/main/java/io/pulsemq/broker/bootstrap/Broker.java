@@ -1,0 +1,165 @@
+package io.pulsemq.broker.bootstrap;
+
+import io.pulsemq.broker.auth.Authenticator;
+import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.http.HttpServer;
+import io.pulsemq.broker.mqtt.MqttServices;
+import io.pulsemq.broker.retained.InMemoryRetainedStore;
+import io.pulsemq.broker.retained.RetainedStore;
+import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.session.LifecycleListener;
+import io.pulsemq.broker.session.Session;
+import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.session.SessionStore;
+import io.pulsemq.broker.store.RocksRetainedStore;
+import io.pulsemq.broker.store.RocksSessionStore;
+import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.subscription.SubscriptionTrie;
+import io.pulsemq.broker.transport.MqttServer;
+import io.pulsemq.broker.transport.NettyTransport;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Files;
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The composition root: builds the broker's object graph in dependency order, binds the listeners,
+ * and stops everything in reverse order. Nothing else constructs services.
+ *
+ * <p>Start order: data directory, store, sessions (restored from the store), transport, listeners.
+ * Stop order: stop accepting, end every connection ({@code server_shutdown}), close listeners,
+ * timers, event loops, then the store.
+ */
+public final class Broker implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
+
+    private final BrokerConfig config;
+    private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private SessionRegistry sessions;
+    private MqttServer mqttServer;
+    private Router router;
+    private BoundPorts ports;
+    private boolean closed;
+
+    private Broker(BrokerConfig config) {
+        this.config = config;
+    }
+
+    /** Starts a broker; returns once every listener is bound. */
+    public static Broker start(BrokerConfig config) throws Exception {
+        return start(config, LifecycleListener.NONE, Clock.systemUTC());
+    }
+
+    /**
+     * Starts a broker with a lifecycle listener and clock.
+     *
+     * @param listener told of every connection start and end, in per-client order
+     */
+    public static Broker start(BrokerConfig config, LifecycleListener listener, Clock clock) throws Exception {
+        Broker broker = new Broker(config);
+        try {
+            broker.build(listener, clock);
+            return broker;
+        } catch (Exception | Error e) {
+            broker.close();
+            throw e;
+        }
+    }
+
+    private void build(LifecycleListener listener, Clock clock) throws Exception {
+        Files.createDirectories(config.dataDir());
+        RocksStore store = register(RocksStore.open(config.dataDir().resolve("store")));
+        SessionStore sessionStore = new RocksSessionStore(store);
+        RetainedStore retained = register(new RocksRetainedStore(store, new InMemoryRetainedStore()));
+
+        SubscriptionTrie subscriptions = new SubscriptionTrie();
+        ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
+        router = new Router(subscriptions, retained, sessionMap::get, clock);
+        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+                new DefaultThreadFactory("pulsemq-timer", true));
+        register(() -> {
+            timer.shutdownNow();
+            timer.awaitTermination(5, TimeUnit.SECONDS);
+        });
+        sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router, listener, timer, clock, config.mqtt());
+        int restored = sessions.restore();
+        if (restored > 0) {
+            LOG.info("restored {} persistent sessions", restored);
+        }
+
+        NettyTransport transport = register(new NettyTransport(0));
+        Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
+        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock);
+        mqttServer = register(new MqttServer(transport, services));
+        register(sessions::shutdown);
+
+        int mqtt = config.listeners().mqtt().enabled() ? mqttServer.bindTcp(config.listeners().mqtt()) : -1;
+        int ws = config.listeners().ws().enabled() ? mqttServer.bindWebSocket(config.listeners().ws()) : -1;
+        int http = -1;
+        ListenerConfig httpListener = config.listeners().http();
+        if (httpListener.enabled()) {
+            HttpServer httpServer = register(new HttpServer(transport, httpListener));
+            http = httpServer.start();
+        }
+        ports = new BoundPorts(mqtt, ws, http, -1);
+        PortsFile.write(config.dataDir(), ports);
+        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} (epoll={}, data={})", config.instanceId(),
+                config.node(), mqtt, ws, http, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+    }
+
+    private <T extends AutoCloseable> T register(T closeable) {
+        closeables.push(closeable);
+        return closeable;
+    }
+
+    /** The ports the listeners bound. */
+    public BoundPorts ports() {
+        return ports;
+    }
+
+    /** The session registry: who is connected, kick. */
+    public SessionRegistry sessions() {
+        return sessions;
+    }
+
+    /** The router, for publishing from inside the broker. */
+    public Router router() {
+        return router;
+    }
+
+    /** The configuration this broker runs with. */
+    public BrokerConfig config() {
+        return config;
+    }
+
+    /** Stops gracefully: every connection ends with {@code server_shutdown}; idempotent. */
+    @Override
+    public synchronized void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        if (mqttServer != null) {
+            mqttServer.stopAccepting();
+        }
+        while (!closeables.isEmpty()) {
+            AutoCloseable c = closeables.pop();
+            try {
+                c.close();
+            } catch (Exception e) {
+                LOG.warn("error while stopping {}", c, e);
+            } 
+        }
+        LOG.info("PulseMQ stopped");
+    }
+}

@@ -1,0 +1,698 @@
+package io.pulsemq.broker.mqtt;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelPromise;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttFixedHeader;
+import io.netty.handler.codec.mqtt.MqttIdentifierRejectedException;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttProperties;
+import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttReasonCodeAndPropertiesVariableHeader;
+import io.netty.handler.codec.mqtt.MqttSubAckMessage;
+import io.netty.handler.codec.mqtt.MqttSubAckPayload;
+import io.netty.handler.codec.mqtt.MqttSubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttTopicSubscription;
+import io.netty.handler.codec.mqtt.MqttUnacceptableProtocolVersionException;
+import io.netty.handler.codec.mqtt.MqttUnsubAckMessage;
+import io.netty.handler.codec.mqtt.MqttUnsubAckPayload;
+import io.netty.handler.codec.mqtt.MqttUnsubscribeMessage;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.timeout.IdleStateEvent;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.AttributeKey;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.pulsemq.broker.auth.AuthResult;
+import io.pulsemq.broker.auth.ConnectCredentials;
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.session.ClientConnection;
+import io.pulsemq.broker.session.ConnectionInfo;
+import io.pulsemq.broker.session.Session;
+import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.subscription.Subscription;
+import io.pulsemq.broker.subscription.Topics;
+import io.pulsemq.protocol.DisconnectReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * One MQTT connection: the last handler of an MQTT pipeline (TCP or WebSocket), after Netty's
+ * {@code MqttDecoder} and {@code MqttEncoder}. It owns the connection's protocol state (version,
+ * keep-alive, topic aliases, flow-control limits) on its event loop, decides what each packet means
+ * and hands session and routing work to the {@link SessionRegistry}, the {@link Session} and the router.
+ *
+ * <p>Threading: inbound packets run on the channel's event loop. Other threads deliver messages
+ * through {@link #sendPublish}, which writes an {@link OutboundPublish} to the channel; the
+ * conversion to a PUBLISH (topic alias choice) happens in {@link #write} on the event loop.
+ */
+public final class MqttConnection extends ChannelDuplexHandler implements ClientConnection {
+
+    /** Name of this handler in the pipeline. */
+    public static final String HANDLER_NAME = "mqtt-connection";
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
+    private static final String KEEP_ALIVE_HANDLER = "mqtt-keepalive";
+    /** Set by Netty's MqttDecoder when it reads CONNECT; the MqttEncoder reads it too. */
+    private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
+
+    private enum State { AWAIT_CONNECT, CONNECTED, CLOSED }
+
+    private final MqttServices services;
+    private final MqttConfig limits;
+    private final ConnectNegotiator negotiator;
+    private final String connectionId = newConnectionId();
+    /** The first reason the connection ended for; set once from any thread. */
+    private final AtomicReference<DisconnectReason> endReason = new AtomicReference<>();
+
+    private ChannelHandlerContext ctx;
+    private Channel channel;
+    private State state = State.AWAIT_CONNECT;
+    private ScheduledFuture<?> connectTimeout;
+
+    private ProtocolVersion version;
+    private String clientId;
+    private Session session;
+    private boolean clientSentDisconnect;
+    private boolean publishWillOnEnd = true;
+    private long sessionExpiry;
+
+    private volatile int sendWindow = 65535;
+    private volatile int clientMaxPacketSize;
+    private int clientTopicAliasMax;
+    private Map<String, Integer> outboundAliases;
+    private String[] inboundAliases;
+
+    public MqttConnection(MqttServices services) {
+        this.services = services;
+        this.limits = services.config().mqtt();
+        this.negotiator = new ConnectNegotiator(services.config(), MqttConnection::newAssignedClientId);
+    }
+
+    // ---- lifecycle -------------------------------------------------------------------------
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext ctx) {
+        this.ctx = ctx;
+        this.channel = ctx.channel();
+    }
+
+    @Override
+    public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        long timeoutMs = limits.connectTimeout().toMillis();
+        connectTimeout = ctx.executor().schedule(() -> {
+            if (state == State.AWAIT_CONNECT) {
+                LOG.debug("{}: no CONNECT within {} ms", remote(), timeoutMs);
+                ctx.close();
+            }
+        }, timeoutMs, TimeUnit.MILLISECONDS);
+        super.channelActive(ctx);
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        if (connectTimeout != null) {
+            connectTimeout.cancel(false);
+        }
+        if (state == State.CONNECTED) {
+            endReason.compareAndSet(null, DisconnectReason.CONNECTION_LOST);
+            DisconnectReason reason = endReason.get();
+            services.sessions().disconnected(clientId, this, clientSentDisconnect, reason,
+                    publishWillOnEnd && reason != DisconnectReason.CLIENT_DISCONNECT);
+        }
+        state = State.CLOSED;
+        super.channelInactive(ctx);
+    }
+
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof IdleStateEvent) {
+            // [MQTT-3.1.2-22]: nothing for 1.5 x keep-alive
+            LOG.debug("{}: keep-alive timeout", clientId);
+            closeWith(DisconnectReason.KEEPALIVE_TIMEOUT, (byte) 0x8D);
+            return;
+        }
+        super.userEventTriggered(ctx, evt);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        if (cause instanceof IOException) {
+            LOG.debug("{}: {}", remote(), cause.toString());
+            endReason.compareAndSet(null, DisconnectReason.CONNECTION_LOST);
+        } else {
+            LOG.warn("{}: closing after unexpected error", remote(), cause);
+            endReason.compareAndSet(null, DisconnectReason.PROTOCOL_ERROR);
+        }
+        ctx.close();
+    }
+
+    // ---- inbound -----------------------------------------------------------------------------
+
+    @Override
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        try {
+            if (!(msg instanceof MqttMessage) || state == State.CLOSED) {
+                return;
+            }
+            MqttMessage packet = (MqttMessage) msg;
+            DecoderResult result = packet.decoderResult();
+            if (result != null && result.isFailure()) {
+                onDecodeFailure(result.cause());
+                return;
+            }
+            MqttMessageType type = packet.fixedHeader().messageType();
+            if (state == State.AWAIT_CONNECT) {
+                if (type == MqttMessageType.CONNECT) {
+                    onConnect((MqttConnectMessage) packet);
+                } else {
+                    ctx.close(); // [MQTT-3.1.0-1]: CONNECT must come first
+                }
+                return;
+            }
+            switch (type) {
+                case PUBLISH:
+                    onPublish((MqttPublishMessage) packet);
+                    break;
+                case PUBACK:
+                    session.onPubAck(packetId(packet));
+                    break;
+                case PUBREC:
+                    onPubRec(packet);
+                    break;
+                case PUBREL:
+                    onPubRel(packet);
+                    break;
+                case PUBCOMP:
+                    session.onPubComp(packetId(packet));
+                    break;
+                case SUBSCRIBE:
+                    onSubscribe((MqttSubscribeMessage) packet);
+                    break;
+                case UNSUBSCRIBE:
+                    onUnsubscribe((MqttUnsubscribeMessage) packet);
+                    break;
+                case PINGREQ:
+                    ctx.writeAndFlush(MqttMessages.PINGRESP, ctx.voidPromise());
+                    break;
+                case DISCONNECT:
+                    onDisconnect(packet);
+                    break;
+                case CONNECT:
+                    protocolError(Refusal.PROTOCOL_ERROR, "second CONNECT"); // [MQTT-3.1.0-2]
+                    break;
+                default:
+                    protocolError(Refusal.PROTOCOL_ERROR, "unexpected " + type);
+                    break;
+            }
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    /** One place maps every decode failure to its reason code and closes the connection. */
+    private void onDecodeFailure(Throwable cause) {
+        if (state == State.AWAIT_CONNECT) {
+            ProtocolVersion v = ProtocolVersion.ofLevel(codecVersion().protocolLevel());
+            version = v == null ? ProtocolVersion.MQTT_3_1_1 : v;
+            if (cause instanceof MqttUnacceptableProtocolVersionException) {
+                refuseConnect(Refusal.UNSUPPORTED_PROTOCOL_VERSION, cause.getMessage());
+            } else if (cause instanceof MqttIdentifierRejectedException) {
+                refuseConnect(Refusal.CLIENT_ID_REJECTED, cause.getMessage());
+            } else if (cause instanceof TooLongFrameException && version.hasProperties()) {
+                refuseConnect(Refusal.PACKET_TOO_LARGE, cause.getMessage());
+            } else if (version.hasProperties()) {
+                refuseConnect(Refusal.MALFORMED_PACKET, cause.getMessage());
+            } else {
+                LOG.debug("{}: malformed CONNECT: {}", remote(), cause.getMessage());
+                ctx.close();
+            }
+            return;
+        }
+        if (cause instanceof TooLongFrameException) {
+            protocolError(Refusal.PACKET_TOO_LARGE, cause.getMessage());
+        } else {
+            protocolError(Refusal.MALFORMED_PACKET, cause.getMessage());
+        }
+    }
+
+    private void onConnect(MqttConnectMessage connect) {
+        connectTimeout.cancel(false);
+        long now = services.clock().millis();
+        ConnectNegotiator.Decision decision = negotiator.decide(connect, now);
+        version = ProtocolVersion.ofLevel(connect.variableHeader().version());
+        if (version == null) {
+            version = ProtocolVersion.MQTT_3_1_1;
+        }
+        if (decision.refusal() != null) {
+            refuseConnect(decision.refusal(), decision.detail());
+            return;
+        }
+        ConnectNegotiator.Negotiated n = decision.granted();
+        AuthResult auth = services.authenticator().authenticate(new ConnectCredentials(n.clientId(),
+                connect.payload().userName(), connect.payload().passwordInBytes(), remoteAddress()));
+        if (!auth.accepted()) {
+            LOG.info("{}: CONNECT of {} refused: {}", remote(), n.clientId(), auth.detail());
+            refuseConnect(auth.outcome() == AuthResult.Outcome.BAD_CREDENTIALS ? Refusal.BAD_CREDENTIALS
+                    : Refusal.NOT_AUTHORIZED, auth.detail());
+            return;
+        }
+
+        clientId = n.clientId();
+        sessionExpiry = n.sessionExpiry();
+        sendWindow = n.clientReceiveMaximum();
+        clientMaxPacketSize = n.clientMaxPacketSize();
+        clientTopicAliasMax = n.clientTopicAliasMaximum();
+        state = State.CONNECTED;
+
+        ConnectionInfo info = new ConnectionInfo(clientId, connectionId, remote(), version.level, n.keepAlive(),
+                n.cleanStart(), n.username(), now);
+        SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
+        session = result.session();
+
+        if (n.keepAlive() > 0) {
+            int idleSeconds = (n.keepAlive() * 3 + 1) / 2; // [MQTT-3.1.2-22]: one and a half times
+            ctx.pipeline().addBefore(ctx.name(), KEEP_ALIVE_HANDLER, new IdleStateHandler(idleSeconds, 0, 0));
+        }
+        ctx.write(connAck(n, result.sessionPresent()), ctx.voidPromise());
+        session.resume();
+        ctx.flush();
+        LOG.debug("{} connected from {} (v{}, session present {})", clientId, remote(), version.level,
+                result.sessionPresent());
+    }
+
+    private MqttConnAckMessage connAck(ConnectNegotiator.Negotiated n, boolean sessionPresent) {
+        MqttMessageBuilders.ConnAckBuilder b = MqttMessageBuilders.connAck()
+                .returnCode(MqttConnectReturnCode.CONNECTION_ACCEPTED)
+                .sessionPresent(sessionPresent);
+        if (version.hasProperties()) {
+            b.properties(p -> {
+                p.receiveMaximum(limits.receiveMaximum())
+                        .maximumPacketSize(limits.maxPacketSize())
+                        .topicAliasMaximum(limits.topicAliasMaximum())
+                        .retainAvailable(limits.retainAvailable())
+                        .wildcardSubscriptionAvailable(limits.wildcardSubscriptionAvailable())
+                        .sharedSubscriptionAvailable(limits.sharedSubscriptionAvailable())
+                        .subscriptionIdentifiersAvailable(true);
+                if (n.assignedClientId()) {
+                    p.assignedClientId(n.clientId());
+                }
+                if (n.serverKeepAlive()) {
+                    p.serverKeepAlive(n.keepAlive());
+                }
+                if (n.expiryCapped()) {
+                    p.sessionExpiryInterval(n.sessionExpiry());
+                }
+                return p;
+            });
+        }
+        return b.build();
+    }
+
+    private void refuseConnect(Refusal refusal, String detail) {
+        LOG.debug("{}: CONNECT refused ({}): {}", remote(), refusal, detail);
+        byte code = version.connAckCode(refusal);
+        MqttConnAckMessage ack = MqttMessageBuilders.connAck()
+                .returnCode(MqttConnectReturnCode.valueOf(code))
+                .sessionPresent(false) // [MQTT-3.2.2-6]
+                .build();
+        state = State.CLOSED;
+        ctx.writeAndFlush(ack).addListener(ChannelFutureListener.CLOSE);
+    }
+
+    private void onPublish(MqttPublishMessage publish) {
+        MqttFixedHeader fixed = publish.fixedHeader();
+        int qos = fixed.qosLevel().value();
+        int packetId = publish.variableHeader().packetId();
+        MqttProperties props = version.hasProperties() ? publish.variableHeader().properties() : MqttProperties.NO_PROPERTIES;
+        String topic = resolveTopicAlias(publish.variableHeader().topicName(), props);
+        if (topic == null) {
+            return; // closed by resolveTopicAlias
+        }
+        if (!Topics.isValidTopicName(topic, limits.maxTopicLevels())) {
+            protocolError(Refusal.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (fixed.isRetain() && !limits.retainAvailable()) {
+            protocolError(Refusal.RETAIN_NOT_SUPPORTED, "retain is not available"); // [MQTT-3.3.1-11]
+            return;
+        }
+        if (qos == 2 && !fixed.isDup() && session.inboundQos2Count() >= limits.receiveMaximum()) {
+            protocolError(Refusal.RECEIVE_MAXIMUM_EXCEEDED, "more than Receive Maximum QoS 2 publishes"); // [MQTT-3.3.4-7]
+            return;
+        }
+        ByteBuf content = publish.content();
+        byte[] payload = new byte[content.readableBytes()];
+        content.getBytes(content.readerIndex(), payload);
+        Message message = MqttMessages.toMessage(topic, qos, fixed.isRetain(), payload, props, clientId,
+                services.clock().millis());
+        switch (qos) {
+            case 0:
+                services.router().publish(message);
+                break;
+            case 1:
+                services.router().publish(message);
+                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, (byte) 0), ctx.voidPromise());
+                break;
+            default:
+                if (session.beginInboundQos2(packetId)) {
+                    services.router().publish(message);
+                } // else a retransmission: already routed [MQTT-4.3.3-10]
+                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, (byte) 0), ctx.voidPromise());
+                break;
+        }
+    }
+
+    /** Returns the topic a PUBLISH names, or null after closing the connection for a bad alias. */
+    private String resolveTopicAlias(String topicName, MqttProperties props) {
+        MqttProperties.MqttProperty<?> aliasProperty = props.getProperty(MqttProperties.TOPIC_ALIAS);
+        if (aliasProperty == null) {
+            if (topicName.isEmpty()) {
+                protocolError(Refusal.PROTOCOL_ERROR, "empty topic without alias");
+                return null;
+            }
+            return topicName;
+        }
+        int alias = (Integer) aliasProperty.value();
+        if (alias <= 0 || alias > limits.topicAliasMaximum()) {
+            protocolError(Refusal.TOPIC_ALIAS_INVALID, "topic alias " + alias); // [MQTT-3.3.2-9], [MQTT-3.3.2-10]
+            return null;
+        }
+        if (inboundAliases == null) {
+            inboundAliases = new String[limits.topicAliasMaximum() + 1];
+        }
+        if (topicName.isEmpty()) {
+            String known = inboundAliases[alias];
+            if (known == null) {
+                protocolError(Refusal.PROTOCOL_ERROR, "unknown topic alias " + alias);
+            }
+            return known;
+        }
+        inboundAliases[alias] = topicName;
+        return topicName;
+    }
+
+    private void onPubRec(MqttMessage packet) {
+        int id = packetId(packet);
+        boolean failed = reasonCode(packet) >= 0x80;
+        if (!session.onPubRec(id, failed) && !failed) {
+            // Unknown ID: answer so the client can finish its side [MQTT-4.3.3] (v5: 0x92 not found)
+            ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREL, id,
+                    version.hasProperties() ? (byte) 0x92 : 0), ctx.voidPromise());
+        }
+    }
+
+    private void onPubRel(MqttMessage packet) {
+        int id = packetId(packet);
+        boolean known = session.releaseInboundQos2(id);
+        byte code = known || !version.hasProperties() ? 0 : (byte) 0x92;
+        ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBCOMP, id, code), ctx.voidPromise());
+    }
+
+    private void onSubscribe(MqttSubscribeMessage subscribe) {
+        int packetId = subscribe.variableHeader().messageId();
+        MqttProperties props = version.hasProperties()
+                ? subscribe.idAndPropertiesVariableHeader().properties() : MqttProperties.NO_PROPERTIES;
+        int subscriptionId = ConnectNegotiator.intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER, 0);
+        List<MqttTopicSubscription> requests = subscribe.payload().topicSubscriptions();
+        if (requests.isEmpty()) {
+            protocolError(Refusal.PROTOCOL_ERROR, "SUBSCRIBE without filters"); // [MQTT-3.8.3-2]
+            return;
+        }
+        List<Integer> codes = new ArrayList<>(requests.size());
+        List<Subscription> granted = new ArrayList<>(requests.size());
+        List<Boolean> isNew = new ArrayList<>(requests.size());
+        for (MqttTopicSubscription request : requests) {
+            Topics.SharedFilter parsed = Topics.parseShared(request.topicFilter());
+            int code = subscribeCode(request, parsed);
+            if (code == -1) {
+                return; // protocol error, connection closed
+            }
+            codes.add(code);
+            if (code > 2) {
+                continue;
+            }
+            Subscription sub = new Subscription(clientId, parsed.filter(), parsed.shareName(), code,
+                    request.option().isNoLocal(), request.option().isRetainAsPublished(),
+                    request.option().retainHandling().value(), subscriptionId);
+            Subscription old = session.subscribe(sub);
+            services.subscriptions().subscribe(sub);
+            granted.add(sub);
+            isNew.add(old == null);
+        }
+        MqttSubAckMessage ack = new MqttSubAckMessage(
+                new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                new MqttSubAckPayload(codes));
+        ctx.write(ack, ctx.voidPromise());
+        for (int i = 0; i < granted.size(); i++) {
+            Subscription sub = granted.get(i);
+            if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && isNew.get(i))) {
+                services.router().deliverRetained(session, sub); // [MQTT-3.3.1-9], [MQTT-3.3.1-10]
+            }
+        }
+        ctx.flush();
+    }
+
+    /** The SUBACK code for one request: granted QoS, a failure code, or -1 after a protocol error. */
+    private int subscribeCode(MqttTopicSubscription request, Topics.SharedFilter parsed) {
+        boolean v5 = version.hasProperties();
+        int failure = v5 ? 0x8F : 0x80; // v5: Topic Filter invalid
+        if (parsed == null || !Topics.isValidFilter(parsed.filter(), limits.maxTopicLevels())) {
+            return failure;
+        }
+        if (parsed.shareName() != null) {
+            if (!limits.sharedSubscriptionAvailable()) {
+                return v5 ? 0x9E : 0x80;
+            }
+            if (request.option().isNoLocal()) {
+                protocolError(Refusal.PROTOCOL_ERROR, "No Local on a shared subscription"); // [MQTT-3.8.3-4]
+                return -1;
+            }
+        }
+        boolean wildcard = parsed.filter().indexOf('+') >= 0 || parsed.filter().indexOf('#') >= 0;
+        if (wildcard && !limits.wildcardSubscriptionAvailable()) {
+            return v5 ? 0xA2 : 0x80;
+        }
+        return Math.min(request.qualityOfService().value(), 2);
+    }
+
+    private void onUnsubscribe(MqttUnsubscribeMessage unsubscribe) {
+        List<String> filters = unsubscribe.payload().topics();
+        List<Short> codes = new ArrayList<>(filters.size());
+        for (String filter : filters) {
+            Subscription removed = session.unsubscribe(filter);
+            if (removed != null) {
+                services.subscriptions().unsubscribe(clientId, filter);
+            }
+            codes.add(removed != null ? (short) 0x00 : (short) 0x11); // v5: No subscription existed
+        }
+        int packetId = unsubscribe.idAndPropertiesVariableHeader().messageId();
+        MqttUnsubAckMessage ack = new MqttUnsubAckMessage(
+                new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
+                new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
+                version.hasProperties() ? new MqttUnsubAckPayload(codes) : new MqttUnsubAckPayload());
+        ctx.writeAndFlush(ack, ctx.voidPromise());
+    }
+
+    private void onDisconnect(MqttMessage packet) {
+        byte reason = 0;
+        if (version.hasProperties() && packet.variableHeader() instanceof MqttReasonCodeAndPropertiesVariableHeader) {
+            MqttReasonCodeAndPropertiesVariableHeader h = (MqttReasonCodeAndPropertiesVariableHeader) packet.variableHeader();
+            reason = h.reasonCode();
+            MqttProperties.MqttProperty<?> expiry = h.properties().getProperty(MqttProperties.SESSION_EXPIRY_INTERVAL);
+            if (expiry != null) {
+                long requested = ((Integer) expiry.value()) & 0xFFFFFFFFL;
+                if (sessionExpiry == 0 && requested != 0) {
+                    protocolError(Refusal.PROTOCOL_ERROR, "session expiry set on DISCONNECT"); // [MQTT-3.14.2-2]
+                    return;
+                }
+                sessionExpiry = Math.min(requested, limits.maxSessionExpiry().toSeconds());
+                services.sessions().updateExpiry(clientId, this, sessionExpiry);
+            }
+        }
+        clientSentDisconnect = true;
+        // [MQTT-3.14.4-3]: a normal DISCONNECT discards the will; v5 reason 0x04 asks for it
+        publishWillOnEnd = reason == 0x04;
+        endReason.compareAndSet(null, DisconnectReason.CLIENT_DISCONNECT);
+        ctx.close();
+    }
+
+    // ---- outbound ----------------------------------------------------------------------------
+
+    @Override
+    public String connectionId() {
+        return connectionId;
+    }
+
+    @Override
+    public int sendWindow() {
+        return sendWindow;
+    }
+
+    @Override
+    public boolean fits(Message message, List<Integer> subscriptionIds) {
+        int max = clientMaxPacketSize;
+        return max == 0 || MqttMessages.estimatePublishSize(message, subscriptionIds) <= max; // [MQTT-3.1.2-25]
+    }
+
+    @Override
+    public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
+        if (message.qos() == 0 && !channel.isWritable()) {
+            return; // a slow consumer loses QoS 0 rather than growing the broker's memory
+        }
+        channel.writeAndFlush(new OutboundPublish(message, packetId, dup, subscriptionIds), channel.voidPromise());
+    }
+
+    @Override
+    public void sendPubRel(int packetId) {
+        channel.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREL, packetId, (byte) 0), channel.voidPromise());
+    }
+
+    @Override
+    public void terminate(DisconnectReason reason) {
+        if (!endReason.compareAndSet(null, reason)) {
+            return;
+        }
+        byte code;
+        switch (reason) {
+            case SESSION_TAKEN_OVER:
+                code = (byte) 0x8E;
+                break;
+            case SERVER_SHUTDOWN:
+                code = (byte) 0x8B;
+                break;
+            case KICKED:
+                code = (byte) 0x98; // administrative action
+                break;
+            case NOT_AUTHORIZED:
+                code = (byte) 0x87;
+                break;
+            default:
+                code = (byte) 0x80;
+                break;
+        }
+        channel.eventLoop().execute(() -> sendDisconnectAndClose(code));
+    }
+
+    @Override
+    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
+        if (msg instanceof OutboundPublish) {
+            OutboundPublish p = (OutboundPublish) msg;
+            ctx.write(toPublish(p), promise);
+            return;
+        }
+        super.write(ctx, msg, promise);
+    }
+
+    private MqttPublishMessage toPublish(OutboundPublish p) {
+        String topic = p.message().topic();
+        String topicName = topic;
+        int alias = 0;
+        if (clientTopicAliasMax > 0 && version.hasProperties()) {
+            if (outboundAliases == null) {
+                outboundAliases = new HashMap<>();
+            }
+            Integer known = outboundAliases.get(topic);
+            if (known != null) {
+                alias = known;
+                topicName = "";
+            } else if (outboundAliases.size() < clientTopicAliasMax) {
+                alias = outboundAliases.size() + 1;
+                outboundAliases.put(topic, alias);
+            }
+        }
+        return MqttMessages.publish(p.message(), topicName, alias, p.packetId(), p.dup(), p.subscriptionIds(),
+                version.hasProperties(), services.clock().millis());
+    }
+
+    // ---- closing -----------------------------------------------------------------------------
+
+    /** Closes after a protocol violation: v5 clients get DISCONNECT with the reason code first. */
+    private void protocolError(Refusal refusal, String detail) {
+        LOG.debug("{} ({}): protocol error {}: {}", clientId, remote(), refusal, detail);
+        closeWith(DisconnectReason.PROTOCOL_ERROR, refusal.v5Code);
+    }
+
+    private void closeWith(DisconnectReason reason, byte v5Code) {
+        if (endReason.compareAndSet(null, reason)) {
+            sendDisconnectAndClose(v5Code);
+        } else {
+            ctx.close();
+        }
+    }
+
+    private void sendDisconnectAndClose(byte v5Code) {
+        if (state == State.CONNECTED && version.hasProperties() && channel.isActive()) {
+            MqttMessage disconnect = MqttMessageBuilders.disconnect().reasonCode(v5Code).build();
+            ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+        } else {
+            ctx.close();
+        }
+    }
+
+    // ---- helpers -----------------------------------------------------------------------------
+
+    private MqttVersion codecVersion() {
+        MqttVersion v = channel.attr(CODEC_VERSION).get();
+        return v == null ? MqttVersion.MQTT_3_1_1 : v;
+    }
+
+    private static int packetId(MqttMessage packet) {
+        Object header = packet.variableHeader();
+        return header instanceof MqttMessageIdVariableHeader ? ((MqttMessageIdVariableHeader) header).messageId() : 0;
+    }
+
+    private static int reasonCode(MqttMessage packet) {
+        Object header = packet.variableHeader();
+        return header instanceof MqttPubReplyMessageVariableHeader
+                ? ((MqttPubReplyMessageVariableHeader) header).reasonCode() & 0xFF : 0;
+    }
+
+    private InetSocketAddress remoteAddress() {
+        return channel.remoteAddress() instanceof InetSocketAddress ? (InetSocketAddress) channel.remoteAddress() : null;
+    }
+
+    private String remote() {
+        InetSocketAddress a = remoteAddress();
+        return a == null ? String.valueOf(channel.remoteAddress()) : a.getAddress().getHostAddress() + ":" + a.getPort();
+    }
+
+    private static String newConnectionId() {
+        ThreadLocalRandom r = ThreadLocalRandom.current();
+        return String.format("%016x%016x", r.nextLong(), r.nextLong());
+    }
+
+    private static String newAssignedClientId() {
+        return "pulsemq-" + newConnectionId().substring(0, 20);
+    }
+
+    /** A delivery handed to the channel from any thread; turned into a PUBLISH on the event loop. */
+    record OutboundPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
+    }
+}

@@ -1,0 +1,31 @@
+package io.pulsemq.broker.mqtt;
+
+/**
+ * Why a CONNECT is refused or a connection is closed for a protocol reason. Each MQTT version maps
+ * it to its own code ({@link ProtocolVersion#connAckCode}); v5 sends {@link #v5Code} in CONNACK or
+ * DISCONNECT.
+ */
+enum Refusal {
+    UNSUPPORTED_PROTOCOL_VERSION(0x01, 0x84),
+    CLIENT_ID_REJECTED(0x02, 0x85),
+    SERVER_UNAVAILABLE(0x03, 0x88),
+    BAD_CREDENTIALS(0x04, 0x86),
+    NOT_AUTHORIZED(0x05, 0x87),
+    MALFORMED_PACKET(0x03, 0x81),
+    PROTOCOL_ERROR(0x03, 0x82),
+    BAD_AUTHENTICATION_METHOD(0x05, 0x8C),
+    TOPIC_NAME_INVALID(0x03, 0x90),
+    RECEIVE_MAXIMUM_EXCEEDED(0x03, 0x93),
+    TOPIC_ALIAS_INVALID(0x03, 0x94),
+    PACKET_TOO_LARGE(0x03, 0x95),
+    RETAIN_NOT_SUPPORTED(0x03, 0x9A),
+    QOS_NOT_SUPPORTED(0x03, 0x9B);
+
+    final byte v3Code;
+    final byte v5Code;
+
+    Refusal(int v3Code, int v5Code) {
+        this.v3Code = (byte) v3Code;
+        this.v5Code = (byte) v5Code;
+    }
+}

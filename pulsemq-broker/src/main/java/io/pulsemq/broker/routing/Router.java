@@ -1,0 +1,212 @@
+package io.pulsemq.broker.routing;
+
+import io.pulsemq.broker.retained.RetainedStore;
+import io.pulsemq.broker.session.Session;
+import io.pulsemq.broker.subscription.Subscription;
+import io.pulsemq.broker.subscription.SubscriptionTrie;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.LongAdder;
+import java.util.function.Function;
+
+/**
+ * Routes published messages to the sessions whose subscriptions match, and keeps the retained
+ * messages. Thread-safe and lock-free on its own: it reads the subscription index and hands each
+ * message to a session, whose monitor orders the deliveries to that client.
+ *
+ * <p>A client with several matching subscriptions receives the message once, at the highest granted
+ * QoS, with every matching subscription identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. Each matching
+ * shared subscription group receives it once, at one member chosen round-robin among the connected
+ * members (any member when none is connected).
+ */
+public final class Router {
+
+    private final SubscriptionTrie subscriptions;
+    private final RetainedStore retained;
+    private final Function<String, Session> sessions;
+    private final Clock clock;
+    private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
+
+    private final LongAdder published = new LongAdder();
+    private final LongAdder delivered = new LongAdder();
+    private final LongAdder dropped = new LongAdder();
+
+    /**
+     * @param subscriptions the subscription index
+     * @param retained      retained messages
+     * @param sessions      looks up a session by client ID
+     */
+    public Router(SubscriptionTrie subscriptions, RetainedStore retained, Function<String, Session> sessions, Clock clock) {
+        this.subscriptions = subscriptions;
+        this.retained = retained;
+        this.sessions = sessions;
+        this.clock = clock;
+    }
+
+    /**
+     * Publishes a message: updates the retained store when the RETAIN flag is set (an empty payload
+     * removes the topic's retained message [MQTT-3.3.1-6]) and delivers it to every matching subscriber.
+     */
+    public void publish(Message message) {
+        published.increment();
+        if (message.retain()) {
+            if (message.payload().length == 0) {
+                retained.remove(message.topic());
+            } else {
+                retained.put(message);
+            }
+        }
+        Collector collector = new Collector(message);
+        subscriptions.match(message.topic(), collector);
+        collector.deliver();
+    }
+
+    /**
+     * Sends the retained messages matching a new subscription to its session, with RETAIN set
+     * [MQTT-3.3.1-8]. Shared subscriptions get none (MQTT 5.0 section 4.8.2).
+     */
+    public void deliverRetained(Session session, Subscription sub) {
+        if (sub.shared()) {
+            return;
+        }
+        long now = clock.millis();
+        List<Integer> ids = sub.subscriptionId() == 0 ? List.of() : List.of(sub.subscriptionId());
+        retained.match(sub.filter(), m -> {
+            if (!m.expiredAt(now)) {
+                count(session.offer(m.withQosAndRetain(Math.min(m.qos(), sub.qos()), true), ids));
+            }
+        });
+    }
+
+    /** Messages published since start. */
+    public long publishedCount() {
+        return published.sum();
+    }
+
+    /** Deliveries handed to sessions (sent or queued). */
+    public long deliveredCount() {
+        return delivered.sum();
+    }
+
+    /** Deliveries dropped (offline QoS 0, full queue, too large, expired). */
+    public long droppedCount() {
+        return dropped.sum();
+    }
+
+    private void count(Session.OfferResult result) {
+        if (result == Session.OfferResult.ACCEPTED) {
+            delivered.increment();
+        } else {
+            dropped.increment();
+        }
+    }
+
+    private void deliver(Session session, Message message, int qos, boolean retainFlag, List<Integer> ids) {
+        count(session.offer(message.withQosAndRetain(Math.min(message.qos(), qos), retainFlag), ids));
+    }
+
+    /** Gathers one publish's matches so each client receives it once. Not thread-safe; one per publish. */
+    private final class Collector implements SubscriptionTrie.MatchSink {
+        private final Message message;
+        private Subscription single;
+        private Map<String, Aggregate> many;
+
+        Collector(Message message) {
+            this.message = message;
+        }
+
+        @Override
+        public void plain(Subscription s) {
+            if (s.noLocal() && s.clientId().equals(message.publisherId())) {
+                return; // [MQTT-3.8.3-3]
+            }
+            if (single == null && many == null) {
+                single = s;
+                return;
+            }
+            if (many == null) {
+                many = new HashMap<>();
+                aggregate(single);
+                single = null;
+            }
+            aggregate(s);
+        }
+
+        private void aggregate(Subscription s) {
+            many.computeIfAbsent(s.clientId(), k -> new Aggregate()).add(s, message.retain());
+        }
+
+        @Override
+        public void shared(String shareName, String filter, List<Subscription> group) {
+            if (group.isEmpty()) {
+                return;
+            }
+            AtomicInteger cursor = sharedCursors.computeIfAbsent(shareName + '/' + filter, k -> new AtomicInteger());
+            int start = Math.floorMod(cursor.getAndIncrement(), group.size());
+            Subscription chosen = null;
+            Session chosenSession = null;
+            for (int i = 0; i < group.size(); i++) {
+                Subscription candidate = group.get((start + i) % group.size());
+                Session s = sessions.apply(candidate.clientId());
+                if (s == null) {
+                    continue;
+                }
+                if (chosen == null) {
+                    chosen = candidate;
+                    chosenSession = s;
+                }
+                if (s.connection() != null) {
+                    chosen = candidate;
+                    chosenSession = s;
+                    break;
+                }
+            }
+            if (chosen != null) {
+                List<Integer> ids = chosen.subscriptionId() == 0 ? List.of() : List.of(chosen.subscriptionId());
+                deliver(chosenSession, message, chosen.qos(), chosen.retainAsPublished() && message.retain(), ids);
+            }
+        }
+
+        void deliver() {
+            if (single != null) {
+                Session s = sessions.apply(single.clientId());
+                if (s != null) {
+                    List<Integer> ids = single.subscriptionId() == 0 ? List.of() : List.of(single.subscriptionId());
+                    Router.this.deliver(s, message, single.qos(), single.retainAsPublished() && message.retain(), ids);
+                }
+            } else if (many != null) {
+                for (Map.Entry<String, Aggregate> e : many.entrySet()) {
+                    Session s = sessions.apply(e.getKey());
+                    if (s != null) {
+                        Aggregate a = e.getValue();
+                        Router.this.deliver(s, message, a.qos, a.retain, a.ids == null ? List.of() : a.ids);
+                    }
+                }
+            }
+        }
+    }
+
+    /** The combined options of one client's matching subscriptions. */
+    private static final class Aggregate {
+        int qos;
+        boolean retain;
+        List<Integer> ids;
+
+        void add(Subscription s, boolean messageRetain) {
+            qos = Math.max(qos, s.qos());
+            retain |= s.retainAsPublished() && messageRetain;
+            if (s.subscriptionId() != 0) {
+                if (ids == null) {
+                    ids = new ArrayList<>(2);
+                }
+                ids.add(s.subscriptionId());
+            }
+        }
+    }
+}

@@ -1,0 +1,397 @@
+package io.pulsemq.broker.session;
+
+import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.session.SessionStore.OutboundMessage;
+import io.pulsemq.broker.session.SessionStore.OutboundState;
+import io.pulsemq.broker.session.SessionStore.SessionMeta;
+import io.pulsemq.broker.subscription.Subscription;
+
+import java.time.Clock;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ScheduledFuture;
+
+/**
+ * The broker-side state of one client ID: subscriptions, messages queued or in flight towards the
+ * client, and inbound QoS 2 packet IDs awaiting PUBREL. It outlives connections when its expiry
+ * interval is non-zero.
+ *
+ * <p>Threading: deliveries arrive from every event loop, acknowledgements from the attached
+ * connection's loop. All message state is guarded by this object's monitor; it is held only for
+ * in-memory bookkeeping, a store write and a hand-off to the connection (which never blocks).
+ * Subscriptions are a concurrent map because the router reads them without the monitor.
+ *
+ * <p>When the session is persistent ({@code expirySeconds > 0}) every change to its outbound
+ * messages, subscriptions and QoS 2 state is written through to the {@link SessionStore}.
+ */
+public final class Session {
+
+    /** Why {@link #offer} did not take a message. */
+    public enum OfferResult {
+        /** Sent now or queued. */
+        ACCEPTED,
+        /** QoS 0 to an offline client: dropped by design. */
+        DROPPED_OFFLINE,
+        /** The queue is at its limit. */
+        DROPPED_QUEUE_FULL,
+        /** Too large for the client's Maximum Packet Size. */
+        DROPPED_TOO_LARGE,
+        /** Expired before it could be delivered. */
+        DROPPED_EXPIRED
+    }
+
+    private final String clientId;
+    private final SessionStore store;
+    private final Clock clock;
+    private final int maxQueued;
+
+    private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
+    private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
+    private final LinkedHashMap<Integer, OutboundMessage> inflight = new LinkedHashMap<>();
+    private final Set<Integer> inboundQos2 = new HashSet<>();
+
+    private int protocolVersion;
+    private long expirySeconds;
+    private long disconnectedAt;
+    private ClientConnection connection;
+    private long nextSeq = 1;
+    private int nextPacketId = 1;
+
+    /** The attached connection and what its end needs; guarded by the client's lifecycle lock. */
+    SessionRegistry.Attachment current;
+    /** Expiry timer while offline; guarded by the client's lifecycle lock. */
+    ScheduledFuture<?> expiryTimer;
+    /** The will awaiting its delay; guarded by the client's lifecycle lock. */
+    Will pendingWill;
+    ScheduledFuture<?> willTimer;
+
+    Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued) {
+        this.clientId = clientId;
+        this.protocolVersion = protocolVersion;
+        this.expirySeconds = expirySeconds;
+        this.store = store;
+        this.clock = clock;
+        this.maxQueued = maxQueued;
+    }
+
+    /** Rebuilds a session loaded from the store; it starts offline. */
+    static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued) {
+        SessionMeta meta = stored.meta();
+        Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued);
+        s.disconnectedAt = meta.disconnectedAt() == 0 ? clock.millis() : meta.disconnectedAt();
+        for (Subscription sub : stored.subscriptions()) {
+            s.subscriptions.put(sub.fullFilter(), sub);
+        }
+        for (OutboundMessage m : stored.outbound()) {
+            if (m.state() == OutboundState.QUEUED) {
+                s.queue.add(m);
+            } else {
+                s.inflight.put(m.packetId(), m);
+            }
+            s.nextSeq = Math.max(s.nextSeq, m.seq() + 1);
+        }
+        s.inboundQos2.addAll(stored.inboundQos2());
+        return s;
+    }
+
+    public String clientId() {
+        return clientId;
+    }
+
+    /** Whether the session outlives its connection. */
+    public synchronized boolean persistent() {
+        return expirySeconds > 0;
+    }
+
+    public synchronized long expirySeconds() {
+        return expirySeconds;
+    }
+
+    synchronized long disconnectedAt() {
+        return disconnectedAt;
+    }
+
+    /** The attached connection, or null while offline. */
+    public synchronized ClientConnection connection() {
+        return connection;
+    }
+
+    /** The subscriptions, keyed by full filter. Safe to read from any thread. */
+    public Collection<Subscription> subscriptions() {
+        return subscriptions.values();
+    }
+
+    /** Adds or replaces a subscription; returns the one it replaced, or null. */
+    public synchronized Subscription subscribe(Subscription sub) {
+        Subscription old = subscriptions.put(sub.fullFilter(), sub);
+        if (persistent()) {
+            store.saveSubscription(sub);
+        }
+        return old;
+    }
+
+    /** Removes a subscription; returns it, or null if there was none. */
+    public synchronized Subscription unsubscribe(String fullFilter) {
+        Subscription old = subscriptions.remove(fullFilter);
+        if (old != null && persistent()) {
+            store.removeSubscription(clientId, fullFilter);
+        }
+        return old;
+    }
+
+    /**
+     * Hands a message to this session: sent at once when the client is connected and its window has
+     * room, queued when it is QoS 1/2 and the client is offline or busy.
+     *
+     * @param message         the message with the QoS and RETAIN flag it is to be delivered with
+     * @param subscriptionIds v5 subscription identifiers of the matching subscriptions
+     */
+    public synchronized OfferResult offer(Message message, List<Integer> subscriptionIds) {
+        if (message.expiredAt(clock.millis())) {
+            return OfferResult.DROPPED_EXPIRED;
+        }
+        if (connection != null && !connection.fits(message, subscriptionIds)) {
+            return OfferResult.DROPPED_TOO_LARGE;
+        }
+        if (message.qos() == 0) {
+            if (connection == null) {
+                return OfferResult.DROPPED_OFFLINE;
+            }
+            connection.sendPublish(message, 0, false, subscriptionIds);
+            return OfferResult.ACCEPTED;
+        }
+        if (connection != null && queue.isEmpty() && inflight.size() < connection.sendWindow()) {
+            OutboundMessage m = new OutboundMessage(nextSeq++, allocatePacketId(), OutboundState.SENT, message, subscriptionIds);
+            inflight.put(m.packetId(), m);
+            persistOutbound(m);
+            connection.sendPublish(message, m.packetId(), false, subscriptionIds);
+            return OfferResult.ACCEPTED;
+        }
+        if (queue.size() >= maxQueued) {
+            return OfferResult.DROPPED_QUEUE_FULL;
+        }
+        OutboundMessage m = new OutboundMessage(nextSeq++, 0, OutboundState.QUEUED, message, subscriptionIds);
+        queue.add(m);
+        persistOutbound(m);
+        return OfferResult.ACCEPTED;
+    }
+
+    /** PUBACK from the client. Returns false if no QoS 1 message was in flight with that ID. */
+    public synchronized boolean onPubAck(int packetId) {
+        OutboundMessage m = inflight.get(packetId);
+        if (m == null || m.message().qos() != 1) {
+            return false;
+        }
+        complete(m);
+        return true;
+    }
+
+    /**
+     * PUBREC from the client: the QoS 2 message moves to RELEASED and a PUBREL is sent. A PUBREC with
+     * a failure reason code ({@code >= 0x80}) ends the exchange instead. Returns false if no QoS 2
+     * message was in flight with that ID.
+     */
+    public synchronized boolean onPubRec(int packetId, boolean failed) {
+        OutboundMessage m = inflight.get(packetId);
+        if (m == null || m.message().qos() != 2) {
+            return false;
+        }
+        if (failed) {
+            complete(m);
+            return true;
+        }
+        if (m.state() == OutboundState.SENT) {
+            OutboundMessage released = m.with(OutboundState.RELEASED, packetId);
+            inflight.put(packetId, released);
+            persistOutbound(released);
+        }
+        if (connection != null) {
+            connection.sendPubRel(packetId);
+        }
+        return true;
+    }
+
+    /** PUBCOMP from the client. Returns false if no released QoS 2 message had that ID. */
+    public synchronized boolean onPubComp(int packetId) {
+        OutboundMessage m = inflight.get(packetId);
+        if (m == null || m.state() != OutboundState.RELEASED) {
+            return false;
+        }
+        complete(m);
+        return true;
+    }
+
+    private void complete(OutboundMessage m) {
+        inflight.remove(m.packetId());
+        if (persistent()) {
+            store.removeOutbound(clientId, m.seq());
+        }
+        drain();
+    }
+
+    /**
+     * Records an inbound QoS 2 PUBLISH. Returns true the first time for a packet ID (the message is to
+     * be routed), false for a retransmission of one not yet released (it must not be routed again).
+     */
+    public synchronized boolean beginInboundQos2(int packetId) {
+        boolean added = inboundQos2.add(packetId);
+        if (added && persistent()) {
+            store.saveInboundQos2(clientId, packetId);
+        }
+        return added;
+    }
+
+    /** PUBREL from the client. Returns false if the packet ID was unknown. */
+    public synchronized boolean releaseInboundQos2(int packetId) {
+        boolean removed = inboundQos2.remove(packetId);
+        if (removed && persistent()) {
+            store.removeInboundQos2(clientId, packetId);
+        }
+        return removed;
+    }
+
+    /** How many inbound QoS 2 exchanges are open (they count against the broker's Receive Maximum). */
+    public synchronized int inboundQos2Count() {
+        return inboundQos2.size();
+    }
+
+    /** Attaches a connection; messages are not resent until {@link #resume()}. */
+    synchronized void attach(ClientConnection c, int newProtocolVersion, long newExpirySeconds) {
+        boolean wasPersistent = persistent();
+        connection = c;
+        protocolVersion = newProtocolVersion;
+        expirySeconds = newExpirySeconds;
+        disconnectedAt = 0;
+        if (persistent()) {
+            if (!wasPersistent) {
+                persistEverything();
+            }
+            store.saveSession(meta());
+        } else if (wasPersistent) {
+            store.removeSession(clientId);
+        }
+    }
+
+    /**
+     * After the CONNACK: resends what was in flight (PUBLISH with DUP set, or PUBREL for released QoS 2
+     * messages) in the original order [MQTT-4.4.0-1], then fills the window from the queue.
+     */
+    public synchronized void resume() {
+        if (connection == null) {
+            return;
+        }
+        for (OutboundMessage m : inflight.values()) {
+            if (m.state() == OutboundState.RELEASED) {
+                connection.sendPubRel(m.packetId());
+            } else {
+                connection.sendPublish(m.message(), m.packetId(), true, m.subscriptionIds());
+            }
+        }
+        drain();
+    }
+
+    /** Detaches {@code c} if it is the attached connection; returns whether it was. */
+    synchronized boolean detach(ClientConnection c) {
+        if (connection != c) {
+            return false;
+        }
+        connection = null;
+        disconnectedAt = clock.millis();
+        if (persistent()) {
+            store.saveSession(meta());
+        }
+        return true;
+    }
+
+    /** Changes the expiry interval (v5 DISCONNECT may do so). */
+    synchronized void expirySeconds(long seconds) {
+        boolean was = persistent();
+        expirySeconds = seconds;
+        if (persistent()) {
+            if (!was) {
+                persistEverything();
+            }
+            store.saveSession(meta());
+        } else if (was) {
+            store.removeSession(clientId);
+        }
+    }
+
+    /** Number of messages waiting for the client (queued plus in flight). */
+    public synchronized int pendingCount() {
+        return queue.size() + inflight.size();
+    }
+
+    private void drain() {
+        if (connection == null) {
+            return;
+        }
+        int window = connection.sendWindow();
+        long now = clock.millis();
+        Iterator<OutboundMessage> it = queue.iterator();
+        while (it.hasNext() && inflight.size() < window) {
+            OutboundMessage queued = it.next();
+            it.remove();
+            if (queued.message().expiredAt(now) || !connection.fits(queued.message(), queued.subscriptionIds())) {
+                if (persistent()) {
+                    store.removeOutbound(clientId, queued.seq());
+                }
+                continue;
+            }
+            OutboundMessage m = queued.with(OutboundState.SENT, allocatePacketId());
+            inflight.put(m.packetId(), m);
+            persistOutbound(m);
+            connection.sendPublish(m.message(), m.packetId(), false, m.subscriptionIds());
+        }
+    }
+
+    private int allocatePacketId() {
+        // The window is at most 65535, so a free ID always exists when this is called.
+        while (true) {
+            int id = nextPacketId;
+            nextPacketId = nextPacketId == 0xFFFF ? 1 : nextPacketId + 1;
+            if (!inflight.containsKey(id)) {
+                return id;
+            }
+        }
+    }
+
+    private void persistOutbound(OutboundMessage m) {
+        if (persistent()) {
+            store.saveOutbound(clientId, m);
+        }
+    }
+
+    private void persistEverything() {
+        store.saveSession(meta());
+        for (Subscription sub : subscriptions.values()) {
+            store.saveSubscription(sub);
+        }
+        for (OutboundMessage m : inflight.values()) {
+            store.saveOutbound(clientId, m);
+        }
+        for (OutboundMessage m : queue) {
+            store.saveOutbound(clientId, m);
+        }
+        for (int id : inboundQos2) {
+            store.saveInboundQos2(clientId, id);
+        }
+    }
+
+    private SessionMeta meta() {
+        return new SessionMeta(clientId, protocolVersion, expirySeconds, disconnectedAt);
+    }
+
+    /** A copy of the subscriptions, for discarding. */
+    List<Subscription> subscriptionSnapshot() {
+        return new ArrayList<>(subscriptions.values());
+    }
+}

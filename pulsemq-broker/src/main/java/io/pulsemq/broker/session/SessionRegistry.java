@@ -1,0 +1,318 @@
+package io.pulsemq.broker.session;
+
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.subscription.Subscription;
+import io.pulsemq.broker.subscription.SubscriptionTrie;
+import io.pulsemq.protocol.DisconnectReason;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Owns the life of every client ID: which connection is attached to which session, takeovers,
+ * session expiry and will messages. Every start and end of a connection passes through here, under
+ * the client's lifecycle lock, so for one client ID they are strictly ordered and reported to the
+ * {@link LifecycleListener} in that order.
+ *
+ * <p>Locks: one lifecycle lock per client ID, taken from a fixed array of stripes by hash (never a
+ * global lock); a session's own monitor is taken inside it, never the other way round.
+ */
+public final class SessionRegistry {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SessionRegistry.class);
+    private static final int LOCK_STRIPES = 1024;
+
+    private final ConcurrentMap<String, Session> sessions;
+    private final SubscriptionTrie subscriptions;
+    private final SessionStore store;
+    private final Router router;
+    private final LifecycleListener listener;
+    private final ScheduledExecutorService timer;
+    private final Clock clock;
+    private final MqttConfig config;
+    private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+
+    /**
+     * @param sessions      the live session map, shared with the router for lookups
+     * @param subscriptions the subscription index, kept in step with session subscriptions
+     * @param store         where persistent sessions live
+     * @param router        publishes will messages
+     * @param listener      told of every connection start and end
+     * @param timer         runs will-delay and session-expiry timers
+     */
+    public SessionRegistry(ConcurrentMap<String, Session> sessions, SubscriptionTrie subscriptions, SessionStore store,
+                           Router router, LifecycleListener listener, ScheduledExecutorService timer, Clock clock,
+                           MqttConfig config) {
+        this.sessions = sessions;
+        this.subscriptions = subscriptions;
+        this.store = store;
+        this.router = router;
+        this.listener = listener;
+        this.timer = timer;
+        this.clock = clock;
+        this.config = config;
+        for (int i = 0; i < LOCK_STRIPES; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    /** The outcome of {@link #connect}. */
+    public record ConnectResult(Session session, boolean sessionPresent) {
+    }
+
+    /** Loads persistent sessions from the store at startup; each starts offline with its expiry timer running. */
+    public int restore() {
+        List<Session> restored = new ArrayList<>();
+        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages())));
+        for (Session s : restored) {
+            sessions.put(s.clientId(), s);
+            for (Subscription sub : s.subscriptions()) {
+                subscriptions.subscribe(sub);
+            }
+            long remainingMs = s.disconnectedAt() + TimeUnit.SECONDS.toMillis(s.expirySeconds()) - clock.millis();
+            scheduleExpiry(s, Math.max(0, remainingMs));
+        }
+        return restored.size();
+    }
+
+    /**
+     * Attaches a newly authenticated connection to its client ID's session. Any connection already
+     * attached is ended first (reason {@code session_taken_over}) and reported to the listener before
+     * the new one. With clean start, or when no session exists, a new session replaces the old one.
+     *
+     * @param info          the new connection's facts
+     * @param connection    the new connection
+     * @param expirySeconds the negotiated session expiry interval (0: ends with the connection)
+     * @param will          the connection's will, or null
+     */
+    public ConnectResult connect(ConnectionInfo info, ClientConnection connection, long expirySeconds, Will will) {
+        String clientId = info.clientId();
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session existing = sessions.get(clientId);
+            if (existing != null && existing.current != null) {
+                Attachment old = existing.current;
+                old.connection().terminate(DisconnectReason.SESSION_TAKEN_OVER);
+                end(existing, old, false, DisconnectReason.SESSION_TAKEN_OVER, true);
+                existing = sessions.get(clientId);
+            }
+            Session session;
+            boolean present;
+            if (existing == null || info.cleanStart()) {
+                if (existing != null) {
+                    discard(existing);
+                }
+                session = new Session(clientId, info.protocolVersion(), expirySeconds, store, clock, config.maxQueuedMessages());
+                sessions.put(clientId, session);
+                present = false;
+            } else {
+                session = existing;
+                cancelTimers(session);
+                present = true;
+            }
+            session.attach(connection, info.protocolVersion(), expirySeconds);
+            session.current = new Attachment(connection, info, will);
+            listener.connected(info);
+            return new ConnectResult(session, present);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reports the end of a connection. Does nothing when the connection was already ended (by a
+     * takeover, a kick or a shutdown): a stale close never touches a newer connection.
+     *
+     * @param clientSentDisconnect whether the client sent DISCONNECT
+     * @param reason               why it ended
+     * @param publishWill          whether its will is to be published (false after a normal DISCONNECT)
+     */
+    public void disconnected(String clientId, ClientConnection connection, boolean clientSentDisconnect,
+                             DisconnectReason reason, boolean publishWill) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || session.current == null || session.current.connection() != connection) {
+                return;
+            }
+            end(session, session.current, clientSentDisconnect, reason, publishWill);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Changes a connected session's expiry interval (v5 DISCONNECT with Session Expiry Interval). */
+    public void updateExpiry(String clientId, ClientConnection connection, long expirySeconds) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session != null && session.current != null && session.current.connection() == connection) {
+                session.expirySeconds(expirySeconds);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes a client's connection from the broker's side (reason {@code kicked}); its will is
+     * published. Returns false when the client is not connected.
+     */
+    public boolean kick(String clientId) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || session.current == null) {
+                return false;
+            }
+            Attachment a = session.current;
+            a.connection().terminate(DisconnectReason.KICKED);
+            end(session, a, false, DisconnectReason.KICKED, true);
+            return true;
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** The session of a client ID, or null. */
+    public Session get(String clientId) {
+        return sessions.get(clientId);
+    }
+
+    /** Whether a client has a connection attached right now. */
+    public boolean isConnected(String clientId) {
+        Session s = sessions.get(clientId);
+        return s != null && s.current != null;
+    }
+
+    /** Number of sessions, connected or not. */
+    public int sessionCount() {
+        return sessions.size();
+    }
+
+    /**
+     * Graceful stop: every connection is ended with reason {@code server_shutdown} (v5 clients get
+     * DISCONNECT 0x8B); persistent sessions stay in the store. Wills are not published.
+     */
+    public void shutdown() {
+        for (Session session : new ArrayList<>(sessions.values())) {
+            ReentrantLock lock = lockFor(session.clientId());
+            lock.lock();
+            try {
+                Attachment a = session.current;
+                if (a != null) {
+                    a.connection().terminate(DisconnectReason.SERVER_SHUTDOWN);
+                    end(session, a, false, DisconnectReason.SERVER_SHUTDOWN, false);
+                }
+                cancelTimers(session);
+            } finally {
+                lock.unlock();
+            }
+        }
+    }
+
+    /** Ends an attachment; the caller holds the client's lock. */
+    private void end(Session session, Attachment a, boolean clientSentDisconnect, DisconnectReason reason,
+                     boolean publishWill) {
+        session.current = null;
+        session.detach(a.connection());
+        listener.disconnected(a.info(), clientSentDisconnect, reason);
+        if (publishWill && a.will() != null) {
+            long delay = Math.min(a.will().delaySeconds(), session.expirySeconds());
+            if (delay <= 0) {
+                router.publish(a.will().message());
+            } else {
+                session.pendingWill = a.will();
+                session.willTimer = timer.schedule(() -> fireWill(session), delay, TimeUnit.SECONDS);
+            }
+        }
+        if (session.persistent()) {
+            scheduleExpiry(session, TimeUnit.SECONDS.toMillis(session.expirySeconds()));
+        } else {
+            discard(session);
+        }
+    }
+
+    private void fireWill(Session session) {
+        ReentrantLock lock = lockFor(session.clientId());
+        lock.lock();
+        try {
+            if (session.pendingWill != null && session.current == null) {
+                Will will = session.pendingWill;
+                session.pendingWill = null;
+                router.publish(will.message());
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private void scheduleExpiry(Session session, long delayMs) {
+        if (session.expiryTimer != null) {
+            session.expiryTimer.cancel(false);
+        }
+        session.expiryTimer = timer.schedule(() -> expire(session), delayMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void expire(Session session) {
+        ReentrantLock lock = lockFor(session.clientId());
+        lock.lock();
+        try {
+            if (session.current == null && sessions.get(session.clientId()) == session) {
+                LOG.debug("session {} expired", session.clientId());
+                discard(session);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Removes a session everywhere; a pending will is published now (the session ends). */
+    private void discard(Session session) {
+        sessions.remove(session.clientId(), session);
+        for (Subscription sub : session.subscriptionSnapshot()) {
+            subscriptions.unsubscribe(sub.clientId(), sub.fullFilter());
+        }
+        if (session.persistent()) {
+            store.removeSession(session.clientId());
+        }
+        Will pending = session.pendingWill;
+        cancelTimers(session);
+        if (pending != null) {
+            router.publish(pending.message());
+        }
+    }
+
+    private static void cancelTimers(Session session) {
+        if (session.willTimer != null) {
+            session.willTimer.cancel(false);
+            session.willTimer = null;
+        }
+        session.pendingWill = null;
+        if (session.expiryTimer != null) {
+            session.expiryTimer.cancel(false);
+            session.expiryTimer = null;
+        }
+    }
+
+    private ReentrantLock lockFor(String clientId) {
+        int h = clientId.hashCode();
+        return locks[Math.floorMod(h ^ (h >>> 16), LOCK_STRIPES)];
+    }
+
+    /** A connection attached to a session, with what its end needs. */
+    record Attachment(ClientConnection connection, ConnectionInfo info, Will will) {
+    }
+}

@@ -1,0 +1,12 @@
+package io.pulsemq.broker.session;
+
+import io.pulsemq.broker.routing.Message;
+
+/**
+ * A connection's will message.
+ *
+ * @param message      what to publish
+ * @param delaySeconds v5 Will Delay Interval (0 for v3)
+ */
+public record Will(Message message, long delaySeconds) {
+}

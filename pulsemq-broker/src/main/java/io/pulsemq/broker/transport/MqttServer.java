@@ -1,0 +1,150 @@
+package io.pulsemq.broker.transport;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandler;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.MessageToMessageCodec;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.websocketx.BinaryWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.ContinuationWebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketFrame;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolConfig;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.mqtt.MqttConnection;
+import io.pulsemq.broker.mqtt.MqttServices;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.util.List;
+
+/**
+ * The MQTT listeners: plain TCP and WebSocket ({@code mqtt} / {@code mqttv3.1} subprotocols). Both
+ * pipelines end in the same {@link MqttConnection} handler after Netty's MQTT codec.
+ */
+public final class MqttServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
+    private static final String WS_SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
+    /** Outbound bytes buffered per connection before it counts as slow (QoS 0 is then dropped). */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+
+    private final NettyTransport transport;
+    private final MqttServices services;
+    private final ChannelGroup serverChannels = new DefaultChannelGroup("mqtt-listeners", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections = new DefaultChannelGroup("mqtt-connections", GlobalEventExecutor.INSTANCE);
+
+    public MqttServer(NettyTransport transport, MqttServices services) {
+        this.transport = transport;
+        this.services = services;
+    }
+
+    /** Binds the TCP listener; returns the bound port. */
+    public int bindTcp(ListenerConfig listener) throws InterruptedException {
+        return bind(listener, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                connections.add(ch);
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("flush", new FlushConsolidationHandler(256, true));
+                addMqtt(p);
+            }
+        });
+    }
+
+    /** Binds the WebSocket listener on {@code listener.path()}; returns the bound port. */
+    public int bindWebSocket(ListenerConfig listener) throws InterruptedException {
+        String path = listener.path() == null ? "/mqtt" : listener.path();
+        int maxFrame = services.config().mqtt().maxPacketSize() + 8;
+        WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
+                .websocketPath(path)
+                .subprotocols(WS_SUBPROTOCOLS)
+                .maxFramePayloadLength(maxFrame)
+                .checkStartsWith(false)
+                .handshakeTimeoutMillis(services.config().mqtt().connectTimeout().toMillis())
+                .build();
+        return bind(listener, new ChannelInitializer<>() {
+            @Override
+            protected void initChannel(Channel ch) {
+                connections.add(ch);
+                ChannelPipeline p = ch.pipeline();
+                p.addLast("flush", new FlushConsolidationHandler(256, true));
+                p.addLast("http", new HttpServerCodec());
+                p.addLast("http-aggregator", new HttpObjectAggregator(8192));
+                p.addLast("websocket", new WebSocketServerProtocolHandler(ws));
+                p.addLast("websocket-frames", new WebSocketFrames());
+                addMqtt(p);
+            }
+        });
+    }
+
+    private void addMqtt(ChannelPipeline p) {
+        p.addLast("mqtt-decoder", new MqttDecoder(services.config().mqtt().maxPacketSize(), 65535));
+        p.addLast("mqtt-encoder", MqttEncoder.INSTANCE);
+        p.addLast(MqttConnection.HANDLER_NAME, new MqttConnection(services));
+    }
+
+    private int bind(ListenerConfig listener, ChannelInitializer<Channel> initializer) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.bossGroup(), transport.workerGroup())
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 4096)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(initializer);
+        Channel server = b.bind(listener.host(), listener.port()).sync().channel();
+        serverChannels.add(server);
+        int port = ((InetSocketAddress) server.localAddress()).getPort();
+        LOG.debug("MQTT listener bound on {}:{}", listener.host(), port);
+        return port;
+    }
+
+    /** Stops accepting new connections. */
+    public void stopAccepting() {
+        serverChannels.close().awaitUninterruptibly();
+    }
+
+    /** Number of open MQTT network connections (connected or still in CONNECT). */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    @Override
+    public void close() {
+        stopAccepting();
+        connections.close().awaitUninterruptibly();
+    }
+
+    /** Unwraps binary WebSocket frames into the MQTT byte stream, and wraps outbound bytes. */
+    @ChannelHandler.Sharable
+    private static final class WebSocketFrames extends MessageToMessageCodec<WebSocketFrame, ByteBuf> {
+        @Override
+        protected void encode(ChannelHandlerContext ctx, ByteBuf msg, List<Object> out) {
+            out.add(new BinaryWebSocketFrame(msg.retain()));
+        }
+
+        @Override
+        protected void decode(ChannelHandlerContext ctx, WebSocketFrame frame, List<Object> out) {
+            if (frame instanceof BinaryWebSocketFrame || frame instanceof ContinuationWebSocketFrame) {
+                out.add(frame.content().retain());
+            } else {
+                ctx.close(); // MQTT over WebSocket is binary only [MQTT-6.0.0-1]
+            }
+        }
+    }
+}
