@@ -1,0 +1,38 @@
+package io.pulsemq.broker.store;
+
+import java.nio.charset.StandardCharsets;
+
+/**
+ * The column families of the {@link RocksStore}. Adding one is a new constant: the store creates missing
+ * column families when it opens. A constant must never be renamed once released, since its name is what
+ * RocksDB knows it by.
+ */
+public enum ColumnFamily {
+    /** Session metadata, keyed by client ID. */
+    SESSIONS("sessions"),
+    /** Subscriptions, keyed by client ID, 0x00, full topic filter. */
+    SUBSCRIPTIONS("subscriptions"),
+    /** Outbound QoS 1 and 2 messages, keyed by client ID, 0x00, sequence number. */
+    OUTBOUND("outbound"),
+    /** Inbound QoS 2 packet IDs awaiting PUBREL, keyed by client ID, 0x00, packet ID. */
+    INBOUND_QOS2("inbound_qos2"),
+    /** Retained messages, keyed by topic. */
+    RETAINED("retained"),
+    /** Small named values: store format version and other broker-wide settings. */
+    META("meta");
+
+    private final String id;
+
+    ColumnFamily(String id) {
+        this.id = id;
+    }
+
+    /** The name RocksDB knows the column family by. */
+    public String id() {
+        return id;
+    }
+
+    byte[] idBytes() {
+        return id.getBytes(StandardCharsets.UTF_8);
+    }
+}

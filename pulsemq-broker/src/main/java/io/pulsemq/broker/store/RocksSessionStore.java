@@ -1,0 +1,160 @@
+package io.pulsemq.broker.store;
+
+import io.pulsemq.broker.session.SessionStore;
+import io.pulsemq.broker.subscription.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.function.BiConsumer;
+import java.util.function.Consumer;
+import java.util.function.Function;
+
+/**
+ * Sessions in the {@link RocksStore}: metadata in {@link ColumnFamily#SESSIONS}, subscriptions, outbound
+ * messages and inbound QoS 2 packet IDs in their own column families under per-client key prefixes (see
+ * {@link SessionKeys}).
+ *
+ * <p>Every change is one RocksDB write, in the OS's write-ahead log on return: it survives a crash of the broker
+ * process, not a power loss. {@link #removeSession} is a single atomic batch. Thread-safe; callers serialize
+ * the changes of any one client, as {@link SessionStore} requires. {@link #close()} does nothing: the store
+ * belongs to the composition root.
+ */
+public final class RocksSessionStore implements SessionStore {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocksSessionStore.class);
+    private static final byte[] EMPTY = new byte[0];
+
+    private final RocksStore store;
+
+    public RocksSessionStore(RocksStore store) {
+        this.store = store;
+    }
+
+    @Override
+    public void saveSession(SessionMeta meta) {
+        store.put(ColumnFamily.SESSIONS, SessionKeys.session(meta.clientId()), MessageCodec.encodeSessionMeta(meta));
+    }
+
+    /** Deletes the metadata and one key range per per-client column family, atomically. */
+    @Override
+    public void removeSession(String clientId) {
+        byte[] prefix = SessionKeys.clientPrefix(clientId);
+        try (RocksStore.Batch batch = store.newBatch()) {
+            batch.delete(ColumnFamily.SESSIONS, SessionKeys.session(clientId))
+                    .deletePrefix(ColumnFamily.SUBSCRIPTIONS, prefix)
+                    .deletePrefix(ColumnFamily.OUTBOUND, prefix)
+                    .deletePrefix(ColumnFamily.INBOUND_QOS2, prefix);
+            store.write(batch);
+        }
+    }
+
+    @Override
+    public void saveSubscription(Subscription subscription) {
+        store.put(ColumnFamily.SUBSCRIPTIONS,
+                SessionKeys.subscription(subscription.clientId(), subscription.fullFilter()),
+                MessageCodec.encodeSubscription(subscription));
+    }
+
+    @Override
+    public void removeSubscription(String clientId, String fullFilter) {
+        store.delete(ColumnFamily.SUBSCRIPTIONS, SessionKeys.subscription(clientId, fullFilter));
+    }
+
+    @Override
+    public void saveOutbound(String clientId, OutboundMessage message) {
+        store.put(ColumnFamily.OUTBOUND, SessionKeys.outbound(clientId, message.seq()),
+                MessageCodec.encodeOutbound(message));
+    }
+
+    @Override
+    public void removeOutbound(String clientId, long seq) {
+        store.delete(ColumnFamily.OUTBOUND, SessionKeys.outbound(clientId, seq));
+    }
+
+    @Override
+    public void saveInboundQos2(String clientId, int packetId) {
+        store.put(ColumnFamily.INBOUND_QOS2, SessionKeys.inboundQos2(clientId, packetId), EMPTY);
+    }
+
+    @Override
+    public void removeInboundQos2(String clientId, int packetId) {
+        store.delete(ColumnFamily.INBOUND_QOS2, SessionKeys.inboundQos2(clientId, packetId));
+    }
+
+    /**
+     * Reads each of the four column families once, in key order, joining them on the client prefix: one pass
+     * however many sessions there are. Sessions arrive in bytewise client ID order; subscriptions in full filter
+     * order, outbound messages in sequence order, packet IDs ascending. Records of clients without stored
+     * metadata are skipped with a warning. Expects no concurrent changes.
+     *
+     * @throws StoreException if a record is corrupt
+     */
+    @Override
+    public void loadAll(Consumer<StoredSession> sink) {
+        long orphans = 0;
+        try (RocksStore.Cursor sessions = store.cursor(ColumnFamily.SESSIONS);
+             RocksStore.Cursor subscriptions = store.cursor(ColumnFamily.SUBSCRIPTIONS);
+             RocksStore.Cursor outbound = store.cursor(ColumnFamily.OUTBOUND);
+             RocksStore.Cursor inboundQos2 = store.cursor(ColumnFamily.INBOUND_QOS2)) {
+            for (; sessions.valid(); sessions.next()) {
+                byte[] key = sessions.key();
+                SessionMeta meta = decode(ColumnFamily.SESSIONS, key, sessions.value(),
+                        MessageCodec::decodeSessionMeta);
+                byte[] prefix = SessionKeys.clientPrefix(key);
+                List<Subscription> subs = new ArrayList<>();
+                orphans += collect(subscriptions, prefix, (k, v) ->
+                        subs.add(decode(ColumnFamily.SUBSCRIPTIONS, k, v, MessageCodec::decodeSubscription)));
+                List<OutboundMessage> messages = new ArrayList<>();
+                orphans += collect(outbound, prefix, (k, v) ->
+                        messages.add(decode(ColumnFamily.OUTBOUND, k, v, MessageCodec::decodeOutbound)));
+                List<Integer> packetIds = new ArrayList<>();
+                orphans += collect(inboundQos2, prefix, (k, v) -> packetIds.add(SessionKeys.packetId(k)));
+                sink.accept(new StoredSession(meta, List.copyOf(subs), List.copyOf(messages),
+                        List.copyOf(packetIds)));
+            }
+            orphans += skipRest(subscriptions) + skipRest(outbound) + skipRest(inboundQos2);
+        }
+        if (orphans > 0) {
+            LOG.warn("Skipped {} stored records of clients without a stored session", orphans);
+        }
+    }
+
+    /**
+     * Passes the cursor's entries under {@code prefix} to {@code sink}, after skipping the entries before it,
+     * which belong to clients without a session. Returns how many it skipped.
+     */
+    private static long collect(RocksStore.Cursor cursor, byte[] prefix, BiConsumer<byte[], byte[]> sink) {
+        long skipped = 0;
+        for (; cursor.valid(); cursor.next()) {
+            byte[] key = cursor.key();
+            if (RocksStore.startsWith(key, prefix)) {
+                sink.accept(key, cursor.value());
+            } else if (Arrays.compareUnsigned(key, prefix) < 0) {
+                skipped++;
+            } else {
+                break;
+            }
+        }
+        return skipped;
+    }
+
+    private static long skipRest(RocksStore.Cursor cursor) {
+        long skipped = 0;
+        for (; cursor.valid(); cursor.next()) {
+            skipped++;
+        }
+        return skipped;
+    }
+
+    private static <T> T decode(ColumnFamily cf, byte[] key, byte[] value, Function<byte[], T> decoder) {
+        try {
+            return decoder.apply(value);
+        } catch (IllegalArgumentException e) {
+            throw new StoreException("Corrupt record in column family '" + cf.id() + "' under key "
+                    + RocksStore.describeKey(key) + ": " + e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,9 @@
+package io.pulsemq.broker.session;
+
+class InMemorySessionStoreTest extends SessionStoreContract {
+
+    @Override
+    protected SessionStore newStore() {
+        return new InMemorySessionStore();
+    }
+}

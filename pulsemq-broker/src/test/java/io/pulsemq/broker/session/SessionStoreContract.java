@@ -1,0 +1,218 @@
+package io.pulsemq.broker.session;
+
+import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.session.SessionStore.OutboundMessage;
+import io.pulsemq.broker.session.SessionStore.OutboundState;
+import io.pulsemq.broker.session.SessionStore.SessionMeta;
+import io.pulsemq.broker.session.SessionStore.StoredSession;
+import io.pulsemq.broker.subscription.Subscription;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * What every {@link SessionStore} must do; each implementation's test extends this.
+ */
+public abstract class SessionStoreContract {
+
+    protected SessionStore store;
+
+    /** A new, empty store; called before each test. */
+    protected abstract SessionStore newStore();
+
+    @BeforeEach
+    void createStore() {
+        store = newStore();
+    }
+
+    @Test
+    void loadAll_emptyStore_passesNothing() {
+        assertThat(loadAll()).isEmpty();
+    }
+
+    @Test
+    void loadAll_savedSession_returnsItComplete() {
+        saveFullSession("sensor-1");
+
+        StoredSession loaded = loadAll().get("sensor-1");
+
+        assertThat(loaded.meta()).isEqualTo(meta("sensor-1"));
+        assertThat(loaded.subscriptions()).containsExactlyInAnyOrder(
+                subscription("sensor-1", "cmd/#", null), subscription("sensor-1", "cmd/#", "group"));
+        assertThat(loaded.outbound()).extracting(OutboundMessage::seq).containsExactly(1L, 2L);
+        assertThat(loaded.outbound().get(1).subscriptionIds()).containsExactly(7, 9);
+        assertThat(new String(loaded.outbound().get(0).message().payload(), StandardCharsets.UTF_8))
+                .isEqualTo("payload-1");
+        assertThat(loaded.inboundQos2()).containsExactly(10, 11);
+    }
+
+    @Test
+    void saveSession_again_replacesMeta() {
+        store.saveSession(meta("c"));
+        store.saveSession(new SessionMeta("c", 4, 60, 1234));
+
+        assertThat(loadAll().get("c").meta()).isEqualTo(new SessionMeta("c", 4, 60, 1234));
+    }
+
+    @Test
+    void saveSubscription_sameFullFilter_replacesIt() {
+        store.saveSession(meta("c"));
+        store.saveSubscription(subscription("c", "a/b", null));
+        store.saveSubscription(new Subscription("c", "a/b", null, 2, true, true, 2, 42));
+
+        assertThat(loadAll().get("c").subscriptions())
+                .containsExactly(new Subscription("c", "a/b", null, 2, true, true, 2, 42));
+    }
+
+    @Test
+    void removeSubscription_removesOnlyThatFullFilter() {
+        store.saveSession(meta("c"));
+        store.saveSubscription(subscription("c", "a/b", null));
+        store.saveSubscription(subscription("c", "a/b", "g"));
+        store.saveSubscription(subscription("c", "a/b/c", null));
+
+        store.removeSubscription("c", "$share/g/a/b");
+
+        assertThat(loadAll().get("c").subscriptions()).containsExactlyInAnyOrder(
+                subscription("c", "a/b", null), subscription("c", "a/b/c", null));
+    }
+
+    @Test
+    void loadAll_outboundSavedOutOfOrder_returnsThemInSeqOrder() {
+        store.saveSession(meta("c"));
+        for (long seq : new long[] {300, 2, 70_000, 0, 256, Long.MAX_VALUE, 1, 255}) {
+            store.saveOutbound("c", outbound(seq));
+        }
+
+        assertThat(loadAll().get("c").outbound()).extracting(OutboundMessage::seq)
+                .containsExactly(0L, 1L, 2L, 255L, 256L, 300L, 70_000L, Long.MAX_VALUE);
+    }
+
+    @Test
+    void saveOutbound_sameSeq_replacesItsState() {
+        store.saveSession(meta("c"));
+        OutboundMessage queued = outbound(5);
+        store.saveOutbound("c", queued);
+        store.saveOutbound("c", queued.with(OutboundState.RELEASED, 77));
+
+        assertThat(loadAll().get("c").outbound()).singleElement().satisfies(message -> {
+            assertThat(message.state()).isEqualTo(OutboundState.RELEASED);
+            assertThat(message.packetId()).isEqualTo(77);
+        });
+    }
+
+    @Test
+    void removeOutbound_removesOnlyThatSeq() {
+        store.saveSession(meta("c"));
+        store.saveOutbound("c", outbound(1));
+        store.saveOutbound("c", outbound(2));
+        store.saveOutbound("c", outbound(3));
+
+        store.removeOutbound("c", 2);
+
+        assertThat(loadAll().get("c").outbound()).extracting(OutboundMessage::seq).containsExactly(1L, 3L);
+    }
+
+    @Test
+    void inboundQos2_savedAndRemoved_loadsRemainingAscending() {
+        store.saveSession(meta("c"));
+        for (int packetId : new int[] {65_535, 256, 1, 2}) {
+            store.saveInboundQos2("c", packetId);
+        }
+        store.removeInboundQos2("c", 2);
+
+        assertThat(loadAll().get("c").inboundQos2()).containsExactly(1, 256, 65_535);
+    }
+
+    @Test
+    void removeSession_clientIdPrefixOfAnother_removesOnlyThatClient() {
+        saveFullSession("a");
+        saveFullSession("ab");
+        saveFullSession("b");
+
+        store.removeSession("a");
+
+        Map<String, StoredSession> loaded = loadAll();
+        assertThat(loaded).containsOnlyKeys("ab", "b");
+        for (StoredSession session : loaded.values()) {
+            assertThat(session.subscriptions()).hasSize(2);
+            assertThat(session.outbound()).hasSize(2);
+            assertThat(session.inboundQos2()).hasSize(2);
+        }
+    }
+
+    @Test
+    void removeSession_thenSavedAgain_startsEmpty() {
+        saveFullSession("c");
+
+        store.removeSession("c");
+        store.saveSession(meta("c"));
+
+        StoredSession loaded = loadAll().get("c");
+        assertThat(loaded.subscriptions()).isEmpty();
+        assertThat(loaded.outbound()).isEmpty();
+        assertThat(loaded.inboundQos2()).isEmpty();
+    }
+
+    @Test
+    void loadAll_recordsOfClientWithoutSession_areNotPassed() {
+        saveFullSession("a");
+        store.saveSubscription(subscription("b", "x", null));
+        store.saveOutbound("b", outbound(1));
+        store.saveInboundQos2("b", 3);
+        saveFullSession("c");
+        store.saveOutbound("d", outbound(1));
+
+        Map<String, StoredSession> loaded = loadAll();
+
+        assertThat(loaded).containsOnlyKeys("a", "c");
+        assertThat(loaded.get("c").subscriptions()).hasSize(2);
+        assertThat(loaded.get("c").outbound()).hasSize(2);
+    }
+
+    @Test
+    void loadAll_unicodeClientIdAndFilter_roundTrip() {
+        String clientId = "客户端-ü-🚀";
+        store.saveSession(meta(clientId));
+        store.saveSubscription(subscription(clientId, "温度/+/€", null));
+
+        assertThat(loadAll().get(clientId).subscriptions())
+                .containsExactly(subscription(clientId, "温度/+/€", null));
+    }
+
+    protected Map<String, StoredSession> loadAll() {
+        Map<String, StoredSession> sessions = new HashMap<>();
+        store.loadAll(session -> sessions.put(session.meta().clientId(), session));
+        return sessions;
+    }
+
+    protected void saveFullSession(String clientId) {
+        store.saveSession(meta(clientId));
+        store.saveSubscription(subscription(clientId, "cmd/#", null));
+        store.saveSubscription(subscription(clientId, "cmd/#", "group"));
+        store.saveOutbound(clientId, outbound(2).with(OutboundState.SENT, 12));
+        store.saveOutbound(clientId, outbound(1));
+        store.saveInboundQos2(clientId, 11);
+        store.saveInboundQos2(clientId, 10);
+    }
+
+    protected static SessionMeta meta(String clientId) {
+        return new SessionMeta(clientId, 5, 3600, 0);
+    }
+
+    protected static Subscription subscription(String clientId, String filter, String shareName) {
+        return new Subscription(clientId, filter, shareName, 1, false, false, 0, 0);
+    }
+
+    protected static OutboundMessage outbound(long seq) {
+        Message message = Message.of("t/" + seq, 1, false, ("payload-" + seq).getBytes(StandardCharsets.UTF_8),
+                "publisher", 1_700_000_000_000L);
+        return new OutboundMessage(seq, 0, OutboundState.QUEUED, message, seq == 2 ? List.of(7, 9) : List.of());
+    }
+}

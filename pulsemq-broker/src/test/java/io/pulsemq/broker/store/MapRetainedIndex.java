@@ -1,0 +1,47 @@
+package io.pulsemq.broker.store;
+
+import io.pulsemq.broker.retained.RetainedStore;
+import io.pulsemq.broker.routing.Message;
+
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+
+/** A minimal retained index for tests: a map by topic, matched by a plain MQTT filter walk. */
+final class MapRetainedIndex implements RetainedStore {
+
+    private final Map<String, Message> messages = new ConcurrentHashMap<>();
+
+    @Override
+    public void put(Message message) {
+        messages.put(message.topic(), message);
+    }
+
+    @Override
+    public void remove(String topic) {
+        messages.remove(topic);
+    }
+
+    @Override
+    public void match(String filter, Consumer<Message> sink) {
+        messages.values().stream().filter(message -> matches(filter.split("/", -1), message.topic().split("/", -1)))
+                .forEach(sink);
+    }
+
+    @Override
+    public int size() {
+        return messages.size();
+    }
+
+    private static boolean matches(String[] filter, String[] topic) {
+        for (int i = 0; i < filter.length; i++) {
+            if (filter[i].equals("#")) {
+                return true;
+            }
+            if (i >= topic.length || !(filter[i].equals("+") || filter[i].equals(topic[i]))) {
+                return false;
+            }
+        }
+        return filter.length == topic.length;
+    }
+}
