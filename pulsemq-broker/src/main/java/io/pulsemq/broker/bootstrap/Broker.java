@@ -78,7 +78,7 @@ public final class Broker implements AutoCloseable {
 
     private void build(LifecycleListener listener, Clock clock) throws Exception {
         Files.createDirectories(config.dataDir());
-        RocksStore store = register(RocksStore.open(config.dataDir().resolve("store")));
+        RocksStore store = register(RocksStore.open(config.dataDir()));
         SessionStore sessionStore = new RocksSessionStore(store);
         RetainedStore retained = register(new RocksRetainedStore(store, new InMemoryRetainedStore()));
 

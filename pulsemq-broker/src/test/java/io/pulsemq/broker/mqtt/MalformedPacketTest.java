@@ -1,0 +1,251 @@
+package io.pulsemq.broker.mqtt;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.pulsemq.broker.auth.Authenticator;
+import io.pulsemq.broker.config.AuthConfig;
+import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.ClientIdsConfig;
+import io.pulsemq.broker.config.ListenersConfig;
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.config.StatusLogConfig;
+import io.pulsemq.broker.retained.InMemoryRetainedStore;
+import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.session.InMemorySessionStore;
+import io.pulsemq.broker.session.LifecycleListener;
+import io.pulsemq.broker.session.Session;
+import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.subscription.SubscriptionTrie;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Malformed, oversized and out-of-order frames close only the offending connection, with the reason
+ * code the spec asks for. Byte fixtures are commented field by field.
+ */
+class MalformedPacketTest {
+
+    private static final int MAX_PACKET = 1024;
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final MqttServices services = services();
+
+    @AfterEach
+    void stopTimer() {
+        timer.shutdownNow();
+    }
+
+    @Test
+    void reservedPacketType_closesWithoutReply() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(0x00, 0x00)); // type 0 is reserved; remaining length 0
+        assertThat(ch.isOpen()).isFalse();
+        assertThat((Object) ch.readOutbound()).isNull();
+    }
+
+    @Test
+    void publishBeforeConnect_closes() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x30, 0x05,             // PUBLISH QoS 0, remaining length 5
+                0x00, 0x01, 'a',        // topic "a"
+                'h', 'i'));             // payload
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void unsupportedProtocolLevel_answersConnack0x01AndCloses() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x10, 0x0D,             // CONNECT, remaining length 13
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x07,                   // protocol level 7: unknown
+                0x02,                   // flags: clean session
+                0x00, 0x3C,             // keep-alive 60
+                0x00, 0x01, 'c'));      // client ID "c"
+        ByteBuf connack = ch.readOutbound();
+        assertThat(connack).isNotNull();
+        assertThat(hex(connack)).isEqualTo("20020001"); // CONNACK, len 2, no session, 0x01 unacceptable version
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void v5ConnectWithReservedFlag_answersMalformed0x81() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x10, 0x0E,             // CONNECT, remaining length 14
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x05,                   // protocol level 5
+                0x03,                   // flags: clean start + reserved bit (must be 0) [MQTT-3.1.2-3]
+                0x00, 0x3C,             // keep-alive 60
+                0x00,                   // properties length 0
+                0x00, 0x01, 'c'));      // client ID "c"
+        ByteBuf connack = ch.readOutbound();
+        assertThat(hex(connack)).startsWith("2003000081"); // CONNACK, len 3, no session, 0x81, no properties
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void v5OversizedPublish_disconnectsWithPacketTooLarge0x95() {
+        EmbeddedChannel ch = connectedV5();
+        ByteBuf big = Unpooled.buffer();
+        big.writeByte(0x30);                        // PUBLISH QoS 0
+        big.writeBytes(new byte[]{(byte) 0x80, 0x10}); // remaining length 2048 > 1024
+        big.writeBytes(new byte[2048]);
+        ch.writeInbound(big);
+        ByteBuf disconnect = ch.readOutbound();
+        assertThat(hex(disconnect)).isEqualTo("e00195"); // DISCONNECT, len 1, 0x95 packet too large
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void v311OversizedPublish_closesWithoutDisconnect() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x10, 0x0D,             // CONNECT, remaining length 13
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x04,                   // protocol level 4 (3.1.1)
+                0x02,                   // clean session
+                0x00, 0x3C,             // keep-alive 60
+                0x00, 0x01, 'c'));      // client ID "c"
+        assertThat(hex(ch.readOutbound())).isEqualTo("20020000"); // CONNACK accepted
+        ByteBuf big = Unpooled.buffer();
+        big.writeByte(0x30);
+        big.writeBytes(new byte[]{(byte) 0x80, 0x10}); // remaining length 2048
+        big.writeBytes(new byte[2048]);
+        ch.writeInbound(big);
+        assertThat((Object) ch.readOutbound()).isNull();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void remainingLengthOverFourBytes_isMalformed() {
+        EmbeddedChannel ch = connectedV5();
+        ch.writeInbound(bytes(0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)); // five length bytes [MQTT-2.2.3]
+        assertThat(hex(ch.readOutbound())).isEqualTo("e00181"); // DISCONNECT 0x81 malformed
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void secondConnect_isProtocolError0x82() {
+        EmbeddedChannel ch = connectedV5();
+        ch.writeInbound(v5Connect());
+        assertThat(hex(ch.readOutbound())).isEqualTo("e00182");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void publishWithWildcardTopic_isRejected() {
+        EmbeddedChannel ch = connectedV5();
+        ch.writeInbound(bytes(
+                0x30, 0x04,             // PUBLISH QoS 0, remaining length 4
+                0x00, 0x01, '#',        // topic "#": wildcards are not allowed in topic names
+                0x00));                 // properties length 0
+        ByteBuf reply = ch.readOutbound();
+        assertThat(reply == null || hex(reply).startsWith("e001")).isTrue();
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void unknownTopicAlias_isProtocolError() {
+        EmbeddedChannel ch = connectedV5();
+        ch.writeInbound(bytes(
+                0x30, 0x06,             // PUBLISH QoS 0, remaining length 6
+                0x00, 0x00,             // empty topic: the alias must name it
+                0x03, 0x23, 0x00, 0x05)); // properties length 3: Topic Alias (0x23) = 5, never set
+        assertThat(hex(ch.readOutbound())).isEqualTo("e00182");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void badConnectionDoesNotDisturbAnother() {
+        EmbeddedChannel good = connectedV5();
+        EmbeddedChannel bad = channel();
+        bad.writeInbound(bytes(0xF0, 0x00)); // AUTH before CONNECT: not allowed
+        assertThat(bad.isOpen()).isFalse();
+        good.writeInbound(bytes(0xC0, 0x00)); // PINGREQ
+        assertThat(hex(good.readOutbound())).isEqualTo("d000"); // PINGRESP
+        assertThat(good.isOpen()).isTrue();
+    }
+
+    // ---- fixtures ------------------------------------------------------------------------------
+
+    private EmbeddedChannel connectedV5() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(v5Connect());
+        ByteBuf connack = ch.readOutbound();
+        assertThat(hex(connack)).startsWith("20"); // CONNACK
+        assertThat(connack.getByte(3)).isZero(); // reason code 0x00 success
+        return ch;
+    }
+
+    private static ByteBuf v5Connect() {
+        return bytes(
+                0x10, 0x0E,             // CONNECT, remaining length 14
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x05,                   // protocol level 5
+                0x02,                   // clean start
+                0x00, 0x3C,             // keep-alive 60
+                0x00,                   // properties length 0
+                0x00, 0x01, 'c');       // client ID "c"
+    }
+
+    private EmbeddedChannel channel() {
+        EmbeddedChannel ch = new EmbeddedChannel() {
+            @Override
+            protected java.net.SocketAddress remoteAddress0() {
+                return new InetSocketAddress("127.0.0.1", 50000);
+            }
+        };
+        ch.pipeline().addLast(new MqttDecoder(MAX_PACKET, 65535), MqttEncoder.INSTANCE, new MqttConnection(services));
+        ch.pipeline().fireChannelActive();
+        return ch;
+    }
+
+    private MqttServices services() {
+        MqttConfig mqtt = new MqttConfig(MAX_PACKET, 100, 100, 1000, 16, Duration.ofDays(1), Duration.ofSeconds(65535),
+                Duration.ofSeconds(10), 32, true, true, true);
+        BrokerConfig config = new BrokerConfig("test", "node-1", Path.of("unused"), ListenersConfig.loopbackEphemeral(),
+                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(), mqtt, new ClientIdsConfig(false),
+                new StatusLogConfig(Duration.ofDays(7)));
+        SubscriptionTrie trie = new SubscriptionTrie();
+        ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
+        Clock clock = Clock.systemUTC();
+        Router router = new Router(trie, new InMemoryRetainedStore(), map::get, clock);
+        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router,
+                LifecycleListener.NONE, timer, clock, mqtt);
+        return new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.LOOPBACK, List.of()),
+                registry, trie, router, clock);
+    }
+
+    private static ByteBuf bytes(int... values) {
+        ByteBuf b = Unpooled.buffer(values.length);
+        for (int v : values) {
+            b.writeByte(v);
+        }
+        return b;
+    }
+
+    private static String hex(ByteBuf b) {
+        if (b == null) {
+            return "";
+        }
+        String s = io.netty.buffer.ByteBufUtil.hexDump(b);
+        b.release();
+        return s;
+    }
+}
