@@ -3,7 +3,6 @@ package io.pulsemq.broker.bootstrap;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
-import io.pulsemq.broker.http.HttpServer;
 import io.pulsemq.broker.mqtt.MqttServices;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
 import io.pulsemq.broker.retained.RetainedStore;
@@ -108,11 +107,9 @@ public final class Broker implements AutoCloseable {
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-            HttpServer httpServer = register(new HttpServer(transport, httpListener));
-            http = httpServer.start();
+
         }
         ports = new BoundPorts(mqtt, ws, http, -1);
-        PortsFile.write(config.dataDir(), ports);
         LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} (epoll={}, data={})", config.instanceId(),
                 config.node(), mqtt, ws, http, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
     }

@@ -328,7 +328,6 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
                 if (n.expiryCapped()) {
                     p.sessionExpiryInterval(n.sessionExpiry());
                 }
-                return p;
             });
         }
         return b.build();

@@ -64,7 +64,7 @@ public final class Router {
         }
         Collector collector = new Collector(message);
         subscriptions.match(message.topic(), collector);
-        collector.deliver();
+        collector.deliverAll();
     }
 
     /**
@@ -173,7 +173,7 @@ public final class Router {
             }
         }
 
-        void deliver() {
+        void deliverAll() {
             if (single != null) {
                 Session s = sessions.apply(single.clientId());
                 if (s != null) {

@@ -1,0 +1,103 @@
+package io.pulsemq.it;
+
+import io.pulsemq.broker.bootstrap.Broker;
+import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.config.AuthConfig;
+import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.ClientIdsConfig;
+import io.pulsemq.broker.config.ListenersConfig;
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.config.StatusLogConfig;
+import io.pulsemq.broker.session.LifecycleListener;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.function.UnaryOperator;
+
+/**
+ * A broker running in-process on loopback, every port 0, with its own data directory. Restartable
+ * on the same directory, to test what survives a restart.
+ */
+public final class BrokerFixture implements AutoCloseable {
+
+    /** The admin key every fixture broker knows. */
+    public static final AccessKey ADMIN = new AccessKey("AK_TEST_ADMIN", "test-admin-secret", AccessKey.Role.ADMIN, List.of("*"));
+    /** A device key limited to the group GID_car. */
+    public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
+            List.of("GID_car"));
+
+    private final BrokerConfig config;
+    private final LifecycleListener listener;
+    private Broker broker;
+
+    private BrokerFixture(BrokerConfig config, LifecycleListener listener) {
+        this.config = config;
+        this.listener = listener;
+    }
+
+    /** Starts a broker with the default limits. */
+    public static BrokerFixture start() throws Exception {
+        return start(UnaryOperator.identity(), LifecycleListener.NONE);
+    }
+
+    /** Starts a broker after {@code customize} adjusts its configuration. */
+    public static BrokerFixture start(UnaryOperator<BrokerConfig> customize) throws Exception {
+        return start(customize, LifecycleListener.NONE);
+    }
+
+    /** Starts a broker with a customized configuration and a lifecycle listener. */
+    public static BrokerFixture start(UnaryOperator<BrokerConfig> customize, LifecycleListener listener) throws Exception {
+        Path dir = Files.createTempDirectory("pulsemq-it-");
+        BrokerFixture f = new BrokerFixture(customize.apply(defaultConfig(dir)), listener);
+        f.broker = Broker.start(f.config, listener, Clock.systemUTC());
+        return f;
+    }
+
+    /** The defaults of config/pulsemq.yaml, on loopback with ephemeral ports. */
+    public static BrokerConfig defaultConfig(Path dataDir) {
+        MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
+                Duration.ofSeconds(10), 32, true, true, true);
+        return new BrokerConfig("pulsemq-local", "node-1", dataDir, ListenersConfig.loopbackEphemeral(),
+                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE), mqtt,
+                new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
+    }
+
+    /** Stops the broker gracefully and starts it again on the same data directory. */
+    public void restart() throws Exception {
+        broker.close();
+        broker = Broker.start(config, listener, Clock.systemUTC());
+    }
+
+    public Broker broker() {
+        return broker;
+    }
+
+    public BrokerConfig config() {
+        return config;
+    }
+
+    public int mqttPort() {
+        return broker.ports().mqtt();
+    }
+
+    public int wsPort() {
+        return broker.ports().ws();
+    }
+
+    public int httpPort() {
+        return broker.ports().http();
+    }
+
+    /** {@code tcp://127.0.0.1:<port>} for Paho. */
+    public String tcpUri() {
+        return "tcp://127.0.0.1:" + mqttPort();
+    }
+
+    @Override
+    public void close() {
+        broker.close();
+    }
+}
