@@ -1,0 +1,151 @@
+package io.pulsemq.broker.http;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.timeout.IdleStateHandler;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.transport.NettyTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * The HTTP/1.1 listener: health, metrics and the JSON API, on the shared {@link NettyTransport} event loops.
+ *
+ * <p>Requests are read whole (bodies up to {@link Limits#maxContentLength()}), routed by {@link HttpRoutes} and
+ * answered in order; keep-alive and pipelining are honoured. Errors are JSON,
+ * {@code {"error": "<code>", "message": "..."}}: {@code 404} for an unknown path, {@code 405} (with
+ * {@code Allow}) for a known path with another method, {@code 400} for a malformed request, {@code 413} for a
+ * body over the limit, {@code 414}/{@code 431} for an over-long request line or headers, {@code 500} when a
+ * handler fails. After a malformed or oversized request the connection is closed. Idle connections are closed
+ * after {@link Limits#idleTimeout()}.
+ *
+ * <p>{@code GET /health} answers {@code 200 {"status":"UP"}} unless the routes define it themselves.
+ *
+ * <p>Thread-safe. {@link #close()} stops listening and closes open connections; it does not stop the
+ * transport's event loops, which belong to the caller.
+ */
+public final class HttpServer implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(HttpServer.class);
+    private static final String CODEC = "http-codec";
+    private static final String IDLE = "http-idle";
+
+    private final Channel serverChannel;
+    private final ChannelGroup connections;
+    private final int port;
+    private final AtomicBoolean closed = new AtomicBoolean();
+
+    private HttpServer(Channel serverChannel, ChannelGroup connections) {
+        this.serverChannel = serverChannel;
+        this.connections = connections;
+        this.port = ((InetSocketAddress) serverChannel.localAddress()).getPort();
+    }
+
+    /**
+     * Request size and connection limits.
+     *
+     * @param maxContentLength     largest request body, in bytes
+     * @param maxInitialLineLength longest request line, in bytes
+     * @param maxHeaderSize        largest header block, in bytes
+     * @param idleTimeout          a connection with no traffic and no request in progress for this long is closed
+     * @param maxPipelined         requests a connection may have awaiting answers before reading pauses
+     */
+    public record Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
+                         int maxPipelined) {
+
+        /** 1 MiB bodies, 4 KiB request line, 8 KiB headers, 60 s idle, 16 pipelined requests. */
+        public static final Limits DEFAULTS = new Limits(1 << 20, 4096, 8192, Duration.ofSeconds(60), 16);
+
+        public Limits {
+            if (maxContentLength < 0 || maxInitialLineLength <= 0 || maxHeaderSize <= 0 || maxPipelined <= 0
+                    || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                throw new IllegalArgumentException("invalid HTTP limits: " + maxContentLength + ", "
+                        + maxInitialLineLength + ", " + maxHeaderSize + ", " + idleTimeout + ", " + maxPipelined);
+            }
+        }
+    }
+
+    /** Starts with {@link Limits#DEFAULTS}; see {@link #start(ListenerConfig, NettyTransport, HttpRoutes, Limits)}. */
+    public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes)
+            throws IOException, InterruptedException {
+        return start(listener, transport, routes, Limits.DEFAULTS);
+    }
+
+    /**
+     * Binds the listener and returns once it accepts connections. {@code routes} is copied: later
+     * registrations have no effect.
+     *
+     * @throws IllegalArgumentException if the listener is disabled (port -1)
+     * @throws IOException              if the address cannot be bound (the message names it)
+     */
+    public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes, Limits limits)
+            throws IOException, InterruptedException {
+        if (!listener.enabled()) {
+            throw new IllegalArgumentException("HTTP listener is disabled (port -1)");
+        }
+        Objects.requireNonNull(limits, "limits");
+        HttpRoutes.Router router = routes.snapshot(new HttpRoutes.Route("GET", PathPattern.parse("/health"),
+                RouteHandler.of(request -> HttpResponse.json(200, Map.of("status", "UP")))));
+        ChannelGroup connections = new DefaultChannelGroup("pulsemq-http", GlobalEventExecutor.INSTANCE);
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLineLength())
+                .setMaxHeaderSize(limits.maxHeaderSize());
+        long idleMillis = limits.idleTimeout().toMillis();
+        ServerBootstrap bootstrap = new ServerBootstrap()
+                .group(transport.bossGroup(), transport.workerGroup())
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 256)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline()
+                                .addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
+                                .addLast(CODEC, new HttpServerCodec(decoder))
+                                .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength()))
+                                .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined()));
+                    }
+                });
+        ChannelFuture bound = bootstrap.bind(listener.host(), listener.port()).await();
+        if (!bound.isSuccess()) {
+            Throwable cause = bound.cause();
+            throw new IOException("cannot bind the HTTP listener to " + listener.host() + ":" + listener.port()
+                    + ": " + cause.getMessage(), cause);
+        }
+        HttpServer server = new HttpServer(bound.channel(), connections);
+        log.info("HTTP listening on {}:{}", listener.host(), server.port);
+        return server;
+    }
+
+    /** The bound port (the chosen one when the listener asked for port 0). */
+    public int port() {
+        return port;
+    }
+
+    /** Stops accepting, closes every open connection and waits for both. Idempotent. */
+    @Override
+    public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
+        serverChannel.close().syncUninterruptibly();
+        connections.close().syncUninterruptibly();
+    }
+}

@@ -1,0 +1,272 @@
+package io.pulsemq.broker.config;
+
+import io.pulsemq.broker.config.AuthConfig.AnonymousPolicy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class ConfigLoaderTest {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void load_noFileNoEnvironment_yieldsContractDefaults() {
+        BrokerConfig c = new ConfigLoader(Map.of()).load();
+
+        assertThat(c.instanceId()).isEqualTo("pulsemq-local");
+        assertThat(c.node()).isEqualTo("node-1");
+        assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
+        assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 1883, null));
+        assertThat(c.listeners().ws()).isEqualTo(new ListenerConfig("0.0.0.0", 8083, "/mqtt"));
+        assertThat(c.listeners().http()).isEqualTo(new ListenerConfig("0.0.0.0", 8080, null));
+        assertThat(c.listeners().amqp()).isEqualTo(new ListenerConfig("0.0.0.0", 5672, null));
+        assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.LOOPBACK);
+        assertThat(c.accessKeys()).isEmpty();
+        assertThat(c.clientIds().strict()).isFalse();
+        assertThat(c.statusLog().retention()).isEqualTo(Duration.ofDays(7));
+        assertThat(c.mqtt()).isEqualTo(new MqttConfig(1_048_576, 100, 100, 1000, 16, Duration.ofDays(7),
+                Duration.ofSeconds(65_535), Duration.ofSeconds(10), 32, true, true, true));
+    }
+
+    @Test
+    void load_shippedConfigFile_equalsBuiltInDefaults() {
+        Path shipped = Path.of("..", "config", "pulsemq.yaml");
+
+        BrokerConfig fromFile = new ConfigLoader(Map.of()).withFile(shipped).load();
+
+        assertThat(fromFile).isEqualTo(new ConfigLoader(Map.of()).load());
+    }
+
+    @Test
+    void load_userFile_deepMergesOverDefaults() throws IOException {
+        Path file = write("""
+                instanceId: prod
+                listeners:
+                  mqtt: {port: 0}
+                auth: {anonymous: false}
+                accessKeys:
+                  - {id: AK_1, secret: s3cret, role: server, groups: ["GID_car*"]}
+                mqtt:
+                  maxSessionExpiry: 1h
+                  connectTimeout: PT2S
+                statusLog: {retention: 500ms}
+                """);
+
+        BrokerConfig c = new ConfigLoader(Map.of()).withFile(file).load();
+
+        assertThat(c.instanceId()).isEqualTo("prod");
+        assertThat(c.node()).isEqualTo("node-1");
+        assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 0, null));
+        assertThat(c.listeners().ws().port()).isEqualTo(8083);
+        assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.FALSE);
+        assertThat(c.accessKeys()).containsExactly(new AccessKey("AK_1", "s3cret", AccessKey.Role.SERVER, List.of("GID_car*")));
+        assertThat(c.mqtt().maxSessionExpiry()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.mqtt().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.mqtt().receiveMaximum()).isEqualTo(100);
+        assertThat(c.statusLog().retention()).isEqualTo(Duration.ofMillis(500));
+    }
+
+    @Test
+    void load_enumValuesInAnyCase_areAccepted() throws IOException {
+        Path file = write("auth: {anonymous: LoopBack}\naccessKeys: [{id: a, secret: b, role: ADMIN}]\n");
+
+        BrokerConfig c = new ConfigLoader(Map.of()).withFile(file).load();
+
+        assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.LOOPBACK);
+        assertThat(c.accessKeys().get(0).role()).isEqualTo(AccessKey.Role.ADMIN);
+    }
+
+    @Test
+    void load_environment_overridesFileCaseInsensitively() throws IOException {
+        Path file = write("listeners: {mqtt: {port: 1999}}\n");
+        Map<String, String> env = Map.of(
+                "PULSEMQ_LISTENERS_MQTT_PORT", "0",
+                "PULSEMQ_AUTH_ANONYMOUS", "false",
+                "PULSEMQ_INSTANCEID", "x",
+                "PULSEMQ_MQTT_MAXPACKETSIZE", "65536",
+                "PULSEMQ_STATUSLOG_RETENTION", "1h",
+                "PULSEMQ_LISTENERS_WS_PATH", "/ws",
+                "PATH", "/usr/bin");
+
+        BrokerConfig c = new ConfigLoader(env).withFile(file).load();
+
+        assertThat(c.listeners().mqtt().port()).isZero();
+        assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.FALSE);
+        assertThat(c.instanceId()).isEqualTo("x");
+        assertThat(c.mqtt().maxPacketSize()).isEqualTo(65_536);
+        assertThat(c.statusLog().retention()).isEqualTo(Duration.ofHours(1));
+        assertThat(c.listeners().ws().path()).isEqualTo("/ws");
+    }
+
+    @Test
+    void load_environmentListIndex_definesAccessKey() {
+        Map<String, String> env = Map.of(
+                "PULSEMQ_ACCESSKEYS_0_ID", "AK_ENV",
+                "PULSEMQ_ACCESSKEYS_0_SECRET", "from-env",
+                "PULSEMQ_ACCESSKEYS_0_ROLE", "admin",
+                "PULSEMQ_ACCESSKEYS_0_GROUPS", "GID_a, GID_b*");
+
+        BrokerConfig c = new ConfigLoader(env).load();
+
+        assertThat(c.accessKeys()).containsExactly(
+                new AccessKey("AK_ENV", "from-env", AccessKey.Role.ADMIN, List.of("GID_a", "GID_b*")));
+    }
+
+    @Test
+    void load_environmentNamingNoKey_isIgnored() {
+        Map<String, String> env = Map.of(
+                "PULSEMQ_PORT", "tcp://10.0.0.1:1883",
+                "PULSEMQ_LISTENERS_MQTT_PORT_EXTRA", "1",
+                "PULSEMQ_JAVA_OPTS", "-Xmx1g",
+                "PULSEMQ_LOG_LEVEL", "DEBUG");
+
+        BrokerConfig c = new ConfigLoader(env).load();
+
+        assertThat(c).isEqualTo(new ConfigLoader(Map.of()).load());
+    }
+
+    @Test
+    void load_dataDirOverride_winsOverFileAndEnvironment() throws IOException {
+        Path file = write("dataDir: /from/file\n");
+
+        BrokerConfig c = new ConfigLoader(Map.of("PULSEMQ_DATADIR", "/from/env"))
+                .withFile(file).withDataDir(dir.resolve("cli")).load();
+
+        assertThat(c.dataDir()).isEqualTo(dir.resolve("cli"));
+    }
+
+    @Test
+    void load_unknownKeyInFile_failsNamingKeyAndFile() throws IOException {
+        Path file = write("listeners:\n  mqtt: {prot: 1883}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file.toString())
+                .hasMessageContaining("unknown configuration key 'listeners.mqtt.prot'")
+                .hasMessageContaining("host, port, path");
+    }
+
+    @Test
+    void load_keyInWrongCase_suggestsTheKey() throws IOException {
+        Path file = write("mqtt: {maxpacketsize: 10}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'mqtt.maxpacketsize'")
+                .hasMessageContaining("did you mean 'maxPacketSize'?");
+    }
+
+    @Test
+    void load_badDuration_failsNamingKeyAndSource() throws IOException {
+        Path file = write("statusLog: {retention: 7x}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'statusLog.retention'")
+                .hasMessageContaining("from " + file)
+                .hasMessageContaining("'7x' is not a duration");
+    }
+
+    @Test
+    void load_badValueFromEnvironment_namesTheVariable() {
+        Map<String, String> env = Map.of("PULSEMQ_LISTENERS_HTTP_PORT", "eighty");
+
+        assertThatThrownBy(() -> new ConfigLoader(env).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'listeners.http.port'")
+                .hasMessageContaining("environment variable PULSEMQ_LISTENERS_HTTP_PORT");
+    }
+
+    @Test
+    void load_portOutOfRange_failsWithRange() throws IOException {
+        Path file = write("listeners: {amqp: {port: 70000}}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'listeners.amqp.port'")
+                .hasMessageContaining("between -1 and 65535, was 70000");
+    }
+
+    @Test
+    void load_unknownAnonymousPolicy_listsTheChoices() throws IOException {
+        Path file = write("auth: {anonymous: sometimes}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'auth.anonymous'")
+                .hasMessageContaining("true, false, loopback");
+    }
+
+    @Test
+    void load_yamlBooleanForAnonymous_isAccepted() throws IOException {
+        Path file = write("auth: {anonymous: true}\n");
+
+        assertThat(new ConfigLoader(Map.of()).withFile(file).load().auth().anonymous()).isEqualTo(AnonymousPolicy.TRUE);
+    }
+
+    @Test
+    void load_duplicateAccessKeyIds_fail() throws IOException {
+        Path file = write("accessKeys: [{id: a, secret: x}, {id: a, secret: y}]\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'accessKeys[1].id'")
+                .hasMessageContaining("more than one key");
+    }
+
+    @Test
+    void load_malformedYaml_failsWithLine() throws IOException {
+        Path file = write("listeners:\n  mqtt: {port: 1883\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining(file + ": not valid YAML at line");
+    }
+
+    @Test
+    void load_duplicateKeyInFile_fails() throws IOException {
+        Path file = write("node: a\nnode: b\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("node");
+    }
+
+    @Test
+    void load_missingFile_failsNamingIt() {
+        Path missing = dir.resolve("nope.yaml");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(missing).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessage(missing + ": configuration file not found");
+    }
+
+    @Test
+    void load_emptyFile_yieldsDefaults() throws IOException {
+        Path file = write("");
+
+        assertThat(new ConfigLoader(Map.of()).withFile(file).load()).isEqualTo(new ConfigLoader(Map.of()).load());
+    }
+
+    @Test
+    void load_environmentNamingSection_fails() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_LISTENERS_MQTT", "1883")).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("PULSEMQ_LISTENERS_MQTT")
+                .hasMessageContaining("is a section");
+    }
+
+    private Path write(String yaml) throws IOException {
+        return Files.writeString(dir.resolve("pulsemq.yaml"), yaml);
+    }
+}
