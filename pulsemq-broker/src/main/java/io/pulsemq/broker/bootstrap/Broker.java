@@ -3,6 +3,8 @@ package io.pulsemq.broker.bootstrap;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.http.HttpRoutes;
+import io.pulsemq.broker.http.HttpServer;
 import io.pulsemq.broker.mqtt.MqttServices;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
 import io.pulsemq.broker.retained.RetainedStore;
@@ -107,7 +109,8 @@ public final class Broker implements AutoCloseable {
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-
+            HttpServer httpServer = register(HttpServer.start(httpListener, transport, new HttpRoutes()));
+            http = httpServer.port();
         }
         ports = new BoundPorts(mqtt, ws, http, -1);
         LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} (epoll={}, data={})", config.instanceId(),
@@ -155,7 +158,7 @@ public final class Broker implements AutoCloseable {
                 c.close();
             } catch (Exception e) {
                 LOG.warn("error while stopping {}", c, e);
-            } 
+            }
         }
         LOG.info("PulseMQ stopped");
     }
