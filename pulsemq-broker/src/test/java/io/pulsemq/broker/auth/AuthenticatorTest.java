@@ -1,0 +1,74 @@
+package io.pulsemq.broker.auth;
+
+import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.config.AuthConfig.AnonymousPolicy;
+import io.pulsemq.protocol.Signatures;
+import org.junit.jupiter.api.Test;
+
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class AuthenticatorTest {
+
+    private static final AccessKey CAR = new AccessKey("AK_CAR", "s3cret", AccessKey.Role.DEVICE, List.of("GID_car"));
+    private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 40000);
+    private static final InetSocketAddress REMOTE = new InetSocketAddress("192.0.2.10", 40000);
+
+    private final Authenticator auth = new Authenticator("inst-1", AnonymousPolicy.LOOPBACK, List.of(CAR));
+
+    @Test
+    void signatureMode_correctSignature_isAccepted() {
+        String clientId = "GID_car@@@vin1";
+        AuthResult r = auth.authenticate(creds(clientId, "Signature|AK_CAR|inst-1", Signatures.hmacSha1Base64("s3cret", clientId), REMOTE));
+        assertThat(r.accepted()).isTrue();
+        assertThat(r.key()).isEqualTo(CAR);
+    }
+
+    @Test
+    void signatureMode_signatureOfAnotherClientId_isBadCredentials() {
+        AuthResult r = auth.authenticate(creds("GID_car@@@vin1", "Signature|AK_CAR|inst-1",
+                Signatures.hmacSha1Base64("s3cret", "GID_car@@@vin2"), REMOTE));
+        assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.BAD_CREDENTIALS);
+        assertThat(r.detail()).doesNotContain("s3cret");
+    }
+
+    @Test
+    void signatureMode_otherInstance_isNotAuthorized() {
+        String clientId = "GID_car@@@vin1";
+        AuthResult r = auth.authenticate(creds(clientId, "Signature|AK_CAR|inst-2", Signatures.hmacSha1Base64("s3cret", clientId), REMOTE));
+        assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+    }
+
+    @Test
+    void keyNotAllowedForGroup_isNotAuthorized() {
+        String clientId = "GID_bike@@@b1";
+        AuthResult r = auth.authenticate(creds(clientId, "Signature|AK_CAR|inst-1", Signatures.hmacSha1Base64("s3cret", clientId), REMOTE));
+        assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+    }
+
+    @Test
+    void plainKey_rightAndWrongSecret() {
+        assertThat(auth.authenticate(creds("GID_car@@@x", "AK_CAR", "s3cret", REMOTE)).accepted()).isTrue();
+        assertThat(auth.authenticate(creds("GID_car@@@x", "AK_CAR", "s3creT", REMOTE)).outcome())
+                .isEqualTo(AuthResult.Outcome.BAD_CREDENTIALS);
+        assertThat(auth.authenticate(creds("GID_car@@@x", "AK_NONE", "s3cret", REMOTE)).outcome())
+                .isEqualTo(AuthResult.Outcome.BAD_CREDENTIALS);
+    }
+
+    @Test
+    void anonymous_followsPolicy() {
+        assertThat(auth.authenticate(creds("c", null, null, LOCAL)).accepted()).isTrue();
+        assertThat(auth.authenticate(creds("c", null, null, REMOTE)).outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+        Authenticator closed = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(CAR));
+        assertThat(closed.authenticate(creds("c", null, null, LOCAL)).accepted()).isFalse();
+        Authenticator open = new Authenticator("inst-1", AnonymousPolicy.TRUE, List.of(CAR));
+        assertThat(open.authenticate(creds("c", null, null, REMOTE)).accepted()).isTrue();
+    }
+
+    private static ConnectCredentials creds(String clientId, String username, String password, InetSocketAddress from) {
+        return new ConnectCredentials(clientId, username, password == null ? null : password.getBytes(StandardCharsets.UTF_8), from);
+    }
+}

@@ -1,0 +1,192 @@
+package io.pulsemq.broker.session;
+
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.retained.InMemoryRetainedStore;
+import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.subscription.Subscription;
+import io.pulsemq.broker.subscription.SubscriptionTrie;
+import io.pulsemq.protocol.DisconnectReason;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** The lifecycle rules of {@link SessionRegistry}, without Netty. */
+class SessionRegistryTest {
+
+    private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
+    private final List<String> events = Collections.synchronizedList(new ArrayList<>());
+    private final SubscriptionTrie trie = new SubscriptionTrie();
+    private final ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
+    private final InMemorySessionStore store = new InMemorySessionStore();
+    private final Router router = new Router(trie, new InMemoryRetainedStore(), map::get, Clock.systemUTC());
+    private final SessionRegistry registry = new SessionRegistry(map, trie, store, router, new LifecycleListener() {
+        @Override
+        public void connected(ConnectionInfo c) {
+            events.add("connected " + c.connectionId());
+        }
+
+        @Override
+        public void disconnected(ConnectionInfo c, boolean clientSentDisconnect, DisconnectReason reason) {
+            events.add("disconnected " + c.connectionId() + " " + reason.wireName());
+        }
+    }, timer, Clock.systemUTC(), limits());
+
+    @AfterEach
+    void stop() {
+        timer.shutdownNow();
+    }
+
+    @Test
+    void connect_sameClientId_endsOldConnectionBeforeStartingNew() {
+        FakeConnection a = new FakeConnection("a");
+        FakeConnection b = new FakeConnection("b");
+        registry.connect(info("dev", "a", true), a, 0, null);
+        registry.connect(info("dev", "b", true), b, 0, null);
+
+        assertThat(events).containsExactly("connected a", "disconnected a session_taken_over", "connected b");
+        assertThat(a.terminatedWith).isEqualTo(DisconnectReason.SESSION_TAKEN_OVER);
+        assertThat(registry.get("dev").connection()).isSameAs(b);
+    }
+
+    @Test
+    void disconnected_staleConnectionAfterTakeover_leavesNewConnectionAlone() {
+        FakeConnection a = new FakeConnection("a");
+        FakeConnection b = new FakeConnection("b");
+        registry.connect(info("dev", "a", true), a, 0, null);
+        registry.connect(info("dev", "b", true), b, 0, null);
+
+        registry.disconnected("dev", a, false, DisconnectReason.CONNECTION_LOST, true); // a's socket closes late
+
+        assertThat(events).containsExactly("connected a", "disconnected a session_taken_over", "connected b");
+        assertThat(registry.isConnected("dev")).isTrue();
+    }
+
+    @Test
+    void connect_persistentSessionResumed_keepsSubscriptionsAndQueuedMessages() {
+        FakeConnection a = new FakeConnection("a");
+        Session s = registry.connect(info("dev", "a", false), a, 3600, null).session();
+        Subscription sub = new Subscription("dev", "t/#", null, 1, false, false, 0, 0);
+        s.subscribe(sub);
+        trie.subscribe(sub);
+        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+
+        router.publish(Message.of("t/1", 1, false, new byte[]{1}, "other", 0));
+
+        FakeConnection b = new FakeConnection("b");
+        SessionRegistry.ConnectResult resumed = registry.connect(info("dev", "b", false), b, 3600, null);
+        resumed.session().resume();
+        assertThat(resumed.sessionPresent()).isTrue();
+        assertThat(b.published).extracting(Message::topic).containsExactly("t/1");
+    }
+
+    @Test
+    void connect_cleanStart_discardsOldSession() {
+        FakeConnection a = new FakeConnection("a");
+        Session s = registry.connect(info("dev", "a", false), a, 3600, null).session();
+        Subscription sub = new Subscription("dev", "t/#", null, 1, false, false, 0, 0);
+        s.subscribe(sub);
+        trie.subscribe(sub);
+        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+
+        SessionRegistry.ConnectResult fresh = registry.connect(info("dev", "b", true), new FakeConnection("b"), 0, null);
+
+        assertThat(fresh.sessionPresent()).isFalse();
+        assertThat(fresh.session().subscriptions()).isEmpty();
+        assertThat(trie.size()).isZero();
+    }
+
+    @Test
+    void kick_connectedClient_endsItWithReasonKickedAndPublishesWill() {
+        Subscription watcher = new Subscription("watcher", "wills/#", null, 0, false, false, 0, 0);
+        FakeConnection w = new FakeConnection("w");
+        registry.connect(info("watcher", "w", true), w, 0, null).session().subscribe(watcher);
+        trie.subscribe(watcher);
+        FakeConnection a = new FakeConnection("a");
+        Will will = new Will(Message.of("wills/dev", 0, false, new byte[]{9}, "dev", 0), 0);
+        registry.connect(info("dev", "a", true), a, 0, will);
+
+        assertThat(registry.kick("dev")).isTrue();
+
+        assertThat(a.terminatedWith).isEqualTo(DisconnectReason.KICKED);
+        assertThat(events).contains("disconnected a kicked");
+        assertThat(w.published).extracting(Message::topic).containsExactly("wills/dev");
+        assertThat(registry.kick("dev")).isFalse();
+    }
+
+    @Test
+    void disconnected_normalDisconnect_doesNotPublishWill() {
+        Subscription watcher = new Subscription("watcher", "wills/#", null, 0, false, false, 0, 0);
+        FakeConnection w = new FakeConnection("w");
+        registry.connect(info("watcher", "w", true), w, 0, null).session().subscribe(watcher);
+        trie.subscribe(watcher);
+        FakeConnection a = new FakeConnection("a");
+        registry.connect(info("dev", "a", true), a, 0, new Will(Message.of("wills/dev", 0, false, new byte[]{9}, "dev", 0), 0));
+
+        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+
+        assertThat(w.published).isEmpty();
+        assertThat(registry.get("dev")).isNull();
+    }
+
+    private static ConnectionInfo info(String clientId, String connectionId, boolean cleanStart) {
+        return new ConnectionInfo(clientId, connectionId, "127.0.0.1:1", 5, 60, cleanStart, null, 0);
+    }
+
+    private static MqttConfig limits() {
+        return new MqttConfig(1 << 20, 100, 100, 1000, 16, Duration.ofDays(1), Duration.ofSeconds(65535),
+                Duration.ofSeconds(10), 32, true, true, true);
+    }
+
+    /** Records what the session sends. */
+    private static final class FakeConnection implements ClientConnection {
+        final String id;
+        final List<Message> published = Collections.synchronizedList(new ArrayList<>());
+        volatile DisconnectReason terminatedWith;
+
+        FakeConnection(String id) {
+            this.id = id;
+        }
+
+        @Override
+        public String connectionId() {
+            return id;
+        }
+
+        @Override
+        public int sendWindow() {
+            return 10;
+        }
+
+        @Override
+        public boolean fits(Message message, List<Integer> subscriptionIds) {
+            return true;
+        }
+
+        @Override
+        public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
+            published.add(message);
+        }
+
+        @Override
+        public void sendPubRel(int packetId) {
+        }
+
+        @Override
+        public void terminate(DisconnectReason reason) {
+            if (terminatedWith == null) {
+                terminatedWith = reason;
+            }
+        }
+    }
+}
