@@ -2,34 +2,54 @@ package io.pulsemq.broker.session;
 
 import io.pulsemq.protocol.DisconnectReason;
 
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
 /**
  * Told of every connection's start and end, in per-client order: for one client ID the calls never
  * interleave (a takeover reports the old connection's end before the new one's start). Called with
- * that client's lifecycle lock held and before the CONNACK is sent, so an implementation that makes
- * a record durable here makes it durable before the client can see it is connected. Must be fast and
- * must not call back into the {@link SessionRegistry} for the same client.
+ * that client's lifecycle lock held, so an implementation that queues a record here queues the
+ * records of one client in order. Must be fast, must not block, and must not call back into the
+ * {@link SessionRegistry}.
  */
 public interface LifecycleListener {
 
-    /** A connection was accepted (its CONNACK is about to be sent). */
-    void connected(ConnectionInfo connection);
+    /** An already completed stage, for listeners with nothing to wait for. */
+    CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
+
+    /**
+     * Whether a new connection may be accepted now; false refuses it with "server busy" before any
+     * state changes (the listener cannot keep up).
+     */
+    default boolean admits() {
+        return true;
+    }
+
+    /**
+     * A connection was accepted. Its CONNACK is sent when the returned stage completes (for example
+     * once the {@code connect} event is durable); an exceptional completion closes the connection.
+     */
+    CompletionStage<?> connected(ConnectionInfo connection);
 
     /**
      * A connection ended.
      *
      * @param clientSentDisconnect whether the client sent DISCONNECT before the end
      * @param reason               why it ended
+     * @return completes once the end is recorded
      */
-    void disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason);
+    CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason);
 
     /** A listener that does nothing. */
     LifecycleListener NONE = new LifecycleListener() {
         @Override
-        public void connected(ConnectionInfo connection) {
+        public CompletionStage<?> connected(ConnectionInfo connection) {
+            return DONE;
         }
 
         @Override
-        public void disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason) {
+        public CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason) {
+            return DONE;
         }
     };
 }

@@ -19,7 +19,15 @@ public enum ColumnFamily {
     /** Retained messages, keyed by topic. */
     RETAINED("retained"),
     /** Small named values: store format version and other broker-wide settings. */
-    META("meta");
+    META("meta"),
+    /** The status log: status events keyed by 8-byte big-endian offset. */
+    STATUS_LOG("status_log"),
+    /** Per-client index of the status log: client ID, 0x00, 8-byte offset; empty values. */
+    STATUS_BY_CLIENT("status_by_client"),
+    /** Rejected connection attempts: client ID, 0x00, 8-byte time, 8-byte sequence. */
+    REJECTED_CONNECTS("rejected_connects"),
+    /** Latest status per client ID, written with each status event. */
+    PRESENCE("presence");
 
     private final String id;
 

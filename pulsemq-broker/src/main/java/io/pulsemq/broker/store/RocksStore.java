@@ -358,6 +358,32 @@ public final class RocksStore implements AutoCloseable {
         return get(ColumnFamily.META, key.getBytes(StandardCharsets.UTF_8));
     }
 
+    /**
+     * Approximate bytes a column family occupies (SST files plus memtables), for size-based retention.
+     */
+    public long approximateSize(ColumnFamily cf) {
+        ColumnFamilyHandle h = handle(cf);
+        try {
+            return db.getLongProperty(h, "rocksdb.total-sst-files-size")
+                    + db.getLongProperty(h, "rocksdb.cur-size-all-mem-tables");
+        } catch (RocksDBException e) {
+            throw new StoreException("Cannot read the size of column family '" + cf.id() + "': " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Deletes the keys in [{@code fromInclusive}, {@code toExclusive}) of one column family, durably
+     * (WAL synced).
+     */
+    public void deleteRange(ColumnFamily cf, byte[] fromInclusive, byte[] toExclusive) {
+        try (WriteBatch batch = new WriteBatch()) {
+            batch.deleteRange(handle(cf), fromInclusive, toExclusive);
+            writeSync(batch);
+        } catch (RocksDBException e) {
+            throw new StoreException("Cannot delete a range of column family '" + cf.id() + "': " + e.getMessage(), e);
+        }
+    }
+
     /** Sets the meta value named {@code key}; in the OS's WAL on return. */
     public void putMeta(String key, byte[] value) {
         put(ColumnFamily.META, key.getBytes(StandardCharsets.UTF_8), value);
@@ -502,8 +528,8 @@ public final class RocksStore implements AutoCloseable {
     }
 
     /**
-     * A forward iterator over a range of one column family, seeing the data as of its creation. Not
-     * thread-safe. Close it before the store.
+     * An iterator over a range of one column family, seeing the data as of its creation; it starts on
+     * the range's first entry. Not thread-safe. Close it before the store.
      */
     public static final class Cursor implements AutoCloseable {
 
@@ -561,6 +587,21 @@ public final class RocksStore implements AutoCloseable {
         /** Moves to the first entry whose key is at least {@code key} (and within the cursor's range). */
         public void seek(byte[] key) {
             iterator.seek(key);
+        }
+
+        /** Moves to the last entry whose key is at most {@code key} (and within the cursor's range). */
+        public void seekForPrev(byte[] key) {
+            iterator.seekForPrev(key);
+        }
+
+        /** Moves to the range's last entry. */
+        public void seekToLast() {
+            iterator.seekToLast();
+        }
+
+        /** Moves to the previous entry. */
+        public void prev() {
+            iterator.prev();
         }
 
         @Override

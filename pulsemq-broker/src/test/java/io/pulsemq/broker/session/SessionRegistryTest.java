@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -32,13 +33,15 @@ class SessionRegistryTest {
     private final Router router = new Router(trie, new InMemoryRetainedStore(), map::get, Clock.systemUTC());
     private final SessionRegistry registry = new SessionRegistry(map, trie, store, router, new LifecycleListener() {
         @Override
-        public void connected(ConnectionInfo c) {
+        public CompletionStage<?> connected(ConnectionInfo c) {
             events.add("connected " + c.connectionId());
+            return DONE;
         }
 
         @Override
-        public void disconnected(ConnectionInfo c, boolean clientSentDisconnect, DisconnectReason reason) {
+        public CompletionStage<?> disconnected(ConnectionInfo c, boolean clientSentDisconnect, DisconnectReason reason) {
             events.add("disconnected " + c.connectionId() + " " + reason.wireName());
+            return DONE;
         }
     }, timer, Clock.systemUTC(), limits());
 

@@ -1,0 +1,153 @@
+package io.pulsemq.broker.presence;
+
+import io.pulsemq.protocol.ClientStatus;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Predicate;
+
+/**
+ * The latest status of every client ID, and per-group counts, in memory.
+ *
+ * <p>One writer: the status log applies each durable event with {@link #apply} and then advances the
+ * {@link #revision()}, so every event with an offset at or below a revision read before a query is
+ * reflected in that query's answer. Any number of readers, lock-free; a lookup is one map access.
+ */
+public final class PresenceRegistry {
+
+    private final ConcurrentSkipListMap<String, ClientStatus> byClientId = new ConcurrentSkipListMap<>();
+    private final Map<String, GroupCounter> groups = new ConcurrentHashMap<>();
+    private volatile long revision;
+
+    /** The latest status of {@code clientId}; a never-seen client is offline with version 0. */
+    public ClientStatus get(String clientId) {
+        ClientStatus s = byClientId.get(clientId);
+        return s == null ? ClientStatus.unknown(clientId) : s;
+    }
+
+    /** The status, or null for a never-seen client. */
+    public ClientStatus find(String clientId) {
+        return byClientId.get(clientId);
+    }
+
+    /** The offset of the last event applied. */
+    public long revision() {
+        return revision;
+    }
+
+    /**
+     * Replaces a client's status (called by the status log's writer only, in log order).
+     */
+    public void apply(ClientStatus status) {
+        ClientStatus old = byClientId.put(status.clientId(), status);
+        GroupCounter g = groups.computeIfAbsent(status.groupId(), k -> new GroupCounter());
+        if (old == null) {
+            g.known.incrementAndGet();
+        }
+        boolean wasOnline = old != null && old.online();
+        if (status.online() && !wasOnline) {
+            g.online.incrementAndGet();
+        } else if (!status.online() && wasOnline) {
+            g.online.decrementAndGet();
+        }
+    }
+
+    /** Removes a client (retention dropped all its events). Writer only. */
+    public void remove(String clientId) {
+        ClientStatus old = byClientId.remove(clientId);
+        if (old != null) {
+            GroupCounter g = groups.get(old.groupId());
+            g.known.decrementAndGet();
+            if (old.online()) {
+                g.online.decrementAndGet();
+            }
+        }
+    }
+
+    /** Advances the revision after the events up to {@code offset} are applied. Writer only. */
+    public void advanceTo(long offset) {
+        revision = offset;
+    }
+
+    /** Every client currently online. */
+    public List<ClientStatus> online() {
+        List<ClientStatus> out = new ArrayList<>();
+        for (ClientStatus s : byClientId.values()) {
+            if (s.online()) {
+                out.add(s);
+            }
+        }
+        return out;
+    }
+
+    /**
+     * One page of clients in client ID order.
+     *
+     * @param after  exclusive lower bound (the previous page's last client ID), or null
+     * @param prefix client ID prefix, or "" for all
+     * @param filter which statuses to include
+     * @param limit  most items to return
+     */
+    public List<ClientStatus> page(String after, String prefix, Predicate<ClientStatus> filter, int limit) {
+        NavigableMap<String, ClientStatus> view = byClientId;
+        if (!prefix.isEmpty()) {
+            view = view.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
+        }
+        if (after != null) {
+            view = view.tailMap(after, false);
+        }
+        List<ClientStatus> out = new ArrayList<>(Math.min(limit, 1024));
+        for (ClientStatus s : view.values()) {
+            if (filter.test(s)) {
+                out.add(s);
+                if (out.size() >= limit) {
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Online and known counts of one group; zeros for an unknown group. */
+    public GroupCounts group(String groupId) {
+        GroupCounter g = groups.get(groupId);
+        return g == null ? new GroupCounts(groupId, 0, 0) : new GroupCounts(groupId, g.online.get(), g.known.get());
+    }
+
+    /** Counts of every group that has a known client. */
+    public List<GroupCounts> groups() {
+        List<GroupCounts> out = new ArrayList<>();
+        groups.forEach((id, g) -> {
+            if (g.known.get() > 0) {
+                out.add(new GroupCounts(id, g.online.get(), g.known.get()));
+            }
+        });
+        out.sort((a, b) -> a.groupId().compareTo(b.groupId()));
+        return out;
+    }
+
+    /** How many clients are known. */
+    public int size() {
+        return byClientId.size();
+    }
+
+    /** All statuses (for persistence checks and recovery). */
+    public Collection<ClientStatus> all() {
+        return byClientId.values();
+    }
+
+    /** Online and known client counts of a group. */
+    public record GroupCounts(String groupId, long online, long known) {
+    }
+
+    private static final class GroupCounter {
+        final AtomicLong online = new AtomicLong();
+        final AtomicLong known = new AtomicLong();
+    }
+}

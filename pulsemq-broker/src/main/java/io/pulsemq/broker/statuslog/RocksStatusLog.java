@@ -1,0 +1,548 @@
+package io.pulsemq.broker.statuslog;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.pulsemq.broker.presence.PresenceRegistry;
+import io.pulsemq.broker.session.ConnectionInfo;
+import io.pulsemq.broker.store.ColumnFamily;
+import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.protocol.ClientIds;
+import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.DisconnectReason;
+import io.pulsemq.protocol.EventType;
+import io.pulsemq.protocol.StatusEvent;
+import io.pulsemq.protocol.StatusEventJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The status log in RocksDB, with one writer thread doing group commit: it takes every queued
+ * event, assigns offsets and per-client versions in queue order, writes the events, the per-client
+ * index and the new presence rows in one batch, fsyncs once, then applies the batch to the
+ * {@link PresenceRegistry} and completes the appends. Throughput grows with load (one fsync per
+ * batch); ordering is the queue's.
+ *
+ * <p>Record layout (column family {@code status_log}, key = 8-byte big-endian offset): format byte,
+ * event type byte, 8-byte time, client ID and group ID (2-byte length + UTF-8 each), then the event's
+ * JSON. Readers filter on the header and hand the JSON on without decoding it.
+ */
+public final class RocksStatusLog implements StatusLog {
+
+    private static final Logger LOG = LoggerFactory.getLogger(RocksStatusLog.class);
+    private static final byte RECORD_FORMAT = 1;
+    private static final int MAX_BATCH = 4096;
+    private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
+    private static final byte[] EMPTY = new byte[0];
+    private static final ObjectMapper PRESENCE_JSON = new ObjectMapper();
+
+    private final RocksStore store;
+    private final PresenceRegistry presence;
+    private final String node;
+    private final Clock clock;
+    private final int maxPendingConnects;
+    private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
+    private final AtomicInteger pending = new AtomicInteger();
+    private final AtomicLong rejectedSeq = new AtomicLong();
+    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final Thread writer;
+
+    private volatile long lastOffset;
+    private volatile long firstOffset;
+    private volatile boolean closed;
+    /** Writer thread only. */
+    private long lastTime;
+
+    private RocksStatusLog(RocksStore store, PresenceRegistry presence, String node, Clock clock, int maxPendingConnects) {
+        this.store = store;
+        this.presence = presence;
+        this.node = node;
+        this.clock = clock;
+        this.maxPendingConnects = maxPendingConnects;
+        this.writer = new Thread(this::runWriter, "pulsemq-statuslog");
+        this.writer.setDaemon(true);
+    }
+
+    /**
+     * Opens the log, loads the presence registry from the store and starts the writer. Call
+     * {@link #recoverUncleanStop()} before accepting connections.
+     *
+     * @param maxPendingConnects most {@code connect} events waiting to be written before new ones fail
+     */
+    public static RocksStatusLog open(RocksStore store, PresenceRegistry presence, String node, Clock clock,
+                                      int maxPendingConnects) {
+        RocksStatusLog log = new RocksStatusLog(store, presence, node, clock, maxPendingConnects);
+        log.load();
+        log.writer.start();
+        return log;
+    }
+
+    private void load() {
+        store.scan(ColumnFamily.PRESENCE, (key, value) -> presence.apply(decodeStatus(value)));
+        byte[] last = store.get(ColumnFamily.META, LAST_OFFSET_KEY);
+        long persistedLast = last == null ? 0 : ByteBuffer.wrap(last).getLong();
+        long first = 0;
+        long newest = 0;
+        try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG)) {
+            if (c.valid()) {
+                first = ByteBuffer.wrap(c.key()).getLong();
+            }
+            c.seekToLast();
+            if (c.valid()) {
+                newest = ByteBuffer.wrap(c.key()).getLong();
+                lastTime = ByteBuffer.wrap(c.value(), 2, 8).getLong();
+            }
+        }
+        lastOffset = Math.max(persistedLast, newest);
+        firstOffset = first == 0 ? lastOffset + 1 : first;
+        presence.advanceTo(lastOffset);
+    }
+
+    /**
+     * After an unclean stop some clients still look online. Logs {@code tcpclean} with reason
+     * {@code server_crash} for each and waits until they are durable. Returns how many.
+     */
+    public int recoverUncleanStop() {
+        List<CompletableFuture<StatusEvent>> appends = new ArrayList<>();
+        long now = clock.millis();
+        for (ClientStatus s : presence.online()) {
+            ConnectionInfo info = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
+                    s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt());
+            appends.add(append(new EventDraft(EventType.TCPCLEAN, info, DisconnectReason.SERVER_CRASH, now)));
+        }
+        CompletableFuture.allOf(appends.toArray(new CompletableFuture<?>[0])).join();
+        return appends.size();
+    }
+
+    @Override
+    public CompletableFuture<StatusEvent> append(EventDraft draft) {
+        CompletableFuture<StatusEvent> future = new CompletableFuture<>();
+        if (closed) {
+            future.completeExceptionally(new IllegalStateException("the status log is closed"));
+            return future;
+        }
+        int now = pending.incrementAndGet();
+        if (draft.type() == EventType.CONNECT && now > maxPendingConnects) {
+            pending.decrementAndGet();
+            future.completeExceptionally(new StatusLogFullException(now));
+            return future;
+        }
+        queue.add(new Op(draft, null, future, null));
+        return future;
+    }
+
+    @Override
+    public boolean acceptingConnects() {
+        return !closed && pending.get() < maxPendingConnects;
+    }
+
+    @Override
+    public void recordRejected(RejectedConnect rejected) {
+        if (!closed) {
+            queue.add(new Op(null, rejected, null, null));
+        }
+    }
+
+    /**
+     * Drops events older than {@code maxAge}, then the oldest ones while the log occupies more than
+     * {@code maxBytes}. Runs on the writer thread; completes when done.
+     */
+    public CompletableFuture<Void> applyRetention(Duration maxAge, long maxBytes) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        if (closed) {
+            done.complete(null);
+            return done;
+        }
+        queue.add(new Op(null, null, null, () -> {
+            try {
+                retain(maxAge, maxBytes);
+                done.complete(null);
+            } catch (RuntimeException e) {
+                done.completeExceptionally(e);
+            }
+        }));
+        return done;
+    }
+
+    @Override
+    public long lastOffset() {
+        return lastOffset;
+    }
+
+    @Override
+    public long firstOffset() {
+        return firstOffset;
+    }
+
+    @Override
+    public void onCommit(LongConsumer listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeCommitListener(LongConsumer listener) {
+        listeners.remove(listener);
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    @Override
+    public long read(long afterOffset, int limit, EventFilter filter, Predicate<StoredEvent> sink) {
+        long upTo = lastOffset;
+        long from = Math.max(afterOffset + 1, firstOffset);
+        if (from > upTo || limit <= 0) {
+            return afterOffset;
+        }
+        long examined = afterOffset;
+        int passed = 0;
+        try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG, offsetKey(from), offsetKey(upTo + 1))) {
+            for (; c.valid(); c.next()) {
+                StoredEvent e = decodeRecord(ByteBuffer.wrap(c.key()).getLong(), c.value());
+                examined = e.offset();
+                if (filter.test(e)) {
+                    passed++;
+                    if (!sink.test(e) || passed >= limit) {
+                        break;
+                    }
+                }
+            }
+        }
+        return examined;
+    }
+
+    @Override
+    public long offsetAtOrAfter(long epochMillis) {
+        long lo = firstOffset;
+        long hi = lastOffset + 1;
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(mid));
+            long t = v == null ? Long.MIN_VALUE : ByteBuffer.wrap(v, 2, 8).getLong();
+            if (t < epochMillis) {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The event at {@code offset}, or null. */
+    public StoredEvent get(long offset) {
+        byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(offset));
+        return v == null ? null : decodeRecord(offset, v);
+    }
+
+    @Override
+    public void readClient(String clientId, long afterOffset, boolean reverse, long begin, long end,
+                           Predicate<StoredEvent> sink) {
+        byte[] lower = clientKey(clientId, 0);
+        byte[] upper = clientKey(clientId, Long.MAX_VALUE);
+        try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_BY_CLIENT, lower, upper)) {
+            if (reverse) {
+                c.seekForPrev(clientKey(clientId, Math.max(0, afterOffset - 1)));
+            } else {
+                c.seek(clientKey(clientId, afterOffset + 1));
+            }
+            while (c.valid()) {
+                byte[] key = c.key();
+                long offset = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
+                StoredEvent e = get(offset);
+                if (e != null && e.time() >= begin && e.time() <= end && !sink.test(e)) {
+                    return;
+                }
+                if (reverse) {
+                    c.prev();
+                } else {
+                    c.next();
+                }
+            }
+        }
+    }
+
+    @Override
+    public void readRejected(String clientId, long begin, long end, Predicate<RejectedConnect> sink) {
+        byte[] prefix = prefix(clientId);
+        store.scanPrefix(ColumnFamily.REJECTED_CONNECTS, prefix, new java.util.function.BiConsumer<>() {
+            boolean stopped;
+
+            @Override
+            public void accept(byte[] key, byte[] value) {
+                if (stopped) {
+                    return;
+                }
+                RejectedConnect r = decodeRejected(value);
+                if (r.time() >= begin && r.time() <= end && !sink.test(r)) {
+                    stopped = true;
+                }
+            }
+        });
+    }
+
+    // ---- writer --------------------------------------------------------------------------------
+
+    private void runWriter() {
+        List<Op> batch = new ArrayList<>(MAX_BATCH);
+        while (true) {
+            try {
+                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
+                if (first == null) {
+                    if (closed && queue.isEmpty()) {
+                        return;
+                    }
+                    continue;
+                }
+                batch.add(first);
+                queue.drainTo(batch, MAX_BATCH - 1);
+                commit(batch);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            } catch (RuntimeException | Error e) {
+                LOG.error("status log writer failed a batch of {} operations", batch.size(), e);
+                for (Op op : batch) {
+                    if (op.future != null && !op.future.isDone()) {
+                        op.future.completeExceptionally(e);
+                    }
+                }
+            } finally {
+                batch.clear();
+            }
+        }
+    }
+
+    private void commit(List<Op> ops) {
+        Map<String, ClientStatus> staged = new HashMap<>();
+        StatusEvent[] results = new StatusEvent[ops.size()];
+        long offset = lastOffset;
+        long time = lastTime;
+        int events = 0;
+        try (RocksStore.Batch b = store.newBatch()) {
+            for (int i = 0; i < ops.size(); i++) {
+                Op op = ops.get(i);
+                if (op.task != null) {
+                    continue;
+                }
+                if (op.rejected != null) {
+                    RejectedConnect r = op.rejected;
+                    b.put(ColumnFamily.REJECTED_CONNECTS, rejectedKey(r.clientId(), r.time(), rejectedSeq.incrementAndGet()),
+                            encodeRejected(r));
+                    continue;
+                }
+                EventDraft d = op.draft;
+                ConnectionInfo c = d.connection();
+                ClientStatus prev = staged.get(c.clientId());
+                if (prev == null) {
+                    prev = presence.get(c.clientId());
+                }
+                offset++;
+                time = Math.max(time, d.observedAt());
+                StatusEvent e = new StatusEvent(offset, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(),
+                        c.connectionId(), c.remoteAddress(), time, prev.version() + 1, d.reason(), node, null, null);
+                b.put(ColumnFamily.STATUS_LOG, offsetKey(offset), encodeRecord(e, StatusEventJson.encode(e)));
+                b.put(ColumnFamily.STATUS_BY_CLIENT, clientKey(c.clientId(), offset), EMPTY);
+                ClientStatus next = next(e, c);
+                staged.put(c.clientId(), next);
+                b.put(ColumnFamily.PRESENCE, c.clientId().getBytes(StandardCharsets.UTF_8), encodeStatus(next));
+                results[i] = e;
+                events++;
+            }
+            if (events > 0) {
+                b.put(ColumnFamily.META, LAST_OFFSET_KEY, ByteBuffer.allocate(8).putLong(offset).array());
+            }
+            if (b.count() > 0) {
+                store.writeSync(b);
+            }
+        }
+        lastTime = time;
+        for (ClientStatus s : staged.values()) {
+            presence.apply(s);
+        }
+        presence.advanceTo(offset);
+        lastOffset = offset;
+        for (int i = 0; i < ops.size(); i++) {
+            Op op = ops.get(i);
+            if (op.future != null) {
+                pending.decrementAndGet();
+                op.future.complete(results[i]);
+            } else if (op.task != null) {
+                op.task.run();
+            }
+        }
+        if (events > 0) {
+            for (LongConsumer l : listeners) {
+                try {
+                    l.accept(offset);
+                } catch (RuntimeException e) {
+                    LOG.warn("status log commit listener failed", e);
+                }
+            }
+        }
+    }
+
+    private ClientStatus next(StatusEvent e, ConnectionInfo c) {
+        boolean online = e.eventType() == EventType.CONNECT;
+        return new ClientStatus(e.clientId(), e.groupId(), online, e.version(), e.eventType().wireName(),
+                e.channelId(), e.clientIp(), node, c.connectedAt(), online ? 0 : e.time(),
+                e.reason() == null ? null : e.reason().wireName(), c.protocolVersion(), c.keepAliveSeconds(),
+                c.cleanStart(), c.username());
+    }
+
+    private void retain(Duration maxAge, long maxBytes) {
+        long cut = offsetAtOrAfter(clock.millis() - maxAge.toMillis());
+        long size = store.approximateSize(ColumnFamily.STATUS_LOG);
+        long count = lastOffset - firstOffset + 1;
+        if (maxBytes > 0 && size > maxBytes && count > 0) {
+            long drop = (long) Math.ceil(count * (double) (size - maxBytes) / size);
+            cut = Math.max(cut, firstOffset + drop);
+        }
+        cut = Math.min(cut, lastOffset + 1);
+        if (cut <= firstOffset) {
+            return;
+        }
+        try (RocksStore.Batch b = store.newBatch();
+             RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG, offsetKey(firstOffset), offsetKey(cut))) {
+            for (; c.valid(); c.next()) {
+                StoredEvent e = decodeRecord(ByteBuffer.wrap(c.key()).getLong(), c.value());
+                b.delete(ColumnFamily.STATUS_BY_CLIENT, clientKey(e.clientId(), e.offset()));
+            }
+            store.writeSync(b);
+        }
+        store.deleteRange(ColumnFamily.STATUS_LOG, offsetKey(firstOffset), offsetKey(cut));
+        long removed = cut - firstOffset;
+        firstOffset = cut;
+        long oldest = clock.millis() - maxAge.toMillis();
+        List<byte[]> staleRejects = new ArrayList<>();
+        store.scan(ColumnFamily.REJECTED_CONNECTS, (k, v) -> {
+            if (ByteBuffer.wrap(k, k.length - 16, 8).getLong() < oldest) {
+                staleRejects.add(k);
+            }
+        });
+        if (!staleRejects.isEmpty()) {
+            try (RocksStore.Batch b = store.newBatch()) {
+                staleRejects.forEach(k -> b.delete(ColumnFamily.REJECTED_CONNECTS, k));
+                store.write(b);
+            }
+        }
+        LOG.debug("status log retention dropped {} events; first offset now {}", removed, cut);
+    }
+
+    // ---- closing -------------------------------------------------------------------------------
+
+    @Override
+    public void close() {
+        closed = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(30));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    // ---- encoding ------------------------------------------------------------------------------
+
+    static byte[] offsetKey(long offset) {
+        return ByteBuffer.allocate(8).putLong(offset).array();
+    }
+
+    private static byte[] prefix(String clientId) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        byte[] p = new byte[id.length + 1];
+        System.arraycopy(id, 0, p, 0, id.length);
+        return p;
+    }
+
+    private static byte[] clientKey(String clientId, long offset) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(id.length + 9).put(id).put((byte) 0).putLong(offset).array();
+    }
+
+    private static byte[] rejectedKey(String clientId, long time, long seq) {
+        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(id.length + 17).put(id).put((byte) 0).putLong(time).putLong(seq).array();
+    }
+
+    private static byte[] encodeRecord(StatusEvent e, byte[] json) {
+        byte[] id = e.clientId().getBytes(StandardCharsets.UTF_8);
+        byte[] group = e.groupId().getBytes(StandardCharsets.UTF_8);
+        return ByteBuffer.allocate(2 + 8 + 2 + id.length + 2 + group.length + json.length)
+                .put(RECORD_FORMAT).put((byte) e.eventType().ordinal()).putLong(e.time())
+                .putShort((short) id.length).put(id).putShort((short) group.length).put(group).put(json)
+                .array();
+    }
+
+    private static StoredEvent decodeRecord(long offset, byte[] v) {
+        ByteBuffer b = ByteBuffer.wrap(v);
+        byte format = b.get();
+        if (format != RECORD_FORMAT) {
+            throw new IllegalStateException("status log record " + offset + " has unknown format " + format);
+        }
+        EventType type = EventType.values()[b.get()];
+        long time = b.getLong();
+        String clientId = readString(b);
+        String group = readString(b);
+        byte[] json = new byte[b.remaining()];
+        b.get(json);
+        return new StoredEvent(offset, clientId, group, type, time, json);
+    }
+
+    private static String readString(ByteBuffer b) {
+        int len = Short.toUnsignedInt(b.getShort());
+        String s = new String(b.array(), b.position(), len, StandardCharsets.UTF_8);
+        b.position(b.position() + len);
+        return s;
+    }
+
+    private static byte[] encodeStatus(ClientStatus s) {
+        try {
+            return PRESENCE_JSON.writeValueAsBytes(s);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static ClientStatus decodeStatus(byte[] v) {
+        try {
+            return PRESENCE_JSON.readValue(v, ClientStatus.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static byte[] encodeRejected(RejectedConnect r) {
+        try {
+            return PRESENCE_JSON.writeValueAsBytes(r);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static RejectedConnect decodeRejected(byte[] v) {
+        try {
+            return PRESENCE_JSON.readValue(v, RejectedConnect.class);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** One queued operation: an event, a rejected attempt, or a task to run on the writer. */
+    private record Op(EventDraft draft, RejectedConnect rejected, CompletableFuture<StatusEvent> future, Runnable task) {
+    }
+}
