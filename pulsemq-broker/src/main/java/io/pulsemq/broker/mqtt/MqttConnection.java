@@ -94,6 +94,7 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     private Channel channel;
     private State state = State.AWAIT_CONNECT;
     private ScheduledFuture<?> connectTimeout;
+    private boolean connAckSent;
 
     private ProtocolVersion version;
     private String clientId;
@@ -269,8 +270,9 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         if (version == null) {
             version = ProtocolVersion.MQTT_3_1_1;
         }
+        String presentedId = connect.payload().clientIdentifier() == null ? "" : connect.payload().clientIdentifier();
         if (decision.refusal() != null) {
-            refuseConnect(decision.refusal(), decision.detail());
+            reject(presentedId, connect, now, DisconnectReason.PROTOCOL_ERROR, decision.refusal(), decision.detail());
             return;
         }
         ConnectNegotiator.Negotiated n = decision.granted();
@@ -278,8 +280,13 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
                 connect.payload().userName(), connect.payload().passwordInBytes(), remoteAddress()));
         if (!auth.accepted()) {
             LOG.info("{}: CONNECT of {} refused: {}", remote(), n.clientId(), auth.detail());
-            refuseConnect(auth.outcome() == AuthResult.Outcome.BAD_CREDENTIALS ? Refusal.BAD_CREDENTIALS
-                    : Refusal.NOT_AUTHORIZED, auth.detail());
+            reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
+                    auth.outcome() == AuthResult.Outcome.BAD_CREDENTIALS ? Refusal.BAD_CREDENTIALS : Refusal.NOT_AUTHORIZED,
+                    auth.detail());
+            return;
+        }
+        if (!services.sessions().admits()) {
+            refuseConnect(Refusal.SERVER_BUSY, "status log backlog");
             return;
         }
 
@@ -294,16 +301,39 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
                 n.cleanStart(), n.username(), now);
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();
-
         if (n.keepAlive() > 0) {
             int idleSeconds = (n.keepAlive() * 3 + 1) / 2; // [MQTT-3.1.2-22]: one and a half times
             ctx.pipeline().addBefore(ctx.name(), KEEP_ALIVE_HANDLER, new IdleStateHandler(idleSeconds, 0, 0));
         }
-        ctx.write(connAck(n, result.sessionPresent()), ctx.voidPromise());
+        // The CONNACK waits until the connection's start is recorded (its status event is durable).
+        result.recorded().whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+            if (error != null) {
+                LOG.error("{}: could not record the connection of {}; closing it", remote(), clientId, error);
+                closeWith(DisconnectReason.CONNECTION_LOST, (byte) 0x83);
+                return;
+            }
+            sendConnAck(n, result.sessionPresent());
+        }));
+    }
+
+    private void sendConnAck(ConnectNegotiator.Negotiated n, boolean sessionPresent) {
+        if (state != State.CONNECTED || endReason.get() != null) {
+            return; // ended before it was acknowledged (taken over, kicked, closed)
+        }
+        ctx.write(connAck(n, sessionPresent), ctx.voidPromise());
+        connAckSent = true;
         session.resume();
         ctx.flush();
-        LOG.debug("{} connected from {} (v{}, session present {})", clientId, remote(), version.level,
-                result.sessionPresent());
+        LOG.debug("{} connected from {} (v{}, session present {})", clientId, remote(), version.level, sessionPresent);
+    }
+
+    /** Refuses a CONNECT and reports the attempt for the client's trace. */
+    private void reject(String attemptedId, MqttConnectMessage connect, long now, DisconnectReason reason, Refusal refusal,
+                        String detail) {
+        services.sessions().rejected(new ConnectionInfo(attemptedId, connectionId, remote(), version.level,
+                connect.variableHeader().keepAliveTimeSeconds(), connect.variableHeader().isCleanSession(),
+                connect.payload().userName(), now), reason, detail);
+        refuseConnect(refusal, detail);
     }
 
     private MqttConnAckMessage connAck(ConnectNegotiator.Negotiated n, boolean sessionPresent) {
@@ -647,7 +677,7 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     }
 
     private void sendDisconnectAndClose(byte v5Code) {
-        if (state == State.CONNECTED && version.hasProperties() && channel.isActive()) {
+        if (connAckSent && version.hasProperties() && channel.isActive()) {
             MqttMessage disconnect = MqttMessageBuilders.disconnect().reasonCode(v5Code).build();
             ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
         } else {

@@ -40,6 +40,17 @@ public interface LifecycleListener {
      */
     CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason);
 
+    /**
+     * A connection attempt was refused before it was accepted (bad credentials, invalid client ID,
+     * protocol error in CONNECT). Not a status event; kept for the client's trace. Best effort.
+     *
+     * @param attempt what the attempt presented (the client ID may be empty)
+     * @param reason  {@code not_authorized} or {@code protocol_error}
+     * @param detail  a secret-free explanation
+     */
+    default void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+    }
+
     /** A listener that does nothing. */
     LifecycleListener NONE = new LifecycleListener() {
         @Override

@@ -62,6 +62,8 @@ public final class Session {
     private long expirySeconds;
     private long disconnectedAt;
     private ClientConnection connection;
+    /** False between attach and resume: nothing is sent before the CONNACK. */
+    private boolean ready;
     private long nextSeq = 1;
     private int nextPacketId = 1;
 
@@ -119,9 +121,9 @@ public final class Session {
         return disconnectedAt;
     }
 
-    /** The attached connection, or null while offline. */
+    /** The attached connection once its CONNACK is out, or null while offline. */
     public synchronized ClientConnection connection() {
-        return connection;
+        return ready ? connection : null;
     }
 
     /** The subscriptions, keyed by full filter. Safe to read from any thread. */
@@ -158,21 +160,22 @@ public final class Session {
         if (message.expiredAt(clock.millis())) {
             return OfferResult.DROPPED_EXPIRED;
         }
-        if (connection != null && !connection.fits(message, subscriptionIds)) {
+        ClientConnection live = ready ? this.connection : null;
+        if (live != null && !live.fits(message, subscriptionIds)) {
             return OfferResult.DROPPED_TOO_LARGE;
         }
         if (message.qos() == 0) {
-            if (connection == null) {
+            if (live == null) {
                 return OfferResult.DROPPED_OFFLINE;
             }
-            connection.sendPublish(message, 0, false, subscriptionIds);
+            live.sendPublish(message, 0, false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
-        if (connection != null && queue.isEmpty() && inflight.size() < connection.sendWindow()) {
+        if (live != null && queue.isEmpty() && inflight.size() < live.sendWindow()) {
             OutboundMessage m = new OutboundMessage(nextSeq++, allocatePacketId(), OutboundState.SENT, message, subscriptionIds);
             inflight.put(m.packetId(), m);
             persistOutbound(m);
-            connection.sendPublish(message, m.packetId(), false, subscriptionIds);
+            live.sendPublish(message, m.packetId(), false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
         if (queue.size() >= maxQueued) {
@@ -267,6 +270,7 @@ public final class Session {
     synchronized void attach(ClientConnection c, int newProtocolVersion, long newExpirySeconds) {
         boolean wasPersistent = persistent();
         connection = c;
+        ready = false;
         protocolVersion = newProtocolVersion;
         expirySeconds = newExpirySeconds;
         disconnectedAt = 0;
@@ -288,6 +292,7 @@ public final class Session {
         if (connection == null) {
             return;
         }
+        ready = true;
         for (OutboundMessage m : inflight.values()) {
             if (m.state() == OutboundState.RELEASED) {
                 connection.sendPubRel(m.packetId());
@@ -304,6 +309,7 @@ public final class Session {
             return false;
         }
         connection = null;
+        ready = false;
         disconnectedAt = clock.millis();
         if (persistent()) {
             store.saveSession(meta());
@@ -331,7 +337,7 @@ public final class Session {
     }
 
     private void drain() {
-        if (connection == null) {
+        if (connection == null || !ready) {
             return;
         }
         int window = connection.sendWindow();

@@ -11,6 +11,8 @@ import org.slf4j.LoggerFactory;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -64,8 +66,24 @@ public final class SessionRegistry {
         }
     }
 
-    /** The outcome of {@link #connect}. */
-    public record ConnectResult(Session session, boolean sessionPresent) {
+    /**
+     * The outcome of {@link #connect}.
+     *
+     * @param session        the session the connection is attached to
+     * @param sessionPresent whether an existing session was resumed
+     * @param recorded       completes when the connection's start is recorded; the CONNACK waits for it
+     */
+    public record ConnectResult(Session session, boolean sessionPresent, CompletionStage<?> recorded) {
+    }
+
+    /** Whether a new connection may be accepted now (the lifecycle listener keeps up). */
+    public boolean admits() {
+        return listener.admits();
+    }
+
+    /** Reports a refused connection attempt to the lifecycle listener. */
+    public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+        listener.rejected(attempt, reason, detail);
     }
 
     /** Loads persistent sessions from the store at startup; each starts offline with its expiry timer running. */
@@ -121,8 +139,7 @@ public final class SessionRegistry {
             }
             session.attach(connection, info.protocolVersion(), expirySeconds);
             session.current = new Attachment(connection, info, will);
-            listener.connected(info);
-            return new ConnectResult(session, present);
+            return new ConnectResult(session, present, listener.connected(info));
         } finally {
             lock.unlock();
         }
@@ -167,20 +184,20 @@ public final class SessionRegistry {
 
     /**
      * Closes a client's connection from the broker's side (reason {@code kicked}); its will is
-     * published. Returns false when the client is not connected.
+     * published. Completes with true once the end is recorded, or at once with false when the client
+     * is not connected.
      */
-    public boolean kick(String clientId) {
+    public CompletionStage<Boolean> kick(String clientId) {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
             Session session = sessions.get(clientId);
             if (session == null || session.current == null) {
-                return false;
+                return CompletableFuture.completedFuture(false);
             }
             Attachment a = session.current;
             a.connection().terminate(DisconnectReason.KICKED);
-            end(session, a, false, DisconnectReason.KICKED, true);
-            return true;
+            return end(session, a, false, DisconnectReason.KICKED, true).thenApply(done -> true);
         } finally {
             lock.unlock();
         }
@@ -223,12 +240,12 @@ public final class SessionRegistry {
         }
     }
 
-    /** Ends an attachment; the caller holds the client's lock. */
-    private void end(Session session, Attachment a, boolean clientSentDisconnect, DisconnectReason reason,
-                     boolean publishWill) {
+    /** Ends an attachment; the caller holds the client's lock. Completes when the end is recorded. */
+    private CompletionStage<?> end(Session session, Attachment a, boolean clientSentDisconnect, DisconnectReason reason,
+                                   boolean publishWill) {
         session.current = null;
         session.detach(a.connection());
-        listener.disconnected(a.info(), clientSentDisconnect, reason);
+        CompletionStage<?> recorded = listener.disconnected(a.info(), clientSentDisconnect, reason);
         if (publishWill && a.will() != null) {
             long delay = Math.min(a.will().delaySeconds(), session.expirySeconds());
             if (delay <= 0) {
@@ -243,6 +260,7 @@ public final class SessionRegistry {
         } else {
             discard(session);
         }
+        return recorded;
     }
 
     private void fireWill(Session session) {

@@ -54,8 +54,8 @@ class SessionRegistryTest {
     void connect_sameClientId_endsOldConnectionBeforeStartingNew() {
         FakeConnection a = new FakeConnection("a");
         FakeConnection b = new FakeConnection("b");
-        registry.connect(info("dev", "a", true), a, 0, null);
-        registry.connect(info("dev", "b", true), b, 0, null);
+        registry.connect(info("dev", "a", true), a, 0, null).session().resume();
+        registry.connect(info("dev", "b", true), b, 0, null).session().resume();
 
         assertThat(events).containsExactly("connected a", "disconnected a session_taken_over", "connected b");
         assertThat(a.terminatedWith).isEqualTo(DisconnectReason.SESSION_TAKEN_OVER);
@@ -113,25 +113,29 @@ class SessionRegistryTest {
     void kick_connectedClient_endsItWithReasonKickedAndPublishesWill() {
         Subscription watcher = new Subscription("watcher", "wills/#", null, 0, false, false, 0, 0);
         FakeConnection w = new FakeConnection("w");
-        registry.connect(info("watcher", "w", true), w, 0, null).session().subscribe(watcher);
+        Session watching = registry.connect(info("watcher", "w", true), w, 0, null).session();
+        watching.resume();
+        watching.subscribe(watcher);
         trie.subscribe(watcher);
         FakeConnection a = new FakeConnection("a");
         Will will = new Will(Message.of("wills/dev", 0, false, new byte[]{9}, "dev", 0), 0);
         registry.connect(info("dev", "a", true), a, 0, will);
 
-        assertThat(registry.kick("dev")).isTrue();
+        assertThat(registry.kick("dev").toCompletableFuture().join()).isTrue();
 
         assertThat(a.terminatedWith).isEqualTo(DisconnectReason.KICKED);
         assertThat(events).contains("disconnected a kicked");
         assertThat(w.published).extracting(Message::topic).containsExactly("wills/dev");
-        assertThat(registry.kick("dev")).isFalse();
+        assertThat(registry.kick("dev").toCompletableFuture().join()).isFalse();
     }
 
     @Test
     void disconnected_normalDisconnect_doesNotPublishWill() {
         Subscription watcher = new Subscription("watcher", "wills/#", null, 0, false, false, 0, 0);
         FakeConnection w = new FakeConnection("w");
-        registry.connect(info("watcher", "w", true), w, 0, null).session().subscribe(watcher);
+        Session watching = registry.connect(info("watcher", "w", true), w, 0, null).session();
+        watching.resume();
+        watching.subscribe(watcher);
         trie.subscribe(watcher);
         FakeConnection a = new FakeConnection("a");
         registry.connect(info("dev", "a", true), a, 0, new Will(Message.of("wills/dev", 0, false, new byte[]{9}, "dev", 0), 0));

@@ -23,6 +23,7 @@ class SessionTest {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(2);
         s.attach(conn, 5, 0);
+        s.resume();
         for (int i = 0; i < 5; i++) {
             assertThat(s.offer(msg("t/" + i, 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
         }
@@ -50,6 +51,7 @@ class SessionTest {
         Session s = new Session("c", 5, 60, store, clock, 100);
         Recorder first = new Recorder(1);
         s.attach(first, 5, 60);
+        s.resume();
         s.offer(msg("a", 1), List.of());
         s.offer(msg("b", 1), List.of());
         s.detach(first);
@@ -65,6 +67,7 @@ class SessionTest {
         Session s = new Session("c", 5, 60, store, clock, 100);
         Recorder first = new Recorder(10);
         s.attach(first, 5, 60);
+        s.resume();
         s.offer(msg("q2", 2), List.of());
         assertThat(s.onPubRec(1, false)).isTrue();
         assertThat(first.pubRels).containsExactly(1);
@@ -84,6 +87,7 @@ class SessionTest {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(10);
         s.attach(conn, 5, 0);
+        s.resume();
         Message expired = new Message("t", 1, false, new byte[0], false, clock.millis() - 1, null, null, null,
                 List.of(), "p", 0);
         assertThat(s.offer(expired, List.of())).isEqualTo(Session.OfferResult.DROPPED_EXPIRED);
