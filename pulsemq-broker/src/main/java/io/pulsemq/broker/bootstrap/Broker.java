@@ -6,6 +6,7 @@ import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.http.HttpRoutes;
 import io.pulsemq.broker.http.HttpServer;
 import io.pulsemq.broker.mqtt.MqttServices;
+import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
 import io.pulsemq.broker.retained.RetainedStore;
 import io.pulsemq.broker.routing.Router;
@@ -13,6 +14,8 @@ import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.session.SessionStore;
+import io.pulsemq.broker.statuslog.RocksStatusLog;
+import io.pulsemq.broker.statuslog.StatusRecorder;
 import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
 import io.pulsemq.broker.store.RocksStore;
@@ -45,7 +48,12 @@ public final class Broker implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Broker.class);
 
     private final BrokerConfig config;
+    /** Most {@code connect} events waiting for the status log before new connections are refused. */
+    private static final int MAX_PENDING_CONNECTS = 100_000;
+
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
+    private PresenceRegistry presence;
+    private RocksStatusLog statusLog;
     private SessionRegistry sessions;
     private MqttServer mqttServer;
     private Router router;
@@ -64,7 +72,8 @@ public final class Broker implements AutoCloseable {
     /**
      * Starts a broker with a lifecycle listener and clock.
      *
-     * @param listener told of every connection start and end, in per-client order
+     * @param listener told of every connection start and end, in per-client order, after the status
+     *                 log's recorder (its stages are not waited for)
      */
     public static Broker start(BrokerConfig config, LifecycleListener listener, Clock clock) throws Exception {
         Broker broker = new Broker(config);
@@ -80,6 +89,12 @@ public final class Broker implements AutoCloseable {
     private void build(LifecycleListener listener, Clock clock) throws Exception {
         Files.createDirectories(config.dataDir());
         RocksStore store = register(RocksStore.open(config.dataDir()));
+        presence = new PresenceRegistry();
+        statusLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS));
+        int crashed = statusLog.recoverUncleanStop();
+        if (crashed > 0) {
+            LOG.warn("the last stop was unclean: logged tcpclean/server_crash for {} clients that were online", crashed);
+        }
         SessionStore sessionStore = new RocksSessionStore(store);
         RetainedStore retained = register(new RocksRetainedStore(store, new InMemoryRetainedStore()));
 
@@ -92,7 +107,12 @@ public final class Broker implements AutoCloseable {
             timer.shutdownNow();
             timer.awaitTermination(5, TimeUnit.SECONDS);
         });
-        sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router, listener, timer, clock, config.mqtt());
+        timer.scheduleWithFixedDelay(() -> statusLog.applyRetention(config.statusLog().retention(),
+                config.statusLog().maxBytes()), 1, 60, TimeUnit.SECONDS);
+        LifecycleListener recorder = new StatusRecorder(statusLog, clock);
+        sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router,
+                listener == LifecycleListener.NONE ? recorder : LifecycleListener.both(recorder, listener), timer, clock,
+                config.mqtt());
         int restored = sessions.restore();
         if (restored > 0) {
             LOG.info("restored {} persistent sessions", restored);
@@ -130,6 +150,16 @@ public final class Broker implements AutoCloseable {
     /** The session registry: who is connected, kick. */
     public SessionRegistry sessions() {
         return sessions;
+    }
+
+    /** Who is online, from memory. */
+    public PresenceRegistry presence() {
+        return presence;
+    }
+
+    /** The durable status log. */
+    public RocksStatusLog statusLog() {
+        return statusLog;
     }
 
     /** The router, for publishing from inside the broker. */

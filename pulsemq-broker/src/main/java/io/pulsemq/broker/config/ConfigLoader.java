@@ -401,6 +401,7 @@ public final class ConfigLoader {
             require(c.clientIds() != null, "clientIds", "must be set");
             require(c.statusLog() != null, "statusLog", "must be set");
             positive(c.statusLog().retention(), "statusLog.retention");
+            require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
         }
 
         private void listener(ListenerConfig l, String path) {

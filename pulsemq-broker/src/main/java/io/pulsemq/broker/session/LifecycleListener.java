@@ -51,6 +51,40 @@ public interface LifecycleListener {
     default void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
     }
 
+    /**
+     * Both listeners, {@code first} then {@code second}, for every call; the stages returned are
+     * {@code first}'s (the second is only told).
+     */
+    static LifecycleListener both(LifecycleListener first, LifecycleListener second) {
+        return new LifecycleListener() {
+            @Override
+            public boolean admits() {
+                return first.admits() && second.admits();
+            }
+
+            @Override
+            public CompletionStage<?> connected(ConnectionInfo connection) {
+                CompletionStage<?> stage = first.connected(connection);
+                second.connected(connection);
+                return stage;
+            }
+
+            @Override
+            public CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect,
+                                                   DisconnectReason reason) {
+                CompletionStage<?> stage = first.disconnected(connection, clientSentDisconnect, reason);
+                second.disconnected(connection, clientSentDisconnect, reason);
+                return stage;
+            }
+
+            @Override
+            public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+                first.rejected(attempt, reason, detail);
+                second.rejected(attempt, reason, detail);
+            }
+        };
+    }
+
     /** A listener that does nothing. */
     LifecycleListener NONE = new LifecycleListener() {
         @Override

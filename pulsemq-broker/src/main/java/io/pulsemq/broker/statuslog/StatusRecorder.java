@@ -29,6 +29,12 @@ public final class StatusRecorder implements LifecycleListener {
     }
 
     @Override
+    public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+        log.recordRejected(new RejectedConnect(attempt.clientId(), attempt.connectionId(), attempt.remoteAddress(),
+                attempt.connectedAt(), reason.wireName(), detail));
+    }
+
+    @Override
     public CompletionStage<?> connected(ConnectionInfo connection) {
         return log.append(new EventDraft(EventType.CONNECT, connection, null, clock.millis()));
     }
