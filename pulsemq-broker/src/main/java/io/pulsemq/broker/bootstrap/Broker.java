@@ -3,7 +3,14 @@ package io.pulsemq.broker.bootstrap;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.pulsemq.broker.http.HttpResponse;
 import io.pulsemq.broker.http.HttpRoutes;
+import io.pulsemq.broker.http.RouteHandler;
+import io.pulsemq.broker.metrics.BrokerMetrics;
+import io.pulsemq.broker.metrics.MetricNames;
 import io.pulsemq.broker.http.HttpServer;
 import io.pulsemq.broker.mqtt.MqttServices;
 import io.pulsemq.broker.presence.PresenceRegistry;
@@ -30,6 +37,7 @@ import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -50,6 +58,7 @@ public final class Broker implements AutoCloseable {
     private final BrokerConfig config;
     /** Most {@code connect} events waiting for the status log before new connections are refused. */
     private static final int MAX_PENDING_CONNECTS = 100_000;
+    private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private PresenceRegistry presence;
@@ -88,6 +97,7 @@ public final class Broker implements AutoCloseable {
 
     private void build(LifecycleListener listener, Clock clock) throws Exception {
         Files.createDirectories(config.dataDir());
+        BrokerMetrics metrics = register(new BrokerMetrics());
         RocksStore store = register(RocksStore.open(config.dataDir()));
         presence = new PresenceRegistry();
         statusLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS));
@@ -109,7 +119,7 @@ public final class Broker implements AutoCloseable {
         });
         timer.scheduleWithFixedDelay(() -> statusLog.applyRetention(config.statusLog().retention(),
                 config.statusLog().maxBytes()), 1, 60, TimeUnit.SECONDS);
-        LifecycleListener recorder = new StatusRecorder(statusLog, clock);
+        LifecycleListener recorder = new StatusRecorder(statusLog, clock, metrics);
         sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router,
                 listener == LifecycleListener.NONE ? recorder : LifecycleListener.both(recorder, listener), timer, clock,
                 config.mqtt());
@@ -122,6 +132,7 @@ public final class Broker implements AutoCloseable {
         Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock);
         mqttServer = register(new MqttServer(transport, services));
+        bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);
 
         int mqtt = config.listeners().mqtt().enabled() ? mqttServer.bindTcp(config.listeners().mqtt()) : -1;
@@ -129,12 +140,32 @@ public final class Broker implements AutoCloseable {
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-            HttpServer httpServer = register(HttpServer.start(httpListener, transport, new HttpRoutes()));
+            HttpRoutes routes = new HttpRoutes()
+                    .get("/metrics", RouteHandler.of(request -> HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape())));
+            HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
             http = httpServer.port();
         }
         ports = new BoundPorts(mqtt, ws, http, -1);
         LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} (epoll={}, data={})", config.instanceId(),
                 config.node(), mqtt, ws, http, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+    }
+
+    private void bindGauges(MeterRegistry registry, Map<String, Session> sessionMap) {
+        Gauge.builder(MetricNames.CONNECTIONS, mqttServer, MqttServer::openConnections)
+                .description("open MQTT network connections").register(registry);
+        Gauge.builder(MetricNames.SESSIONS, sessionMap, Map::size).description("sessions").register(registry);
+        Gauge.builder(MetricNames.CLIENTS_ONLINE, presence, PresenceRegistry::onlineCount)
+                .description("clients whose latest status event is connect").register(registry);
+        Gauge.builder(MetricNames.CLIENTS_KNOWN, presence, PresenceRegistry::size)
+                .description("client IDs the status log has seen").register(registry);
+        Gauge.builder(MetricNames.STATUS_LOG_OFFSET, statusLog, RocksStatusLog::lastOffset)
+                .description("offset of the newest durable status event").register(registry);
+        FunctionCounter.builder(MetricNames.MESSAGES_PUBLISHED, router, Router::publishedCount)
+                .description("application messages published").register(registry);
+        FunctionCounter.builder(MetricNames.MESSAGES_DELIVERED, router, Router::deliveredCount)
+                .description("deliveries handed to sessions").register(registry);
+        FunctionCounter.builder(MetricNames.MESSAGES_DROPPED, router, Router::droppedCount)
+                .description("deliveries dropped").register(registry);
     }
 
     private <T extends AutoCloseable> T register(T closeable) {

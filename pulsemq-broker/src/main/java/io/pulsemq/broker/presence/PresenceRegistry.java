@@ -132,6 +132,15 @@ public final class PresenceRegistry {
         return out;
     }
 
+    /** How many clients are online, summed over the group counters (no scan of clients). */
+    public long onlineCount() {
+        long n = 0;
+        for (GroupCounter g : groups.values()) {
+            n += g.online.get();
+        }
+        return n;
+    }
+
     /** How many clients are known. */
     public int size() {
         return byClientId.size();

@@ -1,5 +1,6 @@
 package io.pulsemq.broker.statuslog;
 
+import io.pulsemq.broker.metrics.BrokerMetrics;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.protocol.DisconnectReason;
@@ -17,10 +18,12 @@ public final class StatusRecorder implements LifecycleListener {
 
     private final StatusLog log;
     private final Clock clock;
+    private final BrokerMetrics metrics;
 
-    public StatusRecorder(StatusLog log, Clock clock) {
+    public StatusRecorder(StatusLog log, Clock clock, BrokerMetrics metrics) {
         this.log = log;
         this.clock = clock;
+        this.metrics = metrics;
     }
 
     @Override
@@ -30,22 +33,28 @@ public final class StatusRecorder implements LifecycleListener {
 
     @Override
     public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+        metrics.connectRejected();
         log.recordRejected(new RejectedConnect(attempt.clientId(), attempt.connectionId(), attempt.remoteAddress(),
                 attempt.connectedAt(), reason.wireName(), detail));
     }
 
     @Override
     public CompletionStage<?> connected(ConnectionInfo connection) {
-        return log.append(new EventDraft(EventType.CONNECT, connection, null, clock.millis()));
+        return append(EventType.CONNECT, connection, null, clock.millis());
     }
 
     @Override
     public CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason) {
         long now = clock.millis();
         if (clientSentDisconnect) {
-            log.append(new EventDraft(EventType.DISCONNECT, connection, DisconnectReason.CLIENT_DISCONNECT, now));
-            return log.append(new EventDraft(EventType.TCPCLEAN, connection, DisconnectReason.CLIENT_DISCONNECT, now));
+            append(EventType.DISCONNECT, connection, DisconnectReason.CLIENT_DISCONNECT, now);
+            return append(EventType.TCPCLEAN, connection, DisconnectReason.CLIENT_DISCONNECT, now);
         }
-        return log.append(new EventDraft(EventType.TCPCLEAN, connection, reason, now));
+        return append(EventType.TCPCLEAN, connection, reason, now);
+    }
+
+    private CompletionStage<?> append(EventType type, ConnectionInfo connection, DisconnectReason reason, long now) {
+        metrics.statusEvent(type, reason);
+        return log.append(new EventDraft(type, connection, reason, now));
     }
 }

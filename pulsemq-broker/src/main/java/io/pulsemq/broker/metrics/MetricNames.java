@@ -1,0 +1,31 @@
+package io.pulsemq.broker.metrics;
+
+/** Every metric name the broker exports, in Micrometer's dotted form (Prometheus turns dots into underscores). */
+public final class MetricNames {
+
+    /** Gauge: open MQTT network connections. */
+    public static final String CONNECTIONS = "pulsemq.connections";
+    /** Gauge: sessions, connected or persisted offline. */
+    public static final String SESSIONS = "pulsemq.sessions";
+    /** Gauge: clients whose latest status event is {@code connect}. */
+    public static final String CLIENTS_ONLINE = "pulsemq.clients.online";
+    /** Gauge: client IDs the status log has seen. */
+    public static final String CLIENTS_KNOWN = "pulsemq.clients.known";
+    /** Counter, tags {@code type} and {@code reason}: status events appended. */
+    public static final String STATUS_EVENTS = "pulsemq.status.events";
+    /** Gauge: offset of the newest durable status event. */
+    public static final String STATUS_LOG_OFFSET = "pulsemq.statuslog.offset";
+    /** Counter: rejected connection attempts. */
+    public static final String CONNECTS_REJECTED = "pulsemq.connects.rejected";
+    /** Function counter: application messages published to the broker. */
+    public static final String MESSAGES_PUBLISHED = "pulsemq.messages.published";
+    /** Function counter: deliveries handed to sessions. */
+    public static final String MESSAGES_DELIVERED = "pulsemq.messages.delivered";
+    /** Function counter: deliveries dropped (offline QoS 0, full queue, too large, expired). */
+    public static final String MESSAGES_DROPPED = "pulsemq.messages.dropped";
+    /** Timer, tags {@code route} and {@code status}: HTTP API requests and their latency. */
+    public static final String HTTP_REQUESTS = "pulsemq.http.requests";
+
+    private MetricNames() {
+    }
+}
