@@ -65,6 +65,33 @@ public final class BrokerFixture implements AutoCloseable {
                 new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
     }
 
+    /** A customization: at most {@code n} messages queued per offline session. */
+    public static UnaryOperator<BrokerConfig> maxQueuedMessages(int n) {
+        return c -> {
+            MqttConfig m = c.mqtt();
+            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(), n,
+                    m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), m.connectTimeout(),
+                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
+                    m.sharedSubscriptionAvailable()));
+        };
+    }
+
+    /** A customization: a new connection has {@code timeout} to send CONNECT. */
+    public static UnaryOperator<BrokerConfig> connectTimeout(Duration timeout) {
+        return c -> {
+            MqttConfig m = c.mqtt();
+            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(),
+                    m.maxQueuedMessages(), m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), timeout,
+                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
+                    m.sharedSubscriptionAvailable()));
+        };
+    }
+
+    /** A customization: who may connect without credentials. */
+    public static UnaryOperator<BrokerConfig> anonymous(AuthConfig.AnonymousPolicy policy) {
+        return c -> c.withAuth(new AuthConfig(policy));
+    }
+
     /** Stops the broker gracefully and starts it again on the same data directory. */
     public void restart() throws Exception {
         broker.close();

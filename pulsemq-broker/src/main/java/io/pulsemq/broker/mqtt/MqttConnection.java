@@ -143,8 +143,7 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         if (state == State.CONNECTED) {
             endReason.compareAndSet(null, DisconnectReason.CONNECTION_LOST);
             DisconnectReason reason = endReason.get();
-            services.sessions().disconnected(clientId, this, clientSentDisconnect, reason,
-                    publishWillOnEnd && reason != DisconnectReason.CLIENT_DISCONNECT);
+            services.sessions().disconnected(clientId, this, clientSentDisconnect, reason, publishWillOnEnd);
         }
         state = State.CLOSED;
         super.channelInactive(ctx);
@@ -566,8 +565,8 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
             }
         }
         clientSentDisconnect = true;
-        // [MQTT-3.14.4-3]: a normal DISCONNECT discards the will; v5 reason 0x04 asks for it
-        publishWillOnEnd = reason == 0x04;
+        // [MQTT-3.14.4-3]: only reason 0x00 (normal disconnection) discards the will; 0x04 asks for it
+        publishWillOnEnd = reason != 0x00;
         endReason.compareAndSet(null, DisconnectReason.CLIENT_DISCONNECT);
         ctx.close();
     }
