@@ -5,6 +5,7 @@ import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.protocol.DisconnectReason;
 
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.stream.Collectors;
 
@@ -33,13 +34,15 @@ final class RecordingListener implements LifecycleListener {
     private final List<Call> calls = new CopyOnWriteArrayList<>();
 
     @Override
-    public void connected(ConnectionInfo connection) {
+    public CompletionStage<?> connected(ConnectionInfo connection) {
         calls.add(Call.connected(connection.clientId(), connection.connectionId()));
+        return DONE;
     }
 
     @Override
-    public void disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason) {
+    public CompletionStage<?> disconnected(ConnectionInfo connection, boolean clientSentDisconnect, DisconnectReason reason) {
         calls.add(new Call(false, connection.clientId(), connection.connectionId(), reason, clientSentDisconnect));
+        return DONE;
     }
 
     /** The calls for one client ID, in order. */

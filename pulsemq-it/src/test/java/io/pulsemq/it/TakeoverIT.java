@@ -130,7 +130,7 @@ class TakeoverIT {
                 StandardCharsets.UTF_8)).isEqualTo("still connected");
         assertThat(broker.broker().sessions().isConnected("to-stale")).isTrue();
 
-        assertThat(broker.broker().sessions().kick("to-stale")).isTrue();
+        assertThat(broker.broker().sessions().kick("to-stale").toCompletableFuture().join()).isTrue();
         await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).until(() -> listener.of("to-stale").size() == 4);
         List<Call> calls = listener.of("to-stale");
         String a = calls.get(0).connectionId();

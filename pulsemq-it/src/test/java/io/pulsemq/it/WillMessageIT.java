@@ -96,7 +96,7 @@ class WillMessageIT {
                     .payload("kicked is gone".getBytes(StandardCharsets.UTF_8)).qos(MqttQos.AT_LEAST_ONCE).applyWillPublish()
                     .send();
 
-            assertThat(broker.broker().sessions().kick("will-kicked")).isTrue();
+            assertThat(broker.broker().sessions().kick("will-kicked").toCompletableFuture().join()).isTrue();
 
             sub.expectNext("kicked is gone");
             Throwable cause = disconnected.get(Clients.TIMEOUT_S, TimeUnit.SECONDS);

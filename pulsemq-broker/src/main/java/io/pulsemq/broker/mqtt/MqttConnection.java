@@ -301,8 +301,9 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();
         if (n.keepAlive() > 0) {
-            int idleSeconds = (n.keepAlive() * 3 + 1) / 2; // [MQTT-3.1.2-22]: one and a half times
-            ctx.pipeline().addBefore(ctx.name(), KEEP_ALIVE_HANDLER, new IdleStateHandler(idleSeconds, 0, 0));
+            // [MQTT-3.1.2-22]: nothing received for one and a half times the keep-alive ends the connection
+            ctx.pipeline().addBefore(ctx.name(), KEEP_ALIVE_HANDLER,
+                    new IdleStateHandler(n.keepAlive() * 1500L, 0, 0, TimeUnit.MILLISECONDS));
         }
         // The CONNACK waits until the connection's start is recorded (its status event is durable).
         result.recorded().whenComplete((ignored, error) -> ctx.executor().execute(() -> {
