@@ -186,4 +186,27 @@ class FlowControlIT {
             pub.disconnect();
         }
     }
+
+    @Test
+    void maxPacketSize_brokerLimit_packetOfExactlyThatSizeAcceptedOneByteMoreRefused() throws Exception {
+        String topic = unique("mps/edge");
+        // PUBLISH QoS 1, v5, no properties: 1 byte header + 2 bytes remaining length, then 2 + topic
+        // + 2 packet ID + 1 property length (0) + payload. The limit counts the whole packet.
+        int remaining = BROKER_MAX_PACKET - 1 - 2;
+        int fittingPayload = remaining - 2 - topic.length() - 2 - 1;
+        try (RawMqttClient client = RawMqttClient.connect(broker.mqttPort(), 5, unique("edge"), Props.none())) {
+            byte[] exact = RawMqttClient.publish(topic, 1, 1, Props.none(), new byte[fittingPayload]);
+            assertThat(exact).hasSize(BROKER_MAX_PACKET);
+            client.send(exact);
+            assertThat(client.read(Clients.TIMEOUT).type()).isEqualTo(RawMqttClient.PUBACK);
+
+            byte[] oneMore = RawMqttClient.publish(topic, 1, 2, Props.none(), new byte[fittingPayload + 1]);
+            assertThat(oneMore).hasSize(BROKER_MAX_PACKET + 1);
+            client.send(oneMore);
+            Packet last = client.lastPacketBeforeClose(Clients.TIMEOUT);
+            assertThat(last).isNotNull();
+            assertThat(last.type()).isEqualTo(RawMqttClient.DISCONNECT);
+            assertThat(last.disconnectReason()).isEqualTo(0x95);
+        }
+    }
 }
