@@ -106,6 +106,29 @@ class SubscribeIT {
         }
     }
 
+    @ParameterizedTest
+    @EnumSource(value = Kind.class, names = {"HIVEMQ_V311", "HIVEMQ_V5"})
+    void subscribe_wildcardAtFirstLevel_doesNotReceiveRetainedDollarTopics(Kind kind) throws Exception {
+        String dollarTopic = "$" + unique("ret-ctl") + "/x";
+        try (AnyClient pub = kind.connect(broker, unique("pub"))) {
+            pub.publish(dollarTopic, 1, true, utf8("retained dollar"));
+            try (AnyClient all = kind.connect(broker, unique("all"));
+                 AnyClient plusFirst = kind.connect(broker, unique("plus"));
+                 AnyClient explicit = kind.connect(broker, unique("explicit"))) {
+                all.subscribe("#", 1);
+                plusFirst.subscribe("+/x", 1);
+                explicit.subscribe(dollarTopic, 1);
+                String marker = unique("plain") + "/x";
+                pub.publish(marker, 1, false, utf8("marker"));
+
+                assertThat(explicit.next().topic()).isEqualTo(dollarTopic);
+                assertThat(all.next().topic()).isEqualTo(marker); // [MQTT-4.7.2-1]
+                assertThat(plusFirst.next().topic()).isEqualTo(marker);
+            }
+            pub.publish(dollarTopic, 1, true, new byte[0]);
+        }
+    }
+
     @Test
     void subscribe_overlappingFilters_deliversOnceWithAllIds() throws Exception {
         String root = unique("overlap");
