@@ -153,11 +153,15 @@ final class Clients {
         }
 
         @Override
-        public void close() throws Exception {
-            if (client.isConnected()) {
-                client.disconnect();
+        public void close() {
+            try {
+                if (client.isConnected()) {
+                    client.disconnect();
+                }
+                client.close();
+            } catch (org.eclipse.paho.client.mqttv3.MqttException e) {
+                throw new IllegalStateException(e);
             }
-            client.close();
         }
     }
 
@@ -200,11 +204,15 @@ final class Clients {
         }
 
         @Override
-        public void close() throws Exception {
-            if (client.isConnected()) {
-                client.disconnect().waitForCompletion(TIMEOUT.toMillis());
+        public void close() {
+            try {
+                if (client.isConnected()) {
+                    client.disconnect().waitForCompletion(TIMEOUT.toMillis());
+                }
+                client.close();
+            } catch (org.eclipse.paho.mqttv5.common.MqttException e) {
+                throw new IllegalStateException(e);
             }
-            client.close();
         }
     }
 
