@@ -587,7 +587,8 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     @Override
     public boolean fits(Message message, List<Integer> subscriptionIds) {
         int max = clientMaxPacketSize;
-        return max == 0 || MqttMessages.estimatePublishSize(message, subscriptionIds) <= max; // [MQTT-3.1.2-25]
+        // [MQTT-3.1.2-24], [MQTT-3.1.2-25]
+        return max == 0 || MqttMessages.publishSize(message, subscriptionIds, clientTopicAliasMax > 0) <= max;
     }
 
     @Override
