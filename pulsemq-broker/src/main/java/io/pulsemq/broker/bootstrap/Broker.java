@@ -1,5 +1,6 @@
 package io.pulsemq.broker.bootstrap;
 
+import io.pulsemq.broker.api.StatusApi;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
@@ -129,7 +130,8 @@ public final class Broker implements AutoCloseable {
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-            HttpServer httpServer = register(HttpServer.start(httpListener, transport, new HttpRoutes()));
+            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock));
+            HttpServer httpServer = register(HttpServer.start(httpListener, transport, api.register(new HttpRoutes())));
             http = httpServer.port();
         }
         ports = new BoundPorts(mqtt, ws, http, -1);
