@@ -262,8 +262,8 @@ public final class PresenceTracker implements AutoCloseable {
         connection = null;
         setSynced(false);
         if (error instanceof GoneException gone) {
-            LOG.log(System.Logger.Level.INFO, "status stream offset {0} is no longer retained; listing again",
-                    mirror.revision());
+            LOG.log(System.Logger.Level.INFO, "status stream offset " + mirror.revision()
+                    + " is no longer retained; listing again");
             lastError = gone;
             needsList = true;
             thread.execute(this::connect);
