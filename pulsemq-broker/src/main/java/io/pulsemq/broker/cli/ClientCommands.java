@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pulsemq.protocol.ClientStatus;
 import io.pulsemq.protocol.StatusEvent;
 import io.pulsemq.protocol.StatusEventJson;
+import io.pulsemq.sdk.ApiTimeoutException;
 import io.pulsemq.sdk.ApiUnavailableException;
 import io.pulsemq.sdk.ClientSnapshot;
 import io.pulsemq.sdk.ExportQuery;
@@ -90,8 +91,10 @@ public final class ClientCommands {
             try (client) {
                 return body.run(client);
             } catch (ApiUnavailableException e) {
+                String why = e instanceof ApiTimeoutException ? "no answer in time"
+                        : e.getCause() instanceof java.net.ConnectException ? "connection refused" : e.getMessage();
                 return fail(ExitCodes.UNREACHABLE, "cannot reach the broker at " + connection.describe(ctx) + " ("
-                        + e.getMessage() + "). Is it running? Point --url or PULSEMQ_URL at it.");
+                        + why + "). Is it running? Point --url or PULSEMQ_URL at it.");
             } catch (StatusApiException.UnauthorizedException e) {
                 return fail(ExitCodes.AUTH, "the broker refused the access key (" + e.getMessage() + "). Check "
                         + "--access-key/--secret-key or PULSEMQ_ACCESS_KEY/PULSEMQ_SECRET_KEY.");
@@ -397,9 +400,9 @@ public final class ClientCommands {
                     + (s.lastReason() == null ? s.lastEventType() : s.lastReason()) + "  v" + s.version();
         }
 
-        /** {@code 2026-11-25T22:19:47.123Z  #1042  connect    GID_car@@@vin123  10.1.2.3:53122  v7}. */
+        /** {@code 2026-11-25T22:19:47.123Z  #1042  connect     GID_car@@@vin123  10.1.2.3:53122  v7}. */
         static String event(StatusEvent e) {
-            return Instant.ofEpochMilli(e.time()) + "  #" + e.offset() + "  " + pad(e.eventType().wireName(), 10)
+            return Instant.ofEpochMilli(e.time()) + "  #" + e.offset() + "  " + pad(e.eventType().wireName(), 11)
                     + e.clientId() + "  " + e.clientIp() + "  v" + e.version()
                     + (e.reason() == null ? "" : "  " + e.reason().wireName());
         }
