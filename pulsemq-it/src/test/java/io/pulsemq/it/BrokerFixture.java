@@ -28,6 +28,9 @@ public final class BrokerFixture implements AutoCloseable {
     /** A device key limited to the group GID_car. */
     public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
             List.of("GID_car"));
+    /** A server (backend) key limited to the groups starting with GID_car. */
+    public static final AccessKey CAR_SERVER = new AccessKey("AK_TEST_CAR_SERVER", "car-server-secret",
+            AccessKey.Role.SERVER, List.of("GID_car*"));
 
     private final BrokerConfig config;
     private final LifecycleListener listener;
@@ -69,7 +72,7 @@ public final class BrokerFixture implements AutoCloseable {
         MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
                 Duration.ofSeconds(10), 32, true, true, true);
         return new BrokerConfig("pulsemq-local", "node-1", dataDir, ListenersConfig.loopbackEphemeral(),
-                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE), mqtt,
+                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE, CAR_SERVER), mqtt,
                 new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
     }
 
