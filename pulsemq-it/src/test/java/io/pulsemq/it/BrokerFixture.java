@@ -10,6 +10,8 @@ import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
 import io.pulsemq.broker.session.LifecycleListener;
 
+import org.awaitility.Awaitility;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +24,12 @@ import java.util.function.UnaryOperator;
  * on the same directory, to test what survives a restart.
  */
 public final class BrokerFixture implements AutoCloseable {
+
+    static {
+        // Waits end as soon as their condition holds; the limit only bounds a broken run. It is generous
+        // because CI shares two cores and every connect waits for an fsync.
+        Awaitility.setDefaultTimeout(Duration.ofSeconds(60));
+    }
 
     /** The admin key every fixture broker knows. */
     public static final AccessKey ADMIN = new AccessKey("AK_TEST_ADMIN", "test-admin-secret", AccessKey.Role.ADMIN, List.of("*"));
@@ -76,26 +84,33 @@ public final class BrokerFixture implements AutoCloseable {
                 new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
     }
 
+    /** A customization: the broker accepts packets of at most {@code bytes} and announces it. */
+    public static UnaryOperator<BrokerConfig> maxPacketSize(int bytes) {
+        return c -> withMqtt(c, bytes, c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), c.mqtt().connectTimeout());
+    }
+
     /** A customization: at most {@code n} messages queued per offline session. */
     public static UnaryOperator<BrokerConfig> maxQueuedMessages(int n) {
-        return c -> {
-            MqttConfig m = c.mqtt();
-            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(), n,
-                    m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), m.connectTimeout(),
-                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
-                    m.sharedSubscriptionAvailable()));
-        };
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), n, c.mqtt().maxKeepAlive(), c.mqtt().connectTimeout());
+    }
+
+    /** A customization: keep-alive is capped at {@code max} (v5 clients asking for more get Server Keep Alive). */
+    public static UnaryOperator<BrokerConfig> maxKeepAlive(Duration max) {
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), max, c.mqtt().connectTimeout());
     }
 
     /** A customization: a new connection has {@code timeout} to send CONNECT. */
     public static UnaryOperator<BrokerConfig> connectTimeout(Duration timeout) {
-        return c -> {
-            MqttConfig m = c.mqtt();
-            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(),
-                    m.maxQueuedMessages(), m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), timeout,
-                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
-                    m.sharedSubscriptionAvailable()));
-        };
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), timeout);
+    }
+
+    /** {@code c} with the MQTT limits the customizations adjust replaced (MqttConfig has no copy methods). */
+    private static BrokerConfig withMqtt(BrokerConfig c, int maxPacketSize, int maxQueuedMessages, Duration maxKeepAlive,
+                                         Duration connectTimeout) {
+        MqttConfig m = c.mqtt();
+        return c.withMqtt(new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(), maxQueuedMessages,
+                m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout, m.maxTopicLevels(),
+                m.retainAvailable(), m.wildcardSubscriptionAvailable(), m.sharedSubscriptionAvailable()));
     }
 
     /** A customization: who may connect without credentials. */

@@ -67,7 +67,7 @@ final class ClientQueries {
             }
         }
         long revision = presence.revision();
-        return StatusJson.response(200, 64 + ids.length * 320, g -> {
+        return StatusJson.response(200, 64 + ids.length * 400, g -> {
             g.writeStartObject();
             g.writeNumberField("revision", revision);
             g.writeArrayFieldStart("statuses");
