@@ -27,6 +27,8 @@ final class AmqpLogin {
     static final String MECHANISM = "PLAIN";
     /** Client property carrying the signed timestamp. */
     static final String SIGN_KEY = "signKey";
+    /** Stands in for the secret of an unknown key (an HMAC key must not be empty); never matches. */
+    private static final String UNKNOWN_KEY_SECRET = "\0unknown-access-key";
 
     private final String instanceId;
     private final Map<String, AccessKey> keys;
@@ -83,7 +85,7 @@ final class AmqpLogin {
         }
         AccessKey key = keys.get(parts[2]);
         // Compute the HMAC even for an unknown key, so timing does not reveal which key IDs exist.
-        String secret = key == null ? "" : key.secret();
+        String secret = key == null ? UNKNOWN_KEY_SECRET : key.secret();
         if (signKey == null || signKey.isEmpty() || !signKey.chars().allMatch(Character::isDigit) || signKey.length() > 18) {
             return Result.refused("client property signKey (the signed timestamp) is missing or not a number");
         }
