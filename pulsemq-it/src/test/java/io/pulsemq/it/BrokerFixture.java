@@ -5,6 +5,7 @@ import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
+import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
@@ -36,7 +37,7 @@ public final class BrokerFixture implements AutoCloseable {
     /** A device key limited to the group GID_car. */
     public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
             List.of("GID_car"));
-    /** A server (backend) key limited to the groups starting with GID_car. */
+    /** A server (backend) key, for the HTTP API and the server SDK, limited to the groups starting with GID_car. */
     public static final AccessKey CAR_SERVER = new AccessKey("AK_TEST_CAR_SERVER", "car-server-secret",
             AccessKey.Role.SERVER, List.of("GID_car*"));
 
@@ -124,6 +125,21 @@ public final class BrokerFixture implements AutoCloseable {
         broker = Broker.start(config, listener, clock);
     }
 
+    /**
+     * Stops the broker gracefully and starts it again on the same data directory and the same ports, so
+     * clients that reconnect by themselves (the server SDK) find it again.
+     */
+    public void restartOnSamePorts() throws Exception {
+        ListenersConfig l = config.listeners();
+        BrokerConfig same = config.withListeners(new ListenersConfig(
+                new ListenerConfig(l.mqtt().host(), mqttPort(), l.mqtt().path()),
+                new ListenerConfig(l.ws().host(), wsPort(), l.ws().path()),
+                new ListenerConfig(l.http().host(), httpPort(), l.http().path()),
+                new ListenerConfig(l.amqp().host(), amqpPort(), l.amqp().path())));
+        broker.close();
+        broker = Broker.start(same, listener, Clock.systemUTC());
+    }
+
     public Broker broker() {
         return broker;
     }
@@ -142,6 +158,11 @@ public final class BrokerFixture implements AutoCloseable {
 
     public int httpPort() {
         return broker.ports().http();
+    }
+
+    /** The server SDK (AMQP) port. */
+    public int amqpPort() {
+        return broker.ports().amqp();
     }
 
     /** {@code tcp://127.0.0.1:<port>} for Paho. */

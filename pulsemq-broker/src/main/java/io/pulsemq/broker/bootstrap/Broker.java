@@ -1,6 +1,7 @@
 package io.pulsemq.broker.bootstrap;
 
 import io.pulsemq.broker.api.StatusApi;
+import io.pulsemq.broker.amqp.AmqpServer;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
@@ -138,6 +139,12 @@ public final class Broker implements AutoCloseable {
 
         int mqtt = config.listeners().mqtt().enabled() ? mqttServer.bindTcp(config.listeners().mqtt()) : -1;
         int ws = config.listeners().ws().enabled() ? mqttServer.bindWebSocket(config.listeners().ws()) : -1;
+        int amqp = -1;
+        if (config.listeners().amqp().enabled()) {
+            AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
+                    Main.Version.number()));
+            amqp = amqpServer.bind(config.listeners().amqp());
+        }
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
@@ -147,9 +154,9 @@ public final class Broker implements AutoCloseable {
             HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
             http = httpServer.port();
         }
-        ports = new BoundPorts(mqtt, ws, http, -1);
-        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} (epoll={}, data={})", config.instanceId(),
-                config.node(), mqtt, ws, http, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+        ports = new BoundPorts(mqtt, ws, http, amqp);
+        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} (epoll={}, data={})", config.instanceId(),
+                config.node(), mqtt, ws, http, amqp, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
     }
 
     private void bindGauges(MeterRegistry registry, Map<String, Session> sessionMap) {

@@ -16,6 +16,7 @@ import java.util.List;
  * @param mqtt        MQTT protocol limits
  * @param clientIds   client identifier policy
  * @param statusLog   status log retention
+ * @param amqp        the server SDK endpoint (AMQP 0-9-1)
  */
 public record BrokerConfig(
         String instanceId,
@@ -26,34 +27,48 @@ public record BrokerConfig(
         List<AccessKey> accessKeys,
         MqttConfig mqtt,
         ClientIdsConfig clientIds,
-        StatusLogConfig statusLog) {
+        StatusLogConfig statusLog,
+        AmqpConfig amqp) {
 
     public BrokerConfig {
         accessKeys = accessKeys == null ? List.of() : List.copyOf(accessKeys);
+        amqp = amqp == null ? AmqpConfig.defaults() : amqp;
+    }
+
+    /** A configuration with the default AMQP endpoint settings. */
+    public BrokerConfig(String instanceId, String node, Path dataDir, ListenersConfig listeners, AuthConfig auth,
+                        List<AccessKey> accessKeys, MqttConfig mqtt, ClientIdsConfig clientIds,
+                        StatusLogConfig statusLog) {
+        this(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, AmqpConfig.defaults());
     }
 
     /** A copy with another data directory. */
     public BrokerConfig withDataDir(Path dir) {
-        return new BrokerConfig(instanceId, node, dir, listeners, auth, accessKeys, mqtt, clientIds, statusLog);
+        return new BrokerConfig(instanceId, node, dir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp);
     }
 
     /** A copy with other access keys. */
     public BrokerConfig withAccessKeys(List<AccessKey> keys) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, keys, mqtt, clientIds, statusLog);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, keys, mqtt, clientIds, statusLog, amqp);
     }
 
     /** A copy with other listeners. */
     public BrokerConfig withListeners(ListenersConfig l) {
-        return new BrokerConfig(instanceId, node, dataDir, l, auth, accessKeys, mqtt, clientIds, statusLog);
+        return new BrokerConfig(instanceId, node, dataDir, l, auth, accessKeys, mqtt, clientIds, statusLog, amqp);
     }
 
     /** A copy with another authentication policy. */
     public BrokerConfig withAuth(AuthConfig a) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, a, accessKeys, mqtt, clientIds, statusLog);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, a, accessKeys, mqtt, clientIds, statusLog, amqp);
+    }
+
+    /** A copy with other AMQP endpoint settings. */
+    public BrokerConfig withAmqp(AmqpConfig a) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, a);
     }
 
     /** A copy with other MQTT limits. */
     public BrokerConfig withMqtt(MqttConfig m) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, m, clientIds, statusLog);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, m, clientIds, statusLog, amqp);
     }
 }

@@ -403,6 +403,20 @@ public final class ConfigLoader {
             require(c.statusLog() != null, "statusLog", "must be set");
             positive(c.statusLog().retention(), "statusLog.retention");
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
+            amqp(c.amqp());
+        }
+
+        private void amqp(AmqpConfig a) {
+            require(a.signatureMaxAge() != null && !a.signatureMaxAge().isNegative(), "amqp.signatureMaxAge",
+                    "must be 0 (no limit) or positive");
+            require(a.signatureMaxClockSkew() != null && !a.signatureMaxClockSkew().isNegative(),
+                    "amqp.signatureMaxClockSkew", "must not be negative");
+            require(a.heartbeat() != null && !a.heartbeat().isNegative() && a.heartbeat().getSeconds() <= TWO_BYTE_LIMIT,
+                    "amqp.heartbeat", "must be between 0s and 65535s");
+            range(a.frameMax(), 4096, Integer.MAX_VALUE, "amqp.frameMax"); // [AMQP 0-9-1 4.2.1] frame-min-size
+            range(a.channelMax(), 1, TWO_BYTE_LIMIT, "amqp.channelMax");
+            range(a.topicQueueMaxMessages(), 1, Integer.MAX_VALUE, "amqp.topicQueueMaxMessages");
+            positive(a.redeliveryDelay(), "amqp.redeliveryDelay");
         }
 
         private void listener(ListenerConfig l, String path) {

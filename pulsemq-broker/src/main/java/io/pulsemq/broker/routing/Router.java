@@ -11,6 +11,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Function;
@@ -24,6 +25,13 @@ import java.util.function.Function;
  * QoS, with every matching subscription identifier [MQTT-3.3.4-2, MQTT-3.3.4-3]. Each matching
  * shared subscription group receives it once, at one member chosen round-robin among the connected
  * members (any member when none is connected).
+ *
+ * <p>ApsaraMQ point-to-point: a message published to {@code <parentTopic>/p2p/<clientId>} reaches that
+ * client's session without a subscription, at the publisher's QoS (once, even if the client also
+ * subscribed to a matching filter).
+ *
+ * <p>{@link PublishListener}s see every published message after it was handed to the subscribers, on
+ * the publisher's thread.
  */
 public final class Router {
 
@@ -32,6 +40,7 @@ public final class Router {
     private final Function<String, Session> sessions;
     private final Clock clock;
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
+    private final List<PublishListener> listeners = new CopyOnWriteArrayList<>();
 
     private final LongAdder published = new LongAdder();
     private final LongAdder delivered = new LongAdder();
@@ -65,6 +74,32 @@ public final class Router {
         Collector collector = new Collector(message);
         subscriptions.match(message.topic(), collector);
         collector.deliverAll();
+        for (PublishListener l : listeners) {
+            l.published(message);
+        }
+    }
+
+    /** Adds a listener told of every published message (see {@link PublishListener} for its duties). */
+    public void addPublishListener(PublishListener listener) {
+        listeners.add(listener);
+    }
+
+    /** Removes a listener added by {@link #addPublishListener}. */
+    public void removePublishListener(PublishListener listener) {
+        listeners.remove(listener);
+    }
+
+    /**
+     * The target client ID of an ApsaraMQ point-to-point topic {@code <parent>/p2p/<clientId>}, or null when
+     * {@code topic} is not one.
+     */
+    public static String p2pTarget(String topic) {
+        int first = topic.indexOf('/');
+        if (first <= 0 || !topic.startsWith("/p2p/", first)) {
+            return null;
+        }
+        String target = topic.substring(first + 5);
+        return target.isEmpty() ? null : target;
     }
 
     /**
@@ -174,6 +209,13 @@ public final class Router {
         }
 
         void deliverAll() {
+            String p2p = p2pTarget(message.topic());
+            if (p2p != null && !(single != null && single.clientId().equals(p2p)) && !(many != null && many.containsKey(p2p))) {
+                Session target = sessions.apply(p2p);
+                if (target != null) {
+                    Router.this.deliver(target, message, message.qos(), false, List.of());
+                }
+            }
             if (single != null) {
                 Session s = sessions.apply(single.clientId());
                 if (s != null) {

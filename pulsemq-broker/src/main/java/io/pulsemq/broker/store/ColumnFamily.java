@@ -27,7 +27,14 @@ public enum ColumnFamily {
     /** Rejected connection attempts: client ID, 0x00, 8-byte time, 8-byte sequence. */
     REJECTED_CONNECTS("rejected_connects"),
     /** Latest status per client ID, written with each status event. */
-    PRESENCE("presence");
+    PRESENCE("presence"),
+    /**
+     * Server SDK endpoint state: status-group cursors ({@code status}, 0x00, instance, 0x00, group -> 8-byte
+     * offset), parent-topic queues and their cursors ({@code topic}, 0x00, parent topic -> 8-byte sequence).
+     */
+    AMQP_CURSORS("amqp_cursors"),
+    /** Device messages queued for server SDK consumers: parent topic, 0x00, 8-byte sequence. */
+    AMQP_TOPIC_MESSAGES("amqp_topic_messages");
 
     private final String id;
 

@@ -1,0 +1,387 @@
+package io.pulsemq.broker.amqp;
+
+import com.rabbitmq.client.AMQP;
+import com.rabbitmq.client.impl.AMQContentHeader;
+import com.rabbitmq.client.impl.AMQImpl;
+import com.rabbitmq.client.impl.Method;
+import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.subscription.Topics;
+
+import java.io.ByteArrayOutputStream;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.NavigableMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * One open AMQP channel: its consumers and unacknowledged deliveries, its prefetch, publisher confirms and
+ * the assembly of published content. Confined to the connection's event loop; the queues it consumes from
+ * are reached through the queue executor only.
+ *
+ * <p>Queues: {@code STATUS} with consume argument {@code GROUP_ID} (a status group; with {@code x-stream-offset}
+ * a replay) and any valid first-level MQTT topic (its device messages). Publishing sends to MQTT devices:
+ * the exchange names the MQTT topic (the routing key when the exchange is empty).
+ */
+final class AmqpChannel {
+
+    /** Consume argument naming the status group (what the SDK's {@code subscribeStatus} sends). */
+    static final String GROUP_ID = "GROUP_ID";
+    /** Consume argument of a status replay. */
+    static final String STREAM_OFFSET = "x-stream-offset";
+
+    private final AmqpConnection connection;
+    private final int number;
+    private final AmqpServices services;
+    private final AccessKey key;
+
+    private final Map<String, ChannelConsumer> consumers = new HashMap<>();
+    private final TreeMap<Long, Unacked> unacked = new TreeMap<>();
+    private int prefetch;
+    private boolean confirms;
+    private long publishSeq;
+    private long deliveryTag;
+    private boolean closed;
+    private PendingPublish publishing;
+
+    AmqpChannel(AmqpConnection connection, int number, AmqpServices services, AccessKey key) {
+        this.connection = connection;
+        this.number = number;
+        this.services = services;
+        this.key = key;
+    }
+
+    int number() {
+        return number;
+    }
+
+    /** Whether the channel waits for a content header or body frame. */
+    boolean expectsContent() {
+        return publishing != null;
+    }
+
+    /** Handles a method other than channel open/close (the connection handles those). */
+    void method(Method m) throws AmqpError {
+        if (m instanceof AMQImpl.Basic.Ack a) {
+            settle(a, a.getDeliveryTag(), a.getMultiple(), Settlement.ACK);
+        } else if (m instanceof AMQImpl.Basic.Nack n) {
+            settle(n, n.getDeliveryTag(), n.getMultiple(), n.getRequeue() ? Settlement.REQUEUE : Settlement.REJECT);
+        } else if (m instanceof AMQImpl.Basic.Reject r) {
+            settle(r, r.getDeliveryTag(), false, r.getRequeue() ? Settlement.REQUEUE : Settlement.REJECT);
+        } else if (m instanceof AMQImpl.Basic.Publish p) {
+            publish(p);
+        } else if (m instanceof AMQImpl.Basic.Consume c) {
+            consume(c);
+        } else if (m instanceof AMQImpl.Basic.Cancel c) {
+            cancel(c.getConsumerTag());
+            if (!c.getNowait()) {
+                connection.send(number, new AMQImpl.Basic.CancelOk(c.getConsumerTag()));
+            }
+        } else if (m instanceof AMQImpl.Basic.Qos q) {
+            prefetch = q.getPrefetchCount(); // applies to consumers created afterwards, as in RabbitMQ
+            connection.send(number, new AMQImpl.Basic.QosOk());
+        } else if (m instanceof AMQImpl.Confirm.Select s) {
+            confirms = true;
+            if (!s.getNowait()) {
+                connection.send(number, new AMQImpl.Confirm.SelectOk());
+            }
+        } else if (m instanceof AMQImpl.Basic.Recover r) {
+            releaseAll();
+            connection.send(number, new AMQImpl.Basic.RecoverOk());
+        } else if (m instanceof AMQImpl.Basic.Get g) {
+            connection.send(number, new AMQImpl.Basic.GetEmpty(""));
+        } else if (m instanceof AMQImpl.Channel.Flow f) {
+            connection.send(number, new AMQImpl.Channel.FlowOk(f.getActive()));
+        } else if (m instanceof AMQImpl.Queue.Declare d) {
+            declareQueue(d);
+        } else if (m instanceof AMQImpl.Queue.Bind b) {
+            if (!b.getNowait()) {
+                connection.send(number, new AMQImpl.Queue.BindOk());
+            }
+        } else if (m instanceof AMQImpl.Queue.Unbind) {
+            connection.send(number, new AMQImpl.Queue.UnbindOk());
+        } else if (m instanceof AMQImpl.Exchange.Declare d) {
+            if (!d.getNowait()) {
+                connection.send(number, new AMQImpl.Exchange.DeclareOk());
+            }
+        } else if (m instanceof AMQImpl.Exchange.Delete d) {
+            if (!d.getNowait()) {
+                connection.send(number, new AMQImpl.Exchange.DeleteOk());
+            }
+        } else if (m instanceof AMQImpl.Queue.Purge || m instanceof AMQImpl.Queue.Delete) {
+            throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "queues of the server SDK endpoint cannot be purged or deleted", m);
+        } else if (m instanceof AMQImpl.Tx.Select) {
+            throw AmqpError.connection(ReplyCode.NOT_IMPLEMENTED, "transactions are not supported; use publisher confirms", m);
+        } else {
+            throw AmqpError.connection(ReplyCode.COMMAND_INVALID, "unexpected method " + m.protocolMethodName(), m);
+        }
+    }
+
+    /** A content header frame. */
+    void header(AMQContentHeader header) throws AmqpError {
+        if (publishing == null || publishing.properties != null) {
+            throw AmqpError.connection(ReplyCode.UNEXPECTED_FRAME, "content header without basic.publish", null);
+        }
+        if (!(header instanceof AMQP.BasicProperties props)) {
+            throw AmqpError.connection(ReplyCode.FRAME_ERROR, "content header of a class other than basic", null);
+        }
+        if (header.getBodySize() > services.maxMessageSize()) {
+            Method cause = publishing.method;
+            publishing = null;
+            throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "message of " + header.getBodySize()
+                    + " bytes exceeds the maximum of " + services.maxMessageSize(), cause);
+        }
+        publishing.properties = props;
+        publishing.size = header.getBodySize();
+        if (publishing.size == 0) {
+            completePublish();
+        }
+    }
+
+    /** A content body frame. */
+    void body(byte[] payload) throws AmqpError {
+        if (publishing == null || publishing.properties == null) {
+            throw AmqpError.connection(ReplyCode.UNEXPECTED_FRAME, "content body without content header", null);
+        }
+        if (publishing.body.size() + payload.length > publishing.size) {
+            throw AmqpError.connection(ReplyCode.FRAME_ERROR, "content body longer than its header said", null);
+        }
+        publishing.body.writeBytes(payload);
+        if (publishing.body.size() == publishing.size) {
+            completePublish();
+        }
+    }
+
+    /** The channel is gone (closed by either side, or the connection ended): give back what it holds. */
+    void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
+        publishing = null;
+        for (ChannelConsumer c : new ArrayList<>(consumers.values())) {
+            cancel(c.tag);
+        }
+        releaseAll();
+    }
+
+    // ---- consuming -----------------------------------------------------------------------------
+
+    private void consume(AMQImpl.Basic.Consume c) throws AmqpError {
+        String tag = c.getConsumerTag().isEmpty() ? "amq.ctag-" + UUID.randomUUID() : c.getConsumerTag();
+        if (consumers.containsKey(tag)) {
+            throw AmqpError.connection(ReplyCode.NOT_ALLOWED, "consumer tag " + tag + " is in use on this channel", c);
+        }
+        Map<String, Object> args = c.getArguments() == null ? Map.of() : c.getArguments();
+        String queue = c.getQueue();
+        ChannelConsumer consumer = new ChannelConsumer(tag, c.getNoAck(), prefetch);
+        Supplier<DeliveryQueue> queueOf;
+        if (StatusQueues.QUEUE.equals(queue)) {
+            Object group = args.get(GROUP_ID);
+            if (group == null) {
+                throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "consuming STATUS needs the argument GROUP_ID", c);
+            }
+            String groupId = group.toString();
+            if (!key.allowsGroup(groupId)) {
+                throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "access key " + key.id() + " is not allowed for group "
+                        + groupId, c);
+            }
+            Object offset = args.get(STREAM_OFFSET);
+            if (offset != null && !StatusQueues.validStreamOffset(offset)) {
+                throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "x-stream-offset must be an offset, a timestamp, "
+                        + "\"first\", \"last\" or \"next\", was " + offset, c);
+            }
+            queueOf = offset == null
+                    ? () -> services.status().group(groupId)
+                    : () -> services.status().replay(groupId, services.status().replayStart(offset));
+        } else if (TopicQueues.validParentTopic(queue)) {
+            queueOf = () -> services.topics().queue(queue);
+        } else {
+            throw AmqpError.channel(ReplyCode.NOT_FOUND, "no queue '" + queue + "': consume STATUS (with GROUP_ID) "
+                    + "or a first-level MQTT topic", c);
+        }
+        consumers.put(tag, consumer);
+        boolean reply = !c.getNowait();
+        services.onQueues(() -> attach(consumer, queueOf.get(), reply));
+    }
+
+    /**
+     * Queue executor: binds the consumer to its queue (a new group's cursor starts here), then answers
+     * {@code consume-ok} through the event loop ahead of any delivery, which the event loop runs in order.
+     */
+    private void attach(ChannelConsumer consumer, DeliveryQueue queue, boolean reply) {
+        consumer.queue = queue;
+        if (reply) {
+            connection.execute(() -> {
+                if (!closed) {
+                    connection.send(number, new AMQImpl.Basic.ConsumeOk(consumer.tag));
+                }
+            }, () -> { });
+        }
+        if (!consumer.cancelled) {
+            queue.addConsumer(consumer, consumer.credit);
+        }
+    }
+
+    private void cancel(String tag) {
+        ChannelConsumer consumer = consumers.remove(tag);
+        if (consumer != null) {
+            consumer.cancelled = true;
+            services.onQueues(() -> {
+                if (consumer.queue != null) {
+                    consumer.queue.cancel(consumer);
+                }
+            });
+        }
+    }
+
+    /** Event loop: writes one delivery, or hands it back when the consumer is gone. */
+    private void deliver(ChannelConsumer consumer, DeliveryQueue queue, QueueEntry entry, boolean redelivered) {
+        long seq = entry.seq();
+        if (closed || consumer.cancelled || !connection.isOpen()) {
+            services.onQueues(() -> queue.release(consumer, seq));
+            return;
+        }
+        long tag = ++deliveryTag;
+        if (consumer.noAck) {
+            services.onQueues(() -> queue.ack(consumer, seq));
+        } else {
+            unacked.put(tag, new Unacked(consumer, queue, seq));
+        }
+        connection.sendContent(number, new AMQImpl.Basic.Deliver(consumer.tag, tag, redelivered, "", entry.routingKey()),
+                entry.properties(), entry.body());
+    }
+
+    private enum Settlement {
+        ACK, REQUEUE, REJECT
+    }
+
+    private void settle(Method m, long tag, boolean multiple, Settlement how) throws AmqpError {
+        List<Unacked> settled = new ArrayList<>();
+        if (multiple) {
+            NavigableMap<Long, Unacked> upTo = tag == 0 ? unacked : unacked.headMap(tag, true);
+            settled.addAll(upTo.values());
+            upTo.clear();
+        } else {
+            Unacked u = unacked.remove(tag);
+            if (u == null) {
+                // [AMQP 0-9-1 basic.ack] an unknown delivery tag is a channel error
+                throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "unknown delivery tag " + tag, m);
+            }
+            settled.add(u);
+        }
+        if (settled.isEmpty()) {
+            return;
+        }
+        services.onQueues(() -> {
+            for (Unacked u : settled) {
+                switch (how) {
+                    case ACK -> u.queue.ack(u.consumer, u.seq);
+                    case REQUEUE -> u.queue.reject(u.consumer, u.seq, true);
+                    case REJECT -> u.queue.reject(u.consumer, u.seq, false);
+                }
+            }
+        });
+    }
+
+    private void releaseAll() {
+        List<Unacked> all = new ArrayList<>(unacked.values());
+        unacked.clear();
+        if (!all.isEmpty()) {
+            services.onQueues(() -> all.forEach(u -> u.queue.release(u.consumer, u.seq)));
+        }
+    }
+
+    private void declareQueue(AMQImpl.Queue.Declare d) throws AmqpError {
+        String queue = d.getQueue();
+        if (queue.isEmpty()) {
+            throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "server-named queues are not supported", d);
+        }
+        if (!StatusQueues.QUEUE.equals(queue) && !TopicQueues.validParentTopic(queue)) {
+            throw AmqpError.channel(ReplyCode.NOT_FOUND, "no queue '" + queue + "'", d);
+        }
+        if (!StatusQueues.QUEUE.equals(queue) && !d.getPassive()) {
+            services.onQueues(() -> services.topics().queue(queue));
+        }
+        if (!d.getNowait()) {
+            connection.send(number, new AMQImpl.Queue.DeclareOk(queue, 0, 0));
+        }
+    }
+
+    // ---- publishing ----------------------------------------------------------------------------
+
+    private void publish(AMQImpl.Basic.Publish p) throws AmqpError {
+        if (p.getImmediate()) {
+            throw AmqpError.connection(ReplyCode.NOT_IMPLEMENTED, "immediate=true is not supported", p);
+        }
+        String topic = p.getExchange().isEmpty() ? p.getRoutingKey() : p.getExchange();
+        if (!Topics.isValidTopicName(topic, services.maxTopicLevels()) || topic.startsWith("$")) {
+            throw AmqpError.channel(ReplyCode.NOT_FOUND, "'" + topic + "' is not an MQTT topic a backend may publish to", p);
+        }
+        if (confirms) {
+            publishSeq++;
+        }
+        publishing = new PendingPublish(p, topic);
+    }
+
+    private void completePublish() throws AmqpError {
+        PendingPublish p = publishing;
+        publishing = null;
+        Message message;
+        try {
+            message = BackendMessages.fromPublish(p.topic, p.properties, p.body.toByteArray(), services.clock().millis());
+        } catch (IllegalArgumentException e) {
+            throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, e.getMessage(), p.method);
+        }
+        // Routing hands the message to sessions (which persist QoS 1 and 2 for offline clients) the same way
+        // an MQTT publish does on its event loop; the confirm follows once it was routed and stored.
+        services.router().publish(message);
+        if (confirms) {
+            // one ack per message: the SDK's confirm listener ignores the multiple flag
+            connection.send(number, new AMQImpl.Basic.Ack(publishSeq, false));
+        }
+    }
+
+    private static final class PendingPublish {
+        final AMQImpl.Basic.Publish method;
+        final String topic;
+        final ByteArrayOutputStream body = new ByteArrayOutputStream();
+        AMQP.BasicProperties properties;
+        long size;
+
+        PendingPublish(AMQImpl.Basic.Publish method, String topic) {
+            this.method = method;
+            this.topic = topic;
+        }
+    }
+
+    private record Unacked(ChannelConsumer consumer, DeliveryQueue queue, long seq) {
+    }
+
+    /** One {@code basic.consume}. {@link #deliver} is called on the queue executor and hops to the event loop. */
+    private final class ChannelConsumer implements QueueConsumer {
+        final String tag;
+        final boolean noAck;
+        final int credit;
+        /** Written on the event loop, read on both. */
+        volatile boolean cancelled;
+        /** Queue executor only. */
+        DeliveryQueue queue;
+
+        ChannelConsumer(String tag, boolean noAck, int credit) {
+            this.tag = tag;
+            this.noAck = noAck;
+            this.credit = credit;
+        }
+
+        @Override
+        public void deliver(DeliveryQueue from, QueueEntry entry, boolean redelivered) {
+            connection.execute(() -> AmqpChannel.this.deliver(this, from, entry, redelivered),
+                    () -> services.onQueues(() -> from.release(this, entry.seq())));
+        }
+    }
+}

@@ -1,0 +1,138 @@
+package io.pulsemq.broker.amqp;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.WriteBufferWaterMark;
+import io.netty.channel.group.ChannelGroup;
+import io.netty.channel.group.DefaultChannelGroup;
+import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.statuslog.StatusLog;
+import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.transport.NettyTransport;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The server SDK endpoint: the AMQP 0-9-1 listener and the queues behind it. Built by the composition root;
+ * {@link #close()} ends every connection with {@code connection.close} 320 (the SDK then reconnects
+ * by itself), stops the queue executor and detaches from the router and the status log.
+ *
+ * <p>Threads: connections run on the shared event loops; all queue state, and every store read for it,
+ * is on one queue executor thread ({@code pulsemq-amqp-queues}).
+ */
+public final class AmqpServer implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
+    /** Outbound bytes buffered per connection before writes count as slow. */
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
+
+    private final NettyTransport transport;
+    private final AmqpServices services;
+    private final String version;
+    private final ChannelGroup serverChannels = new DefaultChannelGroup("amqp-listeners", GlobalEventExecutor.INSTANCE);
+    private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+
+    private AmqpServer(NettyTransport transport, AmqpServices services, String version) {
+        this.transport = transport;
+        this.services = services;
+        this.version = version;
+    }
+
+    /**
+     * Builds the endpoint: loads the durable topic queues and attaches to the router (device messages) and the
+     * status log (commit notifications). Call {@link #bind} to listen.
+     */
+    public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
+                                    Router router, Clock clock, String version) {
+        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
+                new DefaultThreadFactory("pulsemq-amqp-queues", true));
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
+        try {
+            AmqpLogin login = new AmqpLogin(config.instanceId(), config.accessKeys(), clock,
+                    config.amqp().signatureMaxAge(), config.amqp().signatureMaxClockSkew());
+            StatusQueues status = new StatusQueues(statusLog, store, config.instanceId(), executor,
+                    config.amqp().redeliveryDelay());
+            TopicQueues topics = new TopicQueues(store, executor, config.amqp().redeliveryDelay(),
+                    config.amqp().topicQueueMaxMessages(), clock);
+            router.addPublishListener(topics);
+            AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
+                    config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock);
+            return new AmqpServer(transport, services, version);
+        } catch (RuntimeException | Error e) {
+            executor.shutdownNow();
+            throw e;
+        }
+    }
+
+    /** Binds the listener; returns the bound port. */
+    public int bind(ListenerConfig listener) throws InterruptedException {
+        ServerBootstrap b = new ServerBootstrap()
+                .group(transport.bossGroup(), transport.workerGroup())
+                .channel(transport.serverChannelClass())
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .option(ChannelOption.SO_REUSEADDR, true)
+                .childOption(ChannelOption.TCP_NODELAY, true)
+                .childOption(ChannelOption.WRITE_BUFFER_WATER_MARK, WATER_MARK)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        connections.add(ch);
+                        ch.pipeline()
+                                .addLast("flush", new FlushConsolidationHandler(256, true))
+                                .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
+                                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version));
+                    }
+                });
+        Channel server = b.bind(listener.host(), listener.port()).sync().channel();
+        serverChannels.add(server);
+        int port = ((InetSocketAddress) server.localAddress()).getPort();
+        LOG.debug("AMQP listener bound on {}:{}", listener.host(), port);
+        return port;
+    }
+
+    /** Number of open AMQP connections. */
+    public int openConnections() {
+        return connections.size();
+    }
+
+    /** Device messages dropped because their parent-topic queue was full. */
+    public long droppedMessages() {
+        return services.topics().droppedCount();
+    }
+
+    @Override
+    public void close() {
+        serverChannels.close().awaitUninterruptibly();
+        for (Channel ch : connections) {
+            AmqpConnection handler = ch.pipeline().get(AmqpConnection.class);
+            if (handler != null) {
+                ch.eventLoop().execute(handler::shutdown);
+            }
+        }
+        connections.newCloseFuture().awaitUninterruptibly(2, TimeUnit.SECONDS);
+        connections.close().awaitUninterruptibly();
+        services.router().removePublishListener(services.topics());
+        services.status().close();
+        services.queueExecutor().shutdown();
+        try {
+            if (!services.queueExecutor().awaitTermination(5, TimeUnit.SECONDS)) {
+                services.queueExecutor().shutdownNow();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            services.queueExecutor().shutdownNow();
+        }
+    }
+}

@@ -1,0 +1,34 @@
+package io.pulsemq.broker.amqp;
+
+import io.pulsemq.broker.config.AmqpConfig;
+import io.pulsemq.broker.routing.Router;
+
+import java.time.Clock;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledExecutorService;
+
+/**
+ * What every AMQP connection uses.
+ *
+ * @param config         endpoint settings
+ * @param login          the login decision
+ * @param status         the status queues (queue executor only)
+ * @param topics         the parent-topic queues (queue executor only)
+ * @param router         publishes backend messages to devices
+ * @param queueExecutor  the one thread that owns every queue and reads the store for them
+ * @param maxMessageSize largest message body accepted from a backend (the MQTT maximum packet size)
+ * @param maxTopicLevels most topic levels of a published topic
+ * @param clock          time
+ */
+record AmqpServices(AmqpConfig config, AmqpLogin login, StatusQueues status, TopicQueues topics, Router router,
+                    ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock) {
+
+    /** Runs {@code task} on the queue executor; dropped when the broker is stopping. */
+    void onQueues(Runnable task) {
+        try {
+            queueExecutor.execute(task);
+        } catch (RejectedExecutionException stopping) {
+            // the broker is stopping: queues are not used any more
+        }
+    }
+}

@@ -1,0 +1,38 @@
+package io.pulsemq.broker.config;
+
+import java.time.Duration;
+
+/**
+ * The server SDK endpoint (AMQP 0-9-1, {@code listeners.amqp}).
+ *
+ * @param signatureMaxAge         how old the SDK's signed timestamp (client property {@code signKey}) may be;
+ *                                the SDK signs once in {@code start()} and reuses that timestamp for every
+ *                                automatic reconnect, so this also bounds how long an SDK process can keep
+ *                                reconnecting without a restart. {@code 0} disables the check
+ * @param signatureMaxClockSkew   how far in the future a signed timestamp may be (clock differences)
+ * @param heartbeat               the heartbeat interval the broker proposes in {@code connection.tune}; the client
+ *                                may lower it, or disable it with 0; a connection that sends nothing for two
+ *                                intervals is closed
+ * @param frameMax                largest frame, in bytes, the broker proposes and accepts
+ * @param channelMax              most channels per connection
+ * @param topicQueueMaxMessages   most undelivered device messages one parent-topic queue holds; beyond it new
+ *                                messages for that queue are dropped (and counted)
+ * @param redeliveryDelay         delay before an event or message the consumer rejected ({@code basic.nack} or
+ *                                {@code basic.reject} with {@code requeue=false}) is delivered again; doubles
+ *                                on each further rejection, up to 64 times this value
+ */
+public record AmqpConfig(
+        Duration signatureMaxAge,
+        Duration signatureMaxClockSkew,
+        Duration heartbeat,
+        int frameMax,
+        int channelMax,
+        int topicQueueMaxMessages,
+        Duration redeliveryDelay) {
+
+    /** The built-in defaults (also in {@code pulsemq-defaults.yaml}). */
+    public static AmqpConfig defaults() {
+        return new AmqpConfig(Duration.ofDays(30), Duration.ofMinutes(5), Duration.ofSeconds(60), 131_072, 2047,
+                100_000, Duration.ofSeconds(1));
+    }
+}
