@@ -31,11 +31,13 @@ public final class BrokerFixture implements AutoCloseable {
 
     private final BrokerConfig config;
     private final LifecycleListener listener;
+    private final Clock clock;
     private Broker broker;
 
-    private BrokerFixture(BrokerConfig config, LifecycleListener listener) {
+    private BrokerFixture(BrokerConfig config, LifecycleListener listener, Clock clock) {
         this.config = config;
         this.listener = listener;
+        this.clock = clock;
     }
 
     /** Starts a broker with the default limits. */
@@ -50,9 +52,15 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** Starts a broker with a customized configuration and a lifecycle listener. */
     public static BrokerFixture start(UnaryOperator<BrokerConfig> customize, LifecycleListener listener) throws Exception {
+        return start(customize, listener, Clock.systemUTC());
+    }
+
+    /** Starts a broker whose time is {@code clock}, for tests that let broker time pass. */
+    public static BrokerFixture start(UnaryOperator<BrokerConfig> customize, LifecycleListener listener, Clock clock)
+            throws Exception {
         Path dir = Files.createTempDirectory("pulsemq-it-");
-        BrokerFixture f = new BrokerFixture(customize.apply(defaultConfig(dir)), listener);
-        f.broker = Broker.start(f.config, listener, Clock.systemUTC());
+        BrokerFixture f = new BrokerFixture(customize.apply(defaultConfig(dir)), listener, clock);
+        f.broker = Broker.start(f.config, listener, clock);
         return f;
     }
 
@@ -95,7 +103,7 @@ public final class BrokerFixture implements AutoCloseable {
     /** Stops the broker gracefully and starts it again on the same data directory. */
     public void restart() throws Exception {
         broker.close();
-        broker = Broker.start(config, listener, Clock.systemUTC());
+        broker = Broker.start(config, listener, clock);
     }
 
     public Broker broker() {
@@ -121,6 +129,11 @@ public final class BrokerFixture implements AutoCloseable {
     /** {@code tcp://127.0.0.1:<port>} for Paho. */
     public String tcpUri() {
         return "tcp://127.0.0.1:" + mqttPort();
+    }
+
+    /** {@code ws://127.0.0.1:<port>/mqtt} for Paho. */
+    public String wsUri() {
+        return "ws://127.0.0.1:" + wsPort() + "/mqtt";
     }
 
     @Override

@@ -127,6 +127,12 @@ final class ConnectNegotiator {
         }
         int topicAliasMaximum = intProperty(props, MqttProperties.TOPIC_ALIAS_MAXIMUM, 0);
 
+        if (header.willQos() > 2) {
+            return Decision.refuse(Refusal.MALFORMED_PACKET, "will QoS 3"); // [MQTT-3.1.2-14]
+        }
+        if (!header.isWillFlag() && (header.willQos() != 0 || header.isWillRetain())) {
+            return Decision.refuse(Refusal.MALFORMED_PACKET, "will QoS or retain without a will"); // [MQTT-3.1.2-13], [MQTT-3.1.2-15]
+        }
         Will will = null;
         if (header.isWillFlag()) {
             String topic = payload.willTopic();

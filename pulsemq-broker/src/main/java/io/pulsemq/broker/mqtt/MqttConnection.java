@@ -366,11 +366,15 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     private void refuseConnect(Refusal refusal, String detail) {
         LOG.debug("{}: CONNECT refused ({}): {}", remote(), refusal, detail);
         byte code = version.connAckCode(refusal);
+        state = State.CLOSED;
+        if (code == Refusal.NO_V3_CODE) {
+            ctx.close(); // MQTT 3.1.x has no return code for it: close without CONNACK
+            return;
+        }
         MqttConnAckMessage ack = MqttMessageBuilders.connAck()
                 .returnCode(MqttConnectReturnCode.valueOf(code))
                 .sessionPresent(false) // [MQTT-3.2.2-6]
                 .build();
-        state = State.CLOSED;
         ctx.writeAndFlush(ack).addListener(ChannelFutureListener.CLOSE);
     }
 
@@ -385,6 +389,14 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         }
         if (!Topics.isValidTopicName(topic, limits.maxTopicLevels())) {
             protocolError(Refusal.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (qos == 0 && fixed.isDup()) {
+            protocolError(Refusal.MALFORMED_PACKET, "DUP set on a QoS 0 PUBLISH"); // [MQTT-3.3.1-2]
+            return;
+        }
+        if (props.getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER) != null) {
+            protocolError(Refusal.PROTOCOL_ERROR, "Subscription Identifier from a client"); // [MQTT-3.3.4-6]
             return;
         }
         if (fixed.isRetain() && !limits.retainAvailable()) {
@@ -468,6 +480,11 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         MqttProperties props = version.hasProperties()
                 ? subscribe.idAndPropertiesVariableHeader().properties() : MqttProperties.NO_PROPERTIES;
         int subscriptionId = ConnectNegotiator.intProperty(props, MqttProperties.SUBSCRIPTION_IDENTIFIER, 0);
+        if (props.getProperty(MqttProperties.SUBSCRIPTION_IDENTIFIER) != null && subscriptionId <= 0) {
+            // MQTT 5.0 section 3.8.2.1.2: a Subscription Identifier of 0 is a Protocol Error
+            protocolError(Refusal.PROTOCOL_ERROR, "Subscription Identifier 0");
+            return;
+        }
         List<MqttTopicSubscription> requests = subscribe.payload().topicSubscriptions();
         if (requests.isEmpty()) {
             protocolError(Refusal.PROTOCOL_ERROR, "SUBSCRIBE without filters"); // [MQTT-3.8.3-2]
@@ -533,6 +550,10 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
 
     private void onUnsubscribe(MqttUnsubscribeMessage unsubscribe) {
         List<String> filters = unsubscribe.payload().topics();
+        if (filters.isEmpty()) {
+            protocolError(Refusal.PROTOCOL_ERROR, "UNSUBSCRIBE without filters"); // [MQTT-3.10.3-2]
+            return;
+        }
         List<Short> codes = new ArrayList<>(filters.size());
         for (String filter : filters) {
             Subscription removed = session.unsubscribe(filter);
@@ -587,7 +608,8 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     @Override
     public boolean fits(Message message, List<Integer> subscriptionIds) {
         int max = clientMaxPacketSize;
-        return max == 0 || MqttMessages.estimatePublishSize(message, subscriptionIds) <= max; // [MQTT-3.1.2-25]
+        // [MQTT-3.1.2-24], [MQTT-3.1.2-25]
+        return max == 0 || MqttMessages.publishSize(message, subscriptionIds, clientTopicAliasMax > 0) <= max;
     }
 
     @Override

@@ -108,25 +108,50 @@ final class MqttMessages {
     }
 
     /**
-     * An upper bound of a PUBLISH's encoded size, for the client's Maximum Packet Size. Counts the
-     * topic in full (an alias only makes the packet smaller).
+     * The encoded size of the v5 PUBLISH {@link #publish} builds for {@code m} with its full topic name,
+     * counting a Topic Alias property when {@code withTopicAlias} (replacing the topic by an alias only
+     * makes the packet smaller). Exact, so a message that fits the client's Maximum Packet Size to the
+     * byte is sent [MQTT-3.1.2-24].
      */
-    static int estimatePublishSize(Message m, List<Integer> subscriptionIds) {
-        long size = 5 + 2 + ByteBufUtil.utf8MaxBytes(m.topic()) + 2 + 4 + m.payload().length;
-        size += 2 + 5 + 3 + 5 * (long) subscriptionIds.size();
+    static long publishSize(Message m, List<Integer> subscriptionIds, boolean withTopicAlias) {
+        long props = 0;
+        if (m.payloadUtf8()) {
+            props += 2;
+        }
+        if (m.expiryAt() != 0) {
+            props += 5;
+        }
+        if (withTopicAlias) {
+            props += 3;
+        }
         if (m.contentType() != null) {
-            size += 3 + ByteBufUtil.utf8MaxBytes(m.contentType());
+            props += 3 + ByteBufUtil.utf8Bytes(m.contentType());
         }
         if (m.responseTopic() != null) {
-            size += 3 + ByteBufUtil.utf8MaxBytes(m.responseTopic());
+            props += 3 + ByteBufUtil.utf8Bytes(m.responseTopic());
         }
         if (m.correlationData() != null) {
-            size += 3 + m.correlationData().length;
+            props += 3 + m.correlationData().length;
         }
         for (Message.UserProperty p : m.userProperties()) {
-            size += 5 + ByteBufUtil.utf8MaxBytes(p.key()) + ByteBufUtil.utf8MaxBytes(p.value());
+            props += 5 + ByteBufUtil.utf8Bytes(p.key()) + ByteBufUtil.utf8Bytes(p.value());
         }
-        return (int) Math.min(Integer.MAX_VALUE, size);
+        for (int id : subscriptionIds) {
+            props += 1 + varIntSize(id);
+        }
+        long remaining = 2 + ByteBufUtil.utf8Bytes(m.topic()) + (m.qos() > 0 ? 2 : 0) + varIntSize(props) + props
+                + m.payload().length;
+        return 1 + varIntSize(remaining) + remaining;
+    }
+
+    /** Bytes of a Variable Byte Integer (MQTT 5.0 section 1.5.5). */
+    private static int varIntSize(long value) {
+        int bytes = 1;
+        while (value >= 128) {
+            value >>>= 7;
+            bytes++;
+        }
+        return bytes;
     }
 
     /** PUBACK, PUBREC, PUBREL or PUBCOMP with a reason code (omitted on the wire for v3 and for 0). */

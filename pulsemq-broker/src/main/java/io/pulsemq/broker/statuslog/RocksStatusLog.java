@@ -155,7 +155,8 @@ public final class RocksStatusLog implements StatusLog {
 
     @Override
     public void recordRejected(RejectedConnect rejected) {
-        if (!closed) {
+        // Best effort: under a flood of refused attempts the trace gives way before real events do.
+        if (!closed && pending.get() < maxPendingConnects) {
             queue.add(new Op(null, rejected, null, null));
         }
     }

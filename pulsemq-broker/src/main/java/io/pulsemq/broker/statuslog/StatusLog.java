@@ -16,7 +16,8 @@ import java.util.function.Predicate;
 public interface StatusLog extends AutoCloseable {
 
     /**
-     * Queues an event. Never blocks. Completes with the logged event once durable; completes
+     * Queues an event. Never blocks. Completes with the logged event once durable, on the log's writer
+     * thread (dependent actions must be quick or hand off to their own executor); completes
      * exceptionally with {@link StatusLogFullException} when too many appends are pending (only for
      * {@code connect}: endings are always accepted, so no connection is left looking online).
      */

@@ -172,6 +172,46 @@ class MalformedPacketTest {
     }
 
     @Test
+    void qos0PublishWithDup_isMalformed() {
+        EmbeddedChannel ch = connectedV5();
+        ch.writeInbound(bytes(
+                0x38, 0x04,             // PUBLISH, DUP=1, QoS 0: forbidden [MQTT-3.3.1-2]
+                0x00, 0x01, 'a',        // topic "a"
+                0x00));                 // properties length 0
+        assertThat(hex(ch.readOutbound())).isEqualTo("e0028100");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void v311WillQosWithoutWillFlag_closesWithoutConnack() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x10, 0x0D,             // CONNECT, remaining length 13
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x04,                   // protocol level 4 (3.1.1)
+                0x12,                   // flags: clean session + will QoS 2 without the will flag [MQTT-3.1.2-13]
+                0x00, 0x3C,             // keep-alive 60
+                0x00, 0x01, 'c'));      // client ID "c"
+        assertThat((Object) ch.readOutbound()).isNull(); // 3.1.1 has no return code for a malformed CONNECT
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
+    void v5WillQosWithoutWillFlag_answersMalformed0x81() {
+        EmbeddedChannel ch = channel();
+        ch.writeInbound(bytes(
+                0x10, 0x0E,             // CONNECT, remaining length 14
+                0x00, 0x04, 'M', 'Q', 'T', 'T',
+                0x05,                   // protocol level 5
+                0x12,                   // flags: clean start + will QoS 2 without the will flag
+                0x00, 0x3C,             // keep-alive 60
+                0x00,                   // properties length 0
+                0x00, 0x01, 'c'));      // client ID "c"
+        assertThat(hex(ch.readOutbound())).isEqualTo("2003008100");
+        assertThat(ch.isOpen()).isFalse();
+    }
+
+    @Test
     void badConnectionDoesNotDisturbAnother() {
         EmbeddedChannel good = connectedV5();
         EmbeddedChannel bad = channel();

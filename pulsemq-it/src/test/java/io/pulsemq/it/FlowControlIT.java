@@ -1,0 +1,212 @@
+package io.pulsemq.it;
+
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.pulsemq.it.WireMqttClient.Packet;
+import io.pulsemq.it.WireMqttClient.Props;
+import io.pulsemq.it.WireMqttClient.ReceivedPublish;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+
+import static io.pulsemq.it.ProtocolClients.unique;
+import static io.pulsemq.it.ProtocolClients.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Flow control: the client's Receive Maximum bounds what the broker has in flight towards it, the
+ * broker's Maximum Packet Size bounds what it accepts, and the client's Maximum Packet Size bounds
+ * what the broker sends it.
+ */
+class FlowControlIT {
+
+    private static final int BROKER_MAX_PACKET = 16 * 1024;
+
+    private static BrokerFixture broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        broker = BrokerFixture.start(Limits.maxPacketSize(BROKER_MAX_PACKET));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void receiveMaximum_one_neverMoreThanOneUnacknowledgedAndAllArriveInOrder() throws Exception {
+        String topic = unique("rm/raw");
+        int count = 5;
+        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"),
+                Props.none().u16(WireMqttClient.RECEIVE_MAXIMUM, 1))) {
+            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 1));
+            assertThat(sub.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.SUBACK);
+            for (int i = 0; i < count; i++) {
+                // QoS 1 with a blocking client: routed (sent or queued) before send() returns
+                pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("m" + i)).send();
+            }
+
+            for (int i = 0; i < count; i++) {
+                Packet packet = sub.read(ProtocolClients.TIMEOUT);
+                assertThat(packet.type()).isEqualTo(WireMqttClient.PUBLISH);
+                ReceivedPublish p = packet.publishV5();
+                assertThat(p.payloadText()).isEqualTo("m" + i);
+                // While it is unacknowledged the broker must not send another [MQTT-3.3.4-9]: the PINGRESP
+                // answering this PINGREQ comes next, not a PUBLISH.
+                sub.send(WireMqttClient.pingReq());
+                assertThat(sub.read(ProtocolClients.TIMEOUT).type()).as("after m" + i).isEqualTo(WireMqttClient.PINGRESP);
+                sub.send(WireMqttClient.pubAck(p.packetId()));
+            }
+        } finally {
+            pub.disconnect();
+        }
+    }
+
+    @Test
+    void receiveMaximum_hiveMqAcknowledgingLate_receivesAllInOrder() throws Exception {
+        String topic = unique("rm/hive");
+        int count = 10;
+        BlockingQueue<Mqtt5Publish> received = new LinkedBlockingQueue<>();
+        Mqtt5BlockingClient sub = ProtocolClients.v5Builder(broker, unique("sub")).buildBlocking();
+        sub.toAsync().publishes(MqttGlobalPublishFilter.ALL, received::add, true);
+        sub.connectWith().restrictions().receiveMaximum(1).applyRestrictions().send();
+        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        try {
+            sub.subscribeWith().topicFilter(topic).qos(MqttQos.EXACTLY_ONCE).send();
+            for (int i = 0; i < count; i++) {
+                pub.publishWith().topic(topic).qos(i % 2 == 0 ? MqttQos.AT_LEAST_ONCE : MqttQos.EXACTLY_ONCE)
+                        .payload(utf8("m" + i)).send();
+            }
+
+            for (int i = 0; i < count; i++) {
+                Mqtt5Publish p = ProtocolClients.poll(received);
+                assertThat(p.getPayloadAsBytes()).isEqualTo(utf8("m" + i));
+                p.acknowledge();
+            }
+            // the HiveMQ client disconnects a broker that exceeds its Receive Maximum
+            assertThat(sub.getState().isConnected()).isTrue();
+        } finally {
+            sub.disconnect();
+            pub.disconnect();
+        }
+    }
+
+    @ParameterizedTest(name = "MQTT level {0}")
+    @ValueSource(ints = {4, 5})
+    void maxPacketSize_publishLargerThanBrokerAccepts_connectionClosedOthersUnaffected(int level) throws Exception {
+        String topic = unique("mps/in");
+        Mqtt5BlockingClient sub = ProtocolClients.v5(broker, unique("sub"));
+        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
+             WireMqttClient offender = WireMqttClient.connect(broker.mqttPort(), level, unique("big"), Props.none())) {
+            sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+
+            offender.send(WireMqttClient.publish(topic, 1, 1, level == 5 ? Props.none() : null,
+                    new byte[BROKER_MAX_PACKET + 1]));
+
+            Packet last = offender.lastPacketBeforeClose(ProtocolClients.TIMEOUT);
+            if (level == 5) {
+                assertThat(last).isNotNull();
+                assertThat(last.type()).isEqualTo(WireMqttClient.DISCONNECT);
+                assertThat(last.disconnectReason()).isEqualTo(0x95); // Packet too large [MQTT-3.2.2-15]
+            } else {
+                assertThat(last).as("3.1.1: closed without an answer").isNull();
+            }
+            pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("still fine")).send();
+            Mqtt5Publish got = ProtocolClients.next(in);
+            assertThat(got.getPayloadAsBytes()).as("the oversized message was not routed").isEqualTo(utf8("still fine"));
+        } finally {
+            sub.disconnect();
+            pub.disconnect();
+        }
+    }
+
+    @Test
+    void maxPacketSize_clientAnnouncesLimit_largerMessageNotSentToItOthersGetIt() {
+        String topic = unique("mps/out");
+        Mqtt5BlockingClient small = ProtocolClients.v5Builder(broker, unique("small")).buildBlocking();
+        small.connectWith().restrictions().maximumPacketSize(1024).applyRestrictions().send();
+        Mqtt5BlockingClient large = ProtocolClients.v5(broker, unique("large"));
+        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        byte[] big = new byte[4 * 1024];
+        try (Mqtt5BlockingClient.Mqtt5Publishes smallIn = small.publishes(MqttGlobalPublishFilter.ALL);
+             Mqtt5BlockingClient.Mqtt5Publishes largeIn = large.publishes(MqttGlobalPublishFilter.ALL)) {
+            small.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            large.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+
+            for (MqttQos qos : MqttQos.values()) {
+                pub.publishWith().topic(topic).qos(qos).payload(big).send();
+            }
+            pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("small")).send();
+
+            // [MQTT-3.1.2-24]: the broker must not send a packet larger than the client's limit
+            assertThat(ProtocolClients.next(smallIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
+            assertThat(small.getState().isConnected()).isTrue();
+            for (int i = 0; i < MqttQos.values().length; i++) {
+                assertThat(ProtocolClients.next(largeIn).getPayloadAsBytes()).isEqualTo(big);
+            }
+            assertThat(ProtocolClients.next(largeIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
+        } finally {
+            small.disconnect();
+            large.disconnect();
+            pub.disconnect();
+        }
+    }
+
+    @Test
+    void maxPacketSize_clientLimit_packetOfExactlyThatSizeDeliveredOneByteMoreNot() throws Exception {
+        int limit = 1000;
+        String topic = unique("mps/exact/" + "x".repeat(10));
+        // PUBLISH QoS 0, v5, no properties: 1 byte header + 2 bytes remaining length (>= 128)
+        // + 2-byte topic length + topic + 1-byte property length (0) + payload
+        int fittingPayload = limit - 1 - 2 - 2 - topic.length() - 1;
+        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"),
+                Props.none().u32(WireMqttClient.MAXIMUM_PACKET_SIZE, limit))) {
+            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 0));
+            assertThat(sub.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.SUBACK);
+
+            pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[fittingPayload + 1]).send();
+            pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[fittingPayload]).send();
+
+            Packet p = sub.read(ProtocolClients.TIMEOUT);
+            assertThat(p.type()).isEqualTo(WireMqttClient.PUBLISH);
+            assertThat(1 + 2 + p.body().length).as("packet size").isEqualTo(limit);
+            assertThat(p.publishV5().payload()).hasSize(fittingPayload);
+        } finally {
+            pub.disconnect();
+        }
+    }
+
+    @Test
+    void maxPacketSize_brokerLimit_packetOfExactlyThatSizeAcceptedOneByteMoreRefused() throws Exception {
+        String topic = unique("mps/edge");
+        // PUBLISH QoS 1, v5, no properties: 1 byte header + 2 bytes remaining length, then 2 + topic
+        // + 2 packet ID + 1 property length (0) + payload. The limit counts the whole packet.
+        int remaining = BROKER_MAX_PACKET - 1 - 2;
+        int fittingPayload = remaining - 2 - topic.length() - 2 - 1;
+        try (WireMqttClient client = WireMqttClient.connect(broker.mqttPort(), 5, unique("edge"), Props.none())) {
+            byte[] exact = WireMqttClient.publish(topic, 1, 1, Props.none(), new byte[fittingPayload]);
+            assertThat(exact).hasSize(BROKER_MAX_PACKET);
+            client.send(exact);
+            assertThat(client.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.PUBACK);
+
+            byte[] oneMore = WireMqttClient.publish(topic, 1, 2, Props.none(), new byte[fittingPayload + 1]);
+            assertThat(oneMore).hasSize(BROKER_MAX_PACKET + 1);
+            client.send(oneMore);
+            Packet last = client.lastPacketBeforeClose(ProtocolClients.TIMEOUT);
+            assertThat(last).isNotNull();
+            assertThat(last.type()).isEqualTo(WireMqttClient.DISCONNECT);
+            assertThat(last.disconnectReason()).isEqualTo(0x95);
+        }
+    }
+}
