@@ -159,6 +159,7 @@ public final class BenchMain {
                         + "churn run (warm-up included): connect, disconnect and tcpclean per cycle.", events));
             }
         }
+        profile("pulsemq-churn", "PulseMQ connection churn (warm-up included)");
     }
 
     private void runMosquittoChurn() throws Exception {
@@ -220,6 +221,16 @@ public final class BenchMain {
 
     private void runQueries(Path jar) throws Exception {
         log("part 2: status queries (fresh PulseMQ)");
+        try {
+            runQueriesOn(jar);
+        } finally {
+            if (results.registration != null) {
+                profile("pulsemq-queries", "PulseMQ registration and status queries (all phases)");
+            }
+        }
+    }
+
+    private void runQueriesOn(Path jar) throws Exception {
         try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-queries"), jvmOptions("pulsemq-queries"))) {
             int total = options.clients();
             List<String> ids = new ArrayList<>(total);
@@ -353,11 +364,26 @@ public final class BenchMain {
         if (!options.jfr()) {
             return List.of();
         }
-        Path dir = Path.of("target", "bench-jfr").toAbsolutePath();
-        Files.createDirectories(dir);
-        Path file = dir.resolve(name + ".jfr");
-        results.notes.add("JFR profile of " + name + ": " + file);
+        Path file = jfrFile(name);
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
         return List.of("-XX:StartFlightRecording=settings=profile,filename=" + file);
+    }
+
+    private static Path jfrFile(String name) {
+        return Path.of("target", "bench-jfr", name + ".jfr").toAbsolutePath();
+    }
+
+    /** Summarises the recording of a PulseMQ run that has ended (JFR writes it when the JVM exits). */
+    private void profile(String name, String phase) {
+        if (!options.jfr()) {
+            return;
+        }
+        try {
+            results.profiles.add(JfrSummary.read(phase, jfrFile(name), 8));
+        } catch (IOException | RuntimeException e) {
+            results.notes.add("No JFR summary for " + phase + ": " + e.getMessage());
+        }
     }
 
     private Path dir(String name) throws IOException {

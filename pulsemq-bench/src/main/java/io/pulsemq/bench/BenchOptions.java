@@ -25,7 +25,7 @@ import java.util.List;
  * @param queryDuration   measured time of each query phase
  * @param singleRate      requests per second of the fixed-rate single-query phase
  * @param httpConnections concurrent keep-alive HTTP connections of the closed-loop query phases
- * @param jfr             record a JFR profile of the PulseMQ JVM into the report's directory
+ * @param jfr             record a JFR profile of each PulseMQ JVM (target/bench-jfr/) and summarise it in the report
  * @param jmhArgs         arguments passed to JMH as they are (with {@code --jmh})
  */
 public record BenchOptions(
@@ -67,10 +67,11 @@ public record BenchOptions(
             "  --clients N             client IDs registered for the queries (default 100000, quick 20000)",
             "  --online-percent P      share of them left connected (default 10)",
             "  --query-duration S      measured time of each query phase (default 10, quick 3)",
-            "  --single-rate QPS       rate of the fixed-rate single-query phase (default 1000)",
+            "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
             "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
             "  --skip-mosquitto | --skip-queries | --skip-jmh",
-            "  --jfr                   record a JFR profile of the PulseMQ JVM next to the report",
+            "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
+            "                          recordings in target/bench-jfr/, hottest methods in the report)",
             "  -h, --help");
 
     /** Parses {@code args}; throws {@link IllegalArgumentException} with a message for the user. */
@@ -81,7 +82,7 @@ public record BenchOptions(
         boolean skipJmh = false;
         boolean skipMosquitto = false;
         boolean skipQueries = false;
-        boolean jfr = false;
+        boolean jfr = true;
         Path brokerJar = null;
         Integer duration = null;
         Integer warmup = null;
@@ -91,7 +92,7 @@ public record BenchOptions(
         Integer clients = null;
         int onlinePercent = 10;
         Integer queryDuration = null;
-        int singleRate = 1000;
+        int singleRate = 500;
         int httpConnections = 4;
         List<String> jmhArgs = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
@@ -106,7 +107,7 @@ public record BenchOptions(
                 case "--skip-jmh" -> skipJmh = true;
                 case "--skip-mosquitto" -> skipMosquitto = true;
                 case "--skip-queries" -> skipQueries = true;
-                case "--jfr" -> jfr = true;
+                case "--no-jfr" -> jfr = false;
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--broker-jar" -> brokerJar = Path.of(value(args, ++i, a));
                 case "--duration" -> duration = positive(args, ++i, a);

@@ -50,6 +50,7 @@ final class MarkdownReport {
         churn();
         queries();
         jmh();
+        profiles();
         interpretation();
         if (!r.notes.isEmpty()) {
             line("## Notes");
@@ -201,6 +202,33 @@ final class MarkdownReport {
         };
     }
 
+    private void profiles() {
+        if (r.profiles.isEmpty()) {
+            return;
+        }
+        line("## Profiles (JFR)");
+        line();
+        line("Each PulseMQ JVM ran with JFR's `profile` settings (Java execution samples every 10 ms, about 2% "
+                + "overhead; `--no-jfr` turns it off). Hottest methods by share of Java execution samples (samples "
+                + "in native code, e.g. the fsync inside RocksDB, and idle threads are not counted):");
+        line();
+        for (JfrSummary.Profile p : r.profiles) {
+            line("**" + p.phase() + "**, " + p.samples() + " samples (recording: `"
+                    + p.file().replaceFirst("^.*/target/", "target/") + "`)");
+            line();
+            line("| top frame | share | | first PulseMQ frame on the stack | share |");
+            line("|---|---:|---|---|---:|");
+            for (int i = 0; i < Math.max(p.topFrames().size(), p.pulsemq().size()); i++) {
+                JfrSummary.Hot a = i < p.topFrames().size() ? p.topFrames().get(i) : null;
+                JfrSummary.Hot b = i < p.pulsemq().size() ? p.pulsemq().get(i) : null;
+                line("| " + (a == null ? "" : "`" + a.method() + "`") + " | " + (a == null ? "" : fmt("%.1f%%", a.percent()))
+                        + " | | " + (b == null ? "" : "`" + b.method() + "`") + " | "
+                        + (b == null ? "" : fmt("%.1f%%", b.percent())) + " |");
+            }
+            line();
+        }
+    }
+
     private void interpretation() {
         line("## Interpretation");
         line();
@@ -254,6 +282,28 @@ final class MarkdownReport {
         if (max != null) {
             line(fmt("- Single queries: %,.0f QPS at most over %d connections (%,.0fx ApsaraMQ's 500 QPS).",
                     max.requestsPerSecond(), max.connections(), max.requestsPerSecond() / APSARA_SINGLE_QPS));
+        }
+        JfrSummary.Profile qp = r.profiles.stream().filter(x -> x.phase().contains("queries")).findFirst()
+                .orElse(null);
+        if (qp != null && batch != null && !qp.topFrames().isEmpty()) {
+            StringBuilder b = new StringBuilder(fmt("- Profile of the query JVM: the hottest methods were `%s` (%.0f%%)",
+                    qp.topFrames().get(0).method(), qp.topFrames().get(0).percent()));
+            if (qp.topFrames().size() > 1) {
+                b.append(fmt(" and `%s` (%.0f%%)", qp.topFrames().get(1).method(), qp.topFrames().get(1).percent()));
+            }
+            b.append('.');
+            boolean skipList = qp.topFrames().stream().limit(4).anyMatch(h -> h.method().contains("ConcurrentSkipListMap"));
+            boolean json = qp.topFrames().stream().limit(4).anyMatch(h -> h.method().contains("Json"));
+            if (skipList) {
+                b.append(" `PresenceRegistry` keeps clients in a `ConcurrentSkipListMap` (sorted, for paging), so every "
+                        + "lookup is O(log n) string comparisons over IDs that share a long group prefix; a hash index "
+                        + "for point lookups next to the sorted map would make it O(1).");
+            }
+            if (json) {
+                b.append(" Encoding the full 15-field status of every ID as JSON is the other large part; pre-encoded "
+                        + "status bytes per client (written when the status changes) would take it off the query path.");
+            }
+            line(b.toString());
         }
         Results.Jmh get = r.jmh.stream().filter(j -> j.benchmark().endsWith("getKnown")).findFirst().orElse(null);
         Results.Jmh enc = r.jmh.stream().filter(j -> j.benchmark().endsWith("encodeConnect")).findFirst().orElse(null);

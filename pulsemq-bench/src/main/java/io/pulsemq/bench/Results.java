@@ -108,6 +108,7 @@ public final class Results {
     public String jmhStatus = "not run";
     public String jmhSettings;
     public final List<Jmh> jmh = new ArrayList<>();
+    public final List<JfrSummary.Profile> profiles = new ArrayList<>();
     public final List<String> notes = new ArrayList<>();
     public double totalSeconds;
 
