@@ -48,9 +48,9 @@ interface AnyClient extends AutoCloseable {
                     return new HiveMqV5(c);
                 }
                 case PAHO_V311:
-                    return new PahoV3(ProtocolClients.pahoV3(uri, clientId, MqttConnectOptions.MQTT_VERSION_3_1_1));
+                    return new PahoV3(Clients.connectedPaho3(uri, clientId, MqttConnectOptions.MQTT_VERSION_3_1_1));
                 default:
-                    return new PahoV5(ProtocolClients.pahoV5(uri, clientId));
+                    return new PahoV5(Clients.connectedPaho5(uri, clientId));
             }
         }
 
@@ -71,7 +71,7 @@ interface AnyClient extends AutoCloseable {
     /** Publishes and waits for the publish flow to complete (PUBACK / PUBCOMP for QoS 1 / 2). */
     void publish(String topic, int qos, boolean retain, byte[] payload) throws Exception;
 
-    /** The next message received, or a test failure after {@link ProtocolClients#TIMEOUT}. */
+    /** The next message received, or a test failure after {@link Clients#TIMEOUT_S}. */
     Received next() throws Exception;
 
     /** Disconnects; failures to do so are unchecked. */
@@ -103,8 +103,8 @@ interface AnyClient extends AutoCloseable {
         }
 
         @Override
-        public Received next() {
-            Mqtt3Publish p = ProtocolClients.next(publishes);
+        public Received next() throws InterruptedException {
+            Mqtt3Publish p = Clients.next(publishes);
             return new Received(p.getTopic().toString(), p.getQos().getCode(), p.isRetain(), p.getPayloadAsBytes());
         }
 
@@ -140,8 +140,8 @@ interface AnyClient extends AutoCloseable {
         }
 
         @Override
-        public Received next() {
-            Mqtt5Publish p = ProtocolClients.next(publishes);
+        public Received next() throws InterruptedException {
+            Mqtt5Publish p = Clients.next(publishes);
             return new Received(p.getTopic().toString(), p.getQos().getCode(), p.isRetain(), p.getPayloadAsBytes());
         }
 
@@ -153,31 +153,31 @@ interface AnyClient extends AutoCloseable {
     }
 
     final class PahoV3 implements AnyClient {
-        private final ProtocolClients.PahoV3 paho;
+        private final Clients.Paho3 paho;
 
-        PahoV3(ProtocolClients.PahoV3 paho) {
+        PahoV3(Clients.Paho3 paho) {
             this.paho = paho;
         }
 
         @Override
         public void subscribe(String filter, int qos) throws Exception {
-            paho.client.subscribe(filter, qos);
+            paho.client().subscribe(filter, qos);
         }
 
         @Override
         public void unsubscribe(String filter) throws Exception {
-            paho.client.unsubscribe(filter);
+            paho.client().unsubscribe(filter);
         }
 
         @Override
         public void publish(String topic, int qos, boolean retain, byte[] payload) throws Exception {
             // the synchronous client returns once the QoS flow is complete
-            paho.client.publish(topic, payload, qos, retain);
+            paho.client().publish(topic, payload, qos, retain);
         }
 
         @Override
         public Received next() throws Exception {
-            ProtocolClients.Arrived<org.eclipse.paho.client.mqttv3.MqttMessage> a = paho.next();
+            Clients.Arrived<org.eclipse.paho.client.mqttv3.MqttMessage> a = paho.inbox().nextArrived();
             return new Received(a.topic(), a.message().getQos(), a.message().isRetained(), a.message().getPayload());
         }
 
@@ -188,30 +188,30 @@ interface AnyClient extends AutoCloseable {
     }
 
     final class PahoV5 implements AnyClient {
-        private final ProtocolClients.PahoV5 paho;
+        private final Clients.Paho5 paho;
 
-        PahoV5(ProtocolClients.PahoV5 paho) {
+        PahoV5(Clients.Paho5 paho) {
             this.paho = paho;
         }
 
         @Override
         public void subscribe(String filter, int qos) throws Exception {
-            paho.client.subscribe(filter, qos).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+            Clients.await(paho.client().subscribe(filter, qos));
         }
 
         @Override
         public void unsubscribe(String filter) throws Exception {
-            paho.client.unsubscribe(filter).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+            Clients.await(paho.client().unsubscribe(filter));
         }
 
         @Override
         public void publish(String topic, int qos, boolean retain, byte[] payload) throws Exception {
-            paho.client.publish(topic, payload, qos, retain).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+            Clients.await(paho.client().publish(topic, payload, qos, retain));
         }
 
         @Override
         public Received next() throws Exception {
-            ProtocolClients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> a = paho.next();
+            Clients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> a = paho.inbox().nextArrived();
             return new Received(a.topic(), a.message().getQos(), a.message().isRetained(), a.message().getPayload());
         }
 

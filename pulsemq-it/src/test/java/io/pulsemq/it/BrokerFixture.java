@@ -28,6 +28,9 @@ public final class BrokerFixture implements AutoCloseable {
     /** A device key limited to the group GID_car. */
     public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
             List.of("GID_car"));
+    /** A server (backend) key limited to the groups starting with GID_car. */
+    public static final AccessKey CAR_SERVER = new AccessKey("AK_TEST_CAR_SERVER", "car-server-secret",
+            AccessKey.Role.SERVER, List.of("GID_car*"));
 
     private final BrokerConfig config;
     private final LifecycleListener listener;
@@ -69,30 +72,37 @@ public final class BrokerFixture implements AutoCloseable {
         MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
                 Duration.ofSeconds(10), 32, true, true, true);
         return new BrokerConfig("pulsemq-local", "node-1", dataDir, ListenersConfig.loopbackEphemeral(),
-                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE), mqtt,
+                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE, CAR_SERVER), mqtt,
                 new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
+    }
+
+    /** A customization: the broker accepts packets of at most {@code bytes} and announces it. */
+    public static UnaryOperator<BrokerConfig> maxPacketSize(int bytes) {
+        return c -> withMqtt(c, bytes, c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), c.mqtt().connectTimeout());
     }
 
     /** A customization: at most {@code n} messages queued per offline session. */
     public static UnaryOperator<BrokerConfig> maxQueuedMessages(int n) {
-        return c -> {
-            MqttConfig m = c.mqtt();
-            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(), n,
-                    m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), m.connectTimeout(),
-                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
-                    m.sharedSubscriptionAvailable()));
-        };
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), n, c.mqtt().maxKeepAlive(), c.mqtt().connectTimeout());
+    }
+
+    /** A customization: keep-alive is capped at {@code max} (v5 clients asking for more get Server Keep Alive). */
+    public static UnaryOperator<BrokerConfig> maxKeepAlive(Duration max) {
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), max, c.mqtt().connectTimeout());
     }
 
     /** A customization: a new connection has {@code timeout} to send CONNECT. */
     public static UnaryOperator<BrokerConfig> connectTimeout(Duration timeout) {
-        return c -> {
-            MqttConfig m = c.mqtt();
-            return c.withMqtt(new MqttConfig(m.maxPacketSize(), m.receiveMaximum(), m.maxInflight(),
-                    m.maxQueuedMessages(), m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), timeout,
-                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
-                    m.sharedSubscriptionAvailable()));
-        };
+        return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), timeout);
+    }
+
+    /** {@code c} with the MQTT limits the customizations adjust replaced (MqttConfig has no copy methods). */
+    private static BrokerConfig withMqtt(BrokerConfig c, int maxPacketSize, int maxQueuedMessages, Duration maxKeepAlive,
+                                         Duration connectTimeout) {
+        MqttConfig m = c.mqtt();
+        return c.withMqtt(new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(), maxQueuedMessages,
+                m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout, m.maxTopicLevels(),
+                m.retainAvailable(), m.wildcardSubscriptionAvailable(), m.sharedSubscriptionAvailable()));
     }
 
     /** A customization: who may connect without credentials. */

@@ -18,8 +18,8 @@ import org.junit.jupiter.api.Test;
 
 import java.time.Duration;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -37,7 +37,7 @@ class ConnectIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        broker = BrokerFixture.start(Limits.maxKeepAlive(MAX_KEEP_ALIVE));
+        broker = BrokerFixture.start(BrokerFixture.maxKeepAlive(MAX_KEEP_ALIVE));
         limits = broker.config().mqtt();
     }
 
@@ -49,24 +49,23 @@ class ConnectIT {
     @Test
     void connect_mqtt31Paho_acceptedAndExchangesMessagesWith311() throws Exception {
         String topic = unique("c31/t");
-        try (ProtocolClients.PahoV3 v31 = ProtocolClients.pahoV3(broker.tcpUri(), unique("p31"), MqttConnectOptions.MQTT_VERSION_3_1);
-             ProtocolClients.PahoV3 v311 = ProtocolClients.pahoV3(broker.tcpUri(), unique("p311"),
+        try (Clients.Paho3 v31 = Clients.connectedPaho3(broker.tcpUri(), unique("p31"), MqttConnectOptions.MQTT_VERSION_3_1);
+             Clients.Paho3 v311 = Clients.connectedPaho3(broker.tcpUri(), unique("p311"),
                      MqttConnectOptions.MQTT_VERSION_3_1_1)) {
-            assertThat(v31.client.isConnected()).isTrue();
-            v31.client.subscribe(topic, 1);
-            v311.client.subscribe(topic, 1);
+            assertThat(v31.client().isConnected()).isTrue();
+            v31.client().subscribe(topic, 1);
+            v311.client().subscribe(topic, 1);
 
-            v31.client.publish(topic, utf8("from 3.1"), 1, false);
+            v31.client().publish(topic, utf8("from 3.1"), 1, false);
 
-            assertThat(new String(v31.next().message().getPayload())).isEqualTo("from 3.1");
-            assertThat(new String(v311.next().message().getPayload())).isEqualTo("from 3.1");
+            assertThat(v31.inbox().next().payload()).isEqualTo("from 3.1");
+            assertThat(v311.inbox().next().payload()).isEqualTo("from 3.1");
         }
     }
 
     @Test
     void connect_mqtt311_acceptedWithoutSessionPresent() {
-        Mqtt3BlockingClient client = MqttClient.builder().useMqttVersion3().identifier(unique("h311"))
-                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
+        Mqtt3BlockingClient client = Clients.hive3(broker, unique("h311"));
 
         Mqtt3ConnAck ack = client.connect();
 
@@ -77,7 +76,7 @@ class ConnectIT {
 
     @Test
     void connect_v5_connAckAnnouncesBrokerLimitsAndFeatures() {
-        Mqtt5BlockingClient client = ProtocolClients.v5Builder(broker, unique("h5")).buildBlocking();
+        Mqtt5BlockingClient client = Clients.hive5(broker, unique("h5"));
 
         Mqtt5ConnAck ack = client.connectWith().keepAlive(30).send();
 
@@ -98,7 +97,7 @@ class ConnectIT {
 
     @Test
     void connect_v5KeepAliveAboveMaximum_serverKeepAliveAnnounced() {
-        Mqtt5BlockingClient client = ProtocolClients.v5Builder(broker, unique("h5ka")).buildBlocking();
+        Mqtt5BlockingClient client = Clients.hive5(broker, unique("h5ka"));
 
         Mqtt5ConnAck ack = client.connectWith().keepAlive(600).send();
 
@@ -127,7 +126,7 @@ class ConnectIT {
     }
 
     @Test
-    void connect_v311EmptyClientIdWithCleanSession_acceptedAndWorks() {
+    void connect_v311EmptyClientIdWithCleanSession_acceptedAndWorks() throws Exception {
         Mqtt3BlockingClient client = MqttClient.builder().useMqttVersion3()
                 .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
 
@@ -138,7 +137,7 @@ class ConnectIT {
         try (Mqtt3BlockingClient.Mqtt3Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
             client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
             client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("anonymous")).send();
-            assertThat(new String(ProtocolClients.next(publishes).getPayloadAsBytes())).isEqualTo("anonymous");
+            assertThat(new String(Clients.next(publishes).getPayloadAsBytes())).isEqualTo("anonymous");
         }
         client.disconnect();
     }

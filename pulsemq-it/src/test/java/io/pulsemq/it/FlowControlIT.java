@@ -4,20 +4,21 @@ import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.pulsemq.it.WireMqttClient.Packet;
-import io.pulsemq.it.WireMqttClient.Props;
-import io.pulsemq.it.WireMqttClient.ReceivedPublish;
+import io.pulsemq.it.RawMqttClient.Connect;
+import io.pulsemq.it.RawMqttClient.Packet;
+import io.pulsemq.it.RawMqttClient.Props;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -33,7 +34,7 @@ class FlowControlIT {
 
     @BeforeAll
     static void startBroker() throws Exception {
-        broker = BrokerFixture.start(Limits.maxPacketSize(BROKER_MAX_PACKET));
+        broker = BrokerFixture.start(BrokerFixture.maxPacketSize(BROKER_MAX_PACKET));
     }
 
     @AfterAll
@@ -45,26 +46,23 @@ class FlowControlIT {
     void receiveMaximum_one_neverMoreThanOneUnacknowledgedAndAllArriveInOrder() throws Exception {
         String topic = unique("rm/raw");
         int count = 5;
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
-        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"),
-                Props.none().u16(WireMqttClient.RECEIVE_MAXIMUM, 1))) {
-            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 1));
-            assertThat(sub.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.SUBACK);
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
+        try (RawMqttClient sub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")).receiveMaximum(1))) {
+            sub.subscribe(1, topic, 1);
             for (int i = 0; i < count; i++) {
                 // QoS 1 with a blocking client: routed (sent or queued) before send() returns
                 pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("m" + i)).send();
             }
 
             for (int i = 0; i < count; i++) {
-                Packet packet = sub.read(ProtocolClients.TIMEOUT);
-                assertThat(packet.type()).isEqualTo(WireMqttClient.PUBLISH);
-                ReceivedPublish p = packet.publishV5();
-                assertThat(p.payloadText()).isEqualTo("m" + i);
+                Packet p = sub.read();
+                assertThat(p.type()).isEqualTo(RawMqttClient.PUBLISH);
+                assertThat(p.payload()).isEqualTo("m" + i);
                 // While it is unacknowledged the broker must not send another [MQTT-3.3.4-9]: the PINGRESP
                 // answering this PINGREQ comes next, not a PUBLISH.
-                sub.send(WireMqttClient.pingReq());
-                assertThat(sub.read(ProtocolClients.TIMEOUT).type()).as("after m" + i).isEqualTo(WireMqttClient.PINGRESP);
-                sub.send(WireMqttClient.pubAck(p.packetId()));
+                sub.pingReq();
+                assertThat(sub.read().type()).as("after m" + i).isEqualTo(RawMqttClient.PINGRESP);
+                sub.pubAck(p.packetId());
             }
         } finally {
             pub.disconnect();
@@ -76,10 +74,10 @@ class FlowControlIT {
         String topic = unique("rm/hive");
         int count = 10;
         BlockingQueue<Mqtt5Publish> received = new LinkedBlockingQueue<>();
-        Mqtt5BlockingClient sub = ProtocolClients.v5Builder(broker, unique("sub")).buildBlocking();
+        Mqtt5BlockingClient sub = Clients.hive5(broker, unique("sub"));
         sub.toAsync().publishes(MqttGlobalPublishFilter.ALL, received::add, true);
         sub.connectWith().restrictions().receiveMaximum(1).applyRestrictions().send();
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try {
             sub.subscribeWith().topicFilter(topic).qos(MqttQos.EXACTLY_ONCE).send();
             for (int i = 0; i < count; i++) {
@@ -88,7 +86,7 @@ class FlowControlIT {
             }
 
             for (int i = 0; i < count; i++) {
-                Mqtt5Publish p = ProtocolClients.poll(received);
+                Mqtt5Publish p = Clients.poll(received);
                 assertThat(p.getPayloadAsBytes()).isEqualTo(utf8("m" + i));
                 p.acknowledge();
             }
@@ -104,25 +102,26 @@ class FlowControlIT {
     @ValueSource(ints = {4, 5})
     void maxPacketSize_publishLargerThanBrokerAccepts_connectionClosedOthersUnaffected(int level) throws Exception {
         String topic = unique("mps/in");
-        Mqtt5BlockingClient sub = ProtocolClients.v5(broker, unique("sub"));
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient sub = Clients.connectedHive5(broker, unique("sub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
-             WireMqttClient offender = WireMqttClient.connect(broker.mqttPort(), level, unique("big"), Props.none())) {
+             RawMqttClient offender = RawMqttClient.connectAccepted(broker,
+                     level == RawMqttClient.V5 ? Connect.v5(unique("big")) : Connect.v311(unique("big")))) {
             sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
 
-            offender.send(WireMqttClient.publish(topic, 1, 1, level == 5 ? Props.none() : null,
-                    new byte[BROKER_MAX_PACKET + 1]));
+            offender.send(RawMqttClient.publishPacket(level, topic, new byte[BROKER_MAX_PACKET + 1], 1, 1, Props.none()));
 
-            Packet last = offender.lastPacketBeforeClose(ProtocolClients.TIMEOUT);
-            if (level == 5) {
-                assertThat(last).isNotNull();
-                assertThat(last.type()).isEqualTo(WireMqttClient.DISCONNECT);
-                assertThat(last.disconnectReason()).isEqualTo(0x95); // Packet too large [MQTT-3.2.2-15]
+            List<Packet> before = offender.readUntilClosed();
+            if (level == RawMqttClient.V5) {
+                assertThat(before).isNotEmpty();
+                Packet last = before.get(before.size() - 1);
+                assertThat(last.type()).isEqualTo(RawMqttClient.DISCONNECT);
+                assertThat(last.reasonCode()).isEqualTo(0x95); // Packet too large [MQTT-3.2.2-15]
             } else {
-                assertThat(last).as("3.1.1: closed without an answer").isNull();
+                assertThat(before).as("3.1.1: closed without an answer").isEmpty();
             }
             pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("still fine")).send();
-            Mqtt5Publish got = ProtocolClients.next(in);
+            Mqtt5Publish got = Clients.next(in);
             assertThat(got.getPayloadAsBytes()).as("the oversized message was not routed").isEqualTo(utf8("still fine"));
         } finally {
             sub.disconnect();
@@ -131,12 +130,12 @@ class FlowControlIT {
     }
 
     @Test
-    void maxPacketSize_clientAnnouncesLimit_largerMessageNotSentToItOthersGetIt() {
+    void maxPacketSize_clientAnnouncesLimit_largerMessageNotSentToItOthersGetIt() throws Exception {
         String topic = unique("mps/out");
-        Mqtt5BlockingClient small = ProtocolClients.v5Builder(broker, unique("small")).buildBlocking();
+        Mqtt5BlockingClient small = Clients.hive5(broker, unique("small"));
         small.connectWith().restrictions().maximumPacketSize(1024).applyRestrictions().send();
-        Mqtt5BlockingClient large = ProtocolClients.v5(broker, unique("large"));
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient large = Clients.connectedHive5(broker, unique("large"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         byte[] big = new byte[4 * 1024];
         try (Mqtt5BlockingClient.Mqtt5Publishes smallIn = small.publishes(MqttGlobalPublishFilter.ALL);
              Mqtt5BlockingClient.Mqtt5Publishes largeIn = large.publishes(MqttGlobalPublishFilter.ALL)) {
@@ -149,12 +148,12 @@ class FlowControlIT {
             pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("small")).send();
 
             // [MQTT-3.1.2-24]: the broker must not send a packet larger than the client's limit
-            assertThat(ProtocolClients.next(smallIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
+            assertThat(Clients.next(smallIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
             assertThat(small.getState().isConnected()).isTrue();
             for (int i = 0; i < MqttQos.values().length; i++) {
-                assertThat(ProtocolClients.next(largeIn).getPayloadAsBytes()).isEqualTo(big);
+                assertThat(Clients.next(largeIn).getPayloadAsBytes()).isEqualTo(big);
             }
-            assertThat(ProtocolClients.next(largeIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
+            assertThat(Clients.next(largeIn).getPayloadAsBytes()).isEqualTo(utf8("small"));
         } finally {
             small.disconnect();
             large.disconnect();
@@ -169,19 +168,17 @@ class FlowControlIT {
         // PUBLISH QoS 0, v5, no properties: 1 byte header + 2 bytes remaining length (>= 128)
         // + 2-byte topic length + topic + 1-byte property length (0) + payload
         int fittingPayload = limit - 1 - 2 - 2 - topic.length() - 1;
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
-        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"),
-                Props.none().u32(WireMqttClient.MAXIMUM_PACKET_SIZE, limit))) {
-            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 0));
-            assertThat(sub.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.SUBACK);
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
+        try (RawMqttClient sub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")).maximumPacketSize(limit))) {
+            sub.subscribe(1, topic, 0);
 
             pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[fittingPayload + 1]).send();
             pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(new byte[fittingPayload]).send();
 
-            Packet p = sub.read(ProtocolClients.TIMEOUT);
-            assertThat(p.type()).isEqualTo(WireMqttClient.PUBLISH);
+            Packet p = sub.read();
+            assertThat(p.type()).isEqualTo(RawMqttClient.PUBLISH);
             assertThat(1 + 2 + p.body().length).as("packet size").isEqualTo(limit);
-            assertThat(p.publishV5().payload()).hasSize(fittingPayload);
+            assertThat(p.payloadBytes()).hasSize(fittingPayload);
         } finally {
             pub.disconnect();
         }
@@ -194,19 +191,21 @@ class FlowControlIT {
         // + 2 packet ID + 1 property length (0) + payload. The limit counts the whole packet.
         int remaining = BROKER_MAX_PACKET - 1 - 2;
         int fittingPayload = remaining - 2 - topic.length() - 2 - 1;
-        try (WireMqttClient client = WireMqttClient.connect(broker.mqttPort(), 5, unique("edge"), Props.none())) {
-            byte[] exact = WireMqttClient.publish(topic, 1, 1, Props.none(), new byte[fittingPayload]);
+        try (RawMqttClient client = RawMqttClient.connectAccepted(broker, Connect.v5(unique("edge")))) {
+            byte[] exact = RawMqttClient.publishPacket(RawMqttClient.V5, topic, new byte[fittingPayload], 1, 1, Props.none());
             assertThat(exact).hasSize(BROKER_MAX_PACKET);
             client.send(exact);
-            assertThat(client.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.PUBACK);
+            assertThat(client.read().type()).isEqualTo(RawMqttClient.PUBACK);
 
-            byte[] oneMore = WireMqttClient.publish(topic, 1, 2, Props.none(), new byte[fittingPayload + 1]);
+            byte[] oneMore = RawMqttClient.publishPacket(RawMqttClient.V5, topic, new byte[fittingPayload + 1], 1, 2,
+                    Props.none());
             assertThat(oneMore).hasSize(BROKER_MAX_PACKET + 1);
             client.send(oneMore);
-            Packet last = client.lastPacketBeforeClose(ProtocolClients.TIMEOUT);
-            assertThat(last).isNotNull();
-            assertThat(last.type()).isEqualTo(WireMqttClient.DISCONNECT);
-            assertThat(last.disconnectReason()).isEqualTo(0x95);
+            List<Packet> before = client.readUntilClosed();
+            assertThat(before).isNotEmpty();
+            Packet last = before.get(before.size() - 1);
+            assertThat(last.type()).isEqualTo(RawMqttClient.DISCONNECT);
+            assertThat(last.reasonCode()).isEqualTo(0x95);
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.pulsemq.it;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
@@ -60,8 +59,7 @@ class KeepAliveIT {
 
     @Test
     void keepAlive_pingingClient_staysConnected() throws Exception {
-        Mqtt5BlockingClient pinger = MqttClient.builder().useMqttVersion5().identifier("ka-pinger")
-                .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
+        Mqtt5BlockingClient pinger = Clients.hive5(broker, "ka-pinger");
         Mqtt5BlockingClient.Mqtt5Publishes publishes = pinger.publishes(MqttGlobalPublishFilter.ALL);
         pinger.connectWith().keepAlive(1).send();
         pinger.subscribeWith().topicFilter("ka/pinger").qos(MqttQos.AT_LEAST_ONCE).send();

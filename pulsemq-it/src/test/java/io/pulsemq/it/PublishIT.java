@@ -13,8 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**

@@ -9,13 +9,15 @@ import java.net.Socket;
 import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * A hand-written MQTT 3.1.1 / 5.0 client on a plain socket, for what a real client will not do on
- * purpose: withhold acknowledgements, go silent, send garbage, vanish without DISCONNECT. Packets
- * are encoded here, independently of the broker's codec. Every read blocks at most
- * {@link #READ_TIMEOUT_MS}, then fails.
+ * purpose or hides: withhold acknowledgements, go silent, send garbage, vanish without DISCONNECT,
+ * count unacknowledged PUBLISHes, set a topic alias by hand, send a packet larger than the broker
+ * allows. Packets are encoded here, independently of the broker's codec. Every read blocks at most
+ * {@link #READ_TIMEOUT_MS}, then fails. Blocking; one thread at a time.
  */
 final class RawMqttClient implements AutoCloseable {
 
@@ -32,6 +34,16 @@ final class RawMqttClient implements AutoCloseable {
     static final int SUBACK = 9;
     static final int PINGRESP = 13;
     static final int DISCONNECT = 14;
+
+    // v5 property identifiers (MQTT 5.0 section 2.2.2.2)
+    static final int MESSAGE_EXPIRY_INTERVAL = 0x02;
+    static final int SUBSCRIPTION_IDENTIFIER = 0x0B;
+    static final int SESSION_EXPIRY_INTERVAL = 0x11;
+    static final int WILL_DELAY_INTERVAL = 0x18;
+    static final int RECEIVE_MAXIMUM = 0x21;
+    static final int TOPIC_ALIAS_MAXIMUM = 0x22;
+    static final int TOPIC_ALIAS = 0x23;
+    static final int MAXIMUM_PACKET_SIZE = 0x27;
 
     private final int version;
     private final Socket socket;
@@ -66,6 +78,16 @@ final class RawMqttClient implements AutoCloseable {
         return c;
     }
 
+    /** Like {@link #connect}, but fails unless the CONNACK accepts the connection (reason code 0). */
+    static RawMqttClient connectAccepted(BrokerFixture broker, Connect connect) throws IOException {
+        RawMqttClient c = connect(broker, connect);
+        if (c.connAck.reasonCode() != 0) {
+            c.close();
+            throw new IllegalStateException("CONNECT not accepted: reason code " + c.connAck.reasonCode());
+        }
+        return c;
+    }
+
     private Packet connAck;
 
     /** The CONNACK of {@link #connect}. */
@@ -80,12 +102,7 @@ final class RawMqttClient implements AutoCloseable {
 
     /** Subscribes to one filter and waits for the SUBACK; returns its granted QoS or failure code. */
     int subscribe(int packetId, String filter, int qos) throws IOException {
-        Body b = new Body().u16(packetId);
-        if (version == V5) {
-            b.varInt(0); // no properties
-        }
-        b.string(filter).u8(qos);
-        send(b.packet(0x82)); // SUBSCRIBE, reserved flags 0010
+        send(subscribePacket(version, packetId, filter, qos));
         Packet ack = read();
         if (ack.type() != SUBACK) {
             throw new IllegalStateException("expected SUBACK, got " + ack);
@@ -112,6 +129,10 @@ final class RawMqttClient implements AutoCloseable {
 
     void pubComp(int packetId) throws IOException {
         send(new Body().u16(packetId).packet(0x70));
+    }
+
+    void pingReq() throws IOException {
+        send(new byte[] {(byte) 0xC0, 0}); // PINGREQ, remaining length 0
     }
 
     void disconnect() throws IOException {
@@ -160,15 +181,35 @@ final class RawMqttClient implements AutoCloseable {
     }
 
     static byte[] publishPacket(int version, String topic, String payload, int qos, int packetId, boolean dup) {
+        return publishPacket(version, topic, payload.getBytes(StandardCharsets.UTF_8), qos, packetId, dup, Props.none());
+    }
+
+    /** A PUBLISH with any payload and, for v5, {@code properties} (ignored for 3.1.1). */
+    static byte[] publishPacket(int version, String topic, byte[] payload, int qos, int packetId, Props properties) {
+        return publishPacket(version, topic, payload, qos, packetId, false, properties);
+    }
+
+    private static byte[] publishPacket(int version, String topic, byte[] payload, int qos, int packetId, boolean dup,
+                                        Props properties) {
         Body b = new Body().string(topic);
         if (qos > 0) {
             b.u16(packetId);
         }
         if (version == V5) {
+            properties.writeTo(b);
+        }
+        b.bytes(payload);
+        return b.packet(0x30 | (dup ? 0x08 : 0) | (qos << 1));
+    }
+
+    /** A SUBSCRIBE of one filter with {@code options} (the requested QoS in the low bits). */
+    static byte[] subscribePacket(int version, int packetId, String filter, int options) {
+        Body b = new Body().u16(packetId);
+        if (version == V5) {
             b.varInt(0); // no properties
         }
-        b.bytes(payload.getBytes(StandardCharsets.UTF_8));
-        return b.packet(0x30 | (dup ? 0x08 : 0) | (qos << 1));
+        b.string(filter).u8(options);
+        return b.packet(0x82); // SUBSCRIBE, reserved flags 0010
     }
 
     /** A CONNECT to send; fluent. */
@@ -183,6 +224,9 @@ final class RawMqttClient implements AutoCloseable {
         private int willQos;
         private boolean willRetain;
         private long willDelay;
+        private int receiveMaximum;
+        private int topicAliasMaximum;
+        private long maximumPacketSize;
 
         private Connect(int version, String clientId) {
             this.version = version;
@@ -228,6 +272,24 @@ final class RawMqttClient implements AutoCloseable {
             return this;
         }
 
+        /** v5 Receive Maximum: how many QoS 1 and 2 PUBLISHes the broker may have unacknowledged. */
+        Connect receiveMaximum(int max) {
+            this.receiveMaximum = max;
+            return this;
+        }
+
+        /** v5 Topic Alias Maximum: how many aliases the broker may use towards this client. */
+        Connect topicAliasMaximum(int max) {
+            this.topicAliasMaximum = max;
+            return this;
+        }
+
+        /** v5 Maximum Packet Size the client accepts. */
+        Connect maximumPacketSize(long bytes) {
+            this.maximumPacketSize = bytes;
+            return this;
+        }
+
         byte[] encode() {
             int flags = (cleanStart ? 0x02 : 0);
             if (willTopic != null) {
@@ -235,20 +297,29 @@ final class RawMqttClient implements AutoCloseable {
             }
             Body b = new Body().string("MQTT").u8(version).u8(flags).u16(keepAlive);
             if (version == V5) {
+                Props p = Props.none();
                 if (sessionExpiry > 0) {
-                    b.varInt(5).u8(0x11).u32(sessionExpiry); // Session Expiry Interval
-                } else {
-                    b.varInt(0);
+                    p.u32(SESSION_EXPIRY_INTERVAL, sessionExpiry);
                 }
+                if (receiveMaximum > 0) {
+                    p.u16(RECEIVE_MAXIMUM, receiveMaximum);
+                }
+                if (topicAliasMaximum > 0) {
+                    p.u16(TOPIC_ALIAS_MAXIMUM, topicAliasMaximum);
+                }
+                if (maximumPacketSize > 0) {
+                    p.u32(MAXIMUM_PACKET_SIZE, maximumPacketSize);
+                }
+                p.writeTo(b);
             }
             b.string(clientId);
             if (willTopic != null) {
                 if (version == V5) {
+                    Props will = Props.none();
                     if (willDelay > 0) {
-                        b.varInt(5).u8(0x18).u32(willDelay); // Will Delay Interval
-                    } else {
-                        b.varInt(0);
+                        will.u32(WILL_DELAY_INTERVAL, willDelay);
                     }
+                    will.writeTo(b);
                 }
                 b.string(willTopic).binary(willPayload.getBytes(StandardCharsets.UTF_8));
             }
@@ -298,10 +369,14 @@ final class RawMqttClient implements AutoCloseable {
             }
         }
 
-        /** The packet ID of PUBLISH (QoS > 0) and PUBACK..PUBCOMP. */
+        /** The packet ID of PUBLISH (QoS > 0), PUBACK..PUBCOMP and SUBACK. */
         int packetId() {
-            int at = type == PUBLISH ? 2 + topicLength() : 0;
-            return ((body[at] & 0xFF) << 8) | (body[at + 1] & 0xFF);
+            return u16(type == PUBLISH ? 2 + topicLength() : 0);
+        }
+
+        /** SUBACK: the first return (3.1.1) or reason (v5) code. */
+        int subAckCode() {
+            return body[skipProperties(2)] & 0xFF;
         }
 
         String topic() {
@@ -309,28 +384,129 @@ final class RawMqttClient implements AutoCloseable {
         }
 
         String payload() {
-            int at = 2 + topicLength() + (qos() > 0 ? 2 : 0);
-            if (version == V5) {
-                int propertiesLength = 0;
-                int multiplier = 1;
-                int digit;
-                do {
-                    digit = body[at++] & 0xFF;
-                    propertiesLength += (digit & 0x7F) * multiplier;
-                    multiplier *= 128;
-                } while ((digit & 0x80) != 0);
-                at += propertiesLength;
+            return new String(payloadBytes(), StandardCharsets.UTF_8);
+        }
+
+        byte[] payloadBytes() {
+            return Arrays.copyOfRange(body, skipProperties(propertiesStart()), body.length);
+        }
+
+        /**
+         * The first value of a v5 PUBLISH property, or null when absent: an Integer for byte, two-byte
+         * and variable byte integers, a Long for four-byte integers, a String for strings and for
+         * user properties ({@code name=value}).
+         */
+        Object property(int id) {
+            int at = propertiesStart();
+            int[] length = varInt(at);
+            at = length[1];
+            int end = at + length[0];
+            while (at < end) {
+                int found = body[at++] & 0xFF;
+                Object value;
+                switch (found) {
+                    case 0x01 -> value = body[at++] & 0xFF; // payload format indicator
+                    case TOPIC_ALIAS -> {
+                        value = u16(at);
+                        at += 2;
+                    }
+                    case MESSAGE_EXPIRY_INTERVAL -> {
+                        value = ((long) u16(at) << 16) | u16(at + 2);
+                        at += 4;
+                    }
+                    case SUBSCRIPTION_IDENTIFIER -> {
+                        int[] v = varInt(at);
+                        value = v[0];
+                        at = v[1];
+                    }
+                    case 0x03, 0x08, 0x09 -> { // content type, response topic, correlation data
+                        value = new String(body, at + 2, u16(at), StandardCharsets.UTF_8);
+                        at += 2 + u16(at);
+                    }
+                    case 0x26 -> { // user property
+                        int k = u16(at);
+                        int v = u16(at + 2 + k);
+                        value = new String(body, at + 2, k, StandardCharsets.UTF_8) + "="
+                                + new String(body, at + 4 + k, v, StandardCharsets.UTF_8);
+                        at += 4 + k + v;
+                    }
+                    default -> throw new IllegalStateException("unexpected PUBLISH property " + found);
+                }
+                if (found == id) {
+                    return value;
+                }
             }
-            return new String(body, at, body.length - at, StandardCharsets.UTF_8);
+            return null;
+        }
+
+        /** Where a PUBLISH's properties (v5) or payload (3.1.1) start. */
+        private int propertiesStart() {
+            return 2 + topicLength() + (qos() > 0 ? 2 : 0);
         }
 
         private int topicLength() {
-            return ((body[0] & 0xFF) << 8) | (body[1] & 0xFF);
+            return u16(0);
+        }
+
+        /** v5: the index after the properties that start at {@code at}; 3.1.1: {@code at}. */
+        private int skipProperties(int at) {
+            if (version != V5) {
+                return at;
+            }
+            int[] length = varInt(at);
+            return length[1] + length[0];
+        }
+
+        private int u16(int at) {
+            return ((body[at] & 0xFF) << 8) | (body[at + 1] & 0xFF);
+        }
+
+        /** The variable byte integer at {@code at}: its value and the index after it. */
+        private int[] varInt(int at) {
+            int value = 0;
+            int multiplier = 1;
+            int digit;
+            do {
+                digit = body[at++] & 0xFF;
+                value += (digit & 0x7F) * multiplier;
+                multiplier *= 128;
+            } while ((digit & 0x80) != 0);
+            return new int[] {value, at};
         }
 
         @Override
         public String toString() {
             return "Packet[type=" + type + ", flags=" + flags + ", length=" + body.length + "]";
+        }
+    }
+
+    /** v5 properties, written in the order added. */
+    static final class Props {
+        private final Body body = new Body();
+
+        static Props none() {
+            return new Props();
+        }
+
+        Props u16(int id, int value) {
+            body.u8(id).u16(value);
+            return this;
+        }
+
+        Props u32(int id, long value) {
+            body.u8(id).u32(value);
+            return this;
+        }
+
+        Props varInt(int id, int value) {
+            body.u8(id).varInt(value);
+            return this;
+        }
+
+        /** Writes the property length, then the properties. */
+        private void writeTo(Body b) {
+            byte[] bytes = body.bytes.toByteArray();
+            b.varInt(bytes.length).bytes(bytes);
         }
     }
 

@@ -16,8 +16,8 @@ import org.junit.jupiter.params.provider.EnumSource;
 import java.util.List;
 import java.util.Set;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -107,11 +107,11 @@ class RetainedIT {
     }
 
     @Test
-    void retained_retainAsPublished_keepsFlagOnLiveForwarding() {
+    void retained_retainAsPublished_keepsFlagOnLiveForwarding() throws Exception {
         String topic = unique("ret/rap");
-        Mqtt5BlockingClient rap = ProtocolClients.v5(broker, unique("rap"));
-        Mqtt5BlockingClient plain = ProtocolClients.v5(broker, unique("plain"));
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient rap = Clients.connectedHive5(broker, unique("rap"));
+        Mqtt5BlockingClient plain = Clients.connectedHive5(broker, unique("plain"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes rapIn = rap.publishes(MqttGlobalPublishFilter.ALL);
              Mqtt5BlockingClient.Mqtt5Publishes plainIn = plain.publishes(MqttGlobalPublishFilter.ALL)) {
             rap.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).retainAsPublished(true).send();
@@ -121,10 +121,10 @@ class RetainedIT {
             pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(false).payload(utf8("n")).send();
 
             // [MQTT-3.3.1-13]
-            assertThat(ProtocolClients.next(rapIn).isRetain()).isTrue();
-            assertThat(ProtocolClients.next(rapIn).isRetain()).isFalse();
-            assertThat(ProtocolClients.next(plainIn).isRetain()).isFalse();
-            assertThat(ProtocolClients.next(plainIn).isRetain()).isFalse();
+            assertThat(Clients.next(rapIn).isRetain()).isTrue();
+            assertThat(Clients.next(rapIn).isRetain()).isFalse();
+            assertThat(Clients.next(plainIn).isRetain()).isFalse();
+            assertThat(Clients.next(plainIn).isRetain()).isFalse();
         } finally {
             rap.disconnect();
             plain.disconnect();
@@ -151,48 +151,48 @@ class RetainedIT {
     }
 
     @Test
-    void retainHandling_sendOnSubscribe_sentOnEverySubscribe() {
+    void retainHandling_sendOnSubscribe_sentOnEverySubscribe() throws Exception {
         String topic = unique("rh0/t");
         Mqtt5BlockingClient sub = withRetained(topic);
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(topic).retainHandling(Mqtt5RetainHandling.SEND).send();
-            assertRetained(ProtocolClients.next(in));
+            assertRetained(Clients.next(in));
 
             sub.subscribeWith().topicFilter(topic).retainHandling(Mqtt5RetainHandling.SEND).send();
-            assertRetained(ProtocolClients.next(in));
+            assertRetained(Clients.next(in));
         } finally {
             sub.disconnect();
         }
     }
 
     @Test
-    void retainHandling_sendIfNew_sentOnlyForNewSubscription() {
+    void retainHandling_sendIfNew_sentOnlyForNewSubscription() throws Exception {
         String topic = unique("rh1/t");
         Mqtt5BlockingClient sub = withRetained(topic);
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(topic)
                     .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
-            assertRetained(ProtocolClients.next(in));
+            assertRetained(Clients.next(in));
 
             sub.subscribeWith().topicFilter(topic)
                     .retainHandling(Mqtt5RetainHandling.SEND_IF_SUBSCRIPTION_DOES_NOT_EXIST).send();
             sub.publishWith().topic(topic).payload(utf8("marker")).send();
 
-            assertThat(ProtocolClients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
+            assertThat(Clients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
         } finally {
             sub.disconnect();
         }
     }
 
     @Test
-    void retainHandling_doNotSend_neverSent() {
+    void retainHandling_doNotSend_neverSent() throws Exception {
         String topic = unique("rh2/t");
         Mqtt5BlockingClient sub = withRetained(topic);
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(topic).retainHandling(Mqtt5RetainHandling.DO_NOT_SEND).send();
             sub.publishWith().topic(topic).payload(utf8("marker")).send();
 
-            assertThat(ProtocolClients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
+            assertThat(Clients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
         } finally {
             sub.disconnect();
         }
@@ -200,10 +200,10 @@ class RetainedIT {
 
     /** A connected v5 client, after another client left a retained message on {@code topic}. */
     private static Mqtt5BlockingClient withRetained(String topic) {
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(utf8("retained")).send();
         pub.disconnect();
-        return ProtocolClients.v5(broker, unique("sub"));
+        return Clients.connectedHive5(broker, unique("sub"));
     }
 
     private static void assertRetained(Mqtt5Publish p) {

@@ -1,6 +1,5 @@
 package io.pulsemq.it;
 
-import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
@@ -16,13 +15,11 @@ class SmokeIT {
     @Test
     void publishAndReceive_v5() throws Exception {
         try (BrokerFixture broker = BrokerFixture.start()) {
-            Mqtt5BlockingClient sub = MqttClient.builder().useMqttVersion5().identifier("sub")
-                    .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
+            Mqtt5BlockingClient sub = Clients.hive5(broker, "sub");
             sub.connect();
             Mqtt5BlockingClient.Mqtt5Publishes publishes = sub.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
             sub.subscribeWith().topicFilter("a/+").qos(MqttQos.AT_LEAST_ONCE).send();
-            Mqtt5BlockingClient pub = MqttClient.builder().useMqttVersion5().identifier("pub")
-                    .serverHost("127.0.0.1").serverPort(broker.mqttPort()).buildBlocking();
+            Mqtt5BlockingClient pub = Clients.hive5(broker, "pub");
             pub.connect();
             pub.publishWith().topic("a/b").qos(MqttQos.AT_LEAST_ONCE).payload("hi".getBytes(StandardCharsets.UTF_8)).send();
             Mqtt5Publish got = publishes.receive(10, TimeUnit.SECONDS).orElseThrow();

@@ -8,9 +8,8 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCo
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAck;
 import com.hivemq.client.mqtt.mqtt5.message.unsubscribe.unsuback.Mqtt5UnsubAckReasonCode;
 import io.pulsemq.it.AnyClient.Kind;
-import io.pulsemq.it.AnyClient.Received;
-import io.pulsemq.it.WireMqttClient.Packet;
-import io.pulsemq.it.WireMqttClient.Props;
+import io.pulsemq.it.RawMqttClient.Connect;
+import io.pulsemq.it.RawMqttClient.Packet;
 import org.eclipse.paho.mqttv5.common.MqttSubscription;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.AfterAll;
@@ -20,11 +19,10 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 import org.junit.jupiter.params.provider.ValueSource;
 
-import java.util.ArrayList;
 import java.util.List;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -132,7 +130,7 @@ class SubscribeIT {
     @Test
     void subscribe_overlappingFilters_deliversOnceWithAllIds() throws Exception {
         String root = unique("overlap");
-        try (ProtocolClients.PahoV5 sub = ProtocolClients.pahoV5(broker.tcpUri(), unique("sub"));
+        try (Clients.Paho5 sub = Clients.connectedPaho5(broker.tcpUri(), unique("sub"));
              AnyClient pub = Kind.HIVEMQ_V5.connect(broker, unique("pub"))) {
             subscribeWithId(sub, root + "/+/c", 0, 1);
             subscribeWithId(sub, root + "/#", 2, 2);
@@ -142,23 +140,23 @@ class SubscribeIT {
             pub.publish(root + "/b/c", 2, false, utf8("overlapping"));
             pub.publish(root + "/marker", 2, false, utf8("marker"));
 
-            ProtocolClients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> first = sub.next();
+            Clients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> first = sub.inbox().nextArrived();
             assertThat(first.topic()).isEqualTo(root + "/b/c");
             // [MQTT-3.3.4-2]: once, at the highest QoS granted; [MQTT-3.3.4-3]: with every matching identifier
             assertThat(first.message().getQos()).isEqualTo(2);
             assertThat(first.message().getProperties().getSubscriptionIdentifiers()).containsExactlyInAnyOrder(1, 2, 3);
-            ProtocolClients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> second = sub.next();
+            Clients.Arrived<org.eclipse.paho.mqttv5.common.MqttMessage> second = sub.inbox().nextArrived();
             assertThat(second.topic()).as("the overlapping message came once").isEqualTo(root + "/marker");
             assertThat(second.message().getProperties().getSubscriptionIdentifiers()).containsExactly(2);
         }
     }
 
     @Test
-    void subscribe_noLocal_ownMessagesNotDeliveredOthersAre() {
+    void subscribe_noLocal_ownMessagesNotDeliveredOthersAre() throws Exception {
         String topic = unique("nolocal/t");
-        Mqtt5BlockingClient self = ProtocolClients.v5(broker, unique("self"));
-        Mqtt5BlockingClient local = ProtocolClients.v5(broker, unique("local"));
-        Mqtt5BlockingClient other = ProtocolClients.v5(broker, unique("other"));
+        Mqtt5BlockingClient self = Clients.connectedHive5(broker, unique("self"));
+        Mqtt5BlockingClient local = Clients.connectedHive5(broker, unique("local"));
+        Mqtt5BlockingClient other = Clients.connectedHive5(broker, unique("other"));
         try (Mqtt5BlockingClient.Mqtt5Publishes selfIn = self.publishes(MqttGlobalPublishFilter.ALL);
              Mqtt5BlockingClient.Mqtt5Publishes localIn = local.publishes(MqttGlobalPublishFilter.ALL)) {
             self.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).noLocal(true).send();
@@ -171,9 +169,9 @@ class SubscribeIT {
             // MQTT orders messages per publisher only, so compare sets. Had "own" been delivered to self, it
             // would be among its first two: it was routed before the other two were published.
             // [MQTT-3.8.3-3]
-            assertThat(List.of(text(ProtocolClients.next(selfIn).getPayloadAsBytes()), text(ProtocolClients.next(selfIn).getPayloadAsBytes())))
+            assertThat(List.of(text(Clients.next(selfIn).getPayloadAsBytes()), text(Clients.next(selfIn).getPayloadAsBytes())))
                     .containsExactlyInAnyOrder("local-own", "other");
-            assertThat(List.of(text(ProtocolClients.next(localIn).getPayloadAsBytes()), text(ProtocolClients.next(localIn).getPayloadAsBytes())))
+            assertThat(List.of(text(Clients.next(localIn).getPayloadAsBytes()), text(Clients.next(localIn).getPayloadAsBytes())))
                     .as("without No Local, own messages come back").containsExactlyInAnyOrder("own", "local-own");
         } finally {
             self.disconnect();
@@ -183,10 +181,10 @@ class SubscribeIT {
     }
 
     @Test
-    void unsubscribe_v5_reasonCodesSayWhatExistedAndDeliveryStops() {
+    void unsubscribe_v5_reasonCodesSayWhatExistedAndDeliveryStops() throws Exception {
         String root = unique("unsub5");
-        Mqtt5BlockingClient sub = ProtocolClients.v5(broker, unique("sub"));
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient sub = Clients.connectedHive5(broker, unique("sub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(root + "/a").qos(MqttQos.AT_LEAST_ONCE).send();
             sub.subscribeWith().topicFilter(root + "/b").qos(MqttQos.AT_LEAST_ONCE).send();
@@ -197,7 +195,7 @@ class SubscribeIT {
                     Mqtt5UnsubAckReasonCode.NO_SUBSCRIPTIONS_EXISTED);
             pub.publishWith().topic(root + "/a").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("a")).send();
             pub.publishWith().topic(root + "/b").qos(MqttQos.AT_LEAST_ONCE).payload(utf8("b")).send();
-            assertThat(ProtocolClients.next(in).getTopic().toString()).isEqualTo(root + "/b");
+            assertThat(Clients.next(in).getTopic().toString()).isEqualTo(root + "/b");
         } finally {
             sub.disconnect();
             pub.disconnect();
@@ -224,21 +222,21 @@ class SubscribeIT {
     @ParameterizedTest(name = "MQTT level {0}")
     @ValueSource(ints = {4, 5})
     void subscribe_malformedFilter_failureCodeAndConnectionStaysUsable(int level) throws Exception {
-        boolean v5 = level == 5;
-        Props props = v5 ? Props.none() : null;
-        try (WireMqttClient raw = WireMqttClient.connect(broker.mqttPort(), level, unique("raw"), Props.none())) {
+        boolean v5 = level == RawMqttClient.V5;
+        try (RawMqttClient raw = RawMqttClient.connectAccepted(broker,
+                v5 ? Connect.v5(unique("raw")) : Connect.v311(unique("raw")))) {
             int id = 1;
             for (String filter : List.of("a/#/b", "a/b#", "a+/b")) {
-                raw.send(WireMqttClient.subscribe(id, props, filter, 1));
-                Packet ack = raw.read(ProtocolClients.TIMEOUT);
-                assertThat(ack.type()).isEqualTo(WireMqttClient.SUBACK);
+                raw.send(RawMqttClient.subscribePacket(level, id, filter, 1));
+                Packet ack = raw.read();
+                assertThat(ack.type()).isEqualTo(RawMqttClient.SUBACK);
                 assertThat(ack.packetId()).isEqualTo(id);
                 // v5: 0x8F Topic Filter invalid; 3.1.1: 0x80 Failure
-                assertThat(ack.subAckCode(v5)).as(filter).isEqualTo(v5 ? 0x8F : 0x80);
+                assertThat(ack.subAckCode()).as(filter).isEqualTo(v5 ? 0x8F : 0x80);
                 id++;
             }
-            raw.send(WireMqttClient.subscribe(id, props, "valid/+", 1));
-            assertThat(raw.read(ProtocolClients.TIMEOUT).subAckCode(v5)).isEqualTo(1);
+            raw.send(RawMqttClient.subscribePacket(level, id, "valid/+", 1));
+            assertThat(raw.read().subAckCode()).isEqualTo(1);
         }
     }
 
@@ -248,7 +246,7 @@ class SubscribeIT {
         for (int i = 0; i < broker.config().mqtt().maxTopicLevels(); i++) {
             deep.append("/l");
         }
-        Mqtt5BlockingClient client = ProtocolClients.v5(broker, unique("deep"));
+        Mqtt5BlockingClient client = Clients.connectedHive5(broker, unique("deep"));
         try {
             assertThatThrownBy(() -> client.subscribeWith().topicFilter(deep.toString()).send())
                     .isInstanceOfSatisfying(Mqtt5SubAckException.class, e -> assertThat(e.getMqttMessage().getReasonCodes())
@@ -259,12 +257,12 @@ class SubscribeIT {
         }
     }
 
-    private static void subscribeWithId(ProtocolClients.PahoV5 client, String filter, int qos, int subscriptionId)
+    private static void subscribeWithId(Clients.Paho5 client, String filter, int qos, int subscriptionId)
             throws Exception {
         MqttProperties props = new MqttProperties();
         props.setSubscriptionIdentifier(subscriptionId);
-        client.client.subscribe(new MqttSubscription[] {new MqttSubscription(filter, qos)}, null, null, props)
-                .waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+        Clients.await(client.client().subscribe(new MqttSubscription[] {new MqttSubscription(filter, qos)}, null, null,
+                props));
     }
 
     private static String text(byte[] b) {

@@ -5,9 +5,9 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5PayloadFormatIndicator;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
-import io.pulsemq.it.WireMqttClient.Packet;
-import io.pulsemq.it.WireMqttClient.Props;
-import io.pulsemq.it.WireMqttClient.ReceivedPublish;
+import io.pulsemq.it.RawMqttClient.Connect;
+import io.pulsemq.it.RawMqttClient.Packet;
+import io.pulsemq.it.RawMqttClient.Props;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
 import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
@@ -21,8 +21,8 @@ import java.time.Duration;
 import java.util.List;
 import java.util.function.UnaryOperator;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -52,9 +52,9 @@ class V5FeaturesIT {
     void topicAlias_clientSetsThenUsesAlias_brokerRoutesToAliasedTopic() throws Exception {
         String t1 = unique("alias-in/one");
         String t2 = unique("alias-in/two");
-        Mqtt5BlockingClient sub = ProtocolClients.v5(broker, unique("sub"));
+        Mqtt5BlockingClient sub = Clients.connectedHive5(broker, unique("sub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL);
-             WireMqttClient pub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"), Props.none())) {
+             RawMqttClient pub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")))) {
             sub.subscribeWith().topicFilter(t1).qos(MqttQos.AT_LEAST_ONCE).send();
             sub.subscribeWith().topicFilter(t2).qos(MqttQos.AT_LEAST_ONCE).send();
 
@@ -65,7 +65,7 @@ class V5FeaturesIT {
 
             for (String[] expected : List.of(new String[] {t1, "a"}, new String[] {t1, "b"},
                     new String[] {t2, "c"}, new String[] {t2, "d"})) {
-                Mqtt5Publish p = ProtocolClients.next(in);
+                Mqtt5Publish p = Clients.next(in);
                 assertThat(p.getTopic().toString()).isEqualTo(expected[0]);
                 assertThat(p.getPayloadAsBytes()).isEqualTo(utf8(expected[1]));
             }
@@ -77,38 +77,37 @@ class V5FeaturesIT {
     @Test
     void topicAlias_aboveBrokerMaximum_disconnectedWithTopicAliasInvalid() throws Exception {
         int tooHigh = broker.config().mqtt().topicAliasMaximum() + 1;
-        try (WireMqttClient pub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"), Props.none())) {
-            pub.send(WireMqttClient.publish(unique("alias/t"), 1, 1, Props.none().u16(WireMqttClient.TOPIC_ALIAS, tooHigh),
-                    utf8("x")));
+        try (RawMqttClient pub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")))) {
+            pub.send(RawMqttClient.publishPacket(RawMqttClient.V5, unique("alias/t"), utf8("x"), 1, 1,
+                    Props.none().u16(RawMqttClient.TOPIC_ALIAS, tooHigh)));
 
-            Packet last = pub.lastPacketBeforeClose(ProtocolClients.TIMEOUT);
-            assertThat(last).isNotNull();
-            assertThat(last.type()).isEqualTo(WireMqttClient.DISCONNECT);
-            assertThat(last.disconnectReason()).isEqualTo(0x94); // [MQTT-3.3.2-9]
+            List<Packet> before = pub.readUntilClosed();
+            assertThat(before).isNotEmpty();
+            Packet last = before.get(before.size() - 1);
+            assertThat(last.type()).isEqualTo(RawMqttClient.DISCONNECT);
+            assertThat(last.reasonCode()).isEqualTo(0x94); // [MQTT-3.3.2-9]
         }
     }
 
     @Test
     void topicAlias_clientAnnouncesMaximum_brokerSendsAliasOnRepeatedTopic() throws Exception {
         String topic = unique("alias-out/t");
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
-        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"),
-                Props.none().u16(WireMqttClient.TOPIC_ALIAS_MAXIMUM, 2))) {
-            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 0));
-            assertThat(sub.read(ProtocolClients.TIMEOUT).type()).isEqualTo(WireMqttClient.SUBACK);
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
+        try (RawMqttClient sub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")).topicAliasMaximum(2))) {
+            sub.subscribe(1, topic, 0);
 
             pub.publishWith().topic(topic).payload(utf8("first")).send();
             pub.publishWith().topic(topic).payload(utf8("second")).send();
 
-            ReceivedPublish first = sub.read(ProtocolClients.TIMEOUT).publishV5();
-            ReceivedPublish second = sub.read(ProtocolClients.TIMEOUT).publishV5();
+            Packet first = sub.read();
+            Packet second = sub.read();
             assertThat(first.topic()).isEqualTo(topic);
-            Object alias = first.property(WireMqttClient.TOPIC_ALIAS);
+            Object alias = first.property(RawMqttClient.TOPIC_ALIAS);
             assertThat(alias).isNotNull();
             assertThat((Integer) alias).isBetween(1, 2); // [MQTT-3.3.2-8]
             assertThat(second.topic()).as("only the alias names the topic").isEmpty();
-            assertThat(second.property(WireMqttClient.TOPIC_ALIAS)).isEqualTo(alias);
-            assertThat(second.payloadText()).isEqualTo("second");
+            assertThat(second.property(RawMqttClient.TOPIC_ALIAS)).isEqualTo(alias);
+            assertThat(second.payload()).isEqualTo("second");
         } finally {
             pub.disconnect();
         }
@@ -117,18 +116,17 @@ class V5FeaturesIT {
     @Test
     void topicAlias_clientWithoutMaximum_neverReceivesAlias() throws Exception {
         String topic = unique("alias-none/t");
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
-        try (WireMqttClient sub = WireMqttClient.connect(broker.mqttPort(), 5, unique("raw"), Props.none())) {
-            sub.send(WireMqttClient.subscribe(1, Props.none(), topic, 0));
-            sub.read(ProtocolClients.TIMEOUT);
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
+        try (RawMqttClient sub = RawMqttClient.connectAccepted(broker, Connect.v5(unique("raw")))) {
+            sub.subscribe(1, topic, 0);
 
             pub.publishWith().topic(topic).payload(utf8("1")).send();
             pub.publishWith().topic(topic).payload(utf8("2")).send();
 
             for (int i = 0; i < 2; i++) {
-                ReceivedPublish p = sub.read(ProtocolClients.TIMEOUT).publishV5();
+                Packet p = sub.read();
                 assertThat(p.topic()).isEqualTo(topic); // [MQTT-3.3.2-7]
-                assertThat(p.property(WireMqttClient.TOPIC_ALIAS)).isNull();
+                assertThat(p.property(RawMqttClient.TOPIC_ALIAS)).isNull();
             }
         } finally {
             pub.disconnect();
@@ -140,12 +138,12 @@ class V5FeaturesIT {
      * Paho's v5 client 1.2.5 does not resolve incoming aliases (eclipse-paho/paho.mqtt.java#866).
      */
     @Test
-    void topicAlias_hiveMqWithFewerAliasesThanTopics_receivesEveryTopicCorrectly() {
+    void topicAlias_hiveMqWithFewerAliasesThanTopics_receivesEveryTopicCorrectly() throws Exception {
         String root = unique("alias-lib");
         List<String> topics = List.of(root + "/a", root + "/b", root + "/c");
-        Mqtt5BlockingClient sub = ProtocolClients.v5Builder(broker, unique("hive")).buildBlocking();
+        Mqtt5BlockingClient sub = Clients.hive5(broker, unique("hive"));
         sub.connectWith().restrictions().topicAliasMaximum(2).applyRestrictions().send();
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(root + "/#").send();
 
@@ -157,7 +155,7 @@ class V5FeaturesIT {
 
             for (int round = 0; round < 3; round++) {
                 for (String t : topics) {
-                    Mqtt5Publish p = ProtocolClients.next(in);
+                    Mqtt5Publish p = Clients.next(in);
                     assertThat(p.getTopic().toString()).isEqualTo(t);
                     assertThat(p.getPayloadAsBytes()).isEqualTo(utf8(t));
                 }
@@ -171,31 +169,31 @@ class V5FeaturesIT {
     // ---- message expiry ------------------------------------------------------------------------
 
     @Test
-    void messageExpiry_expiresWhileQueuedForOfflineSession_notDeliveredOthersKeepRemainingInterval() {
+    void messageExpiry_expiresWhileQueuedForOfflineSession_notDeliveredOthersKeepRemainingInterval() throws Exception {
         String topic = unique("expiry/queued");
         String subId = unique("offline-sub");
-        Mqtt5BlockingClient sub = ProtocolClients.v5Builder(broker, subId).buildBlocking();
+        Mqtt5BlockingClient sub = Clients.hive5(broker, subId);
         sub.connectWith().cleanStart(true).sessionExpiryInterval(600).send();
         sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
         sub.disconnect();
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
 
         pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("short")).messageExpiryInterval(10).send();
         pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("long")).messageExpiryInterval(3600).send();
         pub.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("forever")).send();
         CLOCK.advance(Duration.ofSeconds(60));
 
-        Mqtt5BlockingClient back = ProtocolClients.v5Builder(broker, subId).buildBlocking();
+        Mqtt5BlockingClient back = Clients.hive5(broker, subId);
         try (Mqtt5BlockingClient.Mqtt5Publishes in = back.publishes(MqttGlobalPublishFilter.ALL)) {
             assertThat(back.connectWith().cleanStart(false).sessionExpiryInterval(600).send().isSessionPresent()).isTrue();
 
-            Mqtt5Publish first = ProtocolClients.next(in);
+            Mqtt5Publish first = Clients.next(in);
             assertThat(first.getPayloadAsBytes()).as("the expired message is not delivered [MQTT-3.3.2-5]")
                     .isEqualTo(utf8("long"));
             // [MQTT-3.3.2-6]: the interval sent is what remains: at most 3600 - 60
             assertThat(first.getMessageExpiryInterval()).isPresent();
             assertThat(first.getMessageExpiryInterval().getAsLong()).isPositive().isLessThanOrEqualTo(3540);
-            Mqtt5Publish second = ProtocolClients.next(in);
+            Mqtt5Publish second = Clients.next(in);
             assertThat(second.getPayloadAsBytes()).isEqualTo(utf8("forever"));
             assertThat(second.getMessageExpiryInterval()).isEmpty();
         } finally {
@@ -205,9 +203,9 @@ class V5FeaturesIT {
     }
 
     @Test
-    void messageExpiry_retainedMessageExpired_notSentToNewSubscriber() {
+    void messageExpiry_retainedMessageExpired_notSentToNewSubscriber() throws Exception {
         String root = unique("expiry/retained");
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         // QoS 1: the broker has stored them when send() returns, before the clock moves
         pub.publishWith().topic(root + "/a").qos(MqttQos.AT_LEAST_ONCE).retain(true).payload(utf8("expires"))
                 .messageExpiryInterval(5).send();
@@ -215,15 +213,15 @@ class V5FeaturesIT {
                 .messageExpiryInterval(3600).send();
         CLOCK.advance(Duration.ofSeconds(30));
 
-        Mqtt5BlockingClient sub = ProtocolClients.v5(broker, unique("sub"));
+        Mqtt5BlockingClient sub = Clients.connectedHive5(broker, unique("sub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = sub.publishes(MqttGlobalPublishFilter.ALL)) {
             sub.subscribeWith().topicFilter(root + "/#").send();
             pub.publishWith().topic(root + "/marker").payload(utf8("marker")).send();
 
-            Mqtt5Publish first = ProtocolClients.next(in);
+            Mqtt5Publish first = Clients.next(in);
             assertThat(first.getPayloadAsBytes()).isEqualTo(utf8("stays"));
             assertThat(first.getMessageExpiryInterval().getAsLong()).isPositive().isLessThanOrEqualTo(3570);
-            assertThat(ProtocolClients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
+            assertThat(Clients.next(in).getPayloadAsBytes()).isEqualTo(utf8("marker"));
         } finally {
             sub.disconnect();
             pub.disconnect();
@@ -236,14 +234,14 @@ class V5FeaturesIT {
     void properties_hiveMqToHiveMqAndPaho_passedThroughUnchanged() throws Exception {
         String topic = unique("props/hive");
         byte[] correlation = {0, 1, 2, (byte) 0xFF, 42};
-        Mqtt5BlockingClient hiveSub = ProtocolClients.v5(broker, unique("hsub"));
-        Mqtt5BlockingClient pub = ProtocolClients.v5(broker, unique("pub"));
+        Mqtt5BlockingClient hiveSub = Clients.connectedHive5(broker, unique("hsub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(broker, unique("pub"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = hiveSub.publishes(MqttGlobalPublishFilter.ALL);
-             ProtocolClients.PahoV5 pahoSub = ProtocolClients.pahoV5(broker.tcpUri(), unique("psub"));
-             ProtocolClients.PahoV3 v3Sub = ProtocolClients.pahoV3(broker.tcpUri(), unique("v3sub"), MqttConnectOptions.MQTT_VERSION_3_1_1)) {
+             Clients.Paho5 pahoSub = Clients.connectedPaho5(broker.tcpUri(), unique("psub"));
+             Clients.Paho3 v3Sub = Clients.connectedPaho3(broker.tcpUri(), unique("v3sub"), MqttConnectOptions.MQTT_VERSION_3_1_1)) {
             hiveSub.subscribeWith().topicFilter(topic).qos(MqttQos.EXACTLY_ONCE).send();
-            pahoSub.client.subscribe(topic, 2).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
-            v3Sub.client.subscribe(topic, 2);
+            Clients.await(pahoSub.client().subscribe(topic, 2));
+            v3Sub.client().subscribe(topic, 2);
 
             pub.publishWith().topic(topic).qos(MqttQos.EXACTLY_ONCE).payload(utf8("{\"a\":1}"))
                     .responseTopic("reply/" + topic).correlationData(correlation).contentType("application/json")
@@ -251,7 +249,7 @@ class V5FeaturesIT {
                     .userProperties().add("k", "v1").add("k", "v2").add("trace", "t-1").applyUserProperties()
                     .send();
 
-            Mqtt5Publish h = ProtocolClients.next(in);
+            Mqtt5Publish h = Clients.next(in);
             assertThat(h.getResponseTopic().map(Object::toString)).hasValue("reply/" + topic);
             assertThat(h.getCorrelationData().map(V5FeaturesIT::bytes)).hasValue(correlation);
             assertThat(h.getContentType().map(Object::toString)).hasValue("application/json");
@@ -261,7 +259,7 @@ class V5FeaturesIT {
             assertThat(h.getUserProperties().asList()).extracting(p -> p.getName() + "=" + p.getValue())
                     .containsExactly("k=v1", "k=v2", "trace=t-1");
 
-            MqttProperties p = pahoSub.next().message().getProperties();
+            MqttProperties p = pahoSub.inbox().nextArrived().message().getProperties();
             assertThat(p.getResponseTopic()).isEqualTo("reply/" + topic);
             assertThat(p.getCorrelationData()).isEqualTo(correlation);
             assertThat(p.getContentType()).isEqualTo("application/json");
@@ -269,8 +267,8 @@ class V5FeaturesIT {
             assertThat(p.getUserProperties()).extracting(u -> u.getKey() + "=" + u.getValue())
                     .containsExactly("k=v1", "k=v2", "trace=t-1");
 
-            assertThat(v3Sub.next().message().getPayload()).as("a 3.1.1 subscriber gets the payload alone")
-                    .isEqualTo(utf8("{\"a\":1}"));
+            assertThat(v3Sub.inbox().next().payload()).as("a 3.1.1 subscriber gets the payload alone")
+                    .isEqualTo("{\"a\":1}");
         } finally {
             hiveSub.disconnect();
             pub.disconnect();
@@ -280,28 +278,28 @@ class V5FeaturesIT {
     @Test
     void properties_pahoToHiveMq_requestResponseRoundTrip() throws Exception {
         String requests = unique("props/req");
-        Mqtt5BlockingClient responder = ProtocolClients.v5(broker, unique("responder"));
+        Mqtt5BlockingClient responder = Clients.connectedHive5(broker, unique("responder"));
         try (Mqtt5BlockingClient.Mqtt5Publishes in = responder.publishes(MqttGlobalPublishFilter.ALL);
-             ProtocolClients.PahoV5 requester = ProtocolClients.pahoV5(broker.tcpUri(), unique("requester"))) {
+             Clients.Paho5 requester = Clients.connectedPaho5(broker.tcpUri(), unique("requester"))) {
             responder.subscribeWith().topicFilter(requests).qos(MqttQos.AT_LEAST_ONCE).send();
             String replyTo = unique("props/reply");
-            requester.client.subscribe(replyTo, 1).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+            Clients.await(requester.client().subscribe(replyTo, 1));
 
             MqttMessage request = new MqttMessage(utf8("ping"), 1, false, new MqttProperties());
             request.getProperties().setResponseTopic(replyTo);
             request.getProperties().setCorrelationData(utf8("corr-7"));
             request.getProperties().setContentType("text/plain");
             request.getProperties().setUserProperties(List.of(new UserProperty("from", "paho")));
-            requester.client.publish(requests, request).waitForCompletion(ProtocolClients.TIMEOUT.toMillis());
+            Clients.await(requester.client().publish(requests, request));
 
-            Mqtt5Publish got = ProtocolClients.next(in);
+            Mqtt5Publish got = Clients.next(in);
             assertThat(got.getContentType().map(Object::toString)).hasValue("text/plain");
             assertThat(got.getUserProperties().asList()).extracting(u -> u.getName() + "=" + u.getValue())
                     .containsExactly("from=paho");
             responder.publishWith().topic(got.getResponseTopic().orElseThrow()).qos(MqttQos.AT_LEAST_ONCE)
                     .correlationData(got.getCorrelationData().orElseThrow()).payload(utf8("pong")).send();
 
-            ProtocolClients.Arrived<MqttMessage> reply = requester.next();
+            Clients.Arrived<MqttMessage> reply = requester.inbox().nextArrived();
             assertThat(reply.message().getPayload()).isEqualTo(utf8("pong"));
             assertThat(reply.message().getProperties().getCorrelationData()).isEqualTo(utf8("corr-7"));
         } finally {
@@ -309,11 +307,12 @@ class V5FeaturesIT {
         }
     }
 
-    private static void publishAcked(WireMqttClient c, String topic, int alias, int packetId, String text)
+    private static void publishAcked(RawMqttClient c, String topic, int alias, int packetId, String text)
             throws Exception {
-        c.send(WireMqttClient.publish(topic, 1, packetId, Props.none().u16(WireMqttClient.TOPIC_ALIAS, alias), utf8(text)));
-        Packet ack = c.read(ProtocolClients.TIMEOUT);
-        assertThat(ack.type()).isEqualTo(WireMqttClient.PUBACK);
+        c.send(RawMqttClient.publishPacket(RawMqttClient.V5, topic, utf8(text), 1, packetId,
+                Props.none().u16(RawMqttClient.TOPIC_ALIAS, alias)));
+        Packet ack = c.read();
+        assertThat(ack.type()).isEqualTo(RawMqttClient.PUBACK);
         assertThat(ack.packetId()).isEqualTo(packetId);
     }
 

@@ -9,8 +9,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.EnumSource;
 
-import static io.pulsemq.it.ProtocolClients.unique;
-import static io.pulsemq.it.ProtocolClients.utf8;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -58,12 +58,12 @@ class WebSocketIT {
     @Test
     void webSocket_pahoMqtt31_pubSubWorks() throws Exception {
         String topic = unique("ws/31");
-        try (ProtocolClients.PahoV3 c = ProtocolClients.pahoV3(broker.wsUri(), unique("ws31"), MqttConnectOptions.MQTT_VERSION_3_1)) {
-            c.client.subscribe(topic, 1);
+        try (Clients.Paho3 c = Clients.connectedPaho3(broker.wsUri(), unique("ws31"), MqttConnectOptions.MQTT_VERSION_3_1)) {
+            c.client().subscribe(topic, 1);
 
-            c.client.publish(topic, utf8("over mqttv3.1"), 1, false);
+            c.client().publish(topic, utf8("over mqttv3.1"), 1, false);
 
-            assertThat(c.next().message().getPayload()).isEqualTo(utf8("over mqttv3.1"));
+            assertThat(c.inbox().next().payload()).isEqualTo("over mqttv3.1");
         }
     }
 }

@@ -1,5 +1,6 @@
 package io.pulsemq.broker.bootstrap;
 
+import io.pulsemq.broker.api.StatusApi;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
@@ -140,7 +141,8 @@ public final class Broker implements AutoCloseable {
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-            HttpRoutes routes = new HttpRoutes()
+            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock));
+            HttpRoutes routes = api.register(new HttpRoutes())
                     .get("/metrics", RouteHandler.of(request -> HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape())));
             HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
             http = httpServer.port();

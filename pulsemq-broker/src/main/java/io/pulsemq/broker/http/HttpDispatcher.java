@@ -7,6 +7,8 @@ import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.PrematureChannelClosureException;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpContent;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -14,6 +16,7 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
@@ -35,11 +38,16 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * Turns each aggregated request into a {@link HttpRequest}, runs its route and writes the answers in request
- * order (HTTP/1.1 pipelining), honouring keep-alive. One instance per connection; every method runs on the
- * connection's event loop, so its state is unsynchronized.
+ * order (HTTP/1.1 pipelining), honouring keep-alive. A streamed answer ({@link HttpResponse#stream}) occupies the
+ * connection until its body ends; the answers behind it wait. One instance per connection; every method runs on
+ * the connection's event loop, so its state is unsynchronized (the {@link StreamSink} given to a stream body is
+ * the one thread-safe part).
  */
 final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> {
 
@@ -53,6 +61,8 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
     /** A request asked to close the connection (or could not be read): later requests are ignored. */
     private boolean lastRequestSeen;
+    /** The streamed answer being sent, or null. */
+    private ChannelStreamSink streaming;
 
     HttpDispatcher(Router router, int maxPipelined) {
         this.router = router;
@@ -138,8 +148,12 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     /** Writes the answers that are ready, oldest first, stopping at the first one still being computed. */
     private void drain(ChannelHandlerContext ctx) {
         boolean wrote = false;
-        while (!exchanges.isEmpty() && exchanges.peek().response != null) {
+        while (streaming == null && !exchanges.isEmpty() && exchanges.peek().response != null) {
             Exchange exchange = exchanges.poll();
+            if (exchange.response.stream() != null && !exchange.head) {
+                startStream(ctx, exchange);
+                return;
+            }
             FullHttpResponse response = toNetty(exchange);
             if (!exchange.keepAlive) {
                 exchanges.clear();
@@ -157,6 +171,49 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
     }
 
+    /** Sends the head of a streamed answer and hands the sink to its body; the queue resumes when it ends. */
+    private void startStream(ChannelHandlerContext ctx, Exchange exchange) {
+        HttpResponse r = exchange.response;
+        DefaultHttpResponse head = new DefaultHttpResponse(exchange.version, HttpResponseStatus.valueOf(r.status()));
+        if (!r.contentType().isEmpty()) {
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
+        }
+        r.headers().forEach((name, value) -> head.headers().set(name, value));
+        HttpUtil.setTransferEncodingChunked(head, true);
+        HttpUtil.setKeepAlive(head, exchange.keepAlive);
+        ctx.writeAndFlush(head);
+        ChannelStreamSink sink = new ChannelStreamSink(ctx, exchange);
+        streaming = sink;
+        try {
+            r.stream().start(sink);
+        } catch (RuntimeException | Error e) {
+            log.warn("HTTP stream body of {} failed to start", exchange.target, e);
+            ctx.close();
+        }
+    }
+
+    /** On the event loop, once the last chunk of {@code sink} is written. */
+    private void streamEnded(ChannelHandlerContext ctx, ChannelStreamSink sink) {
+        if (streaming != sink) {
+            return;
+        }
+        streaming = null;
+        if (!sink.exchange.keepAlive) {
+            exchanges.clear();
+            ctx.close();
+            return;
+        }
+        drain(ctx);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (streaming != null && ctx.channel().isWritable()) {
+            streaming.fireWritable();
+        }
+        super.channelWritabilityChanged(ctx);
+    }
+
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent && exchanges.isEmpty()) {
@@ -169,6 +226,10 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         exchanges.clear();
+        if (streaming != null) {
+            streaming.closed();
+            streaming = null;
+        }
         super.channelInactive(ctx);
     }
 
@@ -219,6 +280,115 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     private static InetSocketAddress remoteAddress(ChannelHandlerContext ctx) {
         SocketAddress address = ctx.channel().remoteAddress();
         return address instanceof InetSocketAddress inet ? inet : InetSocketAddress.createUnresolved("unknown", 0);
+    }
+
+    /** The sink of one streamed answer; thread-safe, every channel operation is Netty's thread-safe one. */
+    private final class ChannelStreamSink implements StreamSink {
+        private final ChannelHandlerContext ctx;
+        private final Exchange exchange;
+        private final AtomicBoolean ended = new AtomicBoolean();
+        private final AtomicBoolean closed = new AtomicBoolean();
+        private final AtomicReference<Runnable> writable = new AtomicReference<>();
+        private final List<Runnable> closeCallbacks = new CopyOnWriteArrayList<>();
+
+        ChannelStreamSink(ChannelHandlerContext ctx, Exchange exchange) {
+            this.ctx = ctx;
+            this.exchange = exchange;
+        }
+
+        @Override
+        public boolean write(byte[] bytes) {
+            if (!isOpen()) {
+                return false;
+            }
+            if (bytes.length > 0) {
+                ctx.write(new DefaultHttpContent(Unpooled.wrappedBuffer(bytes)), ctx.voidPromise());
+            }
+            return ctx.channel().isWritable();
+        }
+
+        @Override
+        public void flush() {
+            if (isOpen()) {
+                ctx.flush();
+            }
+        }
+
+        @Override
+        public boolean isWritable() {
+            return isOpen() && ctx.channel().isWritable();
+        }
+
+        @Override
+        public boolean isOpen() {
+            return !ended.get() && !closed.get() && ctx.channel().isActive();
+        }
+
+        @Override
+        public void whenWritable(Runnable callback) {
+            writable.set(callback);
+            if (!isOpen() || ctx.channel().isWritable()) {
+                ctx.executor().execute(this::fireWritable);
+            }
+        }
+
+        void fireWritable() {
+            Runnable callback = writable.getAndSet(null);
+            if (callback != null) {
+                callback.run();
+            }
+        }
+
+        @Override
+        public void end() {
+            if (!ended.compareAndSet(false, true)) {
+                return;
+            }
+            if (!ctx.channel().isActive()) {
+                ctx.executor().execute(this::closed);
+                return;
+            }
+            ctx.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT).addListener(f -> {
+                closed();
+                if (f.isSuccess()) {
+                    streamEnded(ctx, this);
+                } else {
+                    ctx.close();
+                }
+            });
+        }
+
+        @Override
+        public void abort() {
+            if (ended.compareAndSet(false, true)) {
+                ctx.close();
+            }
+        }
+
+        @Override
+        public void onClose(Runnable callback) {
+            closeCallbacks.add(callback);
+            if (closed.get() && closeCallbacks.remove(callback)) {
+                callback.run();
+            }
+        }
+
+        /** Runs the close callbacks once, and a pending writability callback so the producer sees the end. */
+        void closed() {
+            if (!closed.compareAndSet(false, true)) {
+                return;
+            }
+            for (Runnable callback : closeCallbacks) {
+                if (closeCallbacks.remove(callback)) {
+                    try {
+                        callback.run();
+                    } catch (RuntimeException e) {
+                        log.warn("HTTP stream close callback of {} failed", exchange.target, e);
+                    }
+                }
+            }
+            fireWritable();
+        }
     }
 
     /** One request awaiting its answer. */

@@ -5,23 +5,40 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Objects;
 
 /**
- * An HTTP response produced by a route handler: status, content type, the whole body, extra headers. The server
- * adds {@code Content-Length} and {@code Connection}. The body array is never modified after construction.
+ * An HTTP response produced by a route handler: status, content type, the whole body or a {@link StreamBody},
+ * extra headers. The server adds {@code Content-Length} (or {@code Transfer-Encoding: chunked} for a stream) and
+ * {@code Connection}. The body array is never modified after construction.
  *
  * @param status      the status code
  * @param contentType the {@code Content-Type}, or empty for no body
- * @param body        the body bytes
+ * @param body        the body bytes; empty for a stream
  * @param headers     further headers
+ * @param stream      the producer of a streamed body, or null for a whole body
  */
-public record HttpResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
+public record HttpResponse(int status, String contentType, byte[] body, Map<String, String> headers,
+                           StreamBody stream) {
 
     /** The JSON media type. */
     public static final String JSON = "application/json";
 
     public HttpResponse {
         headers = Map.copyOf(headers);
+    }
+
+    /** A response with a whole body. */
+    public HttpResponse(int status, String contentType, byte[] body, Map<String, String> headers) {
+        this(status, contentType, body, headers, null);
+    }
+
+    /**
+     * A streamed response: the headers are sent as soon as it is this request's turn, then {@code body} produces
+     * the content, chunk by chunk, until it ends the stream. A {@code HEAD} request gets the headers only.
+     */
+    public static HttpResponse stream(int status, String contentType, StreamBody body) {
+        return new HttpResponse(status, contentType, new byte[0], Map.of(), Objects.requireNonNull(body, "body"));
     }
 
     /**
@@ -51,7 +68,7 @@ public record HttpResponse(int status, String contentType, byte[] body, Map<Stri
     public HttpResponse withHeader(String name, String value) {
         Map<String, String> more = new LinkedHashMap<>(headers);
         more.put(name, value);
-        return new HttpResponse(status, contentType, body, more);
+        return new HttpResponse(status, contentType, body, more, stream);
     }
 
     /** The body of every error answer. */

@@ -1,0 +1,167 @@
+package io.pulsemq.broker.api;
+
+import io.pulsemq.broker.api.ApiAuth.Caller;
+import io.pulsemq.broker.http.HttpRequest;
+import io.pulsemq.broker.http.HttpResponse;
+import io.pulsemq.broker.http.StreamSink;
+import io.pulsemq.broker.statuslog.EventFilter;
+import io.pulsemq.broker.statuslog.StatusLog;
+import io.pulsemq.broker.statuslog.StoredEvent;
+import io.pulsemq.protocol.EventType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.ByteArrayOutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
+
+/**
+ * {@code GET /status/events}: the status log as Server-Sent Events. Each event is {@code id: <offset>} and one
+ * {@code data: <event JSON>} line; a {@code :} comment line is sent as a heartbeat. The stream starts after
+ * {@code from} (or the {@code Last-Event-ID} header, which wins; default: the current last offset), catches up
+ * from the log in batches, then follows commits. Reading runs on the API executor, one batch at a time, and
+ * pauses while the client is not reading (the sink is not writable), so a slow reader costs at most one batch
+ * of memory.
+ */
+final class EventStream {
+
+    private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
+    /** Events read from the log per step. */
+    static final int BATCH = 512;
+    private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] OPENED = ": pulsemq status events\n\n".getBytes(StandardCharsets.US_ASCII);
+
+    private final StatusLog log;
+    private final ScheduledExecutorService executor;
+    private final Duration heartbeat;
+
+    EventStream(StatusLog log, ScheduledExecutorService executor, Duration heartbeat) {
+        this.log = log;
+        this.executor = executor;
+        this.heartbeat = heartbeat;
+    }
+
+    /** Validates the request and answers 200 with the stream, or 400/403/410. */
+    HttpResponse open(HttpRequest request, Caller caller) {
+        Optional<String> group = Params.text(request, "group");
+        group.ifPresent(caller::requireGroup);
+        Set<EventType> types = Params.types(request, "types");
+        long last = log.lastOffset();
+        Optional<String> lastEventId = request.header("last-event-id").filter(v -> !v.isBlank());
+        long from;
+        if (lastEventId.isPresent()) {
+            try {
+                from = Long.parseLong(lastEventId.get().trim());
+            } catch (NumberFormatException e) {
+                throw ApiException.badRequest("'Last-Event-ID' must be an event offset");
+            }
+        } else {
+            from = Params.longParam(request, "from", last);
+        }
+        if (from < 0) {
+            throw ApiException.badRequest("'from' must not be negative");
+        }
+        if (from > last) {
+            throw ApiException.badRequest("'from' " + from + " is beyond the last offset " + last);
+        }
+        if (from < log.firstOffset() - 1) {
+            throw new ApiException(410, "gone", "events after offset " + from + " are no longer retained; the oldest is "
+                    + log.firstOffset() + ". Take a new list or batch answer and stream from its revision.");
+        }
+        EventFilter filter = new EventFilter(group.orElse(null), types);
+        return HttpResponse.stream(200, "text/event-stream; charset=utf-8", sink -> new Pump(sink, filter, caller, from).start())
+                .withHeader("Cache-Control", "no-cache")
+                .withHeader("X-Accel-Buffering", "no");
+    }
+
+    /** Moves events from the log to one client. Its steps never overlap ({@link SerialTask}). */
+    private final class Pump {
+        private final StreamSink sink;
+        private final EventFilter filter;
+        private final Caller caller;
+        private final SerialTask task;
+        private final LongConsumer onCommit;
+        private volatile boolean heartbeatDue;
+        private ScheduledFuture<?> heartbeats;
+        /** Step-only: the offset of the last event examined. */
+        private long position;
+
+        Pump(StreamSink sink, EventFilter filter, Caller caller, long from) {
+            this.sink = sink;
+            this.filter = filter;
+            this.caller = caller;
+            this.position = from;
+            this.task = new SerialTask(executor, this::step);
+            this.onCommit = offset -> task.signal();
+        }
+
+        void start() {
+            log.onCommit(onCommit);
+            long period = heartbeat.toMillis();
+            heartbeats = executor.scheduleAtFixedRate(() -> {
+                heartbeatDue = true;
+                task.signal();
+            }, period, period, TimeUnit.MILLISECONDS);
+            sink.onClose(this::stop);
+            sink.write(OPENED);
+            sink.flush();
+            task.signal();
+        }
+
+        private void stop() {
+            log.removeCommitListener(onCommit);
+            if (heartbeats != null) {
+                heartbeats.cancel(false);
+            }
+        }
+
+        private void step() {
+            if (!sink.isOpen()) {
+                stop();
+                return;
+            }
+            try {
+                if (heartbeatDue) {
+                    heartbeatDue = false;
+                    sink.write(HEARTBEAT);
+                }
+                if (!sink.isWritable()) {
+                    sink.whenWritable(task::signal);
+                    sink.flush();
+                    return;
+                }
+                long upTo = log.lastOffset();
+                if (position < upTo) {
+                    ByteArrayOutputStream out = new ByteArrayOutputStream(BATCH * 128);
+                    position = log.read(position, BATCH, filter, e -> {
+                        if (caller.sees(e.groupId())) {
+                            writeEvent(out, e);
+                        }
+                        return true;
+                    });
+                    sink.write(out.toByteArray());
+                    if (position < upTo) {
+                        task.signal();
+                    }
+                }
+                sink.flush();
+            } catch (RuntimeException e) {
+                LOG.warn("status event stream failed; closing it", e);
+                sink.abort();
+            }
+        }
+    }
+
+    static void writeEvent(ByteArrayOutputStream out, StoredEvent e) {
+        out.writeBytes(("id: " + e.offset() + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(e.json());
+        out.write('\n');
+        out.write('\n');
+    }
+}

@@ -1,0 +1,167 @@
+package io.pulsemq.broker.api;
+
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.pulsemq.broker.api.ApiAuth.Caller;
+import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.http.HttpRequest;
+import io.pulsemq.broker.http.HttpResponse;
+import io.pulsemq.broker.http.HttpRoutes;
+import io.pulsemq.broker.http.RouteHandler;
+import io.pulsemq.broker.presence.PresenceRegistry;
+import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.statuslog.StatusLog;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The status API: registers the {@code /api/v1} routes and the ApsaraMQ RPC actions on {@code /}, and owns the
+ * executor that reads the status log off the event loops (two daemon threads, {@code pulsemq-api}).
+ *
+ * <p>Routes (see {@code docs/api.md} and {@code docs/openapi.json}):
+ * {@code GET /api/v1/clients/{clientId}}, {@code POST /api/v1/clients/status}, {@code GET /api/v1/clients},
+ * {@code GET /api/v1/groups}, {@code GET /api/v1/groups/{groupId}}, {@code GET /api/v1/clients/{clientId}/trace},
+ * {@code POST /api/v1/clients/{clientId}/disconnect}, {@code GET /api/v1/status/events} (SSE),
+ * {@code GET /api/v1/status/export}, {@code GET /api/v1/openapi.json}, and {@code GET|POST /} (RPC).
+ *
+ * <p>Memory lookups answer on the event loop; anything that reads RocksDB or scans runs on the executor.
+ * {@link #close()} stops the executor; close the HTTP server first so no stream still uses it.
+ */
+public final class StatusApi implements AutoCloseable {
+
+    /** The prefix of every route but the RPC endpoint. */
+    public static final String PREFIX = "/api/v1";
+    /** Where the OpenAPI document is on the class path (copied from {@code docs/openapi.json} by the build). */
+    static final String OPENAPI_RESOURCE = "/io/pulsemq/broker/api/openapi.json";
+    /** Interval of the SSE heartbeat comments. */
+    static final Duration HEARTBEAT = Duration.ofSeconds(15);
+
+    private final ScheduledThreadPoolExecutor executor;
+    private final ApiAuth auth;
+    private final ClientQueries queries;
+    private final EventStream events;
+    private final StatusExport export;
+    private final RpcEndpoint rpc;
+    private final byte[] openApi;
+
+    /**
+     * @param config   instance ID and access keys
+     * @param presence who is online
+     * @param log      the status log (streams, exports, traces)
+     * @param sessions the kick
+     * @param clock    the broker's clock (RPC timestamps, export defaults, trace times)
+     */
+    public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock) {
+        this.executor = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("pulsemq-api", true));
+        this.executor.setRemoveOnCancelPolicy(true);
+        this.auth = new ApiAuth(config.accessKeys());
+        TraceReader traces = new TraceReader(log);
+        this.queries = new ClientQueries(presence, sessions, traces);
+        this.events = new EventStream(log, executor, HEARTBEAT);
+        this.export = new StatusExport(log, executor, clock);
+        this.rpc = new RpcEndpoint(config.instanceId(), auth, presence, sessions, traces, executor, clock);
+        this.openApi = loadOpenApi();
+    }
+
+    /** Registers every route of the API on {@code routes}. */
+    public HttpRoutes register(HttpRoutes routes) {
+        return routes
+                .get(PREFIX + "/clients/{clientId}", inline(queries::client))
+                .post(PREFIX + "/clients/status", inline(queries::batch))
+                .get(PREFIX + "/clients", offloaded(queries::list))
+                .get(PREFIX + "/groups", inline(queries::groups))
+                .get(PREFIX + "/groups/{groupId}", inline(queries::group))
+                .get(PREFIX + "/clients/{clientId}/trace", offloaded(queries::trace))
+                .post(PREFIX + "/clients/{clientId}/disconnect", staged(queries::disconnect))
+                .get(PREFIX + "/status/events", inline(events::open))
+                .get(PREFIX + "/status/export", inline(export::open))
+                .get(PREFIX + "/openapi.json", RouteHandler.of(request ->
+                        new HttpResponse(200, HttpResponse.JSON, openApi, Map.of())))
+                .get("/", rpc::handle)
+                .post("/", rpc::handle);
+    }
+
+    /** Stops the executor (open streams end with their connections). */
+    @Override
+    public void close() throws InterruptedException {
+        executor.shutdownNow();
+        executor.awaitTermination(5, TimeUnit.SECONDS);
+    }
+
+    /** A handler of an authenticated request. */
+    @FunctionalInterface
+    interface Handler {
+        HttpResponse handle(HttpRequest request, Caller caller);
+    }
+
+    /** A handler of an authenticated request that completes later. */
+    @FunctionalInterface
+    interface StagedHandler {
+        CompletionStage<HttpResponse> handle(HttpRequest request, Caller caller);
+    }
+
+    /** Answers on the event loop: memory only. */
+    private RouteHandler inline(Handler handler) {
+        return request -> {
+            try {
+                return CompletableFuture.completedFuture(handler.handle(request, auth.authenticate(request)));
+            } catch (ApiException e) {
+                return CompletableFuture.completedFuture(e.toResponse());
+            }
+        };
+    }
+
+    /** Authenticates on the event loop, answers on the API executor. */
+    private RouteHandler offloaded(Handler handler) {
+        return request -> {
+            try {
+                Caller caller = auth.authenticate(request);
+                return CompletableFuture.supplyAsync(() -> handler.handle(request, caller), executor)
+                        .exceptionally(StatusApi::apiError);
+            } catch (ApiException e) {
+                return CompletableFuture.completedFuture(e.toResponse());
+            } catch (RejectedExecutionException e) {
+                return CompletableFuture.completedFuture(HttpResponse.error(503, "unavailable", "the broker is stopping"));
+            }
+        };
+    }
+
+    private RouteHandler staged(StagedHandler handler) {
+        return request -> {
+            try {
+                return handler.handle(request, auth.authenticate(request));
+            } catch (ApiException e) {
+                return CompletableFuture.completedFuture(e.toResponse());
+            }
+        };
+    }
+
+    private static HttpResponse apiError(Throwable error) {
+        Throwable cause = error instanceof CompletionException && error.getCause() != null ? error.getCause() : error;
+        if (cause instanceof ApiException e) {
+            return e.toResponse();
+        }
+        throw error instanceof CompletionException ce ? ce : new CompletionException(cause);
+    }
+
+    private static byte[] loadOpenApi() {
+        try (InputStream in = StatusApi.class.getResourceAsStream(OPENAPI_RESOURCE)) {
+            if (in == null) {
+                throw new IllegalStateException("the OpenAPI document " + OPENAPI_RESOURCE + " is missing from the class path");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}
