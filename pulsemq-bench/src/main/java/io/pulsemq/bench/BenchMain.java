@@ -258,9 +258,11 @@ public final class BenchMain {
 
                     log("  single, fixed rate " + options.singleRate() + "/s: GET /api/v1/clients/{id}");
                     cpu.mark();
-                    StatusQueryBench.Phase fixed = q.singleFixedRate(options.singleRate(), options.warmup(),
+                    int rateConns = Math.max(8, options.httpConnections());
+                    StatusQueryBench.Phase fixed = q.singleFixedRate(options.singleRate(), rateConns, options.warmup(),
                             options.queryDuration());
-                    addQuery("single-fixed-rate", 0, options.singleRate(), fixed, 1, cpu.coresSinceMark(fixed));
+                    addQuery("single-fixed-rate", rateConns, options.singleRate(), fixed, 1,
+                            cpu.coresSinceMark(fixed));
 
                     int conns = Math.max(8, options.httpConnections());
                     log("  single, max QPS: " + conns + " connections, closed loop");

@@ -11,7 +11,7 @@ import java.util.List;
  * @param quick           shorter phases and fewer registered clients (under a minute in all)
  * @param out             the Markdown report; the JSON results go next to it ({@code .json})
  * @param jmhOnly         run only the JMH micro-benchmarks (their results are printed, no report is written)
- * @param skipJmh         leave the micro-benchmarks out of the full run
+ * @param skipJmh         leave the micro-benchmarks out of the full run (always with --quick)
  * @param skipMosquitto   leave the Mosquitto comparison out
  * @param skipQueries     leave the status-query benchmark out
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
@@ -56,17 +56,17 @@ public record BenchOptions(
             "Runs, in one go: connection churn against PulseMQ and Mosquitto, status queries with 100,000 registered",
             "clients, and the JMH micro-benchmarks; writes FILE (default docs/benchmarks.md) and FILE's .json sibling.",
             "",
-            "  --quick                 short phases, 20,000 registered clients (under a minute)",
+            "  --quick                 5 s churn, 10,000 registered clients, no JMH (under a minute)",
             "  --out FILE              Markdown report (default docs/benchmarks.md)",
             "  --broker-jar FILE       PulseMQ broker jar (default pulsemq-broker/target/pulsemq-broker-*-all.jar)",
             "  --duration SECONDS      measured time of each churn run (default 20, quick 5)",
-            "  --warmup SECONDS        unmeasured warm-up before each phase (default 5, quick 2)",
+            "  --warmup SECONDS        unmeasured warm-up before each phase (default 5, quick 1)",
             "  --concurrency N         connections in flight (default 100)",
             "  --generator-threads N   load generator event loop threads (default 2: one per core)",
             "  --source-addresses N    loopback source addresses 127.0.0.1..N (default 8)",
-            "  --clients N             client IDs registered for the queries (default 100000, quick 20000)",
+            "  --clients N             client IDs registered for the queries (default 100000, quick 10000)",
             "  --online-percent P      share of them left connected (default 10)",
-            "  --query-duration S      measured time of each query phase (default 10, quick 3)",
+            "  --query-duration S      measured time of each query phase (default 10, quick 2)",
             "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
             "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
             "  --skip-mosquitto | --skip-queries | --skip-jmh",
@@ -127,12 +127,12 @@ public record BenchOptions(
         if (concurrency > 1000) {
             throw new IllegalArgumentException("--concurrency is at most 1000");
         }
-        return new BenchOptions(quick, out, jmhOnly, skipJmh, skipMosquitto, skipQueries, brokerJar,
+        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
-                Duration.ofSeconds(warmup != null ? warmup : quick ? 2 : 5),
+                Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
                 concurrency, generatorThreads, sources,
-                clients != null ? clients : quick ? 20_000 : 100_000, onlinePercent,
-                Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 3 : 10),
+                clients != null ? clients : quick ? 10_000 : 100_000, onlinePercent,
+                Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
                 singleRate, httpConnections, jfr, List.copyOf(jmhArgs));
     }
 

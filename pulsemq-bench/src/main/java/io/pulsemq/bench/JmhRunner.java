@@ -33,7 +33,7 @@ final class JmhRunner {
     static Outcome runAll(boolean quick) throws RunnerException {
         int warmups = quick ? 1 : 3;
         int iterations = quick ? 2 : 5;
-        TimeValue time = quick ? TimeValue.milliseconds(500) : TimeValue.seconds(1);
+        TimeValue time = quick ? TimeValue.milliseconds(300) : TimeValue.seconds(1);
         Options opts = new OptionsBuilder()
                 .include(SubscriptionTrieBenchmark.class.getName() + ".*")
                 .include(StatusEventJsonBenchmark.class.getName() + ".*")

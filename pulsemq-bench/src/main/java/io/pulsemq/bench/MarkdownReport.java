@@ -133,7 +133,7 @@ final class MarkdownReport {
             String how = switch (q.name()) {
                 case "batch" -> "`POST /api/v1/clients/status`, 1000 ids, " + q.connections() + " connections, closed loop";
                 case "single-fixed-rate" -> "`GET /api/v1/clients/{id}` at a fixed " + q.targetRate()
-                        + "/s (latency from the scheduled start)";
+                        + "/s, " + q.connections() + " connections (latency from the scheduled start)";
                 default -> "`GET /api/v1/clients/{id}`, " + q.connections() + " connections, closed loop (max QPS)";
             };
             line("| " + q.name() + " | " + how + " | " + fmt("%,.0f", q.requestsPerSecond()) + " | "
@@ -172,7 +172,8 @@ final class MarkdownReport {
         line("## 3. Micro-benchmarks (JMH)");
         line();
         if (r.jmh.isEmpty()) {
-            line("Status: " + r.jmhStatus + ". Run them on their own with `./pulsemq bench --jmh`.");
+            line("Status: " + (r.options.quick() ? "skipped by --quick" : r.jmhStatus)
+                    + ". Run them on their own with `./pulsemq bench --jmh`.");
             line();
             return;
         }
@@ -183,7 +184,8 @@ final class MarkdownReport {
         line("|---|---|---:|---:|");
         for (Results.Jmh j : r.jmh) {
             line("| " + j.benchmark() + " | " + describe(j.benchmark()) + " | " + fmt("%,.1f", j.score()) + " "
-                    + j.unit() + " | " + fmt("%,.1f", j.error()) + " |");
+                    + j.unit() + " | " + (Double.isNaN(j.error()) ? "n/a (too few iterations)" : fmt("%,.1f", j.error()))
+                    + " |");
         }
         line();
     }

@@ -17,10 +17,8 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -31,8 +29,8 @@ import java.util.concurrent.locks.LockSupport;
  * <ul>
  *   <li>batch: {@code POST /api/v1/clients/status} with {@value #BATCH} IDs per request from several threads,
  *       each on its own keep-alive connection, closed loop (ids/s, request latency);</li>
- *   <li>single, fixed rate: {@code GET /api/v1/clients/{id}} issued on a fixed schedule, latency measured from
- *       the scheduled start (so a stall counts in full: no coordinated omission);</li>
+ *   <li>single, fixed rate: {@code GET /api/v1/clients/{id}} issued on a fixed schedule by several threads, latency
+ *       measured from the scheduled start (so a stall counts in full: no coordinated omission);</li>
  *   <li>single, max: the same request in a closed loop from several threads (sustained QPS).</li>
  * </ul>
  * Answers are checked: every response must be 200; a sample of batch answers is parsed and must list the
@@ -169,67 +167,69 @@ final class StatusQueryBench implements AutoCloseable {
     }
 
     /**
-     * Single lookups at a fixed rate: request i is due at start + i/rate and its latency counts from then.
-     * At most 512 requests in flight; a request that would exceed that is counted as an error (the broker is
-     * not keeping up) instead of being queued.
+     * Single lookups at a fixed rate: request i is due at start + i/rate and its latency counts from then, so a
+     * stall of the broker counts in full (no coordinated omission). {@code connections} worker threads, each on
+     * its own keep-alive connection, take the due requests in turn; when all are busy, the next requests start
+     * late and their latency includes the wait.
      */
-    Phase singleFixedRate(int rate, Duration warmup, Duration measure) throws InterruptedException {
+    Phase singleFixedRate(int rate, int connections, Duration warmup, Duration measure) throws InterruptedException {
         Recorder recorder = new Recorder(60_000_000_000L, 3);
         LongAdder ok = new LongAdder();
         LongAdder errors = new LongAdder();
-        AtomicLong firstErrorSet = new AtomicLong();
         String[] firstError = new String[1];
-        Semaphore inFlight = new Semaphore(512);
-        long periodNanos = 1_000_000_000L / rate;
-        long start = System.nanoTime();
+        AtomicLong nextSlot = new AtomicLong();
+        double periodNanos = 1e9 / rate;
+        long start = System.nanoTime() + 10_000_000L;
         long warmEnd = start + warmup.toNanos();
         long end = warmEnd + measure.toNanos();
-        boolean measuring = false;
-        long measuredFrom = warmEnd;
-        long okAtStart = 0;
-        long errAtStart = 0;
-        for (long i = 0; ; i++) {
-            long due = start + i * periodNanos;
-            if (due >= end) {
-                break;
-            }
-            if (!measuring && due >= warmEnd) {
-                measuring = true;
-                recorder.getIntervalHistogram();
-                okAtStart = ok.sum();
-                errAtStart = errors.sum();
-                measuredFrom = System.nanoTime();
-            }
-            long wait = due - System.nanoTime();
-            if (wait > 0) {
-                LockSupport.parkNanos(wait);
-            }
-            if (!inFlight.tryAcquire()) {
-                errors.increment();
-                continue;
-            }
-            String id = clientIds.get((int) Math.floorMod(i * 7919L, clientIds.size()));
-            CompletableFuture<HttpResponse<Void>> f =
-                    http.sendAsync(singleRequest(id), HttpResponse.BodyHandlers.discarding());
-            f.whenComplete((r, t) -> {
-                inFlight.release();
-                if (t == null && r.statusCode() == 200) {
-                    recorder.recordValue(Math.min(System.nanoTime() - due, 60_000_000_000L));
-                    ok.increment();
-                } else {
-                    errors.increment();
-                    if (firstErrorSet.compareAndSet(0, 1)) {
-                        firstError[0] = t != null ? t.toString() : "HTTP " + r.statusCode();
+        List<Thread> threads = new ArrayList<>();
+        for (int w = 0; w < connections; w++) {
+            Thread t = new Thread(() -> {
+                while (errors.sum() < 10_000) {
+                    long i = nextSlot.getAndIncrement();
+                    long due = start + (long) (i * periodNanos);
+                    if (due >= end) {
+                        return;
+                    }
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    String id = clientIds.get((int) Math.floorMod(i * 7919L, clientIds.size()));
+                    String problem;
+                    try {
+                        HttpResponse<Void> r = http.send(singleRequest(id), HttpResponse.BodyHandlers.discarding());
+                        problem = r.statusCode() == 200 ? null : "HTTP " + r.statusCode();
+                    } catch (IOException | RuntimeException e) {
+                        problem = e.toString();
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                    if (due < warmEnd) {
+                        continue;
+                    }
+                    if (problem == null) {
+                        recorder.recordValue(Math.min(System.nanoTime() - due, 60_000_000_000L));
+                        ok.increment();
+                    } else {
+                        errors.increment();
+                        synchronized (firstError) {
+                            if (firstError[0] == null) {
+                                firstError[0] = problem;
+                            }
+                        }
                     }
                 }
-            });
+            }, "bench-rate-" + w);
+            t.setDaemon(true);
+            threads.add(t);
+            t.start();
         }
-        // Let the last requests finish (bounded), then cut.
-        inFlight.tryAcquire(512, 10, TimeUnit.SECONDS);
-        double seconds = (System.nanoTime() - measuredFrom) / 1e9;
-        Histogram h = recorder.getIntervalHistogram();
-        return new Phase(ok.sum() - okAtStart, errors.sum() - errAtStart, seconds, LatencyStats.ofNanos(h), 0, 0,
-                firstError[0]);
+        for (Thread t : threads) {
+            t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 15_000));
+        }
+        return new Phase(ok.sum(), errors.sum(), measure.toNanos() / 1e9, LatencyStats.ofNanos(recorder.getIntervalHistogram()),
+                0, 0, firstError[0]);
     }
 
     @FunctionalInterface

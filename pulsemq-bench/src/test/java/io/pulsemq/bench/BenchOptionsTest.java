@@ -27,9 +27,10 @@ class BenchOptionsTest {
         BenchOptions o = BenchOptions.parse("--quick", "--duration", "7", "--out", "/tmp/r.md");
 
         assertThat(o.churnDuration()).isEqualTo(Duration.ofSeconds(7));
-        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(2));
-        assertThat(o.clients()).isEqualTo(20_000);
+        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.clients()).isEqualTo(10_000);
         assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
+        assertThat(o.skipJmh()).isTrue();
     }
 
     @Test
