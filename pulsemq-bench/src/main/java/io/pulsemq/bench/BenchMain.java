@@ -306,12 +306,12 @@ public final class BenchMain {
     }
 
     private void addQuery(String name, int connections, int rate, StatusQueryBench.Phase p, int idsPerRequest,
-                          double brokerCpu) {
+                          double[] brokerCpu) {
         String load = MachineInfo.loadAverage();
         results.sampleLoad();
         Results.Query q = new Results.Query(name, connections, rate, p.seconds(), p.requests(), p.errors(),
                 p.requestsPerSecond(), p.requestsPerSecond() * idsPerRequest, p.latency(), p.onlineSeen(),
-                p.statusesSeen(), brokerCpu, load, p.firstError());
+                p.statusesSeen(), brokerCpu[0], brokerCpu[1], p.meanResponseBytes(), load, p.firstError());
         results.queries.add(q);
         log(String.format(Locale.ROOT, "    %,.0f req/s = %,.0f ids/s, p50 %s p99 %s p99.9 %s, %d errors%s",
                 q.requestsPerSecond(), q.idsPerSecond(), LatencyStats.format(q.latency().p50Us()),
@@ -319,10 +319,11 @@ public final class BenchMain {
                 q.firstError() == null ? "" : " (first: " + q.firstError() + ")"));
     }
 
-    /** CPU of the broker between a mark and the end of a phase. */
+    /** CPU of the broker and of this JVM between a mark and the end of a phase. */
     private static final class BrokerCpu {
         private final long pid;
         private double mark;
+        private double selfMark;
         private long markNanos;
 
         BrokerCpu(long pid) {
@@ -331,13 +332,15 @@ public final class BenchMain {
 
         void mark() {
             mark = MachineInfo.cpuSeconds(pid);
+            selfMark = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
             markNanos = System.nanoTime();
         }
 
-        /** Average cores over the whole phase including its warm-up (the phase's own time is not known here). */
-        double coresSinceMark(StatusQueryBench.Phase p) {
+        /** Average cores of {broker, this JVM} over the whole phase including its warm-up. */
+        double[] coresSinceMark(StatusQueryBench.Phase p) {
             double elapsed = (System.nanoTime() - markNanos) / 1e9;
-            return (MachineInfo.cpuSeconds(pid) - mark) / elapsed;
+            return new double[] {(MachineInfo.cpuSeconds(pid) - mark) / elapsed,
+                    (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfMark) / elapsed};
         }
     }
 

@@ -68,13 +68,21 @@ public final class Results {
      * @param latency           request latency (fixed rate: from the scheduled start)
      * @param onlineInSample    in the verified sample of batch answers: online statuses
      * @param statusesInSample  statuses verified
-     * @param brokerCpuCores    CPU used by the broker during the measurement
+     * @param brokerCpuCores    CPU used by the broker during the phase (warm-up included)
+     * @param clientCpuCores    CPU used by the bench JVM (the HTTP client) during the phase (warm-up included)
+     * @param meanResponseBytes mean size of an answer (batch only), or 0
      * @param loadAverage       load average right after it
      * @param firstError        the first error, or null
      */
     public record Query(String name, int connections, int targetRate, double seconds, long requests, long errors,
                         double requestsPerSecond, double idsPerSecond, LatencyStats latency, long onlineInSample,
-                        long statusesInSample, double brokerCpuCores, String loadAverage, String firstError) {
+                        long statusesInSample, double brokerCpuCores, double clientCpuCores, long meanResponseBytes,
+                        String loadAverage, String firstError) {
+
+        /** Broker CPU time per client ID answered, in microseconds. */
+        public double brokerCpuMicrosPerId() {
+            return idsPerSecond > 0 ? brokerCpuCores / idsPerSecond * 1e6 : 0;
+        }
     }
 
     /**

@@ -108,7 +108,7 @@ final class StatusQueryBench implements AutoCloseable {
      * @param statusesSeen in the parsed sample: statuses checked
      */
     record Phase(long requests, long errors, double seconds, LatencyStats latency, long onlineSeen,
-                 long statusesSeen, String firstError) {
+                 long statusesSeen, String firstError, long meanResponseBytes) {
 
         double requestsPerSecond() {
             return requests / seconds;
@@ -130,12 +130,16 @@ final class StatusQueryBench implements AutoCloseable {
         }
         LongAdder online = new LongAdder();
         LongAdder checked = new LongAdder();
-        return closedLoop(connections, warmup, measure, (worker, n) -> {
+        LongAdder bytes = new LongAdder();
+        LongAdder answers = new LongAdder();
+        Phase p = closedLoop(connections, warmup, measure, (worker, n) -> {
             int k = (int) ((n * 31 + worker * 7) & 63);
             HttpResponse<byte[]> r = http.send(batchRequest(bodies.get(k)), HttpResponse.BodyHandlers.ofByteArray());
             if (r.statusCode() != 200) {
                 return "HTTP " + r.statusCode();
             }
+            bytes.add(r.body().length);
+            answers.increment();
             if (n % VERIFY_EVERY == 0) {
                 JsonNode statuses = JSON.readTree(r.body()).path("statuses");
                 List<String> expected = batches.get(k);
@@ -155,6 +159,9 @@ final class StatusQueryBench implements AutoCloseable {
             }
             return null;
         }, online, checked);
+        long mean = answers.sum() == 0 ? 0 : bytes.sum() / answers.sum();
+        return new Phase(p.requests(), p.errors(), p.seconds(), p.latency(), p.onlineSeen(), p.statusesSeen(),
+                p.firstError(), mean);
     }
 
     /** Single lookups, {@code connections} threads in a closed loop; warm-up then measure. */
@@ -229,7 +236,7 @@ final class StatusQueryBench implements AutoCloseable {
             t.join(Math.max(1, TimeUnit.NANOSECONDS.toMillis(end - System.nanoTime()) + 15_000));
         }
         return new Phase(ok.sum(), errors.sum(), measure.toNanos() / 1e9, LatencyStats.ofNanos(recorder.getIntervalHistogram()),
-                0, 0, firstError[0]);
+                0, 0, firstError[0], 0);
     }
 
     @FunctionalInterface
@@ -295,7 +302,7 @@ final class StatusQueryBench implements AutoCloseable {
         double seconds = (Math.min(System.nanoTime(), end) - measuredFrom) / 1e9;
         return new Phase(ok.sum() - okAtStart, errors.sum() - errAtStart, seconds,
                 LatencyStats.ofNanos(recorder.getIntervalHistogram()), online.sum() - onlineAtStart,
-                checked.sum() - checkedAtStart, firstError[0]);
+                checked.sum() - checkedAtStart, firstError[0], 0);
     }
 
     private HttpRequest batchRequest(byte[] body) {
