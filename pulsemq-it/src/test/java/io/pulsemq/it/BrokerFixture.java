@@ -10,6 +10,8 @@ import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
 import io.pulsemq.broker.session.LifecycleListener;
 
+import org.awaitility.Awaitility;
+
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,6 +24,12 @@ import java.util.function.UnaryOperator;
  * on the same directory, to test what survives a restart.
  */
 public final class BrokerFixture implements AutoCloseable {
+
+    static {
+        // Waits end as soon as their condition holds; the limit only bounds a broken run. It is generous
+        // because CI shares two cores and every connect waits for an fsync.
+        Awaitility.setDefaultTimeout(Duration.ofSeconds(60));
+    }
 
     /** The admin key every fixture broker knows. */
     public static final AccessKey ADMIN = new AccessKey("AK_TEST_ADMIN", "test-admin-secret", AccessKey.Role.ADMIN, List.of("*"));

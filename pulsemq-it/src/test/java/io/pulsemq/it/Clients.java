@@ -32,7 +32,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 final class Clients {
 
     /** How long any expected message or event may take. */
-    static final long TIMEOUT_S = 10;
+    static final long TIMEOUT_S = 30;
     private static final AtomicInteger SEQ = new AtomicInteger();
 
     private Clients() {

@@ -23,7 +23,7 @@ final class RawMqttClient implements AutoCloseable {
 
     static final int V311 = 4;
     static final int V5 = 5;
-    static final int READ_TIMEOUT_MS = 10_000;
+    static final int READ_TIMEOUT_MS = 30_000;
 
     static final int CONNACK = 2;
     static final int PUBLISH = 3;

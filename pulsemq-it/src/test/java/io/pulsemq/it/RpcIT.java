@@ -218,4 +218,22 @@ class RpcIT {
         device.put("ClientId", "GID_car@@@x");
         assertRpcError(call(device, BrokerFixture.CAR_DEVICE.secret()), 403, "PermissionCheckFailed");
     }
+
+    @Test
+    void apiV1_acceptsTheRpcSignatureInsteadOfBasic_andRejectsAWrongOne() throws Exception {
+        Mqtt5BlockingClient device = connect("GID_car@@@signed-api");
+        Map<String, String> p = params("QuerySessionByClientId", BrokerFixture.ADMIN);
+        p.remove("Action");
+
+        HttpResponse<String> r = api.get("/api/v1/clients/GID_car@@@signed-api?" + signed("GET", p, BrokerFixture.ADMIN.secret()), null);
+        assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+        assertThat(ApiClient.json(r.body()).get("online").asBoolean()).isTrue();
+
+        Map<String, String> wrong = params("QuerySessionByClientId", BrokerFixture.ADMIN);
+        wrong.remove("Action");
+        HttpResponse<String> refused = api.get("/api/v1/clients/GID_car@@@signed-api?" + signed("GET", wrong, "not-the-secret"), null);
+        assertThat(refused.statusCode()).isEqualTo(401);
+        assertThat(ApiClient.json(refused.body()).get("error").asText()).isEqualTo("unauthorized");
+        device.disconnect();
+    }
 }

@@ -2,9 +2,14 @@ package io.pulsemq.broker.api;
 
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.http.HttpRequest;
+import io.pulsemq.broker.api.RpcEndpoint.RpcException;
 import io.pulsemq.protocol.Signatures;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -12,8 +17,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * HTTP Basic authentication of {@code /api/v1} calls with an access key ({@code id:secret}). A missing or wrong
- * credential is a {@code 401}; a device key a {@code 403}. Secrets are compared in constant time and never
+ * Authentication of {@code /api/v1} calls with an access key: HTTP Basic ({@code id:secret}), or the ApsaraMQ
+ * RPC signature v1 over the query parameters (as on {@code /}). A missing or wrong credential is a
+ * {@code 401}; a device key a {@code 403}. Secrets are compared in constant time and never
  * appear in messages or logs.
  */
 final class ApiAuth {
@@ -24,12 +30,70 @@ final class ApiAuth {
     /** Compared against when the key ID is unknown, so timing does not tell which IDs exist. */
     private static final String NO_SECRET = "\u0000no-such-key\u0000";
 
-    private final Map<String, AccessKey> keys = new LinkedHashMap<>();
+    /** How far a signed request's {@code Timestamp} may be from the broker's clock. */
+    static final Duration TIMESTAMP_WINDOW = Duration.ofMinutes(15);
+    private static final int NONCE_CAPACITY = 250_000;
 
-    ApiAuth(List<AccessKey> accessKeys) {
+    private final Map<String, AccessKey> keys = new LinkedHashMap<>();
+    private final Clock clock;
+    private final NonceCache nonces = new NonceCache(TIMESTAMP_WINDOW.multipliedBy(2).toMillis(), NONCE_CAPACITY);
+
+    ApiAuth(List<AccessKey> accessKeys, Clock clock) {
         for (AccessKey key : accessKeys) {
             keys.put(key.id(), key);
         }
+        this.clock = clock;
+    }
+
+    /**
+     * Verifies an ApsaraMQ RPC signature v1: the common parameters, the key, the timestamp, the
+     * signature and the nonce, in that order.
+     *
+     * @param method the HTTP method the request was signed for
+     * @param params every request parameter (query and form), first value each
+     * @throws RpcException with the ApsaraMQ error code when anything does not hold
+     */
+    AccessKey verifySigned(String method, Map<String, String> params) {
+        for (String name : List.of("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp")) {
+            if (params.getOrDefault(name, "").isEmpty()) {
+                throw new RpcException(400, "Missing" + name, name + " is mandatory for this action.");
+            }
+        }
+        if (!params.get("SignatureMethod").equals("HMAC-SHA1")) {
+            throw new RpcException(400, "InvalidSignatureMethod", "SignatureMethod must be HMAC-SHA1.");
+        }
+        String version = params.get("SignatureVersion");
+        if (version != null && !version.equals("1.0")) {
+            throw new RpcException(400, "InvalidSignatureVersion", "SignatureVersion must be 1.0.");
+        }
+        AccessKey key = key(params.get("AccessKeyId")).orElseThrow(() ->
+                new RpcException(403, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
+        Instant timestamp;
+        try {
+            timestamp = Instant.parse(params.get("Timestamp"));
+        } catch (DateTimeParseException e) {
+            throw new RpcException(400, "InvalidTimeStamp.Format",
+                    "Specified time stamp must be ISO 8601 UTC, yyyy-MM-ddTHH:mm:ssZ.");
+        }
+        Instant now = clock.instant();
+        if (Duration.between(timestamp, now).abs().compareTo(TIMESTAMP_WINDOW) > 0) {
+            throw new RpcException(400, "InvalidTimeStamp.Expired",
+                    "Specified time stamp or date value is expired (more than 15 minutes from the server time " + now + ").");
+        }
+        if (!RpcSignature.verify(method, params, key.secret())) {
+            throw new RpcException(400, "SignatureDoesNotMatch",
+                    "Specified signature is not matched with our calculation. server string to sign is:"
+                            + RpcSignature.stringToSign(method, params));
+        }
+        switch (nonces.remember(key.id(), params.get("SignatureNonce"), now.toEpochMilli())) {
+            case REPLAYED -> throw new RpcException(400, "SignatureNonceUsed", "Specified signature nonce was used already.");
+            case FULL -> throw new RpcException(400, "Throttling.User", "Request was denied due to user flow control.");
+            default -> { }
+        }
+        if (key.role() == AccessKey.Role.DEVICE) {
+            throw new RpcException(403, "PermissionCheckFailed", "Access key " + key.id() + " is a device key.");
+        }
+        return key;
     }
 
     /** The access key with this ID, if configured. */
@@ -44,6 +108,9 @@ final class ApiAuth {
      */
     Caller authenticate(HttpRequest request) {
         String header = request.header("authorization").orElse("");
+        if (header.isEmpty() && request.queryParam(RpcSignature.SIGNATURE).isPresent()) {
+            return signed(request);
+        }
         if (!header.regionMatches(true, 0, "Basic ", 0, 6)) {
             throw new ApiException(401, "unauthorized", "HTTP Basic authentication with an access key is required");
         }
@@ -64,6 +131,18 @@ final class ApiAuth {
         Caller caller = new Caller(key);
         caller.requireApiRole();
         return caller;
+    }
+
+    /** A call signed like an ApsaraMQ RPC call (query parameters only; a body is not signed). */
+    private Caller signed(HttpRequest request) {
+        Map<String, String> params = new LinkedHashMap<>();
+        request.queryParams().forEach((name, values) -> params.put(name, values.isEmpty() ? "" : values.get(0)));
+        try {
+            return new Caller(verifySigned(request.method(), params));
+        } catch (RpcException e) {
+            throw e.status == 403 ? ApiException.forbidden(e.getMessage())
+                    : new ApiException(401, "unauthorized", e.code + ": " + e.getMessage());
+        }
     }
 
     /** An authenticated access key and what it may see. */

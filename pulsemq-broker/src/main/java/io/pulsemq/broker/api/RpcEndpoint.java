@@ -17,10 +17,8 @@ import io.pulsemq.protocol.StatusEvent;
 
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -42,11 +40,8 @@ import java.util.concurrent.Executor;
  */
 final class RpcEndpoint {
 
-    /** How far a request's {@code Timestamp} may be from the broker's clock. */
-    static final Duration TIMESTAMP_WINDOW = Duration.ofMinutes(15);
     /** Most IDs in {@code BatchQuerySessionByClientIds} (ApsaraMQ: 10). */
     static final int MAX_BATCH = 1000;
-    private static final int NONCE_CAPACITY = 250_000;
     private static final DateTimeFormatter TRACE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS", Locale.ROOT);
 
     private final String instanceId;
@@ -56,7 +51,6 @@ final class RpcEndpoint {
     private final TraceReader traces;
     private final Executor executor;
     private final Clock clock;
-    private final NonceCache nonces = new NonceCache(TIMESTAMP_WINDOW.multipliedBy(2).toMillis(), NONCE_CAPACITY);
 
     RpcEndpoint(String instanceId, ApiAuth auth, PresenceRegistry presence, SessionRegistry sessions,
                 TraceReader traces, Executor executor, Clock clock) {
@@ -87,7 +81,7 @@ final class RpcEndpoint {
         String host = request.header("host").orElse(null);
         try {
             Map<String, String> params = params(request);
-            AccessKey key = authenticate(request.method(), params);
+            AccessKey key = auth.verifySigned(request.method(), params);
             return dispatch(params, key, requestId).handle((response, error) -> {
                 if (error == null) {
                     return response;
@@ -134,52 +128,11 @@ final class RpcEndpoint {
         return params;
     }
 
-    /** Checks the common parameters, the key, the timestamp, the signature and the nonce, in that order. */
-    private AccessKey authenticate(String method, Map<String, String> params) {
-        for (String name : List.of("AccessKeyId", "Signature", "SignatureMethod", "SignatureNonce", "Timestamp", "Action")) {
-            if (params.getOrDefault(name, "").isEmpty()) {
-                throw new RpcException(400, "Missing" + name, name + " is mandatory for this action.");
-            }
-        }
-        if (!params.get("SignatureMethod").equals("HMAC-SHA1")) {
-            throw new RpcException(400, "InvalidSignatureMethod", "SignatureMethod must be HMAC-SHA1.");
-        }
-        String version = params.get("SignatureVersion");
-        if (version != null && !version.equals("1.0")) {
-            throw new RpcException(400, "InvalidSignatureVersion", "SignatureVersion must be 1.0.");
-        }
-        AccessKey key = auth.key(params.get("AccessKeyId")).orElseThrow(() ->
-                new RpcException(403, "InvalidAccessKeyId.NotFound", "Specified access key is not found."));
-        Instant timestamp;
-        try {
-            timestamp = Instant.parse(params.get("Timestamp"));
-        } catch (DateTimeParseException e) {
-            throw new RpcException(400, "InvalidTimeStamp.Format",
-                    "Specified time stamp must be ISO 8601 UTC, yyyy-MM-ddTHH:mm:ssZ.");
-        }
-        Instant now = clock.instant();
-        if (Duration.between(timestamp, now).abs().compareTo(TIMESTAMP_WINDOW) > 0) {
-            throw new RpcException(400, "InvalidTimeStamp.Expired",
-                    "Specified time stamp or date value is expired (more than 15 minutes from the server time " + now + ").");
-        }
-        if (!RpcSignature.verify(method, params, key.secret())) {
-            throw new RpcException(400, "SignatureDoesNotMatch",
-                    "Specified signature is not matched with our calculation. server string to sign is:"
-                            + RpcSignature.stringToSign(method, params));
-        }
-        switch (nonces.remember(key.id(), params.get("SignatureNonce"), now.toEpochMilli())) {
-            case REPLAYED -> throw new RpcException(400, "SignatureNonceUsed", "Specified signature nonce was used already.");
-            case FULL -> throw new RpcException(400, "Throttling.User", "Request was denied due to user flow control.");
-            default -> { }
-        }
-        if (key.role() == AccessKey.Role.DEVICE) {
-            throw new RpcException(403, "PermissionCheckFailed", "Access key " + key.id() + " is a device key.");
-        }
-        return key;
-    }
-
     private CompletionStage<HttpResponse> dispatch(Map<String, String> params, AccessKey key, String requestId) {
-        String action = params.get("Action");
+        String action = params.getOrDefault("Action", "");
+        if (action.isEmpty()) {
+            throw new RpcException(400, "MissingAction", "Action is mandatory for this action.");
+        }
         switch (action) {
             case "QuerySessionByClientId", "BatchQuerySessionByClientIds", "QueryMqttTraceDevice", "CloseConnection" -> { }
             default -> throw new RpcException(400, "InvalidAction.NotFound", "Specified api " + action + " is not found.");

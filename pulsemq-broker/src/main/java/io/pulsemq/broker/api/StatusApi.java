@@ -64,7 +64,7 @@ public final class StatusApi implements AutoCloseable {
     public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock) {
         this.executor = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("pulsemq-api", true));
         this.executor.setRemoveOnCancelPolicy(true);
-        this.auth = new ApiAuth(config.accessKeys());
+        this.auth = new ApiAuth(config.accessKeys(), clock);
         TraceReader traces = new TraceReader(log);
         this.queries = new ClientQueries(presence, sessions, traces);
         this.events = new EventStream(log, executor, HEARTBEAT);

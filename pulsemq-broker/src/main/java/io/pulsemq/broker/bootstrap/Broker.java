@@ -142,7 +142,7 @@ public final class Broker implements AutoCloseable {
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock));
-            HttpRoutes routes = api.register(new HttpRoutes())
+            HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
                     .get("/metrics", RouteHandler.of(request -> HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape())));
             HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
             http = httpServer.port();

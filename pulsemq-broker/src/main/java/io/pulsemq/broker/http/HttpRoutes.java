@@ -9,6 +9,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.concurrent.CompletionStage;
 
 /**
  * The routes of an {@link HttpServer}: method + path pattern -> {@link RouteHandler}.
@@ -26,6 +27,13 @@ import java.util.TreeSet;
 public final class HttpRoutes {
 
     private final List<Route> routes = new ArrayList<>();
+    private RequestObserver observer;
+
+    /** Tells {@code observer} of every answered request of every route (one observer; the last set wins). */
+    public HttpRoutes observe(RequestObserver observer) {
+        this.observer = observer;
+        return this;
+    }
 
     /** Registers a {@code GET} route. */
     public HttpRoutes get(String pattern, RouteHandler handler) {
@@ -80,7 +88,26 @@ public final class HttpRoutes {
             }
         }
         sorted.sort(Comparator.comparing(Route::pattern));
+        if (observer != null) {
+            sorted.replaceAll(r -> new Route(r.method(), r.pattern(), observed(r, observer)));
+        }
         return new Router(List.copyOf(sorted));
+    }
+
+    private static RouteHandler observed(Route route, RequestObserver observer) {
+        String pattern = route.pattern().toString();
+        return request -> {
+            long start = System.nanoTime();
+            CompletionStage<HttpResponse> answer;
+            try {
+                answer = route.handler().handle(request);
+            } catch (Exception e) {
+                observer.answered(route.method(), pattern, 500, System.nanoTime() - start);
+                throw e;
+            }
+            return answer.whenComplete((response, error) -> observer.answered(route.method(), pattern,
+                    response == null ? 500 : response.status(), System.nanoTime() - start));
+        };
     }
 
     /** One registration. */

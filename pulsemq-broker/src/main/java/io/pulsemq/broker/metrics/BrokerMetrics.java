@@ -2,6 +2,7 @@ package io.pulsemq.broker.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
 import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
@@ -14,6 +15,7 @@ import io.pulsemq.protocol.EventType;
 
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The broker's meter registry (Prometheus format) with JVM and process metrics bound, and the
@@ -24,6 +26,7 @@ public final class BrokerMetrics implements AutoCloseable {
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
     private final ConcurrentMap<String, Counter> statusEvents = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, Timer> httpTimers = new ConcurrentHashMap<>();
     private final Counter rejected;
 
     public BrokerMetrics() {
@@ -54,6 +57,17 @@ public final class BrokerMetrics implements AutoCloseable {
                 .tag("type", type.wireName())
                 .tag("reason", reasonName)
                 .register(registry)).increment();
+    }
+
+    /** Records one answered HTTP request (a {@link io.pulsemq.broker.http.RequestObserver}). */
+    public void httpRequest(String method, String pattern, int status, long nanos) {
+        String route = method + ' ' + pattern;
+        httpTimers.computeIfAbsent(route + ' ' + status, k -> Timer.builder(MetricNames.HTTP_REQUESTS)
+                .description("HTTP API requests by route and status")
+                .tag("route", route)
+                .tag("status", Integer.toString(status))
+                .publishPercentiles(0.5, 0.99)
+                .register(registry)).record(nanos, TimeUnit.NANOSECONDS);
     }
 
     /** Counts one refused connection attempt. */

@@ -26,7 +26,7 @@ class RpcEndpointTest {
     private static final Instant NOW = Instant.parse("2025-06-01T10:00:00Z");
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    private final RpcEndpoint rpc = new RpcEndpoint("pulsemq-local", new ApiAuth(List.of(ADMIN)), new PresenceRegistry(),
+    private final RpcEndpoint rpc = new RpcEndpoint("pulsemq-local", new ApiAuth(List.of(ADMIN), Clock.fixed(NOW, ZoneOffset.UTC)), new PresenceRegistry(),
             null, null, Runnable::run, Clock.fixed(NOW, ZoneOffset.UTC));
 
     private static Map<String, String> params(String nonce, Instant timestamp) {
