@@ -321,7 +321,7 @@ final class MarkdownReport {
             }
             if (json) {
                 b.append(" Writing the full 15-field status of every ID as JSON (`StatusJson.writeStatus`, Jackson's "
-                        + "string and field-name writers) is the largest share of the query path; status bytes "
+                        + "string and field-name writers) is another large share of the query path; status bytes "
                         + "pre-encoded per client when its status changes (or a compact field set) would take most "
                         + "of it off.");
             }
