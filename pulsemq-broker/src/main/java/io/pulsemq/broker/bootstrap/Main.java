@@ -1,6 +1,8 @@
 package io.pulsemq.broker.bootstrap;
 
 import io.pulsemq.broker.auth.Credentials;
+import io.pulsemq.broker.cli.CliContext;
+import io.pulsemq.broker.cli.ClientCommands;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ConfigException;
 import io.pulsemq.broker.config.ConfigLoader;
@@ -24,7 +26,9 @@ import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
 /**
- * The command line: {@code pulsemq start [--config FILE] [--data-dir DIR]}, {@code --help}, {@code --version}.
+ * The command line: {@code pulsemq start [--config FILE] [--data-dir DIR]}, {@code --help}, {@code --version}, and
+ * the client commands of {@link ClientCommands} ({@code status}, {@code clients}, {@code watch}, {@code trace},
+ * {@code kick}, {@code export}; their exit codes are in {@link io.pulsemq.broker.cli.ExitCodes}).
  *
  * <p>{@code start} runs the broker in the foreground until the JVM is asked to stop (SIGTERM, SIGINT), then
  * closes it gracefully from a shutdown hook. Exit codes: {@value #EXIT_OK} after a normal stop or for help and
@@ -62,11 +66,21 @@ public final class Main implements Runnable {
         }
     }
 
-    /** Parses and runs {@code args}; answers the exit code. */
-    static int execute(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+    /**
+     * Parses and runs {@code args}; answers the exit code. The client commands treat {@code err} as a terminal
+     * (progress output) only when the JVM has a console.
+     */
+    public static int execute(String[] args, Map<String, String> environment, PrintStream out, PrintStream err) {
+        return execute(args, environment, out, err, System.console() != null && err == System.err);
+    }
+
+    /** As {@link #execute(String[], Map, PrintStream, PrintStream)}, saying whether {@code err} is a terminal. */
+    public static int execute(String[] args, Map<String, String> environment, PrintStream out, PrintStream err,
+                              boolean terminal) {
         CommandLine cli = new CommandLine(new Main())
-                .addSubcommand("start", new Start(environment, out, err))
-                .setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
+                .addSubcommand("start", new Start(environment, out, err));
+        ClientCommands.register(cli, new CliContext(environment, out, err, terminal));
+        cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
                 .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         return cli.execute(args);
     }

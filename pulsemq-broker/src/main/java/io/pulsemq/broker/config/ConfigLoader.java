@@ -66,7 +66,8 @@ public final class ConfigLoader {
     public static final String ENV_PREFIX = "PULSEMQ_";
 
     /** Variables with {@link #ENV_PREFIX} that are not configuration keys. */
-    public static final Set<String> NON_CONFIG_VARIABLES = Set.of("PULSEMQ_JAVA_OPTS", "PULSEMQ_LOG_LEVEL");
+    public static final Set<String> NON_CONFIG_VARIABLES = Set.of("PULSEMQ_JAVA_OPTS", "PULSEMQ_LOG_LEVEL",
+            "PULSEMQ_URL", "PULSEMQ_ACCESS_KEY", "PULSEMQ_SECRET_KEY");
 
     private static final Logger log = LoggerFactory.getLogger(ConfigLoader.class);
     private static final String DEFAULTS_ORIGIN = "built-in defaults";

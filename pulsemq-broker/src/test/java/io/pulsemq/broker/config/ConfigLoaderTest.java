@@ -128,7 +128,10 @@ class ConfigLoaderTest {
                 "PULSEMQ_PORT", "tcp://10.0.0.1:1883",
                 "PULSEMQ_LISTENERS_MQTT_PORT_EXTRA", "1",
                 "PULSEMQ_JAVA_OPTS", "-Xmx1g",
-                "PULSEMQ_LOG_LEVEL", "DEBUG");
+                "PULSEMQ_LOG_LEVEL", "DEBUG",
+                "PULSEMQ_URL", "http://127.0.0.1:8080",
+                "PULSEMQ_ACCESS_KEY", "AK_CLI",
+                "PULSEMQ_SECRET_KEY", "cli-secret");
 
         BrokerConfig c = new ConfigLoader(env).load();
 
