@@ -1,0 +1,442 @@
+package io.pulsemq.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import io.pulsemq.broker.bootstrap.BoundPorts;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.FileVisitResult;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.SimpleFileVisitor;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Duration;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLongArray;
+
+/**
+ * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
+ *
+ * <p>Order: PulseMQ churn, Mosquitto churn, status queries (a fresh PulseMQ with the registered clients), JMH.
+ * Each broker runs only during its own part and is stopped in a finally block (and by a shutdown hook).
+ */
+public final class BenchMain {
+
+    private static final String GROUP = "GID_bench";
+    /** Client IDs per churn slot: a fleet of devices that reconnect, not an ever-growing one. */
+    private static final int IDS_PER_SLOT = 50;
+
+    private final BenchOptions options;
+    private final Results results = new Results();
+    private final MqttLoadGenerator generator;
+    private final Path work;
+
+    private BenchMain(BenchOptions options, Path work) {
+        this.options = options;
+        this.work = work;
+        this.generator = new MqttLoadGenerator(options.generatorThreads(), options.sourceAddresses());
+    }
+
+    public static void main(String[] args) throws Exception {
+        BenchOptions options;
+        try {
+            options = BenchOptions.parse(args);
+        } catch (BenchOptions.HelpRequested e) {
+            System.out.println(BenchOptions.USAGE);
+            return;
+        } catch (IllegalArgumentException e) {
+            System.err.println("bench: " + e.getMessage());
+            System.err.println(BenchOptions.USAGE);
+            System.exit(2);
+            return;
+        }
+        if (options.jmhOnly()) {
+            JmhRunner.cli(options.jmhArgs());
+            return;
+        }
+        Path work = Files.createTempDirectory("pulsemq-bench-");
+        int code;
+        BenchMain bench = new BenchMain(options, work);
+        try {
+            code = bench.run(args);
+        } finally {
+            bench.generator.close();
+            deleteTree(work);
+        }
+        System.exit(code);
+    }
+
+    private int run(String[] args) throws Exception {
+        long t0 = System.nanoTime();
+        results.date = ZonedDateTime.now().format(DateTimeFormatter.ISO_OFFSET_DATE_TIME);
+        results.command = "./pulsemq bench" + (args.length == 0 ? "" : " " + String.join(" ", args));
+        results.sourceRevision = System.getProperty("pulsemq.bench.revision");
+        results.machine = MachineInfo.collect(work);
+        results.options = options;
+        results.loadAverageBefore = MachineInfo.loadAverage();
+        results.sampleLoad();
+        log("machine: " + results.machine.summary());
+        log("load average before: " + results.loadAverageBefore);
+        Path given = options.brokerJar() != null ? options.brokerJar()
+                : System.getProperty("pulsemq.brokerJar") != null ? Path.of(System.getProperty("pulsemq.brokerJar")) : null;
+        Path jar = PulseMqProcess.findJar(given);
+        results.pulsemqJar = jar.getFileName().toString();
+        int failures = 0;
+
+        try {
+            runPulseMqChurn(jar);
+        } catch (Exception e) {
+            failures++;
+            fail("PulseMQ churn", e);
+        }
+        if (!options.skipMosquitto()) {
+            try {
+                runMosquittoChurn();
+            } catch (Exception e) {
+                failures++;
+                fail("Mosquitto churn", e);
+            }
+        }
+        Results.Churn p = results.churnOf("PulseMQ");
+        Results.Churn m = results.churnOf("Mosquitto");
+        if (p != null && m != null && m.connectsPerSecond() > 0) {
+            results.churnRatio = p.connectsPerSecond() / m.connectsPerSecond();
+        }
+        if (!options.skipQueries()) {
+            try {
+                runQueries(jar);
+            } catch (Exception e) {
+                failures++;
+                fail("status queries", e);
+            }
+        }
+        if (!options.skipJmh()) {
+            try {
+                results.sampleLoad();
+                JmhRunner.Outcome o = JmhRunner.runAll(options.quick());
+                results.jmhSettings = o.settings();
+                results.jmh.addAll(o.results());
+                results.jmhStatus = "measured";
+                results.sampleLoad();
+            } catch (Exception e) {
+                failures++;
+                results.jmhStatus = "failed: " + e;
+                fail("JMH", e);
+            }
+        }
+        results.loadAverageAfter = MachineInfo.loadAverage();
+        results.totalSeconds = (System.nanoTime() - t0) / 1e9;
+        write();
+        log(String.format(Locale.ROOT, "done in %.0f s; load average after: %s", results.totalSeconds,
+                results.loadAverageAfter));
+        return failures == 0 ? 0 : 1;
+    }
+
+    // ---- part 1 --------------------------------------------------------------------------------
+
+    private void runPulseMqChurn(Path jar) throws Exception {
+        log("part 1: connection churn against PulseMQ (separate JVM, durable status events)");
+        try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-churn"), jvmOptions("pulsemq-churn"))) {
+            BoundPorts ports = broker.ports();
+            Results.Churn c = churn("PulseMQ", results.pulsemqJar.replace("pulsemq-broker-", "").replace("-all.jar", ""),
+                    new InetSocketAddress("127.0.0.1", ports.mqtt()), broker.pid());
+            results.churn.add(c);
+            long events = metric(ports.http(), "pulsemq_statuslog_offset");
+            if (events > 0) {
+                results.notes.add(String.format(Locale.ROOT, "PulseMQ wrote %,d durable status events during the "
+                        + "churn run (warm-up included): connect, disconnect and tcpclean per cycle.", events));
+            }
+        }
+        profile("pulsemq-churn", "PulseMQ connection churn (warm-up included)");
+    }
+
+    private void runMosquittoChurn() throws Exception {
+        Path binary = MosquittoProcess.find();
+        if (binary == null) {
+            String msg = "mosquitto is not installed, so the comparison was not run. Install it with: "
+                    + MosquittoProcess.INSTALL_HINT + " (Debian package 'mosquitto'), then run ./pulsemq bench again.";
+            System.err.println("bench: " + msg);
+            results.notes.add(msg);
+            return;
+        }
+        results.mosquittoVersion = MosquittoProcess.version(binary);
+        log("part 1: connection churn against " + results.mosquittoVersion + " (persistence off)");
+        try (MosquittoProcess mosquitto = MosquittoProcess.start(binary, dir("mosquitto"))) {
+            results.churn.add(churn("Mosquitto", results.mosquittoVersion.replace("mosquitto version ", ""),
+                    new InetSocketAddress("127.0.0.1", mosquitto.port()), mosquitto.pid()));
+        }
+    }
+
+    private Results.Churn churn(String broker, String version, InetSocketAddress target, long brokerPid)
+            throws InterruptedException {
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicLongArray perSlot = new AtomicLongArray(options.concurrency());
+        String prefix = GROUP + "@@@churn-";
+        generator.start(target, options.concurrency(), slot -> {
+            if (stop.get()) {
+                return null;
+            }
+            long n = perSlot.getAndIncrement(slot);
+            return new MqttLoadGenerator.Attempt(prefix + slot + "-" + (n % IDS_PER_SLOT), false);
+        });
+        sleep(options.warmup());
+        generator.resetInterval();
+        results.sampleLoad();
+        double brokerCpu0 = MachineInfo.cpuSeconds(brokerPid);
+        double selfCpu0 = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
+        sleep(options.churnDuration());
+        MqttLoadGenerator.Interval iv = generator.interval();
+        double brokerCpu = (MachineInfo.cpuSeconds(brokerPid) - brokerCpu0) / iv.seconds();
+        double selfCpu = (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0) / iv.seconds();
+        String load = MachineInfo.loadAverage();
+        results.sampleLoad();
+        stop.set(true);
+        if (!generator.await(30, TimeUnit.SECONDS)) {
+            results.notes.add(broker + ": some connections were still in flight 30 s after the churn stopped.");
+        }
+        LatencyStats lat = LatencyStats.ofNanos(iv.latencies());
+        Results.Churn c = new Results.Churn(broker, version, options.concurrency(), iv.seconds(),
+                iv.connacksPerSecond(), iv.counts().cycles() / iv.seconds(), lat, iv.counts(), brokerCpu, selfCpu,
+                load, generator.firstError());
+        log(String.format(Locale.ROOT, "  %s: %,.0f connects/s, CONNACK p50 %s p99 %s p99.9 %s, %d errors, "
+                        + "broker CPU %.2f cores, generator %.2f cores", broker, c.connectsPerSecond(),
+                LatencyStats.format(lat.p50Us()), LatencyStats.format(lat.p99Us()), LatencyStats.format(lat.p999Us()),
+                iv.counts().errors(), brokerCpu, selfCpu));
+        return c;
+    }
+
+    // ---- part 2 --------------------------------------------------------------------------------
+
+    private void runQueries(Path jar) throws Exception {
+        log("part 2: status queries (fresh PulseMQ)");
+        try {
+            runQueriesOn(jar);
+        } finally {
+            if (results.registration != null) {
+                profile("pulsemq-queries", "PulseMQ registration and status queries (all phases)");
+            }
+        }
+    }
+
+    private void runQueriesOn(Path jar) throws Exception {
+        try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-queries"), jvmOptions("pulsemq-queries"))) {
+            int total = options.clients();
+            List<String> ids = new ArrayList<>(total);
+            for (int i = 0; i < total; i++) {
+                ids.add(String.format("%s@@@dev-%06d", GROUP, i));
+            }
+            try (StatusQueryBench q = new StatusQueryBench(broker.ports().http(), broker.adminKey().id(),
+                    broker.adminKey().secret(), ids)) {
+                String missing = q.probe();
+                if (missing != null) {
+                    results.queriesStatus = "not measured: the broker does not serve the status API yet (" + missing
+                            + "); the benchmark is implemented against CONTRACT.md section 4 and runs once it lands";
+                    log("  " + results.queriesStatus);
+                    return;
+                }
+                register(broker, ids);
+                try {
+                    BrokerCpu cpu = new BrokerCpu(broker.pid());
+                    log("  batch: POST /api/v1/clients/status, " + StatusQueryBench.BATCH + " ids per request, "
+                            + options.httpConnections() + " connections");
+                    cpu.mark();
+                    StatusQueryBench.Phase batch = q.batch(options.httpConnections(), options.warmup(),
+                            options.queryDuration());
+                    addQuery("batch", options.httpConnections(), 0, batch, StatusQueryBench.BATCH, cpu.coresSinceMark(batch));
+
+                    log("  single, fixed rate " + options.singleRate() + "/s: GET /api/v1/clients/{id}");
+                    cpu.mark();
+                    int rateConns = Math.max(8, options.httpConnections());
+                    StatusQueryBench.Phase fixed = q.singleFixedRate(options.singleRate(), rateConns, options.warmup(),
+                            options.queryDuration());
+                    addQuery("single-fixed-rate", rateConns, options.singleRate(), fixed, 1,
+                            cpu.coresSinceMark(fixed));
+
+                    int conns = Math.max(8, options.httpConnections());
+                    log("  single, max QPS: " + conns + " connections, closed loop");
+                    cpu.mark();
+                    StatusQueryBench.Phase max = q.singleMax(conns, options.warmup(), options.queryDuration());
+                    addQuery("single-max", conns, 0, max, 1, cpu.coresSinceMark(max));
+                    results.queriesStatus = "measured";
+                } finally {
+                    generator.closeHeld(15_000);
+                }
+            }
+        }
+    }
+
+    private void register(PulseMqProcess broker, List<String> ids) throws InterruptedException {
+        int total = ids.size();
+        int keep = options.onlineClients();
+        log(String.format(Locale.ROOT, "  registering %,d client IDs (%,d stay connected)", total, keep));
+        AtomicInteger next = new AtomicInteger();
+        long t0 = System.nanoTime();
+        MqttLoadGenerator.Counts before = generator.counts();
+        generator.start(new InetSocketAddress("127.0.0.1", broker.ports().mqtt()), options.concurrency(), slot -> {
+            int i = next.getAndIncrement();
+            return i < total ? new MqttLoadGenerator.Attempt(ids.get(i), i < keep) : null;
+        });
+        if (!generator.await(10, TimeUnit.MINUTES)) {
+            throw new IllegalStateException("registering " + total + " clients took more than 10 minutes");
+        }
+        double seconds = (System.nanoTime() - t0) / 1e9;
+        MqttLoadGenerator.Counts c = generator.counts().minus(before);
+        long known = metric(broker.ports().http(), "pulsemq_clients_known");
+        long online = metric(broker.ports().http(), "pulsemq_clients_online");
+        results.registration = new Results.Registration(total, generator.heldConnections(), seconds,
+                c.connacks() / seconds, c.errors(), known, online);
+        log(String.format(Locale.ROOT, "  registered in %.1f s (%,.0f connects/s), %d errors; broker: %,d known, "
+                + "%,d online", seconds, c.connacks() / seconds, c.errors(), known, online));
+        if (c.errors() > 0) {
+            results.notes.add("Registration had " + c.errors() + " failed attempts (first: " + generator.firstError()
+                    + "); those client IDs are unknown to the broker.");
+        }
+    }
+
+    private void addQuery(String name, int connections, int rate, StatusQueryBench.Phase p, int idsPerRequest,
+                          double[] brokerCpu) {
+        String load = MachineInfo.loadAverage();
+        results.sampleLoad();
+        Results.Query q = new Results.Query(name, connections, rate, p.seconds(), p.requests(), p.errors(),
+                p.requestsPerSecond(), p.requestsPerSecond() * idsPerRequest, p.latency(), p.onlineSeen(),
+                p.statusesSeen(), brokerCpu[0], brokerCpu[1], p.meanResponseBytes(), load, p.firstError());
+        results.queries.add(q);
+        log(String.format(Locale.ROOT, "    %,.0f req/s = %,.0f ids/s, p50 %s p99 %s p99.9 %s, %d errors%s",
+                q.requestsPerSecond(), q.idsPerSecond(), LatencyStats.format(q.latency().p50Us()),
+                LatencyStats.format(q.latency().p99Us()), LatencyStats.format(q.latency().p999Us()), q.errors(),
+                q.firstError() == null ? "" : " (first: " + q.firstError() + ")"));
+    }
+
+    /** CPU of the broker and of this JVM between a mark and the end of a phase. */
+    private static final class BrokerCpu {
+        private final long pid;
+        private double mark;
+        private double selfMark;
+        private long markNanos;
+
+        BrokerCpu(long pid) {
+            this.pid = pid;
+        }
+
+        void mark() {
+            mark = MachineInfo.cpuSeconds(pid);
+            selfMark = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
+            markNanos = System.nanoTime();
+        }
+
+        /** Average cores of {broker, this JVM} over the whole phase including its warm-up. */
+        double[] coresSinceMark(StatusQueryBench.Phase p) {
+            double elapsed = (System.nanoTime() - markNanos) / 1e9;
+            return new double[] {(MachineInfo.cpuSeconds(pid) - mark) / elapsed,
+                    (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfMark) / elapsed};
+        }
+    }
+
+    // ---- helpers -------------------------------------------------------------------------------
+
+    /** A gauge or counter from the broker's /metrics (first sample of that name), or -1. */
+    private static long metric(int httpPort, String name) {
+        try {
+            HttpClient c = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+            HttpResponse<String> r = c.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + httpPort + "/metrics"))
+                    .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
+            for (String line : r.body().split("\n")) {
+                if (line.startsWith(name + " ") || line.startsWith(name + "{")) {
+                    return (long) Double.parseDouble(line.substring(line.lastIndexOf(' ') + 1));
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return -1;
+    }
+
+    private List<String> jvmOptions(String name) throws IOException {
+        if (!options.jfr()) {
+            return List.of();
+        }
+        Path file = jfrFile(name);
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        return List.of("-XX:StartFlightRecording=settings=profile,filename=" + file);
+    }
+
+    private static Path jfrFile(String name) {
+        return Path.of("target", "bench-jfr", name + ".jfr").toAbsolutePath();
+    }
+
+    /** Summarises the recording of a PulseMQ run that has ended (JFR writes it when the JVM exits). */
+    private void profile(String name, String phase) {
+        if (!options.jfr()) {
+            return;
+        }
+        try {
+            results.profiles.add(JfrSummary.read(phase, jfrFile(name), 8));
+        } catch (IOException | RuntimeException e) {
+            results.notes.add("No JFR summary for " + phase + ": " + e.getMessage());
+        }
+    }
+
+    private Path dir(String name) throws IOException {
+        return Files.createDirectories(work.resolve(name));
+    }
+
+    private void write() throws IOException {
+        Path out = options.out();
+        if (out.getParent() != null) {
+            Files.createDirectories(out.getParent());
+        }
+        Files.writeString(out, new MarkdownReport(results).render());
+        ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
+        json.writeValue(options.jsonOut().toFile(), results);
+        log("wrote " + out + " and " + options.jsonOut());
+    }
+
+    private void fail(String part, Exception e) {
+        System.err.println("bench: " + part + " failed: " + e);
+        e.printStackTrace(System.err);
+        results.notes.add(part + " failed: " + e.getMessage());
+    }
+
+    private static void sleep(Duration d) throws InterruptedException {
+        TimeUnit.MILLISECONDS.sleep(d.toMillis());
+    }
+
+    private static void log(String line) {
+        System.out.println("bench: " + line);
+    }
+
+    private static void deleteTree(Path root) {
+        try {
+            Files.walkFileTree(root, new SimpleFileVisitor<>() {
+                @Override
+                public FileVisitResult visitFile(Path file, BasicFileAttributes attrs) throws IOException {
+                    Files.deleteIfExists(file);
+                    return FileVisitResult.CONTINUE;
+                }
+
+                @Override
+                public FileVisitResult postVisitDirectory(Path dir, IOException exc) throws IOException {
+                    Files.deleteIfExists(dir);
+                    return FileVisitResult.CONTINUE;
+                }
+            });
+        } catch (IOException e) {
+            System.err.println("bench: could not delete " + root + ": " + e);
+        }
+    }
+}

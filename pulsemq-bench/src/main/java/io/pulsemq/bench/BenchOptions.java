@@ -1,0 +1,188 @@
+package io.pulsemq.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The command line of {@code ./pulsemq bench}.
+ *
+ * @param quick           shorter phases and fewer registered clients (under a minute in all)
+ * @param out             the Markdown report; the JSON results go next to it ({@code .json})
+ * @param jmhOnly         run only the JMH micro-benchmarks (their results are printed, no report is written)
+ * @param skipJmh         leave the micro-benchmarks out of the full run (always with --quick)
+ * @param skipMosquitto   leave the Mosquitto comparison out
+ * @param skipQueries     leave the status-query benchmark out
+ * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
+ * @param churnDuration   measured time of each churn run
+ * @param warmup          warm-up before each measured phase (not measured)
+ * @param concurrency     connections in flight in the churn generator
+ * @param generatorThreads event loop threads of the MQTT load generator
+ * @param sourceAddresses how many loopback source addresses (127.0.0.1 ..) the generator spreads connections over
+ * @param clients         distinct client IDs registered for the status queries
+ * @param onlinePercent   percentage of those left connected during the queries
+ * @param queryDuration   measured time of each query phase
+ * @param singleRate      requests per second of the fixed-rate single-query phase
+ * @param httpConnections concurrent keep-alive HTTP connections of the closed-loop query phases
+ * @param jfr             record a JFR profile of each PulseMQ JVM (target/bench-jfr/) and summarise it in the report
+ * @param jmhArgs         arguments passed to JMH as they are (with {@code --jmh})
+ */
+public record BenchOptions(
+        boolean quick,
+        Path out,
+        boolean jmhOnly,
+        boolean skipJmh,
+        boolean skipMosquitto,
+        boolean skipQueries,
+        Path brokerJar,
+        Duration churnDuration,
+        Duration warmup,
+        int concurrency,
+        int generatorThreads,
+        int sourceAddresses,
+        int clients,
+        int onlinePercent,
+        Duration queryDuration,
+        int singleRate,
+        int httpConnections,
+        boolean jfr,
+        List<String> jmhArgs) {
+
+    static final String USAGE = String.join("\n",
+            "Usage: ./pulsemq bench [--quick] [--out FILE] [options]",
+            "       ./pulsemq bench --jmh [JMH options]   (only the JMH micro-benchmarks; e.g. -h for JMH's help)",
+            "",
+            "Runs, in one go: connection churn against PulseMQ and Mosquitto, status queries with 100,000 registered",
+            "clients, and the JMH micro-benchmarks; writes FILE (default docs/benchmarks.md) and FILE's .json sibling.",
+            "",
+            "  --quick                 5 s churn, 10,000 registered clients, no JMH (under a minute)",
+            "  --out FILE              Markdown report (default docs/benchmarks.md)",
+            "  --broker-jar FILE       PulseMQ broker jar (default pulsemq-broker/target/pulsemq-broker-*-all.jar)",
+            "  --duration SECONDS      measured time of each churn run (default 20, quick 5)",
+            "  --warmup SECONDS        unmeasured warm-up before each phase (default 5, quick 1)",
+            "  --concurrency N         connections in flight (default 100)",
+            "  --generator-threads N   load generator event loop threads (default 2: one per core)",
+            "  --source-addresses N    loopback source addresses 127.0.0.1..N (default 8)",
+            "  --clients N             client IDs registered for the queries (default 100000, quick 10000)",
+            "  --online-percent P      share of them left connected (default 10)",
+            "  --query-duration S      measured time of each query phase (default 10, quick 2)",
+            "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
+            "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
+            "  --skip-mosquitto | --skip-queries | --skip-jmh",
+            "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
+            "                          recordings in target/bench-jfr/, hottest methods in the report)",
+            "  -h, --help");
+
+    /** Parses {@code args}; throws {@link IllegalArgumentException} with a message for the user. */
+    public static BenchOptions parse(String... args) {
+        boolean quick = false;
+        Path out = Path.of("docs", "benchmarks.md");
+        boolean jmhOnly = false;
+        boolean skipJmh = false;
+        boolean skipMosquitto = false;
+        boolean skipQueries = false;
+        boolean jfr = true;
+        Path brokerJar = null;
+        Integer duration = null;
+        Integer warmup = null;
+        int concurrency = 100;
+        int generatorThreads = 2;
+        int sources = 8;
+        Integer clients = null;
+        int onlinePercent = 10;
+        Integer queryDuration = null;
+        int singleRate = 500;
+        int httpConnections = 4;
+        List<String> jmhArgs = new ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String a = args[i];
+            if (jmhOnly) {
+                jmhArgs.add(a);
+                continue;
+            }
+            switch (a) {
+                case "--quick" -> quick = true;
+                case "--jmh" -> jmhOnly = true;
+                case "--skip-jmh" -> skipJmh = true;
+                case "--skip-mosquitto" -> skipMosquitto = true;
+                case "--skip-queries" -> skipQueries = true;
+                case "--no-jfr" -> jfr = false;
+                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--broker-jar" -> brokerJar = Path.of(value(args, ++i, a));
+                case "--duration" -> duration = positive(args, ++i, a);
+                case "--warmup" -> warmup = nonNegative(args, ++i, a);
+                case "--concurrency" -> concurrency = positive(args, ++i, a);
+                case "--generator-threads" -> generatorThreads = positive(args, ++i, a);
+                case "--source-addresses" -> sources = range(args, ++i, a, 1, 254);
+                case "--clients" -> clients = positive(args, ++i, a);
+                case "--online-percent" -> onlinePercent = range(args, ++i, a, 0, 100);
+                case "--query-duration" -> queryDuration = positive(args, ++i, a);
+                case "--single-rate" -> singleRate = positive(args, ++i, a);
+                case "--http-connections" -> httpConnections = positive(args, ++i, a);
+                case "-h", "--help" -> throw new HelpRequested();
+                default -> throw new IllegalArgumentException("unknown option '" + a + "'");
+            }
+        }
+        if (concurrency > 1000) {
+            throw new IllegalArgumentException("--concurrency is at most 1000");
+        }
+        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, brokerJar,
+                Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
+                Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
+                concurrency, generatorThreads, sources,
+                clients != null ? clients : quick ? 10_000 : 100_000, onlinePercent,
+                Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
+                singleRate, httpConnections, jfr, List.copyOf(jmhArgs));
+    }
+
+    /** The JSON results file: the report's name with {@code .json}. */
+    public Path jsonOut() {
+        String name = out.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return out.resolveSibling((dot > 0 ? name.substring(0, dot) : name) + ".json");
+    }
+
+    /** How many of the registered clients stay connected. */
+    public int onlineClients() {
+        return (int) ((long) clients * onlinePercent / 100);
+    }
+
+    /** Thrown by {@link #parse} for {@code --help}. */
+    static final class HelpRequested extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        HelpRequested() {
+            super("help", null, false, false);
+        }
+    }
+
+    private static String value(String[] args, int i, String option) {
+        if (i >= args.length) {
+            throw new IllegalArgumentException(option + " needs a value");
+        }
+        return args[i];
+    }
+
+    private static int positive(String[] args, int i, String option) {
+        return range(args, i, option, 1, Integer.MAX_VALUE);
+    }
+
+    private static int nonNegative(String[] args, int i, String option) {
+        return range(args, i, option, 0, Integer.MAX_VALUE);
+    }
+
+    private static int range(String[] args, int i, String option, int min, int max) {
+        String v = value(args, i, option);
+        int n;
+        try {
+            n = Integer.parseInt(v);
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " needs a number, not '" + v + "'");
+        }
+        if (n < min || n > max) {
+            throw new IllegalArgumentException(option + " must be between " + min + " and " + max + ", not " + n);
+        }
+        return n;
+    }
+}

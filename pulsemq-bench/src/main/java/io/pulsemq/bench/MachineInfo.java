@@ -1,0 +1,91 @@
+package io.pulsemq.bench;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * Facts about the machine a run measured on, and CPU accounting of processes (Linux {@code /proc}).
+ *
+ * @param cpuModel  the CPU model name
+ * @param cores     available processors
+ * @param memoryGiB total memory
+ * @param kernel    OS name and version
+ * @param java      the bench JVM's version (PulseMQ runs on the same java)
+ * @param fileSystem the file system of the PulseMQ data directory (fsync goes there)
+ */
+public record MachineInfo(String cpuModel, int cores, double memoryGiB, String kernel, String java, String fileSystem) {
+
+    static MachineInfo collect(Path dataDir) {
+        String cpu = firstValue(Path.of("/proc/cpuinfo"), "model name");
+        String mem = firstValue(Path.of("/proc/meminfo"), "MemTotal");
+        double gib = 0;
+        if (mem != null) {
+            gib = Long.parseLong(mem.replaceAll("[^0-9]", "")) / 1024.0 / 1024.0;
+        }
+        String fs = "unknown";
+        try {
+            var store = Files.getFileStore(dataDir);
+            fs = store.type() + " (" + store.name() + ")";
+        } catch (IOException e) {
+            // keep "unknown"
+        }
+        return new MachineInfo(cpu == null ? "unknown" : cpu, Runtime.getRuntime().availableProcessors(),
+                Math.round(gib * 10) / 10.0,
+                System.getProperty("os.name") + " " + System.getProperty("os.version"),
+                System.getProperty("java.vm.name") + " " + Runtime.version(), fs);
+    }
+
+    /** The 1, 5 and 15 minute load averages, as {@code uptime} shows them. */
+    static String loadAverage() {
+        try {
+            String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+");
+            return f[0] + ", " + f[1] + ", " + f[2];
+        } catch (IOException e) {
+            return "unknown";
+        }
+    }
+
+    /** The 1 minute load average, or NaN. */
+    static double loadAverage1m() {
+        try {
+            return Double.parseDouble(Files.readString(Path.of("/proc/loadavg")).trim().split("\\s+")[0]);
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    /** CPU seconds (user + system) a process has used so far, or NaN if unknown. */
+    static double cpuSeconds(long pid) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(pid), "stat"));
+            // Fields after the ")" that closes the command name: state is field 3, utime 14, stime 15.
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            long ticks = Long.parseLong(f[11]) + Long.parseLong(f[12]);
+            return ticks / 100.0;
+        } catch (IOException | RuntimeException e) {
+            return Double.NaN;
+        }
+    }
+
+    private static String firstValue(Path file, String key) {
+        try {
+            List<String> lines = Files.readAllLines(file);
+            for (String l : lines) {
+                if (l.startsWith(key)) {
+                    return l.substring(l.indexOf(':') + 1).trim();
+                }
+            }
+        } catch (IOException e) {
+            return null;
+        }
+        return null;
+    }
+
+    String summary() {
+        return String.format(Locale.ROOT, "%d cores (%s), %.1f GiB RAM, %s, %s, data on %s", cores, cpuModel,
+                memoryGiB, kernel, java, fileSystem);
+    }
+}

@@ -1,0 +1,51 @@
+package io.pulsemq.bench;
+
+import org.junit.jupiter.api.Test;
+
+import java.nio.file.Path;
+import java.time.Duration;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class BenchOptionsTest {
+
+    @Test
+    void parse_noArguments_fullRunWithReportInDocs() {
+        BenchOptions o = BenchOptions.parse();
+
+        assertThat(o.quick()).isFalse();
+        assertThat(o.out()).isEqualTo(Path.of("docs", "benchmarks.md"));
+        assertThat(o.jsonOut()).isEqualTo(Path.of("docs", "benchmarks.json"));
+        assertThat(o.churnDuration()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(o.clients()).isEqualTo(100_000);
+        assertThat(o.onlineClients()).isEqualTo(10_000);
+    }
+
+    @Test
+    void parse_quick_shortensPhasesUnlessGivenExplicitly() {
+        BenchOptions o = BenchOptions.parse("--quick", "--duration", "7", "--out", "/tmp/r.md");
+
+        assertThat(o.churnDuration()).isEqualTo(Duration.ofSeconds(7));
+        assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.clients()).isEqualTo(10_000);
+        assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
+        assertThat(o.skipJmh()).isTrue();
+    }
+
+    @Test
+    void parse_jmh_passesTheRestToJmh() {
+        BenchOptions o = BenchOptions.parse("--jmh", "-f", "2", "--quick");
+
+        assertThat(o.jmhOnly()).isTrue();
+        assertThat(o.jmhArgs()).containsExactly("-f", "2", "--quick");
+    }
+
+    @Test
+    void parse_badValues_explainWhatIsWrong() {
+        assertThatThrownBy(() -> BenchOptions.parse("--concurrency", "x")).hasMessageContaining("needs a number");
+        assertThatThrownBy(() -> BenchOptions.parse("--online-percent", "101")).hasMessageContaining("between 0 and 100");
+        assertThatThrownBy(() -> BenchOptions.parse("--out")).hasMessageContaining("needs a value");
+        assertThatThrownBy(() -> BenchOptions.parse("--frobnicate")).hasMessageContaining("unknown option");
+    }
+}
