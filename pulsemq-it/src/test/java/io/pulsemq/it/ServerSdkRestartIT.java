@@ -45,16 +45,22 @@ class ServerSdkRestartIT {
             Mqtt5BlockingClient after = Clients.hive5(broker, "GID_car@@@after");
             after.connect();
             after.disconnect();
+            // At-least-once: a notice in flight when the broker stopped may come again after the restart, so
+            // the check is no loss and per-client order (each list holds the expected ones in order, ends with
+            // the last one), not the absence of a redelivery.
             await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).untilAsserted(() -> {
-                assertThat(notices.of("GID_car@@@before")).containsExactly(
-                        "GID_car@@@before ONLINE", "GID_car@@@before OFFLINE");
-                assertThat(notices.of("GID_car@@@online")).containsExactly(
-                        "GID_car@@@online ONLINE", "GID_car@@@online OFFLINE");
-                assertThat(notices.of("GID_car@@@after")).containsExactly(
+                assertNoLossInOrder(notices.of("GID_car@@@before"), "GID_car@@@before ONLINE", "GID_car@@@before OFFLINE");
+                assertNoLossInOrder(notices.of("GID_car@@@online"), "GID_car@@@online ONLINE", "GID_car@@@online OFFLINE");
+                assertNoLossInOrder(notices.of("GID_car@@@after"),
                         "GID_car@@@after ONLINE", "GID_car@@@after OFFLINE", "GID_car@@@after OFFLINE");
             });
         } finally {
             consumer.stop();
         }
+    }
+
+    private static void assertNoLossInOrder(java.util.List<String> received, String... expected) {
+        assertThat(received).containsSubsequence(expected);
+        assertThat(received).last().isEqualTo(expected[expected.length - 1]);
     }
 }

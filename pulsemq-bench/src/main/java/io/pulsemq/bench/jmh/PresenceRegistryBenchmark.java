@@ -2,6 +2,7 @@ package io.pulsemq.bench.jmh;
 
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.ClientStatusJson;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -36,9 +37,10 @@ public class PresenceRegistryBenchmark {
         for (int i = 0; i < CLIENTS; i++) {
             String id = String.format("GID_bench@@@dev-%06d", i);
             boolean online = i % 10 == 0;
-            registry.apply(new ClientStatus(id, "GID_bench", online, online ? 1 : 3, online ? "connect" : "tcpclean",
+            ClientStatus status = new ClientStatus(id, "GID_bench", online, online ? 1 : 3, online ? "connect" : "tcpclean",
                     "5f0c9e3b8a6d4f2e9b1c7a0d3e4f5a6b", "127.0.0.1:40000", "node-1", 1_764_100_000_000L,
-                    online ? 0 : 1_764_100_000_100L, online ? null : "client_disconnect", 4, 0, true, null));
+                    online ? 0 : 1_764_100_000_100L, online ? null : "client_disconnect", 4, 0, true, null);
+            registry.apply(status, ClientStatusJson.encode(status));
             // New String objects, as a query decodes them: equals() must compare characters.
             known[i] = new String(id.toCharArray());
         }

@@ -13,11 +13,15 @@ import io.pulsemq.broker.presence.PresenceRegistry.GroupCounts;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.protocol.ClientIds;
 import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.ClientStatusJson;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 import java.util.function.Predicate;
@@ -67,17 +71,28 @@ final class ClientQueries {
             }
         }
         long revision = presence.revision();
-        return StatusJson.response(200, 64 + ids.length * 400, g -> {
-            g.writeStartObject();
-            g.writeNumberField("revision", revision);
-            g.writeArrayFieldStart("statuses");
-            for (String id : ids) {
-                ClientStatus s = presence.find(id);
-                StatusJson.writeStatus(g, s == null ? ClientStatus.unknown(id) : s);
+        // Each known status is already JSON (encoded once when it changed): the answer is a concatenation.
+        byte[][] parts = new byte[ids.length][];
+        int size = 32 + 20;
+        for (int i = 0; i < ids.length; i++) {
+            byte[] json = presence.json(ids[i]);
+            parts[i] = json != null ? json : ClientStatusJson.encode(ClientStatus.unknown(ids[i]));
+            size += parts[i].length + 1;
+        }
+        byte[] head = ("{\"revision\":" + revision + ",\"statuses\":[").getBytes(StandardCharsets.US_ASCII);
+        byte[] body = new byte[head.length + size];
+        System.arraycopy(head, 0, body, 0, head.length);
+        int at = head.length;
+        for (int i = 0; i < parts.length; i++) {
+            if (i > 0) {
+                body[at++] = ',';
             }
-            g.writeEndArray();
-            g.writeEndObject();
-        });
+            System.arraycopy(parts[i], 0, body, at, parts[i].length);
+            at += parts[i].length;
+        }
+        body[at++] = ']';
+        body[at++] = '}';
+        return new HttpResponse(200, HttpResponse.JSON, Arrays.copyOf(body, at), Map.of());
     }
 
     /** Parses {@code {"clientIds": [...]}}: 1 to {@value #MAX_BATCH} non-empty strings. */

@@ -1,6 +1,7 @@
 package io.pulsemq.broker.presence;
 
 import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.ClientStatusJson;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -22,20 +23,33 @@ import java.util.function.Predicate;
 public final class PresenceRegistry {
 
     private final ConcurrentSkipListMap<String, ClientStatus> byClientId = new ConcurrentSkipListMap<>();
-    /** The same entries hashed: point lookups (batch status queries) cost one probe instead of a skip-list walk. */
-    private final ConcurrentHashMap<String, ClientStatus> index = new ConcurrentHashMap<>();
+    /**
+     * The same statuses hashed, each with its JSON encoded once when it changed: point lookups (batch status
+     * queries) cost one probe instead of a skip-list walk, and answer with bytes instead of encoding.
+     */
+    private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
     private final Map<String, GroupCounter> groups = new ConcurrentHashMap<>();
     private volatile long revision;
 
     /** The latest status of {@code clientId}; a never-seen client is offline with version 0. */
     public ClientStatus get(String clientId) {
-        ClientStatus s = index.get(clientId);
-        return s == null ? ClientStatus.unknown(clientId) : s;
+        Entry e = index.get(clientId);
+        return e == null ? ClientStatus.unknown(clientId) : e.status();
     }
 
     /** The status, or null for a never-seen client. */
     public ClientStatus find(String clientId) {
-        return index.get(clientId);
+        Entry e = index.get(clientId);
+        return e == null ? null : e.status();
+    }
+
+    /**
+     * The status as {@link ClientStatusJson} bytes, or null for a never-seen client. The array is shared:
+     * callers must not modify it.
+     */
+    public byte[] json(String clientId) {
+        Entry e = index.get(clientId);
+        return e == null ? null : e.json();
     }
 
     /** The offset of the last event applied. */
@@ -45,10 +59,12 @@ public final class PresenceRegistry {
 
     /**
      * Replaces a client's status (called by the status log's writer only, in log order).
+     *
+     * @param json the status as {@link ClientStatusJson} bytes (the status log stores the same bytes)
      */
-    public void apply(ClientStatus status) {
+    public void apply(ClientStatus status, byte[] json) {
         ClientStatus old = byClientId.put(status.clientId(), status);
-        index.put(status.clientId(), status);
+        index.put(status.clientId(), new Entry(status, json));
         GroupCounter g = groups.computeIfAbsent(status.groupId(), k -> new GroupCounter());
         if (old == null) {
             g.known.incrementAndGet();
@@ -153,6 +169,10 @@ public final class PresenceRegistry {
     /** All statuses (for persistence checks and recovery). */
     public Collection<ClientStatus> all() {
         return byClientId.values();
+    }
+
+    /** A status and its encoded form. */
+    private record Entry(ClientStatus status, byte[] json) {
     }
 
     /** Online and known client counts of a group. */

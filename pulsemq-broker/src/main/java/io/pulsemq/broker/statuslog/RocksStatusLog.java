@@ -7,6 +7,7 @@ import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.protocol.ClientIds;
 import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.ClientStatusJson;
 import io.pulsemq.protocol.DisconnectReason;
 import io.pulsemq.protocol.EventType;
 import io.pulsemq.protocol.StatusEvent;
@@ -51,7 +52,7 @@ public final class RocksStatusLog implements StatusLog {
     private static final int MAX_BATCH = 4096;
     private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
     private static final byte[] EMPTY = new byte[0];
-    private static final ObjectMapper PRESENCE_JSON = new ObjectMapper();
+    private static final ObjectMapper RECORD_JSON = new ObjectMapper();
 
     private final RocksStore store;
     private final PresenceRegistry presence;
@@ -95,7 +96,7 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     private void load() {
-        store.scan(ColumnFamily.PRESENCE, (key, value) -> presence.apply(decodeStatus(value)));
+        store.scan(ColumnFamily.PRESENCE, (key, value) -> presence.apply(ClientStatusJson.decode(value), value));
         byte[] last = store.get(ColumnFamily.META, LAST_OFFSET_KEY);
         long persistedLast = last == null ? 0 : ByteBuffer.wrap(last).getLong();
         long first = 0;
@@ -331,6 +332,7 @@ public final class RocksStatusLog implements StatusLog {
 
     private void commit(List<Op> ops) {
         Map<String, ClientStatus> staged = new HashMap<>();
+        Map<String, byte[]> stagedJson = new HashMap<>();
         StatusEvent[] results = new StatusEvent[ops.size()];
         long offset = lastOffset;
         long time = lastTime;
@@ -361,7 +363,9 @@ public final class RocksStatusLog implements StatusLog {
                 b.put(ColumnFamily.STATUS_BY_CLIENT, clientKey(c.clientId(), offset), EMPTY);
                 ClientStatus next = next(e, c);
                 staged.put(c.clientId(), next);
-                b.put(ColumnFamily.PRESENCE, c.clientId().getBytes(StandardCharsets.UTF_8), encodeStatus(next));
+                byte[] nextJson = ClientStatusJson.encode(next);
+                stagedJson.put(c.clientId(), nextJson);
+                b.put(ColumnFamily.PRESENCE, c.clientId().getBytes(StandardCharsets.UTF_8), nextJson);
                 results[i] = e;
                 events++;
             }
@@ -374,7 +378,7 @@ public final class RocksStatusLog implements StatusLog {
         }
         lastTime = time;
         for (ClientStatus s : staged.values()) {
-            presence.apply(s);
+            presence.apply(s, stagedJson.get(s.clientId()));
         }
         presence.advanceTo(offset);
         lastOffset = offset;
@@ -511,25 +515,9 @@ public final class RocksStatusLog implements StatusLog {
         return s;
     }
 
-    private static byte[] encodeStatus(ClientStatus s) {
-        try {
-            return PRESENCE_JSON.writeValueAsBytes(s);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
-    private static ClientStatus decodeStatus(byte[] v) {
-        try {
-            return PRESENCE_JSON.readValue(v, ClientStatus.class);
-        } catch (IOException e) {
-            throw new UncheckedIOException(e);
-        }
-    }
-
     private static byte[] encodeRejected(RejectedConnect r) {
         try {
-            return PRESENCE_JSON.writeValueAsBytes(r);
+            return RECORD_JSON.writeValueAsBytes(r);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
@@ -537,7 +525,7 @@ public final class RocksStatusLog implements StatusLog {
 
     private static RejectedConnect decodeRejected(byte[] v) {
         try {
-            return PRESENCE_JSON.readValue(v, RejectedConnect.class);
+            return RECORD_JSON.readValue(v, RejectedConnect.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
