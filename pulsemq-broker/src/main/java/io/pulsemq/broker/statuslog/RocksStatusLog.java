@@ -361,13 +361,15 @@ public final class RocksStatusLog implements StatusLog {
                         c.connectionId(), c.remoteAddress(), time, prev.version() + 1, d.reason(), node, null, null);
                 b.put(ColumnFamily.STATUS_LOG, offsetKey(offset), encodeRecord(e, StatusEventJson.encode(e)));
                 b.put(ColumnFamily.STATUS_BY_CLIENT, clientKey(c.clientId(), offset), EMPTY);
-                ClientStatus next = next(e, c);
-                staged.put(c.clientId(), next);
-                byte[] nextJson = ClientStatusJson.encode(next);
-                stagedJson.put(c.clientId(), nextJson);
-                b.put(ColumnFamily.PRESENCE, c.clientId().getBytes(StandardCharsets.UTF_8), nextJson);
+                staged.put(c.clientId(), next(e, c));
                 results[i] = e;
                 events++;
+            }
+            // One presence row per client per batch, however many of its events the batch holds.
+            for (ClientStatus s : staged.values()) {
+                byte[] json = ClientStatusJson.encode(s);
+                stagedJson.put(s.clientId(), json);
+                b.put(ColumnFamily.PRESENCE, s.clientId().getBytes(StandardCharsets.UTF_8), json);
             }
             if (events > 0) {
                 b.put(ColumnFamily.META, LAST_OFFSET_KEY, ByteBuffer.allocate(8).putLong(offset).array());
