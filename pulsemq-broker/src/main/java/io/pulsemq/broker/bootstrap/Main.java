@@ -38,7 +38,8 @@ import java.util.concurrent.CountDownLatch;
  */
 @Command(name = "pulsemq", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
         description = "PulseMQ: an MQTT broker that knows, exactly and at once, which devices are online.",
-        synopsisSubcommandLabel = "COMMAND")
+        synopsisSubcommandLabel = "COMMAND",
+        footer = {"", "Benchmarks (launcher only): ./pulsemq bench [--quick] [--jmh]; ./pulsemq bench --help"})
 public final class Main implements Runnable {
 
     /** Normal end. */
