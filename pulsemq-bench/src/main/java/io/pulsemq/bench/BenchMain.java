@@ -2,6 +2,7 @@ package io.pulsemq.bench;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import io.pulsemq.bench.amqp.StatusNotificationBenchmark;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 
 import java.io.IOException;
@@ -29,7 +30,8 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
  *
- * <p>Order: PulseMQ churn, Mosquitto churn, status queries (a fresh PulseMQ with the registered clients), JMH.
+ * <p>Order: PulseMQ churn, Mosquitto churn, status queries (a fresh PulseMQ with the registered clients), JMH,
+ * server SDK status notifications (a fresh PulseMQ inside this JVM, see {@link StatusNotificationBenchmark}).
  * Each broker runs only during its own part and is stopped in a finally block (and by a shutdown hook).
  */
 public final class BenchMain {
@@ -95,13 +97,15 @@ public final class BenchMain {
         results.pulsemqJar = jar.getFileName().toString();
         int failures = 0;
 
-        try {
-            runPulseMqChurn(jar);
-        } catch (Exception e) {
-            failures++;
-            fail("PulseMQ churn", e);
+        if (!options.skipChurn()) {
+            try {
+                runPulseMqChurn(jar);
+            } catch (Exception e) {
+                failures++;
+                fail("PulseMQ churn", e);
+            }
         }
-        if (!options.skipMosquitto()) {
+        if (!options.skipChurn() && !options.skipMosquitto()) {
             try {
                 runMosquittoChurn();
             } catch (Exception e) {
@@ -134,6 +138,15 @@ public final class BenchMain {
                 failures++;
                 results.jmhStatus = "failed: " + e;
                 fail("JMH", e);
+            }
+        }
+        if (!options.skipAmqp()) {
+            try {
+                runStatusNotifications();
+            } catch (Exception e) {
+                failures++;
+                results.statusNotificationsStatus = "failed: " + e;
+                fail("server SDK status notifications", e);
             }
         }
         results.loadAverageAfter = MachineInfo.loadAverage();
@@ -342,6 +355,25 @@ public final class BenchMain {
             return new double[] {(MachineInfo.cpuSeconds(pid) - mark) / elapsed,
                     (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfMark) / elapsed};
         }
+    }
+
+    // ---- part 4 --------------------------------------------------------------------------------
+
+    private void runStatusNotifications() throws Exception {
+        log(String.format(Locale.ROOT, "part 4: server SDK status notifications (PulseMQ in this JVM, %,d connects/s "
+                + "for %d s, then a backlog of %,d events)", BenchOptions.AMQP_RATE, options.amqpDuration().toSeconds(),
+                options.amqpBacklog()));
+        results.sampleLoad();
+        Results.StatusNotifications n = StatusNotificationBenchmark.run(dir("pulsemq-amqp"), BenchOptions.AMQP_RATE,
+                (int) options.amqpDuration().toSeconds(), options.amqpBacklog());
+        results.sampleLoad();
+        results.statusNotifications = n;
+        results.statusNotificationsStatus = "measured";
+        LatencyStats l = n.notificationLatency();
+        log(String.format(Locale.ROOT, "  CONNACK -> StatusListener: %,d of %,d notices, p50 %s p99 %s max %s; "
+                        + "drain of %,d events to one group: %,.0f events/s%s", l.count(), n.devices(),
+                LatencyStats.format(l.p50Us()), LatencyStats.format(l.p99Us()), LatencyStats.format(l.maxUs()),
+                n.drainedEvents(), n.drainEventsPerSecond(), n.drainComplete() ? "" : " (INCOMPLETE)"));
     }
 
     // ---- helpers -------------------------------------------------------------------------------

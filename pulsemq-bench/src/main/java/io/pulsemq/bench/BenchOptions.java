@@ -14,6 +14,8 @@ import java.util.List;
  * @param skipJmh         leave the micro-benchmarks out of the full run (always with --quick)
  * @param skipMosquitto   leave the Mosquitto comparison out
  * @param skipQueries     leave the status-query benchmark out
+ * @param skipChurn       leave the connection churn (PulseMQ and Mosquitto) out
+ * @param skipAmqp        leave the server SDK status-notification benchmark (part 4) out
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
  * @param churnDuration   measured time of each churn run
  * @param warmup          warm-up before each measured phase (not measured)
@@ -25,6 +27,8 @@ import java.util.List;
  * @param queryDuration   measured time of each query phase
  * @param singleRate      requests per second of the fixed-rate single-query phase
  * @param httpConnections concurrent keep-alive HTTP connections of the closed-loop query phases
+ * @param amqpDuration    length of part 4's latency phase (devices connect at {@link #AMQP_RATE} per second)
+ * @param amqpBacklog     status events part 4 queues up for one consumer group and then drains
  * @param jfr             record a JFR profile of each PulseMQ JVM (target/bench-jfr/) and summarise it in the report
  * @param jmhArgs         arguments passed to JMH as they are (with {@code --jmh})
  */
@@ -35,6 +39,8 @@ public record BenchOptions(
         boolean skipJmh,
         boolean skipMosquitto,
         boolean skipQueries,
+        boolean skipChurn,
+        boolean skipAmqp,
         Path brokerJar,
         Duration churnDuration,
         Duration warmup,
@@ -46,17 +52,23 @@ public record BenchOptions(
         Duration queryDuration,
         int singleRate,
         int httpConnections,
+        Duration amqpDuration,
+        int amqpBacklog,
         boolean jfr,
         List<String> jmhArgs) {
+
+    /** Device connects per second in part 4's latency phase: the rate the 5 ms p99 target is stated for. */
+    public static final int AMQP_RATE = 1000;
 
     static final String USAGE = String.join("\n",
             "Usage: ./pulsemq bench [--quick] [--out FILE] [options]",
             "       ./pulsemq bench --jmh [JMH options]   (only the JMH micro-benchmarks; e.g. -h for JMH's help)",
             "",
             "Runs, in one go: connection churn against PulseMQ and Mosquitto, status queries with 100,000 registered",
-            "clients, and the JMH micro-benchmarks; writes FILE (default docs/benchmarks.md) and FILE's .json sibling.",
+            "clients, the JMH micro-benchmarks and server SDK (AMQP) status notifications; writes FILE (default",
+            "docs/benchmarks.md) and FILE's .json sibling.",
             "",
-            "  --quick                 5 s churn, 10,000 registered clients, no JMH (under a minute)",
+            "  --quick                 5 s churn, 10,000 registered clients, no JMH, 3 s of notifications",
             "  --out FILE              Markdown report (default docs/benchmarks.md)",
             "  --broker-jar FILE       PulseMQ broker jar (default pulsemq-broker/target/pulsemq-broker-*-all.jar)",
             "  --duration SECONDS      measured time of each churn run (default 20, quick 5)",
@@ -69,7 +81,10 @@ public record BenchOptions(
             "  --query-duration S      measured time of each query phase (default 10, quick 2)",
             "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
             "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
-            "  --skip-mosquitto | --skip-queries | --skip-jmh",
+            "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds, all stay connected (default 5,",
+            "                          quick 3; 2 file descriptors per device in one JVM, see ulimit -n)",
+            "  --amqp-backlog N        part 4: status events drained by one consumer group (default 30000, quick 3000)",
+            "  --skip-churn | --skip-mosquitto | --skip-queries | --skip-jmh | --skip-amqp",
             "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
             "                          recordings in target/bench-jfr/, hottest methods in the report)",
             "  -h, --help");
@@ -82,6 +97,10 @@ public record BenchOptions(
         boolean skipJmh = false;
         boolean skipMosquitto = false;
         boolean skipQueries = false;
+        boolean skipChurn = false;
+        boolean skipAmqp = false;
+        Integer amqpSeconds = null;
+        Integer amqpBacklog = null;
         boolean jfr = true;
         Path brokerJar = null;
         Integer duration = null;
@@ -107,6 +126,10 @@ public record BenchOptions(
                 case "--skip-jmh" -> skipJmh = true;
                 case "--skip-mosquitto" -> skipMosquitto = true;
                 case "--skip-queries" -> skipQueries = true;
+                case "--skip-churn" -> skipChurn = true;
+                case "--skip-amqp" -> skipAmqp = true;
+                case "--amqp-seconds" -> amqpSeconds = positive(args, ++i, a);
+                case "--amqp-backlog" -> amqpBacklog = range(args, ++i, a, 3, 3_000_000);
                 case "--no-jfr" -> jfr = false;
                 case "--out" -> out = Path.of(value(args, ++i, a));
                 case "--broker-jar" -> brokerJar = Path.of(value(args, ++i, a));
@@ -127,13 +150,16 @@ public record BenchOptions(
         if (concurrency > 1000) {
             throw new IllegalArgumentException("--concurrency is at most 1000");
         }
-        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, brokerJar,
+        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, skipChurn,
+                skipAmqp, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
                 Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
                 concurrency, generatorThreads, sources,
                 clients != null ? clients : quick ? 10_000 : 100_000, onlinePercent,
                 Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
-                singleRate, httpConnections, jfr, List.copyOf(jmhArgs));
+                singleRate, httpConnections,
+                Duration.ofSeconds(amqpSeconds != null ? amqpSeconds : quick ? 3 : 5),
+                amqpBacklog != null ? amqpBacklog : quick ? 3_000 : 30_000, jfr, List.copyOf(jmhArgs));
     }
 
     /** The JSON results file: the report's name with {@code .json}. */

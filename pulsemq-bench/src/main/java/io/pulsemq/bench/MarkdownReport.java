@@ -9,6 +9,8 @@ final class MarkdownReport {
     static final double APSARA_BATCH_IDS_PER_SECOND = 100 * 10;
     static final double APSARA_SINGLE_QPS = 500;
     static final double TARGET_IDS_PER_SECOND = 1_000_000;
+    /** Part 4's target: p99 of device CONNACK to the server SDK's notice, at {@link BenchOptions#AMQP_RATE}. */
+    static final double TARGET_NOTIFICATION_P99_US = 5_000;
 
     private final Results r;
     private final StringBuilder md = new StringBuilder();
@@ -34,7 +36,8 @@ final class MarkdownReport {
         line("| OS | " + r.machine.kernel() + " |");
         line("| Java | " + r.machine.java() + " (bench and broker JVMs, default options) |");
         line("| PulseMQ data directory | " + r.machine.fileSystem() + "; every status event is fsynced (group commit) |");
-        line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM, listeners on 127.0.0.1 port 0, log level WARN |");
+        line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM (parts 1 and 2; part 4 runs the broker inside the "
+                + "bench JVM), listeners on 127.0.0.1 port 0, log level WARN |");
         line("| Mosquitto | " + (r.mosquittoVersion == null ? "not run" : r.mosquittoVersion
                 + ", persistence off, anonymous, warnings and errors logged only") + " |");
         line("| load average (1, 5, 15 min) | before " + r.loadAverageBefore + "; after " + r.loadAverageAfter
@@ -50,6 +53,7 @@ final class MarkdownReport {
         churn();
         queries();
         jmh();
+        statusNotifications();
         profiles();
         interpretation();
         if (!r.notes.isEmpty()) {
@@ -75,7 +79,7 @@ final class MarkdownReport {
                 + "Mosquitto writes nothing to disk.");
         line();
         if (r.churn.isEmpty()) {
-            line("Not measured (see notes).");
+            line(r.options.skipChurn() ? "Skipped (--skip-churn)." : "Not measured (see notes).");
             line();
             return;
         }
@@ -192,6 +196,50 @@ final class MarkdownReport {
         if (r.jmh.stream().anyMatch(j -> !Double.isNaN(j.error()) && j.error() > 0.3 * j.score())) {
             line("Some confidence intervals are wide: the forked JMH JVM shared the cores with other processes (see "
                     + "the load average); the scores are means over noisy iterations, not best cases.");
+            line();
+        }
+    }
+
+    private void statusNotifications() {
+        line("## 4. Server SDK status notifications");
+        line();
+        Results.StatusNotifications n = r.statusNotifications;
+        if (n == null) {
+            line("Status: " + (r.options.skipAmqp() ? "skipped by --skip-amqp" : r.statusNotificationsStatus) + ".");
+            line();
+            return;
+        }
+        line(fmt("Unlike parts 1 and 2, **the broker runs inside the bench JVM** here (a fresh PulseMQ on 127.0.0.1, "
+                + "ports 0, same durable status log), together with the devices (HiveMQ MQTT client 3.1.1, one client "
+                + "per device) and the consumer: the published ApsaraMQ server SDK (`ServerConsumer`, AMQP 0-9-1 "
+                + "endpoint), so all three share the CPU and one clock. JFR does not profile this part. Latency: %,d "
+                + "devices connect at a fixed %,d/s for %d s; for each, the time from the device's client seeing "
+                + "CONNACK to the SDK's `StatusListener` receiving its ONLINE notice (negative: the notice came first; "
+                + "the event is durable before CONNACK is sent). Throughput: about %,d status events from %d devices "
+                + "(connect, disconnect, tcpclean) are queued while a consumer group is away, then one consumer "
+                + "drains them; events/s from the first to the last notice.", n.devices(), n.rate(), n.seconds(),
+                r.options.amqpBacklog(), n.backlogClients()));
+        line();
+        LatencyStats l = n.notificationLatency();
+        line("| measurement | notices | p50 | p99 | max | target | result |");
+        line("|---|---:|---:|---:|---:|---:|---|");
+        line("| CONNACK -> `StatusListener` ONLINE at " + fmt("%,d", n.rate()) + " connects/s | "
+                + fmt("%,d of %,d", l.count(), n.devices()) + (n.latencyComplete() ? "" : " (incomplete)") + " | "
+                + LatencyStats.format(l.p50Us()) + " | " + LatencyStats.format(l.p99Us()) + " | "
+                + LatencyStats.format(l.maxUs()) + " | p99 <= " + LatencyStats.format(TARGET_NOTIFICATION_P99_US)
+                + " | " + (n.latencyComplete() && l.p99Us() <= TARGET_NOTIFICATION_P99_US ? "**met**" : "**missed**")
+                + " |");
+        line();
+        line("| measurement | events received | time | max sustained events/s to one group |");
+        line("|---|---:|---:|---:|");
+        line("| drain of a backlog by one `ServerConsumer` | " + fmt("%,d", n.drainedEvents()) + " | "
+                + fmt("%.2f s", n.drainSeconds()) + " | " + fmt("%,.0f", n.drainEventsPerSecond()) + " |");
+        line();
+        if (!n.drainComplete()) {
+            line(fmt("The status log grew by %,d events while the backlog was produced, %,d more than the group "
+                    + "received before 10 s passed without a notice; the log's growth may include events of other "
+                    + "devices (e.g. the latency phase's devices going offline), so this is not necessarily a loss.",
+                    n.backlogEvents(), n.backlogEvents() - n.drainedEvents()));
             line();
         }
     }
@@ -326,6 +374,16 @@ final class MarkdownReport {
                         + "of it off.");
             }
             line(b.toString());
+        }
+        Results.StatusNotifications n = r.statusNotifications;
+        if (n != null) {
+            line(fmt("- Server SDK notifications: p99 %s from CONNACK to the SDK's notice at %,d connects/s (target "
+                            + "5 ms: %s), one consumer group drained %,.0f events/s. Broker, %,d devices' MQTT clients "
+                            + "and the SDK's listener threads ran in one JVM on %d cores, so a tail above the target "
+                            + "may be CPU contention among them rather than the endpoint; check with the broker in "
+                            + "its own JVM before optimising.", LatencyStats.format(n.notificationLatency().p99Us()),
+                    n.rate(), n.notificationLatency().p99Us() <= TARGET_NOTIFICATION_P99_US ? "met" : "missed",
+                    n.drainEventsPerSecond(), n.devices(), cores));
         }
         Results.Jmh get = r.jmh.stream().filter(j -> j.benchmark().endsWith("getKnown")).findFirst().orElse(null);
         Results.Jmh enc = r.jmh.stream().filter(j -> j.benchmark().endsWith("encodeConnect")).findFirst().orElse(null);

@@ -96,6 +96,27 @@ public final class Results {
     public record Jmh(String benchmark, double score, double error, String unit) {
     }
 
+    /**
+     * Part 4: server SDK status notifications (broker in the bench JVM, published ApsaraMQ SDK as consumer).
+     *
+     * @param rate               device connects per second of the latency phase
+     * @param seconds            length of the latency phase
+     * @param devices            devices connected in it
+     * @param notificationLatency device CONNACK to the SDK's ONLINE notice (negative: the notice came first)
+     * @param latencyComplete    whether every device's notice arrived
+     * @param backlogEvents      status events produced while the group's consumer was away
+     * @param backlogClients     devices that produced them
+     * @param drainedEvents      events the new consumer received
+     * @param drainSeconds       first to last notice of the drain
+     * @param drainEventsPerSecond highest sustained rate to one consumer group
+     * @param drainComplete      whether the whole backlog arrived
+     */
+    public record StatusNotifications(int rate, int seconds, int devices, LatencyStats notificationLatency,
+                                      boolean latencyComplete, long backlogEvents, int backlogClients,
+                                      long drainedEvents, double drainSeconds, double drainEventsPerSecond,
+                                      boolean drainComplete) {
+    }
+
     public String date;
     public String command;
     /** The git revision the jars were built from (set by the launcher), or null. */
@@ -116,6 +137,8 @@ public final class Results {
     public String jmhStatus = "not run";
     public String jmhSettings;
     public final List<Jmh> jmh = new ArrayList<>();
+    public String statusNotificationsStatus = "not run";
+    public StatusNotifications statusNotifications;
     public final List<JfrSummary.Profile> profiles = new ArrayList<>();
     public final List<String> notes = new ArrayList<>();
     public double totalSeconds;
@@ -134,6 +157,9 @@ public final class Results {
         m.put("querySeconds", options.queryDuration().toSeconds());
         m.put("singleRate", options.singleRate());
         m.put("httpConnections", options.httpConnections());
+        m.put("amqpRate", BenchOptions.AMQP_RATE);
+        m.put("amqpSeconds", options.amqpDuration().toSeconds());
+        m.put("amqpBacklog", options.amqpBacklog());
         return m;
     }
 

@@ -1,8 +1,10 @@
 /**
  * Benchmarks of PulseMQ, run by {@code ./pulsemq bench}: connection churn with durable status events against
  * PulseMQ and Mosquitto ({@link io.pulsemq.bench.MqttLoadGenerator}), status queries over the HTTP API with
- * 100,000 registered clients ({@link io.pulsemq.bench.StatusQueryBench}), and JMH micro-benchmarks of the hot
- * paths ({@link io.pulsemq.bench.jmh}). {@link io.pulsemq.bench.BenchMain} runs them in one go and writes
+ * 100,000 registered clients ({@link io.pulsemq.bench.StatusQueryBench}), JMH micro-benchmarks of the hot
+ * paths ({@link io.pulsemq.bench.jmh}), and server SDK status notifications over AMQP
+ * ({@link io.pulsemq.bench.amqp.StatusNotificationBenchmark}, broker in the bench JVM).
+ * {@link io.pulsemq.bench.BenchMain} runs them in one go and writes
  * {@code docs/benchmarks.md} and {@code docs/benchmarks.json}.
  *
  * <p>Everything here talks to 127.0.0.0/8 only, every loop is bounded in time and count, and every process a

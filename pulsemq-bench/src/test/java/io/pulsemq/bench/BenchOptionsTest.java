@@ -20,6 +20,19 @@ class BenchOptionsTest {
         assertThat(o.churnDuration()).isEqualTo(Duration.ofSeconds(20));
         assertThat(o.clients()).isEqualTo(100_000);
         assertThat(o.onlineClients()).isEqualTo(10_000);
+        assertThat(o.skipChurn()).isFalse();
+        assertThat(o.skipAmqp()).isFalse();
+        assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(o.amqpBacklog()).isEqualTo(30_000);
+    }
+
+    @Test
+    void parse_skipOptions_leavePartsOut() {
+        BenchOptions o = BenchOptions.parse("--skip-churn", "--skip-amqp");
+
+        assertThat(o.skipChurn()).isTrue();
+        assertThat(o.skipAmqp()).isTrue();
+        assertThat(o.skipQueries()).isFalse();
     }
 
     @Test
@@ -31,6 +44,8 @@ class BenchOptionsTest {
         assertThat(o.clients()).isEqualTo(10_000);
         assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
         assertThat(o.skipJmh()).isTrue();
+        assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.amqpBacklog()).isEqualTo(3_000);
     }
 
     @Test

@@ -33,4 +33,21 @@ class LatencyStatsTest {
         assertThat(LatencyStats.format(850)).isEqualTo("850 µs");
         assertThat(LatencyStats.format(12_345)).isEqualTo("12.3 ms");
     }
+
+    @Test
+    void ofSortedMicros_negativeValues_nearestRankPercentiles() {
+        long[] sorted = new long[100];
+        for (int i = 0; i < 100; i++) {
+            sorted[i] = i - 10; // -10 .. 89 µs
+        }
+
+        LatencyStats s = LatencyStats.ofSortedMicros(sorted);
+
+        assertThat(s.count()).isEqualTo(100);
+        assertThat(s.p50Us()).isEqualTo(39);
+        assertThat(s.p99Us()).isEqualTo(88);
+        assertThat(s.maxUs()).isEqualTo(89);
+        assertThat(LatencyStats.ofSortedMicros(new long[0])).isEqualTo(LatencyStats.EMPTY);
+        assertThat(LatencyStats.format(-23_074)).isEqualTo("-23.1 ms");
+    }
 }

@@ -6,6 +6,9 @@ import com.alibaba.mqtt.server.config.ConsumerConfig;
 import com.alibaba.mqtt.server.model.StatusType;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
+import com.sun.management.UnixOperatingSystemMXBean;
+import io.pulsemq.bench.LatencyStats;
+import io.pulsemq.bench.Results;
 import io.pulsemq.broker.bootstrap.Broker;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
@@ -15,11 +18,15 @@ import io.pulsemq.broker.config.ListenersConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
 
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
@@ -29,8 +36,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Server SDK notification benchmark (issue 4), with the published ApsaraMQ SDK as the consumer and HiveMQ
- * MQTT clients as devices, against an in-process broker on loopback (ports 0).
+ * Part 4 of {@code ./pulsemq bench}: server SDK status notifications, with the published ApsaraMQ SDK as the
+ * consumer and HiveMQ MQTT clients as devices, against a broker <b>in this JVM</b> on loopback (ports 0).
  *
  * <ol>
  *   <li><b>Latency at a fixed rate</b>: devices connect at {@code rate} connects per second for
@@ -41,8 +48,8 @@ import java.util.concurrent.atomic.AtomicLong;
  *       first to the last notice (the endpoint's delivery rate, SDK included, with no producer in the way).</li>
  * </ol>
  *
- * Arguments (all optional): {@code rate=1000 seconds=10 backlog=30000}. Both measurements run in one JVM
- * on one machine, so clocks agree; broker, devices and SDK share the CPU, so numbers are lower bounds.
+ * Both measurements run in one JVM on one machine, so clocks agree; broker, devices and SDK share the CPU, so
+ * numbers are lower bounds. {@link #main} runs it on its own: {@code rate=1000 seconds=5 backlog=30000}.
  */
 public final class StatusNotificationBenchmark {
 
@@ -58,20 +65,36 @@ public final class StatusNotificationBenchmark {
             String[] kv = a.split("=", 2);
             opts.put(kv[0], kv.length > 1 ? kv[1] : "");
         }
-        int rate = Integer.parseInt(opts.getOrDefault("rate", "1000"));
-        int seconds = Integer.parseInt(opts.getOrDefault("seconds", "10"));
-        int backlog = Integer.parseInt(opts.getOrDefault("backlog", "30000"));
+        Results.StatusNotifications r = run(Files.createTempDirectory("pulsemq-bench-"),
+                Integer.parseInt(opts.getOrDefault("rate", "1000")),
+                Integer.parseInt(opts.getOrDefault("seconds", "5")),
+                Integer.parseInt(opts.getOrDefault("backlog", "30000")));
+        System.out.println(r);
+        System.exit(0); // the SDK leaves non-daemon threads behind
+    }
 
+    /**
+     * Runs both measurements against a fresh broker with its data in {@code dataDir}. The SDK leaves non-daemon
+     * threads behind: the caller ends the JVM with {@link System#exit}.
+     */
+    public static Results.StatusNotifications run(Path dataDir, int rate, int seconds, int backlog) throws Exception {
         MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
                 Duration.ofSeconds(10), 32, true, true, true);
-        BrokerConfig config = new BrokerConfig("pulsemq-bench", "node-1", Files.createTempDirectory("pulsemq-bench-"),
+        BrokerConfig config = new BrokerConfig("pulsemq-bench", "node-1", dataDir,
                 ListenersConfig.loopbackEphemeral(), new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(KEY),
                 mqtt, new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(1)));
         try (Broker broker = Broker.start(config)) {
-            latency(broker, rate, seconds);
-            throughput(broker, backlog);
+            Latency l = latency(broker, rate, seconds);
+            Drain d = throughput(broker, backlog);
+            return new Results.StatusNotifications(rate, seconds, l.devices, l.stats, l.complete, d.events, d.clients,
+                    d.received, d.seconds, d.received / Math.max(d.seconds, 1e-9), d.complete);
         }
-        System.exit(0); // the SDK leaves non-daemon threads behind
+    }
+
+    private record Latency(int devices, LatencyStats stats, boolean complete) {
+    }
+
+    private record Drain(long events, int clients, long received, double seconds, boolean complete) {
     }
 
     private static ChannelConfig channel(Broker broker) {
@@ -89,8 +112,9 @@ public final class StatusNotificationBenchmark {
                 .serverPort(broker.ports().mqtt()).buildAsync();
     }
 
-    private static void latency(Broker broker, int rate, int seconds) throws Exception {
+    private static Latency latency(Broker broker, int rate, int seconds) throws Exception {
         int total = rate * seconds;
+        checkFileDescriptors(total);
         Map<String, Long> connackAt = new ConcurrentHashMap<>();
         Map<String, Long> noticeAt = new ConcurrentHashMap<>();
         CountDownLatch all = new CountDownLatch(total);
@@ -124,16 +148,28 @@ public final class StatusNotificationBenchmark {
                 .filter(e -> noticeAt.containsKey(e.getKey()))
                 .mapToLong(e -> (noticeAt.get(e.getKey()) - e.getValue()) / 1000) // negative: notice before the device saw CONNACK
                 .sorted().toArray();
-        System.out.printf("latency CONNACK -> StatusListener at %d connects/s for %ds: n=%d%s p50=%.2f ms p99=%.2f ms max=%.2f ms (negative: the notice came before the device saw CONNACK)%n",
-                rate, seconds, micros.length, complete ? "" : " (INCOMPLETE)", pct(micros, 50) / 1000.0,
-                pct(micros, 99) / 1000.0, micros.length == 0 ? 0 : micros[micros.length - 1] / 1000.0);
         consumer.stop();
+        List<CompletableFuture<Void>> gone;
         synchronized (devices) {
-            devices.forEach(d -> d.disconnect());
+            gone = devices.stream().map(d -> d.disconnect().exceptionally(e -> null)).toList();
+        }
+        CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        return new Latency(total, LatencyStats.ofSortedMicros(micros), complete);
+    }
+
+    /** Broker and devices share this JVM: every connected device holds two descriptors (client and broker side). */
+    private static void checkFileDescriptors(int devices) {
+        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
+            long needed = 2L * devices + 1_000;
+            if (needed > os.getMaxFileDescriptorCount()) {
+                throw new IllegalStateException(String.format(Locale.ROOT, "%,d devices stay connected in this JVM and "
+                        + "need about %,d file descriptors, but the limit is %,d: lower --amqp-seconds or raise "
+                        + "'ulimit -n'", devices, needed, os.getMaxFileDescriptorCount()));
+            }
         }
     }
 
-    private static void throughput(Broker broker, int backlog) throws Exception {
+    private static Drain throughput(Broker broker, int backlog) throws Exception {
         String group = GROUP + "_tp";
         ServerConsumer first = new ServerConsumer(channel(broker), new ConsumerConfig());
         first.start();
@@ -143,17 +179,17 @@ public final class StatusNotificationBenchmark {
         long startOffset = broker.statusLog().lastOffset();
         int connections = backlog / 3; // connect + disconnect + tcpclean
         int clients = Math.min(connections, 200);
-        List<java.util.concurrent.CompletableFuture<Void>> running = new ArrayList<>(clients);
+        List<CompletableFuture<Void>> running = new ArrayList<>(clients);
         for (int c = 0; c < clients; c++) {
             Mqtt3AsyncClient d = device(broker, group + "@@@tp-" + c);
             int rounds = connections / clients;
-            java.util.concurrent.CompletableFuture<Void> chain = java.util.concurrent.CompletableFuture.completedFuture(null);
+            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
             for (int r = 0; r < rounds; r++) {
                 chain = chain.thenCompose(x -> d.connect()).thenCompose(ack -> d.disconnect());
             }
             running.add(chain);
         }
-        running.forEach(java.util.concurrent.CompletableFuture::join);
+        running.forEach(CompletableFuture::join);
         long events = broker.statusLog().lastOffset() - startOffset;
 
         AtomicLong firstAt = new AtomicLong();
@@ -161,6 +197,7 @@ public final class StatusNotificationBenchmark {
         AtomicLong received = new AtomicLong();
         CountDownLatch drained = new CountDownLatch(1);
         ServerConsumer consumer = new ServerConsumer(channel(broker), new ConsumerConfig());
+        long startedAt = System.nanoTime();
         consumer.start();
         consumer.subscribeStatus(group, n -> {
             long now = System.nanoTime();
@@ -170,18 +207,18 @@ public final class StatusNotificationBenchmark {
                 drained.countDown();
             }
         });
-        boolean complete = drained.await(10, TimeUnit.MINUTES);
-        double secs = (lastAt.get() - firstAt.get()) / 1e9;
-        System.out.printf("highest sustained rate to one group (drain of %d events, %d clients): %.0f events/s%s%n",
-                events, Math.min(connections, 200), received.get() / Math.max(secs, 1e-9), complete ? "" : " (INCOMPLETE)");
-        consumer.stop();
-    }
-
-    private static long pct(long[] sorted, int p) {
-        if (sorted.length == 0) {
-            return 0;
+        // Done when all arrived, or 10 s without a notice (a straggler event outside the group), or 10 minutes.
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
+        boolean complete = events == 0;
+        while (!complete && System.nanoTime() < deadline) {
+            complete = drained.await(1, TimeUnit.SECONDS);
+            long last = lastAt.get() != 0 ? lastAt.get() : startedAt;
+            if (System.nanoTime() - last > TimeUnit.SECONDS.toNanos(10)) {
+                break;
+            }
         }
-        return sorted[Math.min(sorted.length - 1, (int) Math.ceil(p / 100.0 * sorted.length) - 1)];
+        double secs = (lastAt.get() - firstAt.get()) / 1e9;
+        consumer.stop();
+        return new Drain(events, clients, received.get(), secs, complete);
     }
-
 }
