@@ -18,10 +18,10 @@ class PortsFileTest {
 
     @Test
     void write_boundPorts_writesContractJson() throws IOException {
-        Path file = PortsFile.write(dir, new BoundPorts(1883, 8083, 8080, 5672));
+        Path file = PortsFile.write(dir, new BoundPorts(41883, 48083, 48080, 45672));
 
         assertThat(file).isEqualTo(dir.resolve("ports.json").toAbsolutePath());
-        assertThat(Files.readString(file)).isEqualTo("{\"mqtt\":1883,\"ws\":8083,\"http\":8080,\"amqp\":5672}");
+        assertThat(Files.readString(file)).isEqualTo("{\"mqtt\":41883,\"ws\":48083,\"http\":48080,\"amqp\":45672}");
     }
 
     @Test

@@ -26,10 +26,11 @@ class ConfigLoaderTest {
         assertThat(c.instanceId()).isEqualTo("pulsemq-local");
         assertThat(c.node()).isEqualTo("node-1");
         assertThat(c.dataDir()).isEqualTo(Path.of("./data"));
-        assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 1883, null));
-        assertThat(c.listeners().ws()).isEqualTo(new ListenerConfig("0.0.0.0", 8083, "/mqtt"));
-        assertThat(c.listeners().http()).isEqualTo(new ListenerConfig("0.0.0.0", 8080, null));
-        assertThat(c.listeners().amqp()).isEqualTo(new ListenerConfig("0.0.0.0", 5672, null));
+        // The default ports of CONTRACT.md section 1 (configuration values here; nothing binds them).
+        assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 1883, null)); // contract default
+        assertThat(c.listeners().ws()).isEqualTo(new ListenerConfig("0.0.0.0", 8083, "/mqtt")); // contract default
+        assertThat(c.listeners().http()).isEqualTo(new ListenerConfig("0.0.0.0", 8080, null)); // contract default
+        assertThat(c.listeners().amqp()).isEqualTo(new ListenerConfig("0.0.0.0", 5672, null)); // contract default
         assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.LOOPBACK);
         assertThat(c.accessKeys()).isEmpty();
         assertThat(c.clientIds().strict()).isFalse();
@@ -67,7 +68,7 @@ class ConfigLoaderTest {
         assertThat(c.instanceId()).isEqualTo("prod");
         assertThat(c.node()).isEqualTo("node-1");
         assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 0, null));
-        assertThat(c.listeners().ws().port()).isEqualTo(8083);
+        assertThat(c.listeners().ws().port()).isEqualTo(8083); // the default, untouched by the override
         assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.FALSE);
         assertThat(c.accessKeys()).containsExactly(new AccessKey("AK_1", "s3cret", AccessKey.Role.SERVER, List.of("GID_car*")));
         assertThat(c.mqtt().maxSessionExpiry()).isEqualTo(Duration.ofHours(1));
@@ -125,11 +126,11 @@ class ConfigLoaderTest {
     @Test
     void load_environmentNamingNoKey_isIgnored() {
         Map<String, String> env = Map.of(
-                "PULSEMQ_PORT", "tcp://10.0.0.1:1883",
+                "PULSEMQ_PORT", "tcp://10.0.0.1:1883", // what Kubernetes sets for a service named pulsemq
                 "PULSEMQ_LISTENERS_MQTT_PORT_EXTRA", "1",
                 "PULSEMQ_JAVA_OPTS", "-Xmx1g",
                 "PULSEMQ_LOG_LEVEL", "DEBUG",
-                "PULSEMQ_URL", "http://127.0.0.1:8080",
+                "PULSEMQ_URL", "http://127.0.0.1:8080", // a client setting, not configuration
                 "PULSEMQ_ACCESS_KEY", "AK_CLI",
                 "PULSEMQ_SECRET_KEY", "cli-secret");
 
@@ -150,7 +151,7 @@ class ConfigLoaderTest {
 
     @Test
     void load_unknownKeyInFile_failsNamingKeyAndFile() throws IOException {
-        Path file = write("listeners:\n  mqtt: {prot: 1883}\n");
+        Path file = write("listeners:\n  mqtt: {prot: 1883}\n"); // a typo in a key
 
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
                 .isInstanceOf(ConfigException.class)
@@ -229,7 +230,7 @@ class ConfigLoaderTest {
 
     @Test
     void load_malformedYaml_failsWithLine() throws IOException {
-        Path file = write("listeners:\n  mqtt: {port: 1883\n");
+        Path file = write("listeners:\n  mqtt: {port: 1883\n"); // unclosed flow mapping
 
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
                 .isInstanceOf(ConfigException.class)
@@ -263,7 +264,7 @@ class ConfigLoaderTest {
 
     @Test
     void load_environmentNamingSection_fails() {
-        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_LISTENERS_MQTT", "1883")).load())
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_LISTENERS_MQTT", "1883")).load()) // a whole section
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining("PULSEMQ_LISTENERS_MQTT")
                 .hasMessageContaining("is a section");
