@@ -87,6 +87,10 @@ final class Clients {
         options.setMqttVersion(mqttVersion);
         options.setCleanSession(true);
         options.setAutomaticReconnect(false);
+        // Paho 1.2.5's synchronous publish can return before it releases its in-flight slot, so a burst of
+        // QoS 2 publishes may hit its default limit of 10 ("Too many publishes in progress", 32202): a client
+        // race, not the broker's. The broker's own flow control is tested with Receive Maximum elsewhere.
+        options.setMaxInflight(1000);
         c.connect(options);
         return new Paho3(c, inbox);
     }
