@@ -63,6 +63,7 @@ class StatusEventsIT {
         assertThat(events).extracting(StatusEvent::reason)
                 .containsExactly(null, DisconnectReason.CLIENT_DISCONNECT, DisconnectReason.CLIENT_DISCONNECT);
         assertThat(events).extracting(StatusEvent::channelId).containsOnly(events.get(0).channelId());
+        assertThat(events.get(0).channelId()).matches("[0-9a-f]{32}");
         assertThat(events).extracting(StatusEvent::version).containsExactly(1L, 2L, 3L);
         assertThat(events.get(0).clientIp()).startsWith("127.0.0.1:");
         assertThat(broker.broker().presence().get("GID_seq@@@clean").online()).isFalse();

@@ -734,9 +734,21 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
         return a == null ? String.valueOf(channel.remoteAddress()) : a.getAddress().getHostAddress() + ":" + a.getPort();
     }
 
+    /** 32 lower-case hex digits of randomness (one per connection: no String.format on this path). */
     private static String newConnectionId() {
         ThreadLocalRandom r = ThreadLocalRandom.current();
-        return String.format("%016x%016x", r.nextLong(), r.nextLong());
+        byte[] hex = new byte[32];
+        fillHex(hex, 0, r.nextLong());
+        fillHex(hex, 16, r.nextLong());
+        return new String(hex, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static void fillHex(byte[] out, int at, long value) {
+        for (int i = 15; i >= 0; i--) {
+            int digit = (int) (value & 0xF);
+            out[at + i] = (byte) (digit < 10 ? '0' + digit : 'a' + digit - 10);
+            value >>>= 4;
+        }
     }
 
     private static String newAssignedClientId() {
