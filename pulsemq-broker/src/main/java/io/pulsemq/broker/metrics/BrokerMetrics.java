@@ -25,7 +25,9 @@ public final class BrokerMetrics implements AutoCloseable {
 
     private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     private final JvmGcMetrics gc = new JvmGcMetrics();
-    private final ConcurrentMap<String, Counter> statusEvents = new ConcurrentHashMap<>();
+    private static final int REASON_SLOTS = DisconnectReason.values().length + 1;
+    /** Status-event counters by (type, reason or none), registered on first use. */
+    private final Counter[] statusEvents = new Counter[EventType.values().length * REASON_SLOTS];
     private final ConcurrentMap<String, Timer> httpTimers = new ConcurrentHashMap<>();
     private final Counter rejected;
 
@@ -49,14 +51,21 @@ public final class BrokerMetrics implements AutoCloseable {
         return registry.scrape();
     }
 
-    /** Counts one appended status event. */
+    /** Counts one appended status event (per event: an array lookup, no allocation once the counter exists). */
     public void statusEvent(EventType type, DisconnectReason reason) {
-        String reasonName = reason == null ? "none" : reason.wireName();
-        statusEvents.computeIfAbsent(type.wireName() + '/' + reasonName, k -> Counter.builder(MetricNames.STATUS_EVENTS)
-                .description("status events appended to the status log")
-                .tag("type", type.wireName())
-                .tag("reason", reasonName)
-                .register(registry)).increment();
+        int slot = type.ordinal() * REASON_SLOTS + (reason == null ? 0 : reason.ordinal() + 1);
+        Counter c = statusEvents[slot];
+        if (c == null) {
+            // Registering is idempotent in Micrometer, so a race here registers the same counter twice, harmlessly.
+            String reasonName = reason == null ? "none" : reason.wireName();
+            c = Counter.builder(MetricNames.STATUS_EVENTS)
+                    .description("status events appended to the status log")
+                    .tag("type", type.wireName())
+                    .tag("reason", reasonName)
+                    .register(registry);
+            statusEvents[slot] = c;
+        }
+        c.increment();
     }
 
     /** Records one answered HTTP request (a {@link io.pulsemq.broker.http.RequestObserver}). */

@@ -52,42 +52,7 @@ public final class Topics {
      *         {@code maxLevels} levels and encodes to at most 65,535 UTF-8 bytes
      */
     public static boolean isValidTopicName(String topic, int maxLevels) {
-        requirePositive(maxLevels);
-        // [MQTT-4.7.3-1] at least one character long
-        if (topic == null || topic.isEmpty()) {
-            return false;
-        }
-        int levels = 1;
-        int utf8Length = 0;
-        int length = topic.length();
-        for (int i = 0; i < length; i++) {
-            char c = topic.charAt(i);
-            switch (c) {
-                case SINGLE_LEVEL_WILDCARD, MULTI_LEVEL_WILDCARD:
-                    // [MQTT-4.7.0-1] wildcards must not be used within a topic name
-                    return false;
-                case NUL:
-                    // [MQTT-4.7.3-2] no null character
-                    return false;
-                case SEPARATOR:
-                    if (++levels > maxLevels) {
-                        return false;
-                    }
-                    utf8Length++;
-                    break;
-                default:
-                    int width = utf8Width(topic, i, c);
-                    if (width < 0) {
-                        return false;
-                    }
-                    if (width == 4) {
-                        i++;
-                    }
-                    utf8Length += width;
-            }
-        }
-        // [MQTT-4.7.3-3] topic names are UTF-8 encoded strings, at most 65,535 bytes
-        return utf8Length <= MAX_UTF8_LENGTH;
+        return isValid(topic, maxLevels, false);
     }
 
     /**
@@ -101,28 +66,33 @@ public final class Topics {
      *         and encodes to at most 65,535 UTF-8 bytes
      */
     public static boolean isValidFilter(String filter, int maxLevels) {
+        return isValid(filter, maxLevels, true);
+    }
+
+    /** The one scan behind {@link #isValidTopicName} and {@link #isValidFilter}: they differ only in wildcards. */
+    private static boolean isValid(String s, int maxLevels, boolean filter) {
         requirePositive(maxLevels);
         // [MQTT-4.7.3-1] at least one character long
-        if (filter == null || filter.isEmpty()) {
+        if (s == null || s.isEmpty()) {
             return false;
         }
         int levels = 1;
         int utf8Length = 0;
-        int length = filter.length();
+        int length = s.length();
         for (int i = 0; i < length; i++) {
-            char c = filter.charAt(i);
+            char c = s.charAt(i);
             switch (c) {
                 case MULTI_LEVEL_WILDCARD:
-                    // [MQTT-4.7.1-1] '#' must be on its own and the last character of the filter
-                    if ((i > 0 && filter.charAt(i - 1) != SEPARATOR) || i != length - 1) {
+                    // [MQTT-4.7.0-1] no wildcard in a topic name; [MQTT-4.7.1-1] '#' alone, and last, in a filter
+                    if (!filter || (i > 0 && s.charAt(i - 1) != SEPARATOR) || i != length - 1) {
                         return false;
                     }
                     utf8Length++;
                     break;
                 case SINGLE_LEVEL_WILDCARD:
-                    // [MQTT-4.7.1-2] '+' must occupy an entire level
-                    if ((i > 0 && filter.charAt(i - 1) != SEPARATOR)
-                            || (i < length - 1 && filter.charAt(i + 1) != SEPARATOR)) {
+                    // [MQTT-4.7.0-1] no wildcard in a topic name; [MQTT-4.7.1-2] '+' occupies a whole level
+                    if (!filter || (i > 0 && s.charAt(i - 1) != SEPARATOR)
+                            || (i < length - 1 && s.charAt(i + 1) != SEPARATOR)) {
                         return false;
                     }
                     utf8Length++;
@@ -137,7 +107,7 @@ public final class Topics {
                     // [MQTT-4.7.3-2] no null character
                     return false;
                 default:
-                    int width = utf8Width(filter, i, c);
+                    int width = utf8Width(s, i, c);
                     if (width < 0) {
                         return false;
                     }
@@ -147,7 +117,7 @@ public final class Topics {
                     utf8Length += width;
             }
         }
-        // [MQTT-4.7.3-3] topic filters are UTF-8 encoded strings, at most 65,535 bytes
+        // [MQTT-4.7.3-3] topic names and filters are UTF-8 encoded strings, at most 65,535 bytes
         return utf8Length <= MAX_UTF8_LENGTH;
     }
 
