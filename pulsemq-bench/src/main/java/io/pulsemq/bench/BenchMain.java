@@ -250,42 +250,41 @@ public final class BenchMain {
             for (int i = 0; i < total; i++) {
                 ids.add(String.format("%s@@@dev-%06d", GROUP, i));
             }
-            try (StatusQueryBench q = new StatusQueryBench(broker.ports().http(), broker.adminKey().id(),
-                    broker.adminKey().secret(), ids)) {
-                String missing = q.probe();
-                if (missing != null) {
-                    results.queriesStatus = "not measured: the broker does not serve the status API yet (" + missing
-                            + "); the benchmark is implemented against CONTRACT.md section 4 and runs once it lands";
-                    log("  " + results.queriesStatus);
-                    return;
-                }
-                register(broker, ids);
-                try {
-                    BrokerCpu cpu = new BrokerCpu(broker.pid());
-                    log("  batch: POST /api/v1/clients/status, " + StatusQueryBench.BATCH + " ids per request, "
-                            + options.httpConnections() + " connections");
-                    cpu.mark();
-                    StatusQueryBench.Phase batch = q.batch(options.httpConnections(), options.warmup(),
-                            options.queryDuration());
-                    addQuery("batch", options.httpConnections(), 0, batch, StatusQueryBench.BATCH, cpu.coresSinceMark(batch));
+            StatusQueryBench q = new StatusQueryBench(broker.ports().http(), broker.adminKey().id(),
+                    broker.adminKey().secret(), ids);
+            String missing = q.probe();
+            if (missing != null) {
+                results.queriesStatus = "not measured: the broker does not serve the status API yet (" + missing
+                        + "); the benchmark is implemented against CONTRACT.md section 4 and runs once it lands";
+                log("  " + results.queriesStatus);
+                return;
+            }
+            register(broker, ids);
+            try {
+                BrokerCpu cpu = new BrokerCpu(broker.pid());
+                log("  batch: POST /api/v1/clients/status, " + StatusQueryBench.BATCH + " ids per request, "
+                        + options.httpConnections() + " connections");
+                cpu.mark();
+                StatusQueryBench.Phase batch = q.batch(options.httpConnections(), options.warmup(),
+                        options.queryDuration());
+                addQuery("batch", options.httpConnections(), 0, batch, StatusQueryBench.BATCH, cpu.coresSinceMark(batch));
 
-                    log("  single, fixed rate " + options.singleRate() + "/s: GET /api/v1/clients/{id}");
-                    cpu.mark();
-                    int rateConns = Math.max(8, options.httpConnections());
-                    StatusQueryBench.Phase fixed = q.singleFixedRate(options.singleRate(), rateConns, options.warmup(),
-                            options.queryDuration());
-                    addQuery("single-fixed-rate", rateConns, options.singleRate(), fixed, 1,
-                            cpu.coresSinceMark(fixed));
+                log("  single, fixed rate " + options.singleRate() + "/s: GET /api/v1/clients/{id}");
+                cpu.mark();
+                int rateConns = Math.max(8, options.httpConnections());
+                StatusQueryBench.Phase fixed = q.singleFixedRate(options.singleRate(), rateConns, options.warmup(),
+                        options.queryDuration());
+                addQuery("single-fixed-rate", rateConns, options.singleRate(), fixed, 1,
+                        cpu.coresSinceMark(fixed));
 
-                    int conns = Math.max(8, options.httpConnections());
-                    log("  single, max QPS: " + conns + " connections, closed loop");
-                    cpu.mark();
-                    StatusQueryBench.Phase max = q.singleMax(conns, options.warmup(), options.queryDuration());
-                    addQuery("single-max", conns, 0, max, 1, cpu.coresSinceMark(max));
-                    results.queriesStatus = "measured";
-                } finally {
-                    generator.closeHeld(15_000);
-                }
+                int conns = Math.max(8, options.httpConnections());
+                log("  single, max QPS: " + conns + " connections, closed loop");
+                cpu.mark();
+                StatusQueryBench.Phase max = q.singleMax(conns, options.warmup(), options.queryDuration());
+                addQuery("single-max", conns, 0, max, 1, cpu.coresSinceMark(max));
+                results.queriesStatus = "measured";
+            } finally {
+                generator.closeHeld(15_000);
             }
         }
     }

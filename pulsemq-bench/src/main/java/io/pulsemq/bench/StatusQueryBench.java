@@ -6,19 +6,14 @@ import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 
 import java.io.IOException;
-import java.net.URI;
+import java.net.InetSocketAddress;
 import java.net.URLEncoder;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.SplittableRandom;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.LongAdder;
@@ -36,7 +31,7 @@ import java.util.concurrent.locks.LockSupport;
  * Answers are checked: every response must be 200; a sample of batch answers is parsed and must list the
  * requested IDs in request order.
  */
-final class StatusQueryBench implements AutoCloseable {
+final class StatusQueryBench {
 
     static final int BATCH = 1000;
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -44,11 +39,9 @@ final class StatusQueryBench implements AutoCloseable {
     /** Parse every n-th batch answer fully (parsing them all would load the shared CPUs more than the broker). */
     private static final int VERIFY_EVERY = 50;
 
-    private final URI base;
+    private final InetSocketAddress address;
     private final String authorization;
     private final List<String> clientIds;
-    private final ExecutorService httpExecutor;
-    private final HttpClient http;
 
     /**
      * @param httpPort  the broker's HTTP port on 127.0.0.1
@@ -57,17 +50,10 @@ final class StatusQueryBench implements AutoCloseable {
      * @param clientIds the registered client IDs to query
      */
     StatusQueryBench(int httpPort, String keyId, String secret, List<String> clientIds) {
-        this.base = URI.create("http://127.0.0.1:" + httpPort + "/api/v1/");
+        this.address = new InetSocketAddress("127.0.0.1", httpPort);
         this.authorization = "Basic " + Base64.getEncoder()
                 .encodeToString((keyId + ":" + secret).getBytes(StandardCharsets.UTF_8));
         this.clientIds = clientIds;
-        this.httpExecutor = Executors.newFixedThreadPool(2, r -> {
-            Thread t = new Thread(r, "bench-http");
-            t.setDaemon(true);
-            return t;
-        });
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1)
-                .connectTimeout(Duration.ofSeconds(5)).executor(httpExecutor).build();
     }
 
     /**
@@ -75,21 +61,20 @@ final class StatusQueryBench implements AutoCloseable {
      *
      * @return null if it does, else why not (e.g. "HTTP 404 on POST /api/v1/clients/status")
      */
-    String probe() throws InterruptedException {
-        try {
-            HttpResponse<byte[]> r = http.send(batchRequest(body(List.of(clientIds.get(0)))),
-                    HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
-                return "HTTP " + r.statusCode() + " on POST /api/v1/clients/status: "
-                        + new String(r.body(), StandardCharsets.UTF_8).strip();
+    String probe() {
+        try (BlockingHttpConnection c = new BlockingHttpConnection(address)) {
+            int status = c.exchange(batchRequest(body(List.of(clientIds.get(0)))));
+            String answer = new String(c.body(), 0, c.bodyLength(), StandardCharsets.UTF_8);
+            if (status != 200) {
+                return "HTTP " + status + " on POST /api/v1/clients/status: " + answer.strip();
             }
-            JsonNode n = JSON.readTree(r.body());
+            JsonNode n = JSON.readTree(answer);
             if (!n.path("statuses").isArray()) {
                 return "POST /api/v1/clients/status answered without a statuses array: " + n;
             }
-            HttpResponse<byte[]> s = http.send(singleRequest(clientIds.get(0)), HttpResponse.BodyHandlers.ofByteArray());
-            if (s.statusCode() != 200) {
-                return "HTTP " + s.statusCode() + " on GET /api/v1/clients/{id}";
+            int single = c.exchange(singleRequest(clientIds.get(0)));
+            if (single != 200) {
+                return "HTTP " + single + " on GET /api/v1/clients/{id}";
             }
             return null;
         } catch (IOException e) {
@@ -118,7 +103,7 @@ final class StatusQueryBench implements AutoCloseable {
     /** Batch lookups, {@code connections} threads in a closed loop; warm-up then measure. */
     Phase batch(int connections, Duration warmup, Duration measure) throws InterruptedException {
         SplittableRandom random = new SplittableRandom(42);
-        List<byte[]> bodies = new ArrayList<>();
+        List<byte[]> requests = new ArrayList<>();
         List<List<String>> batches = new ArrayList<>();
         for (int b = 0; b < 64; b++) {
             List<String> ids = new ArrayList<>(BATCH);
@@ -126,22 +111,22 @@ final class StatusQueryBench implements AutoCloseable {
                 ids.add(clientIds.get(random.nextInt(clientIds.size())));
             }
             batches.add(ids);
-            bodies.add(body(ids));
+            requests.add(batchRequest(body(ids)));
         }
         LongAdder online = new LongAdder();
         LongAdder checked = new LongAdder();
         LongAdder bytes = new LongAdder();
         LongAdder answers = new LongAdder();
-        Phase p = closedLoop(connections, warmup, measure, (worker, n) -> {
+        Phase p = closedLoop(connections, warmup, measure, (http, worker, n) -> {
             int k = (int) ((n * 31 + worker * 7) & 63);
-            HttpResponse<byte[]> r = http.send(batchRequest(bodies.get(k)), HttpResponse.BodyHandlers.ofByteArray());
-            if (r.statusCode() != 200) {
-                return "HTTP " + r.statusCode();
+            int status = http.exchange(requests.get(k));
+            if (status != 200) {
+                return "HTTP " + status;
             }
-            bytes.add(r.body().length);
+            bytes.add(http.bodyLength());
             answers.increment();
             if (n % VERIFY_EVERY == 0) {
-                JsonNode statuses = JSON.readTree(r.body()).path("statuses");
+                JsonNode statuses = JSON.readTree(http.body(), 0, http.bodyLength()).path("statuses");
                 List<String> expected = batches.get(k);
                 if (statuses.size() != expected.size()) {
                     return "batch answer has " + statuses.size() + " statuses for " + expected.size() + " IDs";
@@ -166,10 +151,10 @@ final class StatusQueryBench implements AutoCloseable {
 
     /** Single lookups, {@code connections} threads in a closed loop; warm-up then measure. */
     Phase singleMax(int connections, Duration warmup, Duration measure) throws InterruptedException {
-        return closedLoop(connections, warmup, measure, (worker, n) -> {
+        return closedLoop(connections, warmup, measure, (http, worker, n) -> {
             String id = clientIds.get((int) Math.floorMod(n * 7919L + worker * 104_729L, clientIds.size()));
-            HttpResponse<byte[]> r = http.send(singleRequest(id), HttpResponse.BodyHandlers.ofByteArray());
-            return r.statusCode() == 200 ? null : "HTTP " + r.statusCode();
+            int status = http.exchange(singleRequest(id));
+            return status == 200 ? null : "HTTP " + status;
         }, new LongAdder(), new LongAdder());
     }
 
@@ -192,38 +177,34 @@ final class StatusQueryBench implements AutoCloseable {
         List<Thread> threads = new ArrayList<>();
         for (int w = 0; w < connections; w++) {
             Thread t = new Thread(() -> {
-                while (errors.sum() < 10_000) {
-                    long i = nextSlot.getAndIncrement();
-                    long due = start + (long) (i * periodNanos);
-                    if (due >= end) {
-                        return;
-                    }
-                    long wait = due - System.nanoTime();
-                    if (wait > 0) {
-                        LockSupport.parkNanos(wait);
-                    }
-                    String id = clientIds.get((int) Math.floorMod(i * 7919L, clientIds.size()));
-                    String problem;
-                    try {
-                        HttpResponse<Void> r = http.send(singleRequest(id), HttpResponse.BodyHandlers.discarding());
-                        problem = r.statusCode() == 200 ? null : "HTTP " + r.statusCode();
-                    } catch (IOException | RuntimeException e) {
-                        problem = e.toString();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    if (due < warmEnd) {
-                        continue;
-                    }
-                    if (problem == null) {
-                        recorder.recordValue(Math.min(System.nanoTime() - due, 60_000_000_000L));
-                        ok.increment();
-                    } else {
-                        errors.increment();
-                        synchronized (firstError) {
-                            if (firstError[0] == null) {
-                                firstError[0] = problem;
-                            }
+                try (BlockingHttpConnection http = new BlockingHttpConnection(address)) {
+                    while (errors.sum() < 10_000) {
+                        long i = nextSlot.getAndIncrement();
+                        long due = start + (long) (i * periodNanos);
+                        if (due >= end) {
+                            return;
+                        }
+                        long wait = due - System.nanoTime();
+                        if (wait > 0) {
+                            LockSupport.parkNanos(wait);
+                        }
+                        String id = clientIds.get((int) Math.floorMod(i * 7919L, clientIds.size()));
+                        String problem;
+                        try {
+                            int status = http.exchange(singleRequest(id));
+                            problem = status == 200 ? null : "HTTP " + status;
+                        } catch (IOException | RuntimeException e) {
+                            problem = e.toString();
+                        }
+                        if (due < warmEnd) {
+                            continue;
+                        }
+                        if (problem == null) {
+                            recorder.recordValue(Math.min(System.nanoTime() - due, 60_000_000_000L));
+                            ok.increment();
+                        } else {
+                            errors.increment();
+                            firstError(firstError, problem);
                         }
                     }
                 }
@@ -239,10 +220,18 @@ final class StatusQueryBench implements AutoCloseable {
                 0, 0, firstError[0], 0);
     }
 
+    private static void firstError(String[] holder, String problem) {
+        synchronized (holder) {
+            if (holder[0] == null) {
+                holder[0] = problem;
+            }
+        }
+    }
+
     @FunctionalInterface
     private interface Call {
-        /** Performs request {@code n} of {@code worker}; answers null if fine, else what was wrong. */
-        String run(int worker, long n) throws IOException, InterruptedException;
+        /** Performs request {@code n} of {@code worker} on its connection; answers null if fine, else what was wrong. */
+        String run(BlockingHttpConnection http, int worker, long n) throws IOException;
     }
 
     private Phase closedLoop(int workers, Duration warmup, Duration measure, Call call, LongAdder online,
@@ -258,27 +247,23 @@ final class StatusQueryBench implements AutoCloseable {
         for (int w = 0; w < workers; w++) {
             int worker = w;
             Thread t = new Thread(() -> {
-                for (long n = 0; System.nanoTime() < end && errors.sum() < 10_000; n++) {
-                    long t0 = System.nanoTime();
-                    String problem;
-                    try {
-                        problem = call.run(worker, n);
-                    } catch (IOException | RuntimeException e) {
-                        problem = e.toString();
-                    } catch (InterruptedException e) {
-                        return;
-                    }
-                    long t1 = System.nanoTime();
-                    if (problem != null) {
-                        errors.increment();
-                        synchronized (firstError) {
-                            if (firstError[0] == null) {
-                                firstError[0] = problem;
-                            }
+                try (BlockingHttpConnection http = new BlockingHttpConnection(address)) {
+                    for (long n = 0; System.nanoTime() < end && errors.sum() < 10_000; n++) {
+                        long t0 = System.nanoTime();
+                        String problem;
+                        try {
+                            problem = call.run(http, worker, n);
+                        } catch (IOException | RuntimeException e) {
+                            problem = e.toString();
                         }
-                    } else if (t1 < end) {
-                        recorder.recordValue(Math.min(t1 - t0, 60_000_000_000L));
-                        ok.increment();
+                        long t1 = System.nanoTime();
+                        if (problem != null) {
+                            errors.increment();
+                            firstError(firstError, problem);
+                        } else if (t1 < end) {
+                            recorder.recordValue(Math.min(t1 - t0, 60_000_000_000L));
+                            ok.increment();
+                        }
                     }
                 }
             }, "bench-query-" + w);
@@ -305,22 +290,13 @@ final class StatusQueryBench implements AutoCloseable {
                 checked.sum() - checkedAtStart, firstError[0], 0);
     }
 
-    private HttpRequest batchRequest(byte[] body) {
-        return HttpRequest.newBuilder(base.resolve("clients/status"))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Authorization", authorization)
-                .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
-                .build();
+    private byte[] batchRequest(byte[] body) {
+        return BlockingHttpConnection.request("POST", "/api/v1/clients/status", authorization, body);
     }
 
-    private HttpRequest singleRequest(String clientId) {
-        return HttpRequest.newBuilder(base.resolve("clients/"
-                + URLEncoder.encode(clientId, StandardCharsets.UTF_8).replace("%40", "@")))
-                .timeout(REQUEST_TIMEOUT)
-                .header("Authorization", authorization)
-                .GET()
-                .build();
+    private byte[] singleRequest(String clientId) {
+        return BlockingHttpConnection.request("GET", "/api/v1/clients/"
+                + URLEncoder.encode(clientId, StandardCharsets.UTF_8).replace("%40", "@"), authorization, null);
     }
 
     private static byte[] body(List<String> ids) {
@@ -329,10 +305,5 @@ final class StatusQueryBench implements AutoCloseable {
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
-    }
-
-    @Override
-    public void close() {
-        httpExecutor.shutdownNow();
     }
 }

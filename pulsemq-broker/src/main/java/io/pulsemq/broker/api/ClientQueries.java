@@ -19,7 +19,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -71,16 +70,17 @@ final class ClientQueries {
             }
         }
         long revision = presence.revision();
-        // Each known status is already JSON (encoded once when it changed): the answer is a concatenation.
+        // Each known status is already JSON (encoded once when it changed): the answer is a concatenation,
+        // sized exactly before it is copied once.
+        byte[] head = ("{\"revision\":" + revision + ",\"statuses\":[").getBytes(StandardCharsets.US_ASCII);
         byte[][] parts = new byte[ids.length][];
-        int size = 32 + 20;
+        int size = head.length + ids.length - 1 + 2;
         for (int i = 0; i < ids.length; i++) {
             byte[] json = presence.json(ids[i]);
             parts[i] = json != null ? json : ClientStatusJson.encode(ClientStatus.unknown(ids[i]));
-            size += parts[i].length + 1;
+            size += parts[i].length;
         }
-        byte[] head = ("{\"revision\":" + revision + ",\"statuses\":[").getBytes(StandardCharsets.US_ASCII);
-        byte[] body = new byte[head.length + size];
+        byte[] body = new byte[size];
         System.arraycopy(head, 0, body, 0, head.length);
         int at = head.length;
         for (int i = 0; i < parts.length; i++) {
@@ -91,8 +91,8 @@ final class ClientQueries {
             at += parts[i].length;
         }
         body[at++] = ']';
-        body[at++] = '}';
-        return new HttpResponse(200, HttpResponse.JSON, Arrays.copyOf(body, at), Map.of());
+        body[at] = '}';
+        return new HttpResponse(200, HttpResponse.JSON, body, Map.of());
     }
 
     /** Parses {@code {"clientIds": [...]}}: 1 to {@value #MAX_BATCH} non-empty strings. */

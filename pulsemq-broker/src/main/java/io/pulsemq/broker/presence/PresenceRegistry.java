@@ -7,9 +7,9 @@ import java.util.ArrayList;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
-import java.util.NavigableMap;
+import java.util.NavigableSet;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.ConcurrentSkipListSet;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Predicate;
 
@@ -22,12 +22,16 @@ import java.util.function.Predicate;
  */
 public final class PresenceRegistry {
 
-    private final ConcurrentSkipListMap<String, ClientStatus> byClientId = new ConcurrentSkipListMap<>();
     /**
-     * The same statuses hashed, each with its JSON encoded once when it changed: point lookups (batch status
-     * queries) cost one probe instead of a skip-list walk, and answer with bytes instead of encoding.
+     * Every status by client ID, each with its JSON encoded once when it changed: point lookups (batch status
+     * queries) cost one probe and answer with bytes instead of encoding.
      */
     private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
+    /**
+     * The same client IDs in order, for paging. It changes only when a client is first seen or removed, so the
+     * writer's common case (a known client's new status) is one hash-map put, not a skip-list walk.
+     */
+    private final ConcurrentSkipListSet<String> ordered = new ConcurrentSkipListSet<>();
     private final Map<String, GroupCounter> groups = new ConcurrentHashMap<>();
     private volatile long revision;
 
@@ -63,13 +67,13 @@ public final class PresenceRegistry {
      * @param json the status as {@link ClientStatusJson} bytes (the status log stores the same bytes)
      */
     public void apply(ClientStatus status, byte[] json) {
-        ClientStatus old = byClientId.put(status.clientId(), status);
-        index.put(status.clientId(), new Entry(status, json));
+        Entry old = index.put(status.clientId(), new Entry(status, json));
         GroupCounter g = groups.computeIfAbsent(status.groupId(), k -> new GroupCounter());
         if (old == null) {
+            ordered.add(status.clientId());
             g.known.incrementAndGet();
         }
-        boolean wasOnline = old != null && old.online();
+        boolean wasOnline = old != null && old.status().online();
         if (status.online() && !wasOnline) {
             g.online.incrementAndGet();
         } else if (!status.online() && wasOnline) {
@@ -79,9 +83,10 @@ public final class PresenceRegistry {
 
     /** Removes a client (retention dropped all its events). Writer only. */
     public void remove(String clientId) {
-        ClientStatus old = byClientId.remove(clientId);
-        index.remove(clientId);
-        if (old != null) {
+        Entry removed = index.remove(clientId);
+        if (removed != null) {
+            ordered.remove(clientId);
+            ClientStatus old = removed.status();
             GroupCounter g = groups.get(old.groupId());
             g.known.decrementAndGet();
             if (old.online()) {
@@ -98,9 +103,9 @@ public final class PresenceRegistry {
     /** Every client currently online. */
     public List<ClientStatus> online() {
         List<ClientStatus> out = new ArrayList<>();
-        for (ClientStatus s : byClientId.values()) {
-            if (s.online()) {
-                out.add(s);
+        for (Entry e : index.values()) {
+            if (e.status().online()) {
+                out.add(e.status());
             }
         }
         return out;
@@ -115,16 +120,18 @@ public final class PresenceRegistry {
      * @param limit  most items to return
      */
     public List<ClientStatus> page(String after, String prefix, Predicate<ClientStatus> filter, int limit) {
-        NavigableMap<String, ClientStatus> view = byClientId;
+        NavigableSet<String> view = ordered;
         if (!prefix.isEmpty()) {
-            view = view.subMap(prefix, true, prefix + Character.MAX_VALUE, true);
+            view = view.subSet(prefix, true, prefix + Character.MAX_VALUE, true);
         }
         if (after != null) {
-            view = view.tailMap(after, false);
+            view = view.tailSet(after, false);
         }
         List<ClientStatus> out = new ArrayList<>(Math.min(limit, 1024));
-        for (ClientStatus s : view.values()) {
-            if (filter.test(s)) {
+        for (String clientId : view) {
+            Entry e = index.get(clientId);
+            ClientStatus s = e == null ? null : e.status();
+            if (s != null && filter.test(s)) {
                 out.add(s);
                 if (out.size() >= limit) {
                     break;
@@ -163,12 +170,14 @@ public final class PresenceRegistry {
 
     /** How many clients are known. */
     public int size() {
-        return byClientId.size();
+        return index.size();
     }
 
-    /** All statuses (for persistence checks and recovery). */
+    /** All statuses, in no particular order (for persistence checks and recovery). */
     public Collection<ClientStatus> all() {
-        return byClientId.values();
+        List<ClientStatus> out = new ArrayList<>(index.size());
+        index.values().forEach(e -> out.add(e.status()));
+        return out;
     }
 
     /** A status and its encoded form. */
