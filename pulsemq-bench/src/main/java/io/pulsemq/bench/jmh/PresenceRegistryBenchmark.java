@@ -40,7 +40,7 @@ public class PresenceRegistryBenchmark {
             ClientStatus status = new ClientStatus(id, "GID_bench", online, online ? 1 : 3, online ? "connect" : "tcpclean",
                     "5f0c9e3b8a6d4f2e9b1c7a0d3e4f5a6b", "127.0.0.1:40000", "node-1", 1_764_100_000_000L,
                     online ? 0 : 1_764_100_000_100L, online ? null : "client_disconnect", 4, 0, true, null);
-            registry.apply(status, ClientStatusJson.encode(status));
+            registry.apply(status, ClientStatusJson.encode(status), i + 1);
             // New String objects, as a query decodes them: equals() must compare characters.
             known[i] = new String(id.toCharArray());
         }

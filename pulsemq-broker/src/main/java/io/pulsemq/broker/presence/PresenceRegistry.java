@@ -56,6 +56,12 @@ public final class PresenceRegistry {
         return e == null ? null : e.json();
     }
 
+    /** The offset of the client's newest status event, or 0 for a never-seen client. */
+    public long lastEventOffset(String clientId) {
+        Entry e = index.get(clientId);
+        return e == null ? 0 : e.lastEventOffset();
+    }
+
     /** The offset of the last event applied. */
     public long revision() {
         return revision;
@@ -64,10 +70,11 @@ public final class PresenceRegistry {
     /**
      * Replaces a client's status (called by the status log's writer only, in log order).
      *
-     * @param json the status as {@link ClientStatusJson} bytes (the status log stores the same bytes)
+     * @param json            the status as {@link ClientStatusJson} bytes (the status log stores the same bytes)
+     * @param lastEventOffset the offset of the event that made this status
      */
-    public void apply(ClientStatus status, byte[] json) {
-        Entry old = index.put(status.clientId(), new Entry(status, json));
+    public void apply(ClientStatus status, byte[] json, long lastEventOffset) {
+        Entry old = index.put(status.clientId(), new Entry(status, json, lastEventOffset));
         GroupCounter g = groups.computeIfAbsent(status.groupId(), k -> new GroupCounter());
         if (old == null) {
             ordered.add(status.clientId());
@@ -180,8 +187,8 @@ public final class PresenceRegistry {
         return out;
     }
 
-    /** A status and its encoded form. */
-    private record Entry(ClientStatus status, byte[] json) {
+    /** A status, its encoded form and the offset of the event that made it. */
+    private record Entry(ClientStatus status, byte[] json, long lastEventOffset) {
     }
 
     /** Online and known client counts of a group. */

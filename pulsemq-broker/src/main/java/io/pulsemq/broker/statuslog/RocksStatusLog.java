@@ -22,6 +22,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,16 +43,24 @@ import java.util.function.Predicate;
  * batch); ordering is the queue's.
  *
  * <p>Record layout (column family {@code status_log}, key = 8-byte big-endian offset): format byte,
- * event type byte, 8-byte time, client ID and group ID (2-byte length + UTF-8 each), then the event's
- * JSON. Readers filter on the header and hand the JSON on without decoding it.
+ * event type byte, 8-byte time, the 8-byte offset of the same client's previous event (0 if none),
+ * client ID and group ID (2-byte length + UTF-8 each), then the event's JSON. Readers filter on the
+ * header and hand the JSON on without decoding it. The previous-event offsets chain each client's
+ * events, newest to oldest, starting from the offset its presence row holds: a client's trace is a
+ * walk along its chain, so an event costs one random-key write (the presence row, once per client
+ * per batch) rather than two with a separate per-client index.
+ *
+ * <p>Presence rows (column family {@code presence}, key = client ID): the 8-byte offset of the
+ * client's newest event, then its {@link ClientStatusJson}.
  */
 public final class RocksStatusLog implements StatusLog {
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksStatusLog.class);
-    private static final byte RECORD_FORMAT = 1;
+    private static final byte RECORD_FORMAT = 2;
+    private static final int TIME_AT = 2;
+    private static final int PREVIOUS_AT = 10;
     private static final int MAX_BATCH = 4096;
     private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
-    private static final byte[] EMPTY = new byte[0];
     private static final ObjectMapper RECORD_JSON = new ObjectMapper();
 
     private final RocksStore store;
@@ -96,7 +105,10 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     private void load() {
-        store.scan(ColumnFamily.PRESENCE, (key, value) -> presence.apply(ClientStatusJson.decode(value), value));
+        store.scan(ColumnFamily.PRESENCE, (key, value) -> {
+            byte[] json = Arrays.copyOfRange(value, 8, value.length);
+            presence.apply(ClientStatusJson.decode(json), json, ByteBuffer.wrap(value, 0, 8).getLong());
+        });
         byte[] last = store.get(ColumnFamily.META, LAST_OFFSET_KEY);
         long persistedLast = last == null ? 0 : ByteBuffer.wrap(last).getLong();
         long first = 0;
@@ -108,7 +120,7 @@ public final class RocksStatusLog implements StatusLog {
             c.seekToLast();
             if (c.valid()) {
                 newest = ByteBuffer.wrap(c.key()).getLong();
-                lastTime = ByteBuffer.wrap(c.value(), 2, 8).getLong();
+                lastTime = timeOf(c.value());
             }
         }
         lastOffset = Math.max(persistedLast, newest);
@@ -236,7 +248,7 @@ public final class RocksStatusLog implements StatusLog {
         while (lo < hi) {
             long mid = lo + (hi - lo) / 2;
             byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(mid));
-            long t = v == null ? Long.MIN_VALUE : ByteBuffer.wrap(v, 2, 8).getLong();
+            long t = v == null ? Long.MIN_VALUE : timeOf(v);
             if (t < epochMillis) {
                 lo = mid + 1;
             } else {
@@ -255,26 +267,41 @@ public final class RocksStatusLog implements StatusLog {
     @Override
     public void readClient(String clientId, long afterOffset, boolean reverse, long begin, long end,
                            Predicate<StoredEvent> sink) {
-        byte[] lower = clientKey(clientId, 0);
-        byte[] upper = clientKey(clientId, Long.MAX_VALUE);
-        try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_BY_CLIENT, lower, upper)) {
-            if (reverse) {
-                c.seekForPrev(clientKey(clientId, Math.max(0, afterOffset - 1)));
-            } else {
-                c.seek(clientKey(clientId, afterOffset + 1));
-            }
-            while (c.valid()) {
-                byte[] key = c.key();
-                long offset = ByteBuffer.wrap(key, key.length - 8, 8).getLong();
-                StoredEvent e = get(offset);
-                if (e != null && e.time() >= begin && e.time() <= end && !sink.test(e)) {
+        // Times never decrease along the log, so a walk back along the client's chain stops at the first
+        // event older than begin; it also stops where retention has dropped the rest.
+        if (reverse) {
+            for (long at = presence.lastEventOffset(clientId); at >= firstOffset && at > 0; ) {
+                byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(at));
+                if (v == null || timeOf(v) < begin) {
                     return;
                 }
-                if (reverse) {
-                    c.prev();
-                } else {
-                    c.next();
+                if (at < afterOffset && timeOf(v) <= end && !sink.test(decodeRecord(at, v))) {
+                    return;
                 }
+                at = previousOf(v);
+            }
+            return;
+        }
+        long[] offsets = new long[16];
+        int n = 0;
+        for (long at = presence.lastEventOffset(clientId); at > afterOffset && at >= firstOffset && at > 0; ) {
+            byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(at));
+            if (v == null || timeOf(v) < begin) {
+                break;
+            }
+            if (n == offsets.length) {
+                offsets = Arrays.copyOf(offsets, n * 2);
+            }
+            offsets[n++] = at;
+            at = previousOf(v);
+        }
+        for (int i = n - 1; i >= 0; i--) {
+            StoredEvent e = get(offsets[i]);
+            if (e == null) {
+                continue;
+            }
+            if (e.time() > end || !sink.test(e)) {
+                return;
             }
         }
     }
@@ -331,8 +358,7 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     private void commit(List<Op> ops) {
-        Map<String, ClientStatus> staged = new HashMap<>();
-        Map<String, byte[]> stagedJson = new HashMap<>();
+        Map<String, Staged> staged = new HashMap<>();
         StatusEvent[] results = new StatusEvent[ops.size()];
         long offset = lastOffset;
         long time = lastTime;
@@ -351,25 +377,24 @@ public final class RocksStatusLog implements StatusLog {
                 }
                 EventDraft d = op.draft;
                 ConnectionInfo c = d.connection();
-                ClientStatus prev = staged.get(c.clientId());
-                if (prev == null) {
-                    prev = presence.get(c.clientId());
-                }
+                Staged prev = staged.get(c.clientId());
+                long version = prev != null ? prev.status.version() : presence.get(c.clientId()).version();
+                long previousOffset = prev != null ? prev.lastEventOffset : presence.lastEventOffset(c.clientId());
                 offset++;
                 time = Math.max(time, d.observedAt());
                 StatusEvent e = new StatusEvent(offset, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(),
-                        c.connectionId(), c.remoteAddress(), time, prev.version() + 1, d.reason(), node, null, null);
-                b.put(ColumnFamily.STATUS_LOG, offsetKey(offset), encodeRecord(e, StatusEventJson.encode(e)));
-                b.put(ColumnFamily.STATUS_BY_CLIENT, clientKey(c.clientId(), offset), EMPTY);
-                staged.put(c.clientId(), next(e, c));
+                        c.connectionId(), c.remoteAddress(), time, version + 1, d.reason(), node, null, null);
+                b.put(ColumnFamily.STATUS_LOG, offsetKey(offset),
+                        encodeRecord(e, previousOffset, StatusEventJson.encode(e)));
+                staged.put(c.clientId(), new Staged(next(e, c), offset));
                 results[i] = e;
                 events++;
             }
             // One presence row per client per batch, however many of its events the batch holds.
-            for (ClientStatus s : staged.values()) {
-                byte[] json = ClientStatusJson.encode(s);
-                stagedJson.put(s.clientId(), json);
-                b.put(ColumnFamily.PRESENCE, s.clientId().getBytes(StandardCharsets.UTF_8), json);
+            for (Staged st : staged.values()) {
+                st.json = ClientStatusJson.encode(st.status);
+                byte[] row = ByteBuffer.allocate(8 + st.json.length).putLong(st.lastEventOffset).put(st.json).array();
+                b.put(ColumnFamily.PRESENCE, st.status.clientId().getBytes(StandardCharsets.UTF_8), row);
             }
             if (events > 0) {
                 b.put(ColumnFamily.META, LAST_OFFSET_KEY, ByteBuffer.allocate(8).putLong(offset).array());
@@ -379,8 +404,8 @@ public final class RocksStatusLog implements StatusLog {
             }
         }
         lastTime = time;
-        for (ClientStatus s : staged.values()) {
-            presence.apply(s, stagedJson.get(s.clientId()));
+        for (Staged st : staged.values()) {
+            presence.apply(st.status, st.json, st.lastEventOffset);
         }
         presence.advanceTo(offset);
         lastOffset = offset;
@@ -424,17 +449,11 @@ public final class RocksStatusLog implements StatusLog {
         if (cut <= firstOffset) {
             return;
         }
-        try (RocksStore.Batch b = store.newBatch();
-             RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG, offsetKey(firstOffset), offsetKey(cut))) {
-            for (; c.valid(); c.next()) {
-                StoredEvent e = decodeRecord(ByteBuffer.wrap(c.key()).getLong(), c.value());
-                b.delete(ColumnFamily.STATUS_BY_CLIENT, clientKey(e.clientId(), e.offset()));
-            }
-            store.writeSync(b);
-        }
-        store.deleteRange(ColumnFamily.STATUS_LOG, offsetKey(firstOffset), offsetKey(cut));
+        // Readers check firstOffset before they read: raise it first, so none follows a chain into the range.
         long removed = cut - firstOffset;
+        long from = firstOffset;
         firstOffset = cut;
+        store.deleteRange(ColumnFamily.STATUS_LOG, offsetKey(from), offsetKey(cut));
         long oldest = clock.millis() - maxAge.toMillis();
         List<byte[]> staleRejects = new ArrayList<>();
         store.scan(ColumnFamily.REJECTED_CONNECTS, (k, v) -> {
@@ -476,23 +495,26 @@ public final class RocksStatusLog implements StatusLog {
         return p;
     }
 
-    private static byte[] clientKey(String clientId, long offset) {
-        byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(id.length + 9).put(id).put((byte) 0).putLong(offset).array();
-    }
-
     private static byte[] rejectedKey(String clientId, long time, long seq) {
         byte[] id = clientId.getBytes(StandardCharsets.UTF_8);
         return ByteBuffer.allocate(id.length + 17).put(id).put((byte) 0).putLong(time).putLong(seq).array();
     }
 
-    private static byte[] encodeRecord(StatusEvent e, byte[] json) {
+    private static byte[] encodeRecord(StatusEvent e, long previousOffset, byte[] json) {
         byte[] id = e.clientId().getBytes(StandardCharsets.UTF_8);
         byte[] group = e.groupId().getBytes(StandardCharsets.UTF_8);
-        return ByteBuffer.allocate(2 + 8 + 2 + id.length + 2 + group.length + json.length)
-                .put(RECORD_FORMAT).put((byte) e.eventType().ordinal()).putLong(e.time())
+        return ByteBuffer.allocate(2 + 8 + 8 + 2 + id.length + 2 + group.length + json.length)
+                .put(RECORD_FORMAT).put((byte) e.eventType().ordinal()).putLong(e.time()).putLong(previousOffset)
                 .putShort((short) id.length).put(id).putShort((short) group.length).put(group).put(json)
                 .array();
+    }
+
+    private static long timeOf(byte[] record) {
+        return ByteBuffer.wrap(record, TIME_AT, 8).getLong();
+    }
+
+    private static long previousOf(byte[] record) {
+        return ByteBuffer.wrap(record, PREVIOUS_AT, 8).getLong();
     }
 
     private static StoredEvent decodeRecord(long offset, byte[] v) {
@@ -503,6 +525,7 @@ public final class RocksStatusLog implements StatusLog {
         }
         EventType type = EventType.values()[b.get()];
         long time = b.getLong();
+        b.getLong(); // the client's previous event
         String clientId = readString(b);
         String group = readString(b);
         byte[] json = new byte[b.remaining()];
@@ -530,6 +553,18 @@ public final class RocksStatusLog implements StatusLog {
             return RECORD_JSON.readValue(v, RejectedConnect.class);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A client's status as a batch being committed leaves it; the JSON is encoded once, at the end. */
+    private static final class Staged {
+        final ClientStatus status;
+        final long lastEventOffset;
+        byte[] json;
+
+        Staged(ClientStatus status, long lastEventOffset) {
+            this.status = status;
+            this.lastEventOffset = lastEventOffset;
         }
     }
 

@@ -22,11 +22,9 @@ public enum ColumnFamily {
     META("meta"),
     /** The status log: status events keyed by 8-byte big-endian offset. */
     STATUS_LOG("status_log"),
-    /** Per-client index of the status log: client ID, 0x00, 8-byte offset; empty values. */
-    STATUS_BY_CLIENT("status_by_client"),
     /** Rejected connection attempts: client ID, 0x00, 8-byte time, 8-byte sequence. */
     REJECTED_CONNECTS("rejected_connects"),
-    /** Latest status per client ID, written with each status event. */
+    /** Latest status per client ID (offset of its newest event, then its JSON), written with each status event. */
     PRESENCE("presence"),
     /**
      * Server SDK endpoint state: status-group cursors ({@code status}, 0x00, instance, 0x00, group -> 8-byte

@@ -60,8 +60,11 @@ public final class RocksStore implements AutoCloseable {
     /** Meta key of the store format version. Meta keys starting with {@code store.} belong to this class. */
     static final String FORMAT_VERSION_KEY = "store.format-version";
 
-    /** The layout of keys and column families this build reads and writes. */
-    static final int FORMAT_VERSION = 1;
+    /**
+     * The layout of keys and column families this build reads and writes. Version 2 chains each client's status
+     * events instead of indexing them in a column family of their own; version 1 came only from pre-release builds.
+     */
+    static final int FORMAT_VERSION = 2;
 
     private static final Logger LOG = LoggerFactory.getLogger(RocksStore.class);
     private static final long MIB = 1024 * 1024;
@@ -228,6 +231,11 @@ public final class RocksStore implements AutoCloseable {
         if (version > FORMAT_VERSION) {
             throw new StoreException("The store in " + path + " has format version " + version
                     + ", written by a newer broker; this broker reads up to version " + FORMAT_VERSION);
+        }
+        if (version < FORMAT_VERSION) {
+            throw new StoreException("The store in " + path + " has format version " + version
+                    + ", written by a pre-release build; this broker reads version " + FORMAT_VERSION
+                    + " only. Move the data directory aside (or delete it) and start again.");
         }
     }
 

@@ -113,6 +113,46 @@ class RocksStatusLogTest {
     }
 
     @Test
+    void readClient_walksTheClientsOwnEvents_acrossRestart_byTimeRangeCursorAndRetention() {
+        try (RocksStore store = RocksStore.open(dir);
+             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
+            long[] times = {1000, 1005, 1010, 1020, 1030};
+            String[] clients = {"a", "b", "a", "a", "a"};
+            for (int i = 0; i < times.length; i++) {
+                EventType type = i % 2 == 0 ? EventType.CONNECT : EventType.TCPCLEAN;
+                log.append(new EventDraft(type, info(clients[i], "ch" + i), null, times[i])).join();
+            }
+        }
+        try (RocksStore store = RocksStore.open(dir);
+             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
+            assertThat(clientOffsets(log, "a", 0, false, 1005, 1025)).containsExactly(3L, 4L);
+            assertThat(clientOffsets(log, "a", 3, false, 0, Long.MAX_VALUE)).containsExactly(4L, 5L);
+            assertThat(clientOffsets(log, "a", 5, true, 0, Long.MAX_VALUE)).containsExactly(4L, 3L, 1L);
+            assertThat(clientOffsets(log, "b", 0, false, 0, Long.MAX_VALUE)).containsExactly(2L);
+            assertThat(clientOffsets(log, "nobody", 0, false, 0, Long.MAX_VALUE)).isEmpty();
+            List<Long> versions = new ArrayList<>();
+            log.readClient("a", 0, false, 0, Long.MAX_VALUE, e -> versions.add(e.event().version()));
+            assertThat(versions).containsExactly(1L, 2L, 3L, 4L);
+            List<Long> first = new ArrayList<>();
+            log.readClient("a", Long.MAX_VALUE, true, 0, Long.MAX_VALUE, e -> !first.add(e.offset()));
+            assertThat(first).containsExactly(5L);
+
+            log.applyRetention(Duration.ofMillis(clock.millis() - 1015), 0).join();
+            assertThat(log.firstOffset()).isEqualTo(4);
+            assertThat(clientOffsets(log, "a", 0, false, 0, Long.MAX_VALUE)).containsExactly(4L, 5L);
+            assertThat(clientOffsets(log, "a", Long.MAX_VALUE, true, 0, Long.MAX_VALUE)).containsExactly(5L, 4L);
+            assertThat(clientOffsets(log, "b", 0, false, 0, Long.MAX_VALUE)).isEmpty();
+        }
+    }
+
+    private static List<Long> clientOffsets(RocksStatusLog log, String clientId, long after, boolean reverse,
+                                            long begin, long end) {
+        List<Long> offsets = new ArrayList<>();
+        log.readClient(clientId, after, reverse, begin, end, e -> offsets.add(e.offset()));
+        return offsets;
+    }
+
+    @Test
     void retention_dropsOldEventsButNeverReusesOffsets() {
         try (RocksStore store = RocksStore.open(dir)) {
             try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {

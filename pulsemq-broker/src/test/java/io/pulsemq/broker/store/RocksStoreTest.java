@@ -132,6 +132,19 @@ class RocksStoreTest {
     }
 
     @Test
+    void open_storeOfOlderPreReleaseFormat_failsClearly() {
+        try (RocksStore store = RocksStore.open(dataDir)) {
+            store.putMeta(RocksStore.FORMAT_VERSION_KEY,
+                    ByteBuffer.allocate(4).putInt(RocksStore.FORMAT_VERSION - 1).array());
+        }
+
+        assertThatThrownBy(() -> RocksStore.open(dataDir))
+                .isInstanceOf(StoreException.class)
+                .hasMessageContaining("format version " + (RocksStore.FORMAT_VERSION - 1))
+                .hasMessageContaining("pre-release");
+    }
+
+    @Test
     void close_twice_isHarmless_andLaterUseFailsClearly() {
         RocksStore store = RocksStore.open(dataDir);
         store.close();
