@@ -270,7 +270,15 @@ public final class RocksStatusLog implements StatusLog {
         // Times never decrease along the log, so a walk back along the client's chain stops at the first
         // event older than begin; it also stops where retention has dropped the rest.
         if (reverse) {
-            for (long at = presence.lastEventOffset(clientId); at >= firstOffset && at > 0; ) {
+            long at = presence.lastEventOffset(clientId);
+            if (afterOffset <= at && afterOffset >= firstOffset) {
+                // A cursor on one of the client's events (the previous page's last): continue from the one before.
+                byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(afterOffset));
+                if (v != null && decodeRecord(afterOffset, v).clientId().equals(clientId)) {
+                    at = previousOf(v);
+                }
+            }
+            while (at >= firstOffset && at > 0) {
                 byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(at));
                 if (v == null || timeOf(v) < begin) {
                     return;
