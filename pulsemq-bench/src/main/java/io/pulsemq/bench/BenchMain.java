@@ -558,6 +558,11 @@ public final class BenchMain {
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
         }
+        try {
+            results.plots.addAll(Charts.write(results, out.toAbsolutePath().getParent()));
+        } catch (IOException | RuntimeException | LinkageError e) {
+            results.notes.add("No plots: " + e);
+        }
         Files.writeString(out, new MarkdownReport(results).render());
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(options.jsonOut().toFile(), results);

@@ -277,6 +277,54 @@ public final class Results {
         return churn.stream().filter(c -> c.broker().equals(broker)).findFirst().orElse(null);
     }
 
+    /** Brokers with results in part 5, 6 or 7, PulseMQ first, in {@link BrokerUnderTest.Kind} order. */
+    List<String> comparedBrokers() {
+        List<String> out = new ArrayList<>();
+        for (BrokerUnderTest.Kind k : BrokerUnderTest.Kind.values()) {
+            String b = k.label();
+            if (pubsub.stream().anyMatch(x -> x.broker().equals(b)) || overload.stream().anyMatch(x -> x.broker().equals(b))
+                    || idle.stream().anyMatch(x -> x.broker().equals(b))) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /** The part 5 run of {@code broker}, {@code scenario} and {@code offeredRate} (0: the closed loop), or null. */
+    PubSub pubsubOf(String broker, String scenario, int offeredRate) {
+        return pubsub.stream().filter(p -> p.broker().equals(broker) && p.scenario().equals(scenario)
+                && p.offeredRate() == offeredRate).findFirst().orElse(null);
+    }
+
+    /** Part 5's scenarios in the order they ran. */
+    List<String> pubsubScenarios() {
+        return pubsub.stream().map(PubSub::scenario).distinct().toList();
+    }
+
+    /**
+     * The closed-loop run of {@code scenario} of the broker other than PulseMQ that delivered most, or null when
+     * only PulseMQ ran it.
+     */
+    PubSub fasterPeer(String scenario) {
+        return pubsub.stream().filter(p -> !p.broker().equals("PulseMQ") && p.scenario().equals(scenario)
+                        && p.offeredRate() == 0)
+                .max(java.util.Comparator.comparingDouble(PubSub::deliveredPerSecond)).orElse(null);
+    }
+
+    /** PulseMQ's closed-loop msgs/s in {@code scenario} over the faster peer's, or NaN. */
+    double pubsubRatio(String scenario) {
+        PubSub p = pubsubOf("PulseMQ", scenario, 0);
+        PubSub peer = fasterPeer(scenario);
+        return p == null || peer == null || peer.deliveredPerSecond() <= 0 ? Double.NaN
+                : p.deliveredPerSecond() / peer.deliveredPerSecond();
+    }
+
+    /** The largest step of part 7 measured for {@code broker}, or null. */
+    Idle largestIdle(String broker) {
+        return idle.stream().filter(i -> i.broker().equals(broker))
+                .max(java.util.Comparator.comparingInt(Idle::connected)).orElse(null);
+    }
+
     Query query(String name) {
         return queries.stream().filter(q -> q.name().equals(name)).findFirst().orElse(null);
     }
