@@ -31,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
  *
- * <p>Order: PulseMQ churn, Mosquitto churn, status queries (a fresh PulseMQ with the registered clients), JMH,
- * server SDK status notifications (a fresh PulseMQ inside this JVM, see {@link StatusNotificationBenchmark}).
- * Each broker runs only during its own part and is stopped in a finally block (and by a shutdown hook).
+ * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
+ * clients), JMH, server SDK status notifications (a fresh PulseMQ inside this JVM, see
+ * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
+ * ({@link PubSubBench}). Each broker runs only during its own part, a fresh process per part, and is stopped in a
+ * finally block (and by a shutdown hook). A broker that is not installed is left out with a note.
  */
 public final class BenchMain {
 

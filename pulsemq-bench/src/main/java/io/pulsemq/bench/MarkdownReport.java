@@ -283,14 +283,16 @@ final class MarkdownReport {
                 + "every distinct message (duplicates and out-of-order arrivals separately) and measure latency on "
                 + "the bench's one clock. A fresh broker per broker and part; every run uses its own topic and client "
                 + "IDs. %d s warm-up, then %d s measured; afterwards the publishers stop and the subscribers get up to "
-                + "30 s (until 2 s pass without a delivery) to receive what is still owed; what never arrives is "
-                + "**lost**.", PubSubBench.MANY, PubSubBench.MANY, r.options.generatorThreads(),
+                + "30 s (until 2 s pass without a delivery) to receive what is still owed; what has not arrived by "
+                + "then is **undelivered**: lost, or still queued in a broker that drains slowly (QoS 1 must have "
+                + "none).", PubSubBench.MANY, PubSubBench.MANY, r.options.generatorThreads(),
                 r.options.warmup().toSeconds(), r.options.pubsubDuration().toSeconds()));
         line();
         line(fmt("**Closed loop** (throughput): each publisher has at most %d messages sent but not yet received by "
                 + "every subscriber, so the numbers measure throughput rather than queue growth. A window that does "
-                + "not move for 2 s is given up on (its messages count as lost). Delivered msgs/s counts deliveries to "
-                + "all subscribers together (fan-out: 10 per message).", r.options.pubsubWindow()));
+                + "not move for 2 s is given up on (its messages count as undelivered unless they still arrive). "
+                + "Delivered msgs/s counts deliveries to all subscribers together (fan-out: 10 per message).",
+                r.options.pubsubWindow()));
         line();
         List<String> brokers = r.comparedBrokers();
         StringBuilder head = new StringBuilder("| workload |");
@@ -299,7 +301,7 @@ final class MarkdownReport {
             head.append(" ").append(b).append(" msgs/s |");
             sep.append("---:|");
         }
-        head.append(" PulseMQ / faster peer | lost (").append(String.join(" / ", brokers)).append(") | target |");
+        head.append(" PulseMQ / faster peer | undelivered (").append(String.join(" / ", brokers)).append(") | target |");
         sep.append("---:|---:|---|");
         line(head.toString());
         line(sep.toString());
@@ -350,7 +352,7 @@ final class MarkdownReport {
                                 .append(LatencyStats.format(x.latency().p99Us())).append(" / ")
                                 .append(LatencyStats.format(x.latency().p999Us())).append(" | ")
                                 .append(fmt("%,.0f", x.deliveredPerSecond())).append(sustained ? "" : " (not sustained)")
-                                .append(x.lost() > 0 ? fmt(", %,d lost", x.lost()) : "").append(" |");
+                                .append(x.lost() > 0 ? fmt(", %,d undelivered", x.lost()) : "").append(" |");
                     }
                     line(row.toString());
                 }
@@ -367,7 +369,7 @@ final class MarkdownReport {
         boolean lossOk = p.qos() == 0 || p.lost() == 0;
         boolean met = ratio >= TARGET_RATIO && lossOk;
         return met ? "**met**" : "**missed**" + (ratio < TARGET_RATIO ? fmt(" (%.0f%% short)", (1 - ratio) * 100) : "")
-                + (lossOk ? "" : " (QoS 1 loss)");
+                + (lossOk ? "" : " (QoS 1 undelivered)");
     }
 
     private void overload() {
@@ -470,9 +472,9 @@ final class MarkdownReport {
             if (p == null || peer == null) {
                 continue;
             }
-            line("| pub/sub " + scenario + ": >= 1.0x the faster peer" + (p.qos() == 1 ? ", nothing lost" : "")
+            line("| pub/sub " + scenario + ": >= 1.0x the faster peer" + (p.qos() == 1 ? ", nothing undelivered" : "")
                     + " | " + fmt("%.2fx %s (%,.0f vs %,.0f msgs/s)", ratio, peer.broker(), p.deliveredPerSecond(),
-                    peer.deliveredPerSecond()) + (p.qos() == 1 ? fmt(", %,d lost", p.lost()) : "") + " | "
+                    peer.deliveredPerSecond()) + (p.qos() == 1 ? fmt(", %,d undelivered", p.lost()) : "") + " | "
                     + pubsubVerdict(p, ratio) + " |");
         }
         if (r.churnRatio != null) {

@@ -41,7 +41,7 @@ class MarkdownReportTest {
         String md = new MarkdownReport(r).render();
 
         assertThat(md).contains("## 5. Publish/subscribe")
-                .contains("| 10->1 QoS 1 64 B | 120,000 | 100,000 | 1.20x | 5 / 0 | **missed** (QoS 1 loss) |")
+                .contains("| 10->1 QoS 1 64 B | 120,000 | 100,000 | 1.20x | 5 / 0 | **missed** (QoS 1 undelivered) |")
                 .contains("## Targets");
     }
 
