@@ -186,6 +186,10 @@ final class PubSubBench {
                 open = target;
                 settle();
                 int connected = generator.heldConnections();
+                if (connected < target) {
+                    log.accept(String.format(Locale.ROOT, "  %s: only %,d of %,d connections open (first error: %s)",
+                            broker.name(), connected, target, generator.firstError()));
+                }
                 long rss = MachineInfo.rssKiB(broker.pid());
                 long heap = broker.kind().jvm() ? JvmHeap.usedAfterGcKiB(broker.pid()) : -1;
                 Results.Idle r = new Results.Idle(broker.name(), broker.version(), target, connected, baseRss, rss,
