@@ -3,6 +3,7 @@ package io.pulsemq.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pulsemq.bench.amqp.StatusNotificationBenchmark;
+import io.pulsemq.bench.pubsub.PubSubLoad;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 
 import java.io.IOException;
@@ -30,9 +31,11 @@ import java.util.concurrent.atomic.AtomicLongArray;
 /**
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
  *
- * <p>Order: PulseMQ churn, Mosquitto churn, status queries (a fresh PulseMQ with the registered clients), JMH,
- * server SDK status notifications (a fresh PulseMQ inside this JVM, see {@link StatusNotificationBenchmark}).
- * Each broker runs only during its own part and is stopped in a finally block (and by a shutdown hook).
+ * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
+ * clients), JMH, server SDK status notifications (a fresh PulseMQ inside this JVM, see
+ * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
+ * ({@link PubSubBench}). Each broker runs only during its own part, a fresh process per part, and is stopped in a
+ * finally block (and by a shutdown hook). A broker that is not installed is left out with a note.
  */
 public final class BenchMain {
 
@@ -43,12 +46,17 @@ public final class BenchMain {
     private final BenchOptions options;
     private final Results results = new Results();
     private final MqttLoadGenerator generator;
+    private final PubSubLoad pubsubLoad;
     private final Path work;
+    private Path pulsemqJar;
+    private Path mosquittoBinary;
+    private Path hivemqLib;
 
     private BenchMain(BenchOptions options, Path work) {
         this.options = options;
         this.work = work;
         this.generator = new MqttLoadGenerator(options.generatorThreads(), options.sourceAddresses());
+        this.pubsubLoad = new PubSubLoad(options.generatorThreads());
     }
 
     public static void main(String[] args) throws Exception {
@@ -75,6 +83,7 @@ public final class BenchMain {
             code = bench.run(args);
         } finally {
             bench.generator.close();
+            bench.pubsubLoad.close();
             deleteTree(work);
         }
         System.exit(code);
@@ -97,26 +106,24 @@ public final class BenchMain {
         results.pulsemqJar = jar.getFileName().toString();
         int failures = 0;
 
+        pulsemqJar = jar;
+        List<BrokerUnderTest.Kind> brokers = brokers();
         if (!options.skipChurn()) {
-            try {
-                runPulseMqChurn(jar);
-            } catch (Exception e) {
-                failures++;
-                fail("PulseMQ churn", e);
-            }
-        }
-        if (!options.skipChurn() && !options.skipMosquitto()) {
-            try {
-                runMosquittoChurn();
-            } catch (Exception e) {
-                failures++;
-                fail("Mosquitto churn", e);
+            for (BrokerUnderTest.Kind kind : brokers) {
+                try {
+                    runChurn(kind);
+                } catch (Exception e) {
+                    failures++;
+                    fail(kind.label() + " churn", e);
+                }
             }
         }
         Results.Churn p = results.churnOf("PulseMQ");
-        Results.Churn m = results.churnOf("Mosquitto");
-        if (p != null && m != null && m.connectsPerSecond() > 0) {
-            results.churnRatio = p.connectsPerSecond() / m.connectsPerSecond();
+        Results.Churn fastest = results.churn.stream().filter(c -> !c.broker().equals("PulseMQ"))
+                .max(java.util.Comparator.comparingDouble(Results.Churn::connectsPerSecond)).orElse(null);
+        if (p != null && fastest != null && fastest.connectsPerSecond() > 0) {
+            results.churnRatio = p.connectsPerSecond() / fastest.connectsPerSecond();
+            results.churnPeer = fastest.broker();
         }
         if (!options.skipQueries()) {
             try {
@@ -149,6 +156,12 @@ public final class BenchMain {
                 fail("server SDK status notifications", e);
             }
         }
+        failures += eachBroker(brokers, options.skipPubsub(), "pubsub", "part 5: publish/subscribe", this::runPubSub,
+                status -> results.pubsubStatus = status);
+        failures += eachBroker(brokers, options.skipOverload(), "overload", "part 6: overload", this::runOverload,
+                status -> results.overloadStatus = status);
+        failures += eachBroker(brokers, options.skipIdle(), "idle", "part 7: idle connections", this::runIdle,
+                status -> results.idleStatus = status);
         results.loadAverageAfter = MachineInfo.loadAverage();
         results.totalSeconds = (System.nanoTime() - t0) / 1e9;
         write();
@@ -159,37 +172,152 @@ public final class BenchMain {
 
     // ---- part 1 --------------------------------------------------------------------------------
 
-    private void runPulseMqChurn(Path jar) throws Exception {
-        log("part 1: connection churn against PulseMQ (separate JVM, durable status events)");
-        try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-churn"), jvmOptions("pulsemq-churn"))) {
-            BoundPorts ports = broker.ports();
-            Results.Churn c = churn("PulseMQ", results.pulsemqJar.replace("pulsemq-broker-", "").replace("-all.jar", ""),
-                    new InetSocketAddress("127.0.0.1", ports.mqtt()), broker.pid());
-            results.churn.add(c);
-            long events = metric(ports.http(), "pulsemq_statuslog_offset");
-            if (events > 0) {
-                results.notes.add(String.format(Locale.ROOT, "PulseMQ wrote %,d durable status events during the "
-                        + "churn run (warm-up included): connect, disconnect and tcpclean per cycle.", events));
+    /** The brokers to compare: PulseMQ, then those of Mosquitto and HiveMQ CE that are there and not skipped. */
+    private List<BrokerUnderTest.Kind> brokers() throws IOException {
+        List<BrokerUnderTest.Kind> out = new ArrayList<>(List.of(BrokerUnderTest.Kind.PULSEMQ));
+        if (!options.skipMosquitto()) {
+            mosquittoBinary = MosquittoProcess.find();
+            if (mosquittoBinary == null) {
+                missing("mosquitto is not installed, so it was left out of the comparisons. Install it with: "
+                        + MosquittoProcess.INSTALL_HINT + " (Debian package 'mosquitto'), then run ./pulsemq bench again.");
+            } else {
+                results.mosquittoVersion = MosquittoProcess.version(mosquittoBinary);
+                out.add(BrokerUnderTest.Kind.MOSQUITTO);
             }
         }
-        profile("pulsemq-churn", "PulseMQ connection churn (warm-up included)");
+        if (!options.skipHivemq()) {
+            hivemqLib = HiveMqProcess.find();
+            if (hivemqLib == null) {
+                missing("HiveMQ CE's jars are not in " + HiveMqProcess.LIB + ", so it was left out of the "
+                        + "comparisons. ./pulsemq bench resolves them on first use; by hand: " + HiveMqProcess.INSTALL_HINT
+                        + " (needs Maven and access to Maven Central).");
+            } else {
+                results.hivemqVersion = "HiveMQ CE " + HiveMqProcess.version(hivemqLib) + " (embedded edition)";
+                out.add(BrokerUnderTest.Kind.HIVEMQ);
+            }
+        }
+        return out;
     }
 
-    private void runMosquittoChurn() throws Exception {
-        Path binary = MosquittoProcess.find();
-        if (binary == null) {
-            String msg = "mosquitto is not installed, so the comparison was not run. Install it with: "
-                    + MosquittoProcess.INSTALL_HINT + " (Debian package 'mosquitto'), then run ./pulsemq bench again.";
-            System.err.println("bench: " + msg);
-            results.notes.add(msg);
-            return;
+    private void missing(String msg) {
+        System.err.println("bench: " + msg);
+        results.notes.add(msg);
+    }
+
+    /**
+     * Starts a fresh broker for one part ({@code part} names its working directory and, for PulseMQ, its JFR
+     * recording {@code pulsemq-<part>.jfr}).
+     */
+    private BrokerUnderTest startBroker(BrokerUnderTest.Kind kind, String part) throws Exception {
+        String name = kind.name().toLowerCase(Locale.ROOT) + "-" + part;
+        return switch (kind) {
+            case PULSEMQ -> {
+                PulseMqProcess p = PulseMqProcess.start(pulsemqJar, dir(name), jvmOptions(name));
+                yield new BrokerUnderTest(kind, results.pulsemqJar.replace("pulsemq-broker-", "").replace("-all.jar", ""),
+                        new InetSocketAddress("127.0.0.1", p.ports().mqtt()), p, p.ports().http());
+            }
+            case MOSQUITTO -> {
+                MosquittoProcess m = MosquittoProcess.start(mosquittoBinary, dir(name));
+                yield new BrokerUnderTest(kind, results.mosquittoVersion.replace("mosquitto version ", ""),
+                        new InetSocketAddress("127.0.0.1", m.port()), m, 0);
+            }
+            case HIVEMQ -> {
+                HiveMqProcess h = HiveMqProcess.start(hivemqLib, dir(name), List.of());
+                yield new BrokerUnderTest(kind, HiveMqProcess.version(hivemqLib),
+                        new InetSocketAddress("127.0.0.1", h.port()), h, 0);
+            }
+        };
+    }
+
+    /** What one part does with one running broker. */
+    private interface BrokerPart {
+        void run(BrokerUnderTest broker) throws Exception;
+    }
+
+    /**
+     * Runs one of parts 5 to 7 against each broker, a fresh process each, and profiles PulseMQ's run. Answers
+     * the number of failures.
+     */
+    private int eachBroker(List<BrokerUnderTest.Kind> brokers, boolean skip, String part, String title, BrokerPart body,
+                           java.util.function.Consumer<String> status) {
+        if (skip) {
+            status.accept("skipped by --skip-" + part);
+            return 0;
         }
-        results.mosquittoVersion = MosquittoProcess.version(binary);
-        log("part 1: connection churn against " + results.mosquittoVersion + " (persistence off)");
-        try (MosquittoProcess mosquitto = MosquittoProcess.start(binary, dir("mosquitto"))) {
-            results.churn.add(churn("Mosquitto", results.mosquittoVersion.replace("mosquitto version ", ""),
-                    new InetSocketAddress("127.0.0.1", mosquitto.port()), mosquitto.pid()));
+        int failures = 0;
+        for (BrokerUnderTest.Kind kind : brokers) {
+            log(title + " against " + kind.label());
+            results.sampleLoad();
+            try (BrokerUnderTest b = startBroker(kind, part)) {
+                body.run(b);
+            } catch (Exception e) {
+                failures++;
+                fail(kind.label() + " " + title, e);
+            }
+            results.sampleLoad();
+            if (kind == BrokerUnderTest.Kind.PULSEMQ) {
+                profile("pulsemq-" + part, "PulseMQ " + title.replaceFirst("^part \\d+: ", ""));
+            }
         }
+        status.accept(failures == 0 ? "measured" : "measured with failures (see notes)");
+        return failures;
+    }
+
+    // ---- part 1 --------------------------------------------------------------------------------
+
+    private void runChurn(BrokerUnderTest.Kind kind) throws Exception {
+        log("part 1: connection churn against " + kind.label()
+                + (kind == BrokerUnderTest.Kind.PULSEMQ ? " (separate JVM, durable status events)" : ""));
+        try (BrokerUnderTest b = startBroker(kind, "churn")) {
+            results.churn.add(churn(b.name(), b.version(), b.mqtt(), b.pid()));
+            if (kind == BrokerUnderTest.Kind.PULSEMQ) {
+                long events = metric(b.httpPort(), "pulsemq_statuslog_offset");
+                if (events > 0) {
+                    results.notes.add(String.format(Locale.ROOT, "PulseMQ wrote %,d durable status events during the "
+                            + "churn run (warm-up included): connect, disconnect and tcpclean per cycle.", events));
+                }
+            }
+        }
+        if (kind == BrokerUnderTest.Kind.PULSEMQ) {
+            profile("pulsemq-churn", "PulseMQ connection churn (warm-up included)");
+        }
+    }
+
+    // ---- parts 5 to 7 --------------------------------------------------------------------------
+
+    private void runPubSub(BrokerUnderTest b) throws Exception {
+        results.pubsub.addAll(pubsubBench().pubsub(b));
+    }
+
+    private void runOverload(BrokerUnderTest b) throws Exception {
+        results.overload.addAll(pubsubBench().overload(b));
+    }
+
+    private void runIdle(BrokerUnderTest b) throws Exception {
+        results.idle.addAll(pubsubBench().idle(b, idleLimit()));
+    }
+
+    private PubSubBench pubsubBench() {
+        return new PubSubBench(options, pubsubLoad, generator, BenchMain::log);
+    }
+
+    /**
+     * The most idle connections one process may hold here: the open-file limit of this JVM (the broker inherits
+     * it), less 1,000 for everything else the processes keep open.
+     */
+    private int idleLimit() {
+        long max = MachineInfo.maxFileDescriptors();
+        int wanted = options.idleConnections().get(options.idleConnections().size() - 1);
+        if (max <= 0 || max - 1000 >= wanted) {
+            return wanted;
+        }
+        int limit = (int) Math.max(0, max - 1000);
+        String note = String.format(Locale.ROOT, "Idle connections: capped at %,d (open-file limit %,d less 1,000) "
+                + "instead of %,d; raise ulimit -n to measure more.", limit, max, wanted);
+        if (!results.notes.contains(note)) {
+            results.notes.add(note);
+        }
+        return limit;
     }
 
     private Results.Churn churn(String broker, String version, InetSocketAddress target, long brokerPid)
@@ -430,6 +558,11 @@ public final class BenchMain {
         Path out = options.out();
         if (out.getParent() != null) {
             Files.createDirectories(out.getParent());
+        }
+        try {
+            results.plots.addAll(Charts.write(results, out.toAbsolutePath().getParent()));
+        } catch (IOException | RuntimeException | LinkageError e) {
+            results.notes.add("No plots: " + e);
         }
         Files.writeString(out, new MarkdownReport(results).render());
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);

@@ -16,6 +16,10 @@ import java.util.List;
  * @param skipQueries     leave the status-query benchmark out
  * @param skipChurn       leave the connection churn (PulseMQ and Mosquitto) out
  * @param skipAmqp        leave the server SDK status-notification benchmark (part 4) out
+ * @param skipHivemq      leave HiveMQ CE out of every comparison
+ * @param skipPubsub      leave the publish/subscribe throughput and latency runs (part 5) out
+ * @param skipOverload    leave the overload floods (part 6) out
+ * @param skipIdle        leave the idle-connection memory measurement (part 7) out
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
  * @param churnDuration   measured time of each churn run
  * @param warmup          warm-up before each measured phase (not measured)
@@ -29,6 +33,11 @@ import java.util.List;
  * @param httpConnections concurrent keep-alive HTTP connections of the closed-loop query phases
  * @param amqpDuration    length of part 4's latency phase (devices connect at {@link #AMQP_RATE} per second)
  * @param amqpBacklog     status events part 4 queues up for one consumer group and then drains
+ * @param pubsubDuration  measured time of each publish/subscribe run (after {@code warmup})
+ * @param pubsubWindow    closed loop: messages each publisher may have sent but not yet delivered
+ * @param pubsubRates     fixed offered rates (deliveries per second) of the latency runs
+ * @param overloadDuration length of each flood of part 6
+ * @param idleConnections steps of idle connections held open in part 7, ascending
  * @param jfr             record a JFR profile of each PulseMQ JVM (target/bench-jfr/) and summarise it in the report
  * @param jmhArgs         arguments passed to JMH as they are (with {@code --jmh})
  */
@@ -41,6 +50,10 @@ public record BenchOptions(
         boolean skipQueries,
         boolean skipChurn,
         boolean skipAmqp,
+        boolean skipHivemq,
+        boolean skipPubsub,
+        boolean skipOverload,
+        boolean skipIdle,
         Path brokerJar,
         Duration churnDuration,
         Duration warmup,
@@ -54,6 +67,11 @@ public record BenchOptions(
         int httpConnections,
         Duration amqpDuration,
         int amqpBacklog,
+        Duration pubsubDuration,
+        int pubsubWindow,
+        List<Integer> pubsubRates,
+        Duration overloadDuration,
+        List<Integer> idleConnections,
         boolean jfr,
         List<String> jmhArgs) {
 
@@ -64,11 +82,16 @@ public record BenchOptions(
             "Usage: ./pulsemq bench [--quick] [--out FILE] [options]",
             "       ./pulsemq bench --jmh [JMH options]   (only the JMH micro-benchmarks; e.g. -h for JMH's help)",
             "",
-            "Runs, in one go: connection churn against PulseMQ and Mosquitto, status queries with 100,000 registered",
-            "clients, the JMH micro-benchmarks and server SDK (AMQP) status notifications; writes FILE (default",
-            "docs/benchmarks.md) and FILE's .json sibling.",
+            "Runs, in one go: connection churn against PulseMQ, Mosquitto and HiveMQ CE, status queries with 100,000",
+            "registered clients, the JMH micro-benchmarks, server SDK (AMQP) status notifications, publish/subscribe",
+            "throughput, loss and latency, overload floods and idle-connection memory (the last three against all",
+            "three brokers); writes FILE (default docs/benchmarks.md), FILE's .json sibling and PNG plots next to it",
+            "(bench-*.png). Mosquitto: apt-get install -y mosquitto; HiveMQ CE: resolved by ./pulsemq bench with",
+            "Maven on first use. A missing broker is left out with a note.",
             "",
-            "  --quick                 5 s churn, 10,000 registered clients, no JMH, 3 s of notifications",
+            "  --quick                 5 s churn, 10,000 registered clients, no JMH, 3 s of notifications, 2 s per",
+            "                          publish/subscribe run, 5 s floods (about 12 minutes in all on 2 busy cores;",
+            "                          the full run takes about 40)",
             "  --out FILE              Markdown report (default docs/benchmarks.md)",
             "  --broker-jar FILE       PulseMQ broker jar (default pulsemq-broker/target/pulsemq-broker-*-all.jar)",
             "  --duration SECONDS      measured time of each churn run (default 20, quick 5)",
@@ -84,7 +107,14 @@ public record BenchOptions(
             "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds, all stay connected (default 5,",
             "                          quick 3; 2 file descriptors per device in one JVM, see ulimit -n)",
             "  --amqp-backlog N        part 4: status events drained by one consumer group (default 30000, quick 3000)",
-            "  --skip-churn | --skip-mosquitto | --skip-queries | --skip-jmh | --skip-amqp",
+            "  --pubsub-seconds S      measured time of each publish/subscribe run (default 10, quick 2)",
+            "  --pubsub-window N       closed loop: messages per publisher sent but not yet delivered (default 100)",
+            "  --pubsub-rates R,R      fixed offered rates of the latency runs, deliveries/s (default 10000,30000)",
+            "  --overload-seconds S    length of each flood (default 30, quick 5)",
+            "  --idle-connections N,N  idle connections held open, in steps (default 5000,19000; at most the open-file",
+            "                          limit, ulimit -n, less 1,000)",
+            "  --skip-churn | --skip-mosquitto | --skip-hivemq | --skip-queries | --skip-jmh | --skip-amqp",
+            "  --skip-pubsub | --skip-overload | --skip-idle",
             "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
             "                          recordings in target/bench-jfr/, hottest methods in the report)",
             "  -h, --help");
@@ -99,6 +129,15 @@ public record BenchOptions(
         boolean skipQueries = false;
         boolean skipChurn = false;
         boolean skipAmqp = false;
+        boolean skipHivemq = false;
+        boolean skipPubsub = false;
+        boolean skipOverload = false;
+        boolean skipIdle = false;
+        Integer pubsubSeconds = null;
+        int pubsubWindow = 100;
+        List<Integer> pubsubRates = List.of(10_000, 30_000);
+        Integer overloadSeconds = null;
+        List<Integer> idleConnections = List.of(5_000, 19_000);
         Integer amqpSeconds = null;
         Integer amqpBacklog = null;
         boolean jfr = true;
@@ -128,6 +167,15 @@ public record BenchOptions(
                 case "--skip-queries" -> skipQueries = true;
                 case "--skip-churn" -> skipChurn = true;
                 case "--skip-amqp" -> skipAmqp = true;
+                case "--skip-hivemq" -> skipHivemq = true;
+                case "--skip-pubsub" -> skipPubsub = true;
+                case "--skip-overload" -> skipOverload = true;
+                case "--skip-idle" -> skipIdle = true;
+                case "--pubsub-seconds" -> pubsubSeconds = positive(args, ++i, a);
+                case "--pubsub-window" -> pubsubWindow = range(args, ++i, a, 1, 10_000);
+                case "--pubsub-rates" -> pubsubRates = list(args, ++i, a, 1_000_000);
+                case "--overload-seconds" -> overloadSeconds = positive(args, ++i, a);
+                case "--idle-connections" -> idleConnections = ascending(list(args, ++i, a, 1_000_000), a);
                 case "--amqp-seconds" -> amqpSeconds = positive(args, ++i, a);
                 case "--amqp-backlog" -> amqpBacklog = range(args, ++i, a, 3, 3_000_000);
                 case "--no-jfr" -> jfr = false;
@@ -151,7 +199,7 @@ public record BenchOptions(
             throw new IllegalArgumentException("--concurrency is at most 1000");
         }
         return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, skipChurn,
-                skipAmqp, brokerJar,
+                skipAmqp, skipHivemq, skipPubsub, skipOverload, skipIdle, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
                 Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
                 concurrency, generatorThreads, sources,
@@ -159,7 +207,10 @@ public record BenchOptions(
                 Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
                 singleRate, httpConnections,
                 Duration.ofSeconds(amqpSeconds != null ? amqpSeconds : quick ? 3 : 5),
-                amqpBacklog != null ? amqpBacklog : quick ? 3_000 : 30_000, jfr, List.copyOf(jmhArgs));
+                amqpBacklog != null ? amqpBacklog : quick ? 3_000 : 30_000,
+                Duration.ofSeconds(pubsubSeconds != null ? pubsubSeconds : quick ? 2 : 10), pubsubWindow, pubsubRates,
+                Duration.ofSeconds(overloadSeconds != null ? overloadSeconds : quick ? 5 : 30), idleConnections,
+                jfr, List.copyOf(jmhArgs));
     }
 
     /** The JSON results file: the report's name with {@code .json}. */
@@ -188,6 +239,25 @@ public record BenchOptions(
             throw new IllegalArgumentException(option + " needs a value");
         }
         return args[i];
+    }
+
+    /** A comma-separated list of numbers from 1 to {@code max}. */
+    private static List<Integer> list(String[] args, int i, String option, int max) {
+        String v = value(args, i, option);
+        List<Integer> out = new ArrayList<>();
+        for (String part : v.split(",")) {
+            out.add(range(new String[] {part.trim()}, 0, option, 1, max));
+        }
+        return List.copyOf(out);
+    }
+
+    private static List<Integer> ascending(List<Integer> values, String option) {
+        for (int i = 1; i < values.size(); i++) {
+            if (values.get(i) <= values.get(i - 1)) {
+                throw new IllegalArgumentException(option + " needs ascending numbers, not " + values);
+            }
+        }
+        return values;
     }
 
     private static int positive(String[] args, int i, String option) {

@@ -1,6 +1,7 @@
 package io.pulsemq.bench;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -67,6 +68,37 @@ public record MachineInfo(String cpuModel, int cores, double memoryGiB, String k
             return ticks / 100.0;
         } catch (IOException | RuntimeException e) {
             return Double.NaN;
+        }
+    }
+
+    /** Resident memory of a process now, in KiB ({@code VmRSS}), or -1 if unknown. */
+    static long rssKiB(long pid) {
+        return statusKiB(pid, "VmRSS");
+    }
+
+    /** The highest resident memory of a process so far, in KiB ({@code VmHWM}), or -1 if unknown. */
+    static long peakRssKiB(long pid) {
+        return statusKiB(pid, "VmHWM");
+    }
+
+    /** Open file descriptors this JVM may have at most (its {@code ulimit -n}), or -1 if unknown. */
+    static long maxFileDescriptors() {
+        if (ManagementFactory.getOperatingSystemMXBean()
+                instanceof com.sun.management.UnixOperatingSystemMXBean unix) {
+            return unix.getMaxFileDescriptorCount();
+        }
+        return -1;
+    }
+
+    private static long statusKiB(long pid, String key) {
+        String v = firstValue(Path.of("/proc", Long.toString(pid), "status"), key + ":");
+        if (v == null) {
+            return -1;
+        }
+        try {
+            return Long.parseLong(v.replaceAll("[^0-9]", ""));
+        } catch (NumberFormatException e) {
+            return -1;
         }
     }
 

@@ -1,6 +1,10 @@
 package io.pulsemq.bench;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -11,6 +15,15 @@ import java.util.concurrent.TimeUnit;
  * and, should the bench die first, by a shutdown hook. Its output goes to a log file.
  */
 class ManagedProcess implements AutoCloseable {
+
+    /**
+     * Messages a broker keeps queued per client beyond its in-flight window, the same for all three brokers: what
+     * a production user sets so that a QoS 1 subscriber behind a burst loses nothing (Mosquitto's and HiveMQ's
+     * default is 1,000, PulseMQ's too).
+     */
+    static final int MAX_QUEUED_MESSAGES = 100_000;
+    /** Unacknowledged QoS 1/2 messages a broker sends one client at a time (PulseMQ's default; Mosquitto's is 20). */
+    static final int MAX_INFLIGHT = 100;
 
     private final String name;
     private final Process process;
@@ -43,6 +56,34 @@ class ManagedProcess implements AutoCloseable {
 
     String name() {
         return name;
+    }
+
+    /** A port nobody listens on right now, on the loopback interface. */
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /**
+     * Waits until this process accepts TCP connections on {@code port} of the loopback interface; closes it and
+     * throws, with the tail of its log, if it exits or takes longer than {@code timeoutMs}.
+     */
+    void awaitPort(int port, long timeoutMs) throws IOException, InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        while (true) {
+            try (Socket s = new Socket()) {
+                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                return;
+            } catch (IOException notYet) {
+                if (!alive() || System.currentTimeMillis() > deadline) {
+                    close();
+                    throw new IOException(name + " did not start on port " + port + "; see " + log + ":\n"
+                            + PulseMqProcess.tail(log));
+                }
+                Thread.sleep(50);
+            }
+        }
     }
 
     @Override

@@ -1,10 +1,6 @@
 package io.pulsemq.bench;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
-import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -13,7 +9,9 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Mosquitto, the reference broker: started from a generated config on a free loopback port, anonymous,
- * persistence off, only warnings and errors logged (no per-connection log lines, as PulseMQ at WARN).
+ * persistence off, only warnings and errors logged (no per-connection log lines, as PulseMQ at WARN), and the
+ * queue limits a production user would set ({@value ManagedProcess#MAX_INFLIGHT} in flight and
+ * {@value ManagedProcess#MAX_QUEUED_MESSAGES} queued messages per client, as for the other brokers).
  */
 final class MosquittoProcess extends ManagedProcess {
 
@@ -70,31 +68,15 @@ final class MosquittoProcess extends ManagedProcess {
                 "log_type warning",
                 "connection_messages false",
                 "max_connections -1",
+                "max_inflight_messages " + MAX_INFLIGHT,
+                "max_queued_messages " + MAX_QUEUED_MESSAGES,
                 ""));
         MosquittoProcess m = new MosquittoProcess(List.of(binary.toString(), "-c", conf.toString()), workDir, port);
-        long deadline = System.currentTimeMillis() + 15_000;
-        while (true) {
-            try (Socket s = new Socket()) {
-                s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
-                return m;
-            } catch (IOException notYet) {
-                if (!m.alive() || System.currentTimeMillis() > deadline) {
-                    m.close();
-                    throw new IOException("mosquitto did not start on port " + port + "; see " + m.log() + ":\n"
-                            + PulseMqProcess.tail(m.log()));
-                }
-                Thread.sleep(50);
-            }
-        }
+        m.awaitPort(port, 15_000);
+        return m;
     }
 
     int port() {
         return port;
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
     }
 }

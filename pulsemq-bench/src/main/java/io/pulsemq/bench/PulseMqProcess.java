@@ -17,7 +17,8 @@ import java.util.Map;
 /**
  * PulseMQ as a separate JVM, started from its built jar exactly as an operator would
  * ({@code java -jar pulsemq-broker-*-all.jar start --data-dir DIR}), every listener on 127.0.0.1 port 0; the
- * chosen ports come from {@code <data>/ports.json}, the admin key from {@code <data>/credentials.json}.
+ * chosen ports come from {@code <data>/ports.json}, the admin key from {@code <data>/credentials.json}. Queue
+ * limits as for the other brokers ({@link ManagedProcess#MAX_QUEUED_MESSAGES}).
  */
 final class PulseMqProcess extends ManagedProcess {
 
@@ -71,6 +72,8 @@ final class PulseMqProcess extends ManagedProcess {
             env.put("PULSEMQ_LISTENERS_" + listener + "_PORT", "0");
         }
         env.put("PULSEMQ_LOG_LEVEL", "WARN");
+        env.put("PULSEMQ_MQTT_MAXINFLIGHT", Integer.toString(MAX_INFLIGHT));
+        env.put("PULSEMQ_MQTT_MAXQUEUEDMESSAGES", Integer.toString(MAX_QUEUED_MESSAGES));
         return new PulseMqProcess(cmd, env, workDir, dataDir);
     }
 

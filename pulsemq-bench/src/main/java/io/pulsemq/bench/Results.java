@@ -117,6 +117,97 @@ public final class Results {
                                       boolean drainComplete) {
     }
 
+    /**
+     * One publish/subscribe run (part 5).
+     *
+     * @param broker             broker name
+     * @param version            its version
+     * @param scenario           e.g. {@code 10->1 QoS 1 1 KB}
+     * @param publishers         publishing connections
+     * @param subscribers        subscribing connections
+     * @param qos                QoS of publishing and subscribing
+     * @param payloadBytes       payload size
+     * @param mode               {@code closed-loop} or {@code fixed-rate}
+     * @param offeredRate        fixed rate: deliveries per second offered (publish rate x subscribers), else 0
+     * @param seconds            measured time
+     * @param deliveredPerSecond distinct deliveries per second, all subscribers together
+     * @param latency            publish (fixed rate: scheduled publish) to receipt
+     * @param sent               messages published in the whole run (warm-up included)
+     * @param lost               deliveries owed in the whole run that never arrived (after a drain)
+     * @param duplicates         deliveries received twice
+     * @param reordered          deliveries that arrived after a later message of the same publisher (not lost,
+     *                           but out of MQTT's order)
+     * @param stalls             closed-loop windows given up on (nothing arrived for 2 s)
+     * @param brokerCpuCores     broker CPU during the measured time
+     * @param generatorCpuCores  bench JVM CPU during the measured time
+     */
+    public record PubSub(String broker, String version, String scenario, int publishers, int subscribers, int qos,
+                         int payloadBytes, String mode, int offeredRate, double seconds, double deliveredPerSecond,
+                         LatencyStats latency, long sent, long lost, long duplicates, long reordered, long stalls,
+                         double brokerCpuCores, double generatorCpuCores) {
+    }
+
+    /**
+     * One flood of part 6 and the check right after it.
+     *
+     * @param broker             broker name
+     * @param version            its version
+     * @param scenario           e.g. {@code 10->1 QoS 1 1 KB}
+     * @param seconds            length of the flood
+     * @param sentPerSecond      messages the publishers got onto their sockets per second
+     * @param sent               messages published
+     * @param delivered          distinct deliveries received (during the flood and the drain after it)
+     * @param dropped            deliveries owed that never arrived
+     * @param deliveredPerSecond deliveries per second during the flood
+     * @param baselineRssKiB     broker RSS before the flood
+     * @param peakRssKiB         highest broker RSS sampled during the flood and its drain
+     * @param brokerAlive        whether the broker process was still running afterwards
+     * @param connectionsKept    whether the broker kept every flooding connection open
+     * @param afterDeliveredPerSecond a closed-loop QoS 1 check on new connections right after: deliveries per second
+     * @param afterLost          deliveries lost in that check
+     * @param afterError         why the check failed, or null
+     */
+    public record Overload(String broker, String version, String scenario, double seconds, double sentPerSecond,
+                           long sent, long delivered, long dropped, double deliveredPerSecond, long baselineRssKiB,
+                           long peakRssKiB, boolean brokerAlive, boolean connectionsKept,
+                           double afterDeliveredPerSecond, long afterLost, String afterError) {
+
+        /** Up, answering and losing nothing at QoS 1 after the flood. */
+        public boolean servesAfterwards() {
+            return brokerAlive && afterError == null && afterDeliveredPerSecond > 0 && afterLost == 0;
+        }
+    }
+
+    /**
+     * Memory of idle connections (part 7): one step of connections held open.
+     *
+     * @param broker          broker name
+     * @param version         its version
+     * @param connections     connections asked for
+     * @param connected       connections open when measured
+     * @param baselineRssKiB  broker RSS before any connection
+     * @param rssKiB          broker RSS with the connections open
+     * @param baselineHeapKiB JVM brokers: heap after a full GC before any connection, else -1
+     * @param heapKiB         JVM brokers: heap after a full GC with the connections open, else -1
+     */
+    public record Idle(String broker, String version, int connections, int connected, long baselineRssKiB,
+                       long rssKiB, long baselineHeapKiB, long heapKiB) {
+
+        /** RSS growth per open connection, in KiB. */
+        public double rssPerConnectionKiB() {
+            return perConnection(rssKiB, baselineRssKiB);
+        }
+
+        /** Heap growth per open connection, in KiB, or NaN when not measured. */
+        public double heapPerConnectionKiB() {
+            return heapKiB < 0 || baselineHeapKiB < 0 ? Double.NaN : perConnection(heapKiB, baselineHeapKiB);
+        }
+
+        private double perConnection(long value, long baseline) {
+            return connected > 0 && value >= 0 && baseline >= 0 ? (double) (value - baseline) / connected : Double.NaN;
+        }
+    }
+
     public String date;
     public String command;
     /** The git revision the jars were built from (set by the launcher), or null. */
@@ -128,9 +219,21 @@ public final class Results {
     public String loadAverageAfter;
     public double maxLoadAverage1m;
     public String mosquittoVersion;
+    public String hivemqVersion;
     public String pulsemqJar;
     public final List<Churn> churn = new ArrayList<>();
+    /** PulseMQ's connects/s over the faster of the other brokers. */
     public Double churnRatio;
+    /** Which broker {@link #churnRatio} compares with. */
+    public String churnPeer;
+    public String pubsubStatus = "not run";
+    public final List<PubSub> pubsub = new ArrayList<>();
+    public String overloadStatus = "not run";
+    public final List<Overload> overload = new ArrayList<>();
+    public String idleStatus = "not run";
+    public final List<Idle> idle = new ArrayList<>();
+    /** PNG plots written next to the report (file names). */
+    public final List<String> plots = new ArrayList<>();
     public String queriesStatus = "not run";
     public Registration registration;
     public final List<Query> queries = new ArrayList<>();
@@ -160,11 +263,66 @@ public final class Results {
         m.put("amqpRate", BenchOptions.AMQP_RATE);
         m.put("amqpSeconds", options.amqpDuration().toSeconds());
         m.put("amqpBacklog", options.amqpBacklog());
+        m.put("pubsubSeconds", options.pubsubDuration().toSeconds());
+        m.put("pubsubWindow", options.pubsubWindow());
+        m.put("pubsubRates", options.pubsubRates());
+        m.put("overloadSeconds", options.overloadDuration().toSeconds());
+        m.put("idleConnections", options.idleConnections());
+        m.put("maxQueuedMessages", ManagedProcess.MAX_QUEUED_MESSAGES);
+        m.put("maxInflight", ManagedProcess.MAX_INFLIGHT);
         return m;
     }
 
     Churn churnOf(String broker) {
         return churn.stream().filter(c -> c.broker().equals(broker)).findFirst().orElse(null);
+    }
+
+    /** Brokers with results in part 5, 6 or 7, PulseMQ first, in {@link BrokerUnderTest.Kind} order. */
+    List<String> comparedBrokers() {
+        List<String> out = new ArrayList<>();
+        for (BrokerUnderTest.Kind k : BrokerUnderTest.Kind.values()) {
+            String b = k.label();
+            if (pubsub.stream().anyMatch(x -> x.broker().equals(b)) || overload.stream().anyMatch(x -> x.broker().equals(b))
+                    || idle.stream().anyMatch(x -> x.broker().equals(b))) {
+                out.add(b);
+            }
+        }
+        return out;
+    }
+
+    /** The part 5 run of {@code broker}, {@code scenario} and {@code offeredRate} (0: the closed loop), or null. */
+    PubSub pubsubOf(String broker, String scenario, int offeredRate) {
+        return pubsub.stream().filter(p -> p.broker().equals(broker) && p.scenario().equals(scenario)
+                && p.offeredRate() == offeredRate).findFirst().orElse(null);
+    }
+
+    /** Part 5's scenarios in the order they ran. */
+    List<String> pubsubScenarios() {
+        return pubsub.stream().map(PubSub::scenario).distinct().toList();
+    }
+
+    /**
+     * The closed-loop run of {@code scenario} of the broker other than PulseMQ that delivered most, or null when
+     * only PulseMQ ran it.
+     */
+    PubSub fasterPeer(String scenario) {
+        return pubsub.stream().filter(p -> !p.broker().equals("PulseMQ") && p.scenario().equals(scenario)
+                        && p.offeredRate() == 0)
+                .max(java.util.Comparator.comparingDouble(PubSub::deliveredPerSecond)).orElse(null);
+    }
+
+    /** PulseMQ's closed-loop msgs/s in {@code scenario} over the faster peer's, or NaN. */
+    double pubsubRatio(String scenario) {
+        PubSub p = pubsubOf("PulseMQ", scenario, 0);
+        PubSub peer = fasterPeer(scenario);
+        return p == null || peer == null || peer.deliveredPerSecond() <= 0 ? Double.NaN
+                : p.deliveredPerSecond() / peer.deliveredPerSecond();
+    }
+
+    /** The largest step of part 7 measured for {@code broker}, or null. */
+    Idle largestIdle(String broker) {
+        return idle.stream().filter(i -> i.broker().equals(broker))
+                .max(java.util.Comparator.comparingInt(Idle::connected)).orElse(null);
     }
 
     Query query(String name) {

@@ -49,6 +49,34 @@ class BenchOptionsTest {
     }
 
     @Test
+    void parse_newParts_defaultsFromTheIssueAndQuickShortensThem() {
+        BenchOptions full = BenchOptions.parse();
+        BenchOptions quick = BenchOptions.parse("--quick");
+
+        assertThat(full.pubsubRates()).containsExactly(10_000, 30_000);
+        assertThat(full.pubsubWindow()).isEqualTo(100);
+        assertThat(full.idleConnections()).containsExactly(5_000, 19_000);
+        assertThat(full.overloadDuration()).isEqualTo(Duration.ofSeconds(30));
+        assertThat(quick.overloadDuration()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(quick.pubsubDuration()).isEqualTo(Duration.ofSeconds(2));
+    }
+
+    @Test
+    void parse_newSkipsAndLists_areTaken() {
+        BenchOptions o = BenchOptions.parse("--skip-hivemq", "--skip-pubsub", "--skip-overload", "--skip-idle",
+                "--pubsub-rates", "5000", "--idle-connections", "100,200");
+
+        assertThat(o.skipHivemq()).isTrue();
+        assertThat(o.skipPubsub()).isTrue();
+        assertThat(o.skipOverload()).isTrue();
+        assertThat(o.skipIdle()).isTrue();
+        assertThat(o.pubsubRates()).containsExactly(5_000);
+        assertThat(o.idleConnections()).containsExactly(100, 200);
+        assertThatThrownBy(() -> BenchOptions.parse("--idle-connections", "200,100"))
+                .hasMessageContaining("ascending");
+    }
+
+    @Test
     void parse_jmh_passesTheRestToJmh() {
         BenchOptions o = BenchOptions.parse("--jmh", "-f", "2", "--quick");
 

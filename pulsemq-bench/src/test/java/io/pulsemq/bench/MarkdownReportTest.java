@@ -1,0 +1,73 @@
+package io.pulsemq.bench;
+
+import org.junit.jupiter.api.Test;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class MarkdownReportTest {
+
+    private static Results results() {
+        Results r = new Results();
+        r.date = "2026-11-26T00:00:00Z";
+        r.command = "./pulsemq bench --quick";
+        r.machine = new MachineInfo("test CPU", 2, 4.0, "Linux", "Java 17", "ext4");
+        r.options = BenchOptions.parse("--quick");
+        r.pulsemqJar = "pulsemq-broker-0.1.0-all.jar";
+        return r;
+    }
+
+    private static Results.PubSub closedLoop(String broker, int qos, double perSecond, long lost) {
+        return new Results.PubSub(broker, "1", "10->1 QoS " + qos + " 64 B", 10, 1, qos, 64, "closed-loop", 0, 2,
+                perSecond, LatencyStats.EMPTY, 1000, lost, 0, 0, 0, 1, 1);
+    }
+
+    @Test
+    void pubsubRatio_comparesWithTheFasterOfThePeers() {
+        Results r = results();
+        r.pubsub.add(closedLoop("PulseMQ", 1, 90_000, 0));
+        r.pubsub.add(closedLoop("Mosquitto", 1, 100_000, 0));
+        r.pubsub.add(closedLoop("HiveMQ CE", 1, 50_000, 0));
+
+        assertThat(r.pubsubRatio("10->1 QoS 1 64 B")).isEqualTo(0.9);
+        assertThat(r.fasterPeer("10->1 QoS 1 64 B").broker()).isEqualTo("Mosquitto");
+    }
+
+    @Test
+    void render_pubsubFasterButLosingAtQos1_targetMissedForTheLoss() {
+        Results r = results();
+        r.pubsub.add(closedLoop("PulseMQ", 1, 120_000, 5));
+        r.pubsub.add(closedLoop("Mosquitto", 1, 100_000, 0));
+
+        String md = new MarkdownReport(r).render();
+
+        assertThat(md).contains("## 5. Publish/subscribe")
+                .contains("| 10->1 QoS 1 64 B | 120,000 | 100,000 | 1.20x | 5 / 0 | **missed** (QoS 1 undelivered) |")
+                .contains("## Targets");
+    }
+
+    @Test
+    void render_idle_perConnectionAgainstTheTargetAndExtrapolated() {
+        Results r = results();
+        // 10,000 connections grew RSS by 80,000 KiB and the heap by 30,000 KiB: 8 and 3 KiB each.
+        r.idle.add(new Results.Idle("PulseMQ", "1", 10_000, 10_000, 100_000, 180_000, 20_000, 50_000));
+
+        String md = new MarkdownReport(r).render();
+
+        assertThat(md).contains("| PulseMQ | 10,000 | 98 MiB | 176 MiB | 8.0 KiB | 20 MiB | 49 MiB | 3.0 KiB |")
+                .contains("8.0 KiB at 10,000 connections (heap after GC: 3.0 KiB) | **met** |")
+                .contains("Extrapolated (linear in the largest measured step, not measured): PulseMQ 100,000 "
+                        + "connections 879 MiB");
+    }
+
+    @Test
+    void render_overloadBrokerDied_saysNotNormal() {
+        Results r = results();
+        r.overload.add(new Results.Overload("PulseMQ", "1", "10->1 QoS 0 1 KB", 5, 50_000, 250_000, 10_000, 240_000,
+                2_000, 100_000, 4_000_000, false, false, 0, -1, "the broker process exited"));
+
+        String md = new MarkdownReport(r).render();
+
+        assertThat(md).contains("**not normal**: the broker process exited")
+                .contains("did NOT serve normally after a flood");
+    }
+}
