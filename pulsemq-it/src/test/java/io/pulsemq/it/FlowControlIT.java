@@ -29,12 +29,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 class FlowControlIT {
 
     private static final int BROKER_MAX_PACKET = 16 * 1024;
+    private static final int QUEUE = 100_000;
 
     private static BrokerFixture broker;
 
     @BeforeAll
     static void startBroker() throws Exception {
-        broker = BrokerFixture.start(BrokerFixture.maxPacketSize(BROKER_MAX_PACKET));
+        broker = BrokerFixture.start(c -> BrokerFixture.maxQueuedMessages(QUEUE)
+                .apply(BrokerFixture.maxPacketSize(BROKER_MAX_PACKET).apply(c)));
     }
 
     @AfterAll
@@ -95,6 +97,45 @@ class FlowControlIT {
         } finally {
             sub.disconnect();
             pub.disconnect();
+        }
+    }
+
+    @Test
+    void receiveMaximum_smallWindow_manyPublishersFlooding_eachPublishersMessagesArriveInOrder() throws Exception {
+        // Publishers and subscriber land on different event loops: deliveries are handed over from the
+        // publishers' loops while PUBACKs on the subscriber's loop release queued ones. Neither may overtake
+        // the other [MQTT-4.6.0-5].
+        String topic = unique("rm/order");
+        int publishers = 3;
+        int perPublisher = 5_000; // fewer than QUEUE in all: none is dropped for a full session queue
+        BlockingQueue<Mqtt5Publish> received = new LinkedBlockingQueue<>();
+        Mqtt5BlockingClient sub = Clients.hive5(broker, unique("sub"));
+        sub.toAsync().publishes(MqttGlobalPublishFilter.ALL, received::add);
+        sub.connectWith().restrictions().receiveMaximum(5).applyRestrictions().send();
+        sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+        List<Mqtt5BlockingClient> pubs = new java.util.ArrayList<>();
+        try {
+            for (int p = 0; p < publishers; p++) {
+                pubs.add(Clients.connectedHive5(broker, unique("pub" + p)));
+            }
+            for (int i = 0; i < perPublisher; i++) {
+                for (int p = 0; p < publishers; p++) {
+                    pubs.get(p).toAsync().publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE)
+                            .payload(utf8(p + ":" + i)).send();
+                }
+            }
+
+            int[] next = new int[publishers];
+            for (int n = 0; n < publishers * perPublisher; n++) {
+                String[] m = new String(Clients.poll(received).getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                        .split(":");
+                int p = Integer.parseInt(m[0]);
+                assertThat(Integer.parseInt(m[1])).as("next message of publisher " + p).isEqualTo(next[p]);
+                next[p]++;
+            }
+        } finally {
+            sub.disconnect();
+            pubs.forEach(Mqtt5BlockingClient::disconnect);
         }
     }
 

@@ -2,10 +2,9 @@ package io.pulsemq.broker.mqtt;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelDuplexHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
@@ -57,8 +56,12 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
 /**
@@ -71,10 +74,12 @@ import java.util.concurrent.atomic.AtomicReference;
  * through {@link #sendPublish}, which writes an {@link OutboundPublish} to the channel; the
  * conversion to a PUBLISH (topic alias choice) happens in {@link #write} on the event loop.
  */
-public final class MqttConnection extends ChannelDuplexHandler implements ClientConnection {
+public final class MqttConnection extends ChannelInboundHandlerAdapter implements ClientConnection {
 
     /** Name of this handler in the pipeline. */
     public static final String HANDLER_NAME = "mqtt-connection";
+    /** QoS 0 deliveries waiting for the event loop beyond which new ones are dropped (with the channel's water mark). */
+    private static final int MAX_QUEUED_QOS0 = 4096;
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final String KEEP_ALIVE_HANDLER = "mqtt-keepalive";
@@ -89,6 +94,14 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
     private final String connectionId = newConnectionId();
     /** The first reason the connection ended for; set once from any thread. */
     private final AtomicReference<DisconnectReason> endReason = new AtomicReference<>();
+    /**
+     * Packets the session sends (PUBLISH, PUBREL), in the order it decided them under its lock, from any thread;
+     * the event loop writes them in that order and flushes once per drain. Writing from the deciding thread
+     * instead would let a packet decided later on this loop overtake one handed over earlier from another.
+     */
+    private final Queue<Object> outbound = new ConcurrentLinkedQueue<>();
+    private final AtomicInteger outboundQueued = new AtomicInteger();
+    private final AtomicBoolean drainScheduled = new AtomicBoolean();
 
     private ChannelHandlerContext ctx;
     private Channel channel;
@@ -614,15 +627,37 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
 
     @Override
     public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
-        if (message.qos() == 0 && !channel.isWritable()) {
+        if (message.qos() == 0 && (!channel.isWritable() || outboundQueued.get() >= MAX_QUEUED_QOS0)) {
             return; // a slow consumer loses QoS 0 rather than growing the broker's memory
         }
-        channel.writeAndFlush(new OutboundPublish(message, packetId, dup, subscriptionIds), channel.voidPromise());
+        enqueue(new OutboundPublish(message, packetId, dup, subscriptionIds));
     }
 
     @Override
     public void sendPubRel(int packetId) {
-        channel.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREL, packetId, (byte) 0), channel.voidPromise());
+        enqueue(MqttMessages.pubReply(MqttMessageType.PUBREL, packetId, (byte) 0));
+    }
+
+    private void enqueue(Object packet) {
+        outbound.add(packet);
+        outboundQueued.incrementAndGet();
+        if (drainScheduled.compareAndSet(false, true)) {
+            channel.eventLoop().execute(this::drainOutbound);
+        }
+    }
+
+    /** Writes every queued packet in order, then flushes once: many deliveries, one system call. */
+    private void drainOutbound() {
+        drainScheduled.set(false);
+        int written = 0;
+        for (Object packet = outbound.poll(); packet != null; packet = outbound.poll()) {
+            ctx.write(packet instanceof OutboundPublish ? toPublish((OutboundPublish) packet) : packet, ctx.voidPromise());
+            written++;
+        }
+        outboundQueued.addAndGet(-written);
+        if (written > 0) {
+            ctx.flush();
+        }
     }
 
     @Override
@@ -649,16 +684,6 @@ public final class MqttConnection extends ChannelDuplexHandler implements Client
                 break;
         }
         channel.eventLoop().execute(() -> sendDisconnectAndClose(code));
-    }
-
-    @Override
-    public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-        if (msg instanceof OutboundPublish) {
-            OutboundPublish p = (OutboundPublish) msg;
-            ctx.write(toPublish(p), promise);
-            return;
-        }
-        super.write(ctx, msg, promise);
     }
 
     private MqttPublishMessage toPublish(OutboundPublish p) {

@@ -41,7 +41,7 @@ public final class MqttServer implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
     private static final String WS_SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
     /** Outbound bytes buffered per connection before it counts as slow (QoS 0 is then dropped). */
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(64 * 1024, 256 * 1024);
+    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1024 * 1024, 2 * 1024 * 1024);
 
     private final NettyTransport transport;
     private final MqttServices services;
