@@ -21,7 +21,7 @@ public final class MetricNames {
     public static final String MESSAGES_PUBLISHED = "pulsemq.messages.published";
     /** Function counter: deliveries handed to sessions. */
     public static final String MESSAGES_DELIVERED = "pulsemq.messages.delivered";
-    /** Function counter: deliveries dropped (offline QoS 0, full queue, too large, expired). */
+    /** Function counter: deliveries dropped (offline or congested QoS 0, full queue, too large, expired). */
     public static final String MESSAGES_DROPPED = "pulsemq.messages.dropped";
     /** Timer, tags {@code route} and {@code status}: HTTP API requests and their latency. */
     public static final String HTTP_REQUESTS = "pulsemq.http.requests";

@@ -626,10 +626,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     @Override
+    public boolean congested() {
+        return !channel.isWritable() || outboundQueued.get() >= MAX_QUEUED_QOS0;
+    }
+
+    @Override
     public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
-        if (message.qos() == 0 && (!channel.isWritable() || outboundQueued.get() >= MAX_QUEUED_QOS0)) {
-            return; // a slow consumer loses QoS 0 rather than growing the broker's memory
-        }
         enqueue(new OutboundPublish(message, packetId, dup, subscriptionIds));
     }
 

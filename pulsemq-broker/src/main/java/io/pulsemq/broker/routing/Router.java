@@ -129,7 +129,7 @@ public final class Router {
         return delivered.sum();
     }
 
-    /** Deliveries dropped (offline QoS 0, full queue, too large, expired). */
+    /** Deliveries dropped (offline or congested QoS 0, full queue, too large, expired). */
     public long droppedCount() {
         return dropped.sum();
     }

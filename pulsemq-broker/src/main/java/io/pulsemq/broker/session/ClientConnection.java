@@ -21,6 +21,9 @@ public interface ClientConnection {
     /** Whether {@code message} fits in the client's Maximum Packet Size once encoded. */
     boolean fits(Message message, List<Integer> subscriptionIds);
 
+    /** Whether the client reads too slowly to be sent more QoS 0 messages now (they are dropped instead). */
+    boolean congested();
+
     /** Writes a PUBLISH; {@code packetId} is 0 for QoS 0. */
     void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds);
 

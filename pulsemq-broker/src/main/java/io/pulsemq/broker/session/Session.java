@@ -45,7 +45,9 @@ public final class Session {
         /** Too large for the client's Maximum Packet Size. */
         DROPPED_TOO_LARGE,
         /** Expired before it could be delivered. */
-        DROPPED_EXPIRED
+        DROPPED_EXPIRED,
+        /** QoS 0 to a client that reads too slowly: dropped rather than buffered without bound. */
+        DROPPED_CONGESTED
     }
 
     private final String clientId;
@@ -167,6 +169,9 @@ public final class Session {
         if (message.qos() == 0) {
             if (live == null) {
                 return OfferResult.DROPPED_OFFLINE;
+            }
+            if (live.congested()) {
+                return OfferResult.DROPPED_CONGESTED;
             }
             live.sendPublish(message, 0, false, subscriptionIds);
             return OfferResult.ACCEPTED;

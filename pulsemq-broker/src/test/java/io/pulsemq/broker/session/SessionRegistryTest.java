@@ -181,6 +181,11 @@ class SessionRegistryTest {
         }
 
         @Override
+        public boolean congested() {
+            return false;
+        }
+
+        @Override
         public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
             published.add(message);
         }

@@ -47,6 +47,20 @@ class SessionTest {
     }
 
     @Test
+    void offer_congestedConnection_dropsQos0ButStillSendsQos1() {
+        Session s = new Session("c", 5, 0, store, clock, 100);
+        Recorder conn = new Recorder(10);
+        s.attach(conn, 5, 0);
+        s.resume();
+        conn.congested = true;
+        assertThat(s.offer(msg("q0", 0), List.of())).isEqualTo(Session.OfferResult.DROPPED_CONGESTED);
+        assertThat(s.offer(msg("q1", 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        conn.congested = false;
+        assertThat(s.offer(msg("q0again", 0), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        assertThat(conn.sent).containsExactly("q1#1", "q0again#0");
+    }
+
+    @Test
     void resume_afterReconnect_resendsInflightWithDupThenQueued() {
         Session s = new Session("c", 5, 60, store, clock, 100);
         Recorder first = new Recorder(1);
@@ -108,6 +122,7 @@ class SessionTest {
     }
 
     private static final class Recorder implements ClientConnection {
+        boolean congested;
         final int window;
         final List<String> sent = new ArrayList<>();
         final List<Integer> pubRels = new ArrayList<>();
@@ -129,6 +144,11 @@ class SessionTest {
         @Override
         public boolean fits(Message message, List<Integer> subscriptionIds) {
             return true;
+        }
+
+        @Override
+        public boolean congested() {
+            return congested;
         }
 
         @Override
