@@ -60,7 +60,7 @@ public final class MqttServer implements AutoCloseable {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
-                p.addLast("flush", new FlushConsolidationHandler(256, true));
+                p.addLast("flush", new FlushConsolidationHandler(256, false));
                 addMqtt(p);
             }
         });
@@ -82,7 +82,7 @@ public final class MqttServer implements AutoCloseable {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
-                p.addLast("flush", new FlushConsolidationHandler(256, true));
+                p.addLast("flush", new FlushConsolidationHandler(256, false));
                 p.addLast("http", new HttpServerCodec());
                 p.addLast("http-aggregator", new HttpObjectAggregator(8192));
                 p.addLast("websocket", new WebSocketServerProtocolHandler(ws));
