@@ -81,9 +81,9 @@ public record BenchOptions(
             "  --query-duration S      measured time of each query phase (default 10, quick 2)",
             "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
             "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
-            "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds, all stay connected (default 5,",
-            "                          quick 3; 2 file descriptors per device in one JVM, see ulimit -n)",
-            "  --amqp-backlog N        part 4: status events drained by one consumer group (default 30000, quick 3000)",
+            "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds per consumer (SDK, then SSE),",
+            "                          after a 5 s warm-up (default 5, quick 3)",
+            "  --amqp-backlog N        part 4: status events drained by one consumer group (default 150000, quick 15000)",
             "  --skip-churn | --skip-mosquitto | --skip-queries | --skip-jmh | --skip-amqp",
             "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
             "                          recordings in target/bench-jfr/, hottest methods in the report)",
@@ -159,7 +159,7 @@ public record BenchOptions(
                 Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
                 singleRate, httpConnections,
                 Duration.ofSeconds(amqpSeconds != null ? amqpSeconds : quick ? 3 : 5),
-                amqpBacklog != null ? amqpBacklog : quick ? 3_000 : 30_000, jfr, List.copyOf(jmhArgs));
+                amqpBacklog != null ? amqpBacklog : quick ? 15_000 : 150_000, jfr, List.copyOf(jmhArgs));
     }
 
     /** The JSON results file: the report's name with {@code .json}. */
