@@ -362,7 +362,14 @@ public final class StatusNotificationBenchmark {
         }
         // Not 3 per cycle: a slot's next connect may take over its previous connection before the broker has read
         // that one's DISCONNECT (then it ends with one tcpclean). The clients were new, so their versions add up.
+        // The generator moves on when a connection is closed on its side; the broker may log the last tcpcleans a
+        // moment later. Count once the sum stops growing.
         long events = versionSum(target, clients);
+        for (long before = -1; events != before; ) {
+            Thread.sleep(500);
+            before = events;
+            events = versionSum(target, clients);
+        }
         progress.accept(String.format(java.util.Locale.ROOT, "backlog: %,d events from %d devices", events, clients));
 
         Rate amqp = new Rate(events);
