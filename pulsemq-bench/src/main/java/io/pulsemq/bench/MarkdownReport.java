@@ -228,9 +228,11 @@ final class MarkdownReport {
         latencyRow("CONNACK -> SSE `connect` event", n, n.sseLatency(), n.sseLatencyComplete(), n.sseHiccups());
         line();
         line("Control: during each phase a bench thread sleeps 1 ms over and over and records how late it wakes up "
-                + "(as jHiccup does). It has no work in the notification path, so hiccups of the size of a latency "
-                + "tail mean that tail is the machine's scheduling (other processes on the cores, JVM pauses), not "
-                + "PulseMQ's.");
+                + "(as jHiccup does). It has no work in the notification path: its lateness is what the machine "
+                + "(other processes on the cores, the bench JVM's pauses) did to a thread that asked for nothing but "
+                + "to run. A latency tail of that size needs no other explanation; a tail well beyond it happened "
+                + "elsewhere (in the broker's JVM, or in threads that had work queued), so the control bounds the "
+                + "machine's share from below, not the broker's.");
         line();
         line(fmt("Throughput: %,d status events from %d devices (connect, disconnect, tcpclean per cycle) are queued "
                 + "while a consumer group is away; then one `ServerConsumer` drains them, and afterwards one SSE "
@@ -264,6 +266,10 @@ final class MarkdownReport {
                 + "it. Since the cursor is written by a thread of its own (`ProgressWriter`), that share is 0%. On "
                 + "this loaded machine the p99 of single runs varied more between runs (before: 42, 81, 421 ms; "
                 + "after: 86, 38, 14 ms) than the fix moves it, so the effect on the tail is for a quiet run to show.");
+        line("- Still open: a temporary timing build of the broker (not part of this code) put most of the broker's "
+                + "own share of the remaining delay in the hand-off from the queue thread to the event loop of the "
+                + "consumer's connection, which also serves MQTT connects; waking the queue thread after a commit "
+                + "took 0.1-0.2 ms (p50).");
         line();
     }
 
