@@ -32,7 +32,7 @@ import java.util.concurrent.atomic.AtomicLongArray;
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
  *
  * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
- * clients), JMH, server SDK status notifications (a fresh PulseMQ inside this JVM, see
+ * clients), JMH, status notifications to the server SDK and the SSE stream (a fresh PulseMQ in its own JVM, see
  * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
  * ({@link PubSubBench}). Each broker runs only during its own part, a fresh process per part, and is stopped in a
  * finally block (and by a shutdown hook). A broker that is not installed is left out with a note.
@@ -149,7 +149,7 @@ public final class BenchMain {
         }
         if (!options.skipAmqp()) {
             try {
-                runStatusNotifications();
+                runStatusNotifications(jar);
             } catch (Exception e) {
                 failures++;
                 results.statusNotificationsStatus = "failed: " + e;
@@ -486,21 +486,22 @@ public final class BenchMain {
 
     // ---- part 4 --------------------------------------------------------------------------------
 
-    private void runStatusNotifications() throws Exception {
-        log(String.format(Locale.ROOT, "part 4: server SDK status notifications (PulseMQ in this JVM, %,d connects/s "
-                + "for %d s, then a backlog of %,d events)", BenchOptions.AMQP_RATE, options.amqpDuration().toSeconds(),
-                options.amqpBacklog()));
+    private void runStatusNotifications(Path jar) throws Exception {
+        log(String.format(Locale.ROOT, "part 4: status notifications (PulseMQ in its own JVM; %,d connects/s for %d s "
+                + "per consumer after a %d s warm-up, then a backlog of %,d events)", BenchOptions.AMQP_RATE,
+                options.amqpDuration().toSeconds(), StatusNotificationBenchmark.WARMUP_SECONDS, options.amqpBacklog()));
         results.sampleLoad();
-        Results.StatusNotifications n = StatusNotificationBenchmark.run(dir("pulsemq-amqp"), BenchOptions.AMQP_RATE,
-                (int) options.amqpDuration().toSeconds(), options.amqpBacklog());
+        Results.StatusNotifications n;
+        try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-notify"), jvmOptions("pulsemq-notify"))) {
+            StatusNotificationBenchmark.Target target = new StatusNotificationBenchmark.Target("127.0.0.1",
+                    broker.ports(), StatusNotificationBenchmark.DEFAULT_INSTANCE_ID, broker.adminKey());
+            n = StatusNotificationBenchmark.run(target, BenchOptions.AMQP_RATE, (int) options.amqpDuration().toSeconds(),
+                    StatusNotificationBenchmark.WARMUP_SECONDS, options.amqpBacklog(), line -> log("  " + line));
+        }
+        profile("pulsemq-notify", "PulseMQ status notifications (warm-up included)");
         results.sampleLoad();
         results.statusNotifications = n;
         results.statusNotificationsStatus = "measured";
-        LatencyStats l = n.notificationLatency();
-        log(String.format(Locale.ROOT, "  CONNACK -> StatusListener: %,d of %,d notices, p50 %s p99 %s max %s; "
-                        + "drain of %,d events to one group: %,.0f events/s%s", l.count(), n.devices(),
-                LatencyStats.format(l.p50Us()), LatencyStats.format(l.p99Us()), LatencyStats.format(l.maxUs()),
-                n.drainedEvents(), n.drainEventsPerSecond(), n.drainComplete() ? "" : " (INCOMPLETE)"));
     }
 
     // ---- helpers -------------------------------------------------------------------------------

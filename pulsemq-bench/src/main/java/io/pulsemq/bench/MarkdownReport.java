@@ -44,8 +44,8 @@ final class MarkdownReport {
         line("| OS | " + r.machine.kernel() + " |");
         line("| Java | " + r.machine.java() + " (bench and broker JVMs, default options) |");
         line("| PulseMQ data directory | " + r.machine.fileSystem() + "; every status event is fsynced (group commit) |");
-        line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM (parts 1 and 2; part 4 runs the broker inside the "
-                + "bench JVM), listeners on 127.0.0.1 port 0, log level WARN |");
+        line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM (a fresh one for each of parts 1, 2 and 4), "
+                + "listeners on 127.0.0.1 port 0, log level WARN |");
         line("| Mosquitto | " + (r.mosquittoVersion == null ? "not run" : r.mosquittoVersion
                 + ", persistence off, anonymous, warnings and errors logged only, `max_inflight_messages "
                 + ManagedProcess.MAX_INFLIGHT + "`, `max_queued_messages " + fmt("%d", ManagedProcess.MAX_QUEUED_MESSAGES)
@@ -225,7 +225,7 @@ final class MarkdownReport {
     }
 
     private void statusNotifications() {
-        line("## 4. Server SDK status notifications");
+        line("## 4. Status notifications (server SDK and SSE)");
         line();
         Results.StatusNotifications n = r.statusNotifications;
         if (n == null) {
@@ -233,39 +233,78 @@ final class MarkdownReport {
             line();
             return;
         }
-        line(fmt("Unlike parts 1 and 2, **the broker runs inside the bench JVM** here (a fresh PulseMQ on 127.0.0.1, "
-                + "ports 0, same durable status log), together with the devices (HiveMQ MQTT client 3.1.1, one client "
-                + "per device) and the consumer: the published ApsaraMQ server SDK (`ServerConsumer`, AMQP 0-9-1 "
-                + "endpoint), so all three share the CPU and one clock. JFR does not profile this part. Latency: %,d "
-                + "devices connect at a fixed %,d/s for %d s; for each, the time from the device's client seeing "
-                + "CONNACK to the SDK's `StatusListener` receiving its ONLINE notice (negative: the notice came first; "
-                + "the event is durable before CONNACK is sent). Throughput: about %,d status events from %d devices "
-                + "(connect, disconnect, tcpclean) are queued while a consumer group is away, then one consumer "
-                + "drains them; events/s from the first to the last notice.", n.devices(), n.rate(), n.seconds(),
-                r.options.amqpBacklog(), n.backlogClients()));
+        line(fmt("A fresh PulseMQ in its own JVM (like parts 1 and 2; 127.0.0.1, ports 0, same durable status log). "
+                + "Devices are raw Netty MQTT 3.1.1 clients (codec-mqtt, one event loop thread, TCP_NODELAY) in the "
+                + "bench JVM, together with the two consumers: the published ApsaraMQ server SDK (`ServerConsumer`, "
+                + "AMQP 0-9-1 endpoint, `subscribeStatus`) and one Server-Sent Events stream (`GET "
+                + "/api/v1/status/events?group=...&types=connect`, java.net.http). Devices and consumers share one "
+                + "clock. First a %d s warm-up at the same rate with both consumers attached (not measured). Then, "
+                + "once per consumer (the other one detached), %,d devices connect at a fixed %,d/s (paced on a 1 ms "
+                + "tick, catching up rather than drifting) and stay connected; for each, the time from the device "
+                + "reading its CONNACK to the consumer receiving its ONLINE notice (`StatusListener`) or its "
+                + "`connect` event (SSE). Negative values: the notice came first (the event is durable before CONNACK "
+                + "is sent).", n.warmupSeconds(), n.devices(), n.rate()));
         line();
-        LatencyStats l = n.notificationLatency();
-        line("| measurement | notices | p50 | p99 | max | target | result |");
-        line("|---|---:|---:|---:|---:|---:|---|");
-        line("| CONNACK -> `StatusListener` ONLINE at " + fmt("%,d", n.rate()) + " connects/s | "
-                + fmt("%,d of %,d", l.count(), n.devices()) + (n.latencyComplete() ? "" : " (incomplete)") + " | "
-                + LatencyStats.format(l.p50Us()) + " | " + LatencyStats.format(l.p99Us()) + " | "
-                + LatencyStats.format(l.maxUs()) + " | p99 <= " + LatencyStats.format(TARGET_NOTIFICATION_P99_US)
-                + " | " + (n.latencyComplete() && l.p99Us() <= TARGET_NOTIFICATION_P99_US ? "**met**" : "**missed**")
-                + " |");
+        line("| measurement | notices | p50 | p99 | max | control: hiccups p99 / max | target | result |");
+        line("|---|---:|---:|---:|---:|---:|---:|---|");
+        latencyRow("CONNACK -> server SDK `StatusListener` ONLINE", n, n.notificationLatency(), n.latencyComplete(),
+                n.hiccups());
+        latencyRow("CONNACK -> SSE `connect` event", n, n.sseLatency(), n.sseLatencyComplete(), n.sseHiccups());
         line();
-        line("| measurement | events received | time | max sustained events/s to one group |");
+        line("Control: during each phase a bench thread sleeps 1 ms over and over and records how late it wakes up "
+                + "(as jHiccup does). It has no work in the notification path: its lateness is what the machine "
+                + "(other processes on the cores, the bench JVM's pauses) did to a thread that asked for nothing but "
+                + "to run. A latency tail of that size needs no other explanation; a tail well beyond it happened "
+                + "elsewhere (in the broker's JVM, or in threads that had work queued), so the control bounds the "
+                + "machine's share from below, not the broker's.");
+        line();
+        line(fmt("Throughput: %,d status events from %d devices (connect, disconnect, tcpclean per cycle) are queued "
+                + "while a consumer group is away; then one `ServerConsumer` drains them, and afterwards one SSE "
+                + "stream reads the same events from the revision taken before them; events/s from the first to the "
+                + "last.", n.backlogEvents(), n.backlogClients()));
+        line();
+        line("| measurement | events received | time | max sustained events/s |");
         line("|---|---:|---:|---:|");
-        line("| drain of a backlog by one `ServerConsumer` | " + fmt("%,d", n.drainedEvents()) + " | "
-                + fmt("%.2f s", n.drainSeconds()) + " | " + fmt("%,.0f", n.drainEventsPerSecond()) + " |");
+        line("| drain of the backlog by one `ServerConsumer` (one consumer group) | " + fmt("%,d of %,d",
+                n.drainedEvents(), n.backlogEvents()) + " | " + fmt("%.2f s", n.drainSeconds()) + " | "
+                + fmt("%,.0f", n.drainEventsPerSecond()) + " |");
+        line("| the same events through one SSE stream | " + fmt("%,d of %,d", n.sseDrainedEvents(), n.backlogEvents())
+                + " | " + fmt("%.2f s", n.sseDrainSeconds()) + " | " + fmt("%,.0f", n.sseDrainEventsPerSecond()) + " |");
         line();
         if (!n.drainComplete()) {
-            line(fmt("The status log grew by %,d events while the backlog was produced, %,d more than the group "
-                    + "received before 10 s passed without a notice; the log's growth may include events of other "
-                    + "devices (e.g. the latency phase's devices going offline), so this is not necessarily a loss.",
-                    n.backlogEvents(), n.backlogEvents() - n.drainedEvents()));
+            line(fmt("The SDK consumer received %,d of the %,d backlog events before 10 s passed without one.",
+                    n.drainedEvents(), n.backlogEvents()));
             line();
-        }
+        }        line("What changed, measured while this part was reworked (2026-11-26, this machine with a load average of "
+                + "8 to 14 from other work; numbers from such runs are noisy):");
+        line();
+        line("- The earlier method ran the broker, 5,000 HiveMQ MQTT client objects and the SDK in one JVM and "
+                + "reported p99 374 ms. Reproduced under this load it gave p50 -27 ms (the devices' CONNACK "
+                + "callbacks ran late, so half the notices seemed to come first) and p99 916 ms; with the broker in "
+                + "its own JVM and raw Netty devices, the same broker build gave p99 30 to 90 ms.");
+        line("- The server SDK endpoint's queue thread wrote the group's cursor to RocksDB on every acknowledgement. "
+                + "RocksDB applies writes one group at a time and the status log's writer fsyncs every group it "
+                + "leads, so each of those writes waited for the fsync in progress: in a wall-clock profile "
+                + "(async-profiler) of a run, the queue thread spent 3.1 s of its 3.5 s of busy time in "
+                + "`rocksdb::WriteThread::AwaitState` (84-90% in every profiled run), and every delivery queued behind "
+                + "it. Since the cursor is written by a thread of its own (`ProgressWriter`), that share is 0%. On "
+                + "this loaded machine the p99 of single runs varied more between runs (before: 42, 81, 421 ms; "
+                + "after: 86, 38, 14 ms) than the fix moves it, so the effect on the tail is for a quiet run to show.");
+        line("- Still open: a temporary timing build of the broker (not part of this code) put most of the broker's "
+                + "own share of the remaining delay in the hand-off from the queue thread to the event loop of the "
+                + "consumer's connection, which also serves MQTT connects; waking the queue thread after a commit "
+                + "took 0.1-0.2 ms (p50).");
+        line();
+    }
+
+    private void latencyRow(String what, Results.StatusNotifications n, LatencyStats l, boolean complete,
+                            LatencyStats hiccups) {
+        line("| " + what + " at " + fmt("%,d", n.rate()) + " connects/s | " + fmt("%,d of %,d", l.count(), n.devices())
+                + (complete ? "" : " (incomplete)") + " | " + LatencyStats.format(l.p50Us()) + " | "
+                + LatencyStats.format(l.p99Us()) + " | " + LatencyStats.format(l.maxUs()) + " | "
+                + LatencyStats.format(hiccups.p99Us()) + " / " + LatencyStats.format(hiccups.maxUs()) + " | p99 <= "
+                + LatencyStats.format(TARGET_NOTIFICATION_P99_US) + " | "
+                + (complete && l.p99Us() <= TARGET_NOTIFICATION_P99_US ? "**met**" : "**missed**") + " |");
     }
 
     private void pubsub() {
@@ -649,13 +688,21 @@ final class MarkdownReport {
         }
         Results.StatusNotifications n = r.statusNotifications;
         if (n != null) {
-            line(fmt("- Server SDK notifications: p99 %s from CONNACK to the SDK's notice at %,d connects/s (target "
-                            + "5 ms: %s), one consumer group drained %,.0f events/s. Broker, %,d devices' MQTT clients "
-                            + "and the SDK's listener threads ran in one JVM on %d cores, so a tail above the target "
-                            + "may be CPU contention among them rather than the endpoint; check with the broker in "
-                            + "its own JVM before optimising.", LatencyStats.format(n.notificationLatency().p99Us()),
-                    n.rate(), n.notificationLatency().p99Us() <= TARGET_NOTIFICATION_P99_US ? "met" : "missed",
-                    n.drainEventsPerSecond(), n.devices(), cores));
+            line(fmt("- Status notifications: p99 %s from CONNACK to the SDK's notice and %s to the SSE event at %,d "
+                            + "connects/s (target 5 ms: %s and %s); one consumer group drained %,.0f events/s through "
+                            + "the SDK, one SSE stream %,.0f events/s.", LatencyStats.format(n.notificationLatency().p99Us()),
+                    LatencyStats.format(n.sseLatency().p99Us()), n.rate(),
+                    n.notificationLatency().p99Us() <= TARGET_NOTIFICATION_P99_US ? "met" : "missed",
+                    n.sseLatency().p99Us() <= TARGET_NOTIFICATION_P99_US ? "met" : "missed",
+                    n.drainEventsPerSecond(), n.sseDrainEventsPerSecond()));
+            double worstHiccup = Math.max(n.hiccups().maxUs(), n.sseHiccups().maxUs());
+            if (worstHiccup >= TARGET_NOTIFICATION_P99_US) {
+                line(fmt("- The control thread of part 4, which does nothing but wake up every millisecond, was late "
+                        + "by up to %s, i.e. the machine itself stalled threads for longer than the 5 ms target; a "
+                        + "notification path crosses several threads (status log writer, queue thread, event loop, "
+                        + "the consumer's reader and listener threads), each of which can be held up like that. "
+                        + "Judge the target on a quiet machine.", LatencyStats.format(worstHiccup)));
+            }
         }
         pubsubInterpretation();
         overloadInterpretation();

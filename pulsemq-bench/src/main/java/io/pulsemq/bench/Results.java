@@ -97,24 +97,36 @@ public final class Results {
     }
 
     /**
-     * Part 4: server SDK status notifications (broker in the bench JVM, published ApsaraMQ SDK as consumer).
+     * Part 4: status notifications to backends (broker in its own JVM; consumers: the published ApsaraMQ server SDK
+     * over AMQP, and the SSE stream).
      *
-     * @param rate               device connects per second of the latency phase
-     * @param seconds            length of the latency phase
-     * @param devices            devices connected in it
-     * @param notificationLatency device CONNACK to the SDK's ONLINE notice (negative: the notice came first)
-     * @param latencyComplete    whether every device's notice arrived
-     * @param backlogEvents      status events produced while the group's consumer was away
-     * @param backlogClients     devices that produced them
-     * @param drainedEvents      events the new consumer received
-     * @param drainSeconds       first to last notice of the drain
-     * @param drainEventsPerSecond highest sustained rate to one consumer group
-     * @param drainComplete      whether the whole backlog arrived
+     * @param rate                  device connects per second of the latency phases
+     * @param seconds               length of each latency phase
+     * @param warmupSeconds         unmeasured warm-up at the same rate before them
+     * @param devices               devices connected in each latency phase
+     * @param notificationLatency   device CONNACK to the SDK's ONLINE notice (negative: the notice came first)
+     * @param latencyComplete       whether every device's SDK notice arrived
+     * @param hiccups               the control during that phase: how late a bench thread sleeping 1 ms woke up
+     * @param sseLatency            device CONNACK to its {@code connect} event on the SSE stream
+     * @param sseLatencyComplete    whether every device's SSE event arrived
+     * @param sseHiccups            the control during the SSE phase
+     * @param backlogEvents         status events produced while the group's consumer was away
+     * @param backlogClients        devices that produced them
+     * @param drainedEvents         events the new SDK consumer received
+     * @param drainSeconds          first to last notice of the SDK drain
+     * @param drainEventsPerSecond  highest sustained rate to one consumer group
+     * @param drainComplete         whether the whole backlog arrived at the SDK consumer
+     * @param sseDrainedEvents      events one SSE stream read from the position before the backlog
+     * @param sseDrainSeconds       first to last of them
+     * @param sseDrainEventsPerSecond events per second of that stream
      */
-    public record StatusNotifications(int rate, int seconds, int devices, LatencyStats notificationLatency,
-                                      boolean latencyComplete, long backlogEvents, int backlogClients,
+    public record StatusNotifications(int rate, int seconds, int warmupSeconds, int devices,
+                                      LatencyStats notificationLatency, boolean latencyComplete, LatencyStats hiccups,
+                                      LatencyStats sseLatency, boolean sseLatencyComplete, LatencyStats sseHiccups,
+                                      long backlogEvents, int backlogClients,
                                       long drainedEvents, double drainSeconds, double drainEventsPerSecond,
-                                      boolean drainComplete) {
+                                      boolean drainComplete, long sseDrainedEvents, double sseDrainSeconds,
+                                      double sseDrainEventsPerSecond) {
     }
 
     /**

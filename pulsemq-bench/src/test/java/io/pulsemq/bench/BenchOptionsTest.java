@@ -23,7 +23,7 @@ class BenchOptionsTest {
         assertThat(o.skipChurn()).isFalse();
         assertThat(o.skipAmqp()).isFalse();
         assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(5));
-        assertThat(o.amqpBacklog()).isEqualTo(30_000);
+        assertThat(o.amqpBacklog()).isEqualTo(150_000);
     }
 
     @Test
@@ -45,7 +45,7 @@ class BenchOptionsTest {
         assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
         assertThat(o.skipJmh()).isTrue();
         assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(3));
-        assertThat(o.amqpBacklog()).isEqualTo(3_000);
+        assertThat(o.amqpBacklog()).isEqualTo(15_000);
     }
 
     @Test

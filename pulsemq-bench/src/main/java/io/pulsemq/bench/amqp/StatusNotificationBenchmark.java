@@ -3,222 +3,446 @@ package io.pulsemq.bench.amqp;
 import com.alibaba.mqtt.server.ServerConsumer;
 import com.alibaba.mqtt.server.config.ChannelConfig;
 import com.alibaba.mqtt.server.config.ConsumerConfig;
+import com.alibaba.mqtt.server.model.StatusNotice;
 import com.alibaba.mqtt.server.model.StatusType;
-import com.hivemq.client.mqtt.MqttClient;
-import com.hivemq.client.mqtt.mqtt3.Mqtt3AsyncClient;
-import com.sun.management.UnixOperatingSystemMXBean;
 import io.pulsemq.bench.LatencyStats;
+import io.pulsemq.bench.MqttLoadGenerator;
 import io.pulsemq.bench.Results;
-import io.pulsemq.broker.bootstrap.Broker;
+import io.pulsemq.broker.auth.Credentials;
+import io.pulsemq.broker.bootstrap.BoundPorts;
+import io.pulsemq.broker.bootstrap.PortsFile;
 import io.pulsemq.broker.config.AccessKey;
-import io.pulsemq.broker.config.AuthConfig;
-import io.pulsemq.broker.config.BrokerConfig;
-import io.pulsemq.broker.config.ClientIdsConfig;
-import io.pulsemq.broker.config.ListenersConfig;
-import io.pulsemq.broker.config.MqttConfig;
-import io.pulsemq.broker.config.StatusLogConfig;
 
-import java.lang.management.ManagementFactory;
-import java.nio.file.Files;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
- * Part 4 of {@code ./pulsemq bench}: server SDK status notifications, with the published ApsaraMQ SDK as the
- * consumer and HiveMQ MQTT clients as devices, against a broker <b>in this JVM</b> on loopback (ports 0).
+ * Part 4 of {@code ./pulsemq bench}: status notifications to backends, against a PulseMQ in <b>its own JVM</b>
+ * (started by the caller, like parts 1 and 2). Devices are cheap raw Netty MQTT clients ({@link PacedDevices});
+ * the consumers are the published ApsaraMQ server SDK ({@code ServerConsumer}, AMQP 0-9-1 endpoint) and the
+ * Server-Sent Events stream ({@code GET /api/v1/status/events}). Devices and consumers share this JVM and so one
+ * clock.
  *
  * <ol>
- *   <li><b>Latency at a fixed rate</b>: devices connect at {@code rate} connects per second for
- *       {@code seconds}; for each, the time from the device receiving CONNACK to the SDK's
- *       {@code StatusListener} receiving its ONLINE notice. Reports p50, p99, max.</li>
- *   <li><b>Highest sustained rate to one group</b>: {@code backlog} status events are produced while the
- *       group's consumer is stopped; a new consumer then drains them; reports events per second from the
- *       first to the last notice (the endpoint's delivery rate, SDK included, with no producer in the way).</li>
+ *   <li><b>Warm-up</b> (not measured): devices connect at {@code rate}/s for {@code warmupSeconds} with both
+ *       consumers attached, then disconnect; the broker's JIT and pools settle.</li>
+ *   <li><b>Latency at a fixed rate</b>, once per consumer (the other one detached): devices connect at
+ *       {@code rate}/s for {@code seconds} and stay connected; for each, the time from the device reading its
+ *       CONNACK to the consumer receiving its ONLINE notice ({@code StatusListener}) or its {@code connect}
+ *       event (SSE). Negative values: the notice came first (the event is durable before CONNACK is sent).</li>
+ *   <li><b>Highest sustained rate to one group</b>: {@code backlog} status events (connect, disconnect,
+ *       tcpclean per device cycle) are produced while the group's consumer is away; then one
+ *       {@code ServerConsumer} drains them, and one SSE stream reads the same events from the position before
+ *       them; events per second from the first to the last.</li>
  * </ol>
  *
- * Both measurements run in one JVM on one machine, so clocks agree; broker, devices and SDK share the CPU, so
- * numbers are lower bounds. {@link #main} runs it on its own: {@code rate=1000 seconds=5 backlog=30000}.
+ * {@link #main} runs it against a broker already running: {@code dataDir=DIR [rate=1000 seconds=5 warmup=5
+ * backlog=150000]} (ports and admin key from the broker's data directory).
  */
 public final class StatusNotificationBenchmark {
 
-    private static final AccessKey KEY = new AccessKey("AK_BENCH", "bench-secret", AccessKey.Role.ADMIN, List.of("*"));
-    private static final String GROUP = "GID_bench";
+    /** Unmeasured warm-up before the latency phases, at their rate. */
+    public static final int WARMUP_SECONDS = 5;
+    /** The broker's default {@code instanceId} (what a broker started without a config file has). */
+    public static final String DEFAULT_INSTANCE_ID = "pulsemq-local";
+    static final String GROUP = "GID_bench";
+    private static final String DRAIN_GROUP = "GID_bench_tp";
+    /** Devices producing the backlog. */
+    static final int DRAIN_CLIENTS = 200;
+    private static final Pattern VERSION = Pattern.compile("\"version\"\\s*:\\s*(\\d+)");
+    private static final Pattern REVISION = Pattern.compile("\"revision\"\\s*:\\s*(\\d+)");
+
+    /**
+     * The broker under test.
+     *
+     * @param host       its address
+     * @param ports      its bound ports
+     * @param instanceId its {@code instanceId}
+     * @param key        an access key allowed every group (role admin or server)
+     */
+    public record Target(String host, BoundPorts ports, String instanceId, AccessKey key) {
+    }
 
     private StatusNotificationBenchmark() {
     }
 
     public static void main(String[] args) throws Exception {
-        Map<String, String> opts = new ConcurrentHashMap<>();
+        Map<String, String> opts = new HashMap<>();
         for (String a : args) {
             String[] kv = a.split("=", 2);
             opts.put(kv[0], kv.length > 1 ? kv[1] : "");
         }
-        Results.StatusNotifications r = run(Files.createTempDirectory("pulsemq-bench-"),
-                Integer.parseInt(opts.getOrDefault("rate", "1000")),
-                Integer.parseInt(opts.getOrDefault("seconds", "5")),
-                Integer.parseInt(opts.getOrDefault("backlog", "30000")));
+        Path dataDir = Path.of(opts.getOrDefault("dataDir", "data"));
+        List<AccessKey> keys = Credentials.read(Credentials.file(dataDir));
+        AccessKey admin = keys.stream().filter(k -> k.role() == AccessKey.Role.ADMIN).findFirst().orElse(keys.get(0));
+        Target target = new Target("127.0.0.1", PortsFile.read(dataDir), opts.getOrDefault("instanceId", DEFAULT_INSTANCE_ID),
+                admin);
+        Results.StatusNotifications r = run(target, Integer.parseInt(opts.getOrDefault("rate", "1000")),
+                Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", String.valueOf(WARMUP_SECONDS))),
+                Integer.parseInt(opts.getOrDefault("backlog", "150000")), System.out::println);
         System.out.println(r);
         System.exit(0); // the SDK leaves non-daemon threads behind
     }
 
     /**
-     * Runs both measurements against a fresh broker with its data in {@code dataDir}. The SDK leaves non-daemon
-     * threads behind: the caller ends the JVM with {@link System#exit}.
+     * Runs the warm-up, both latency measurements and the drain. The SDK leaves non-daemon threads behind: the
+     * caller ends the JVM with {@link System#exit}.
+     *
+     * @param progress receives one line per finished step
      */
-    public static Results.StatusNotifications run(Path dataDir, int rate, int seconds, int backlog) throws Exception {
-        MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
-                Duration.ofSeconds(10), 32, true, true, true);
-        BrokerConfig config = new BrokerConfig("pulsemq-bench", "node-1", dataDir,
-                ListenersConfig.loopbackEphemeral(), new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(KEY),
-                mqtt, new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(1)));
-        try (Broker broker = Broker.start(config)) {
-            Latency l = latency(broker, rate, seconds);
-            Drain d = throughput(broker, backlog);
-            return new Results.StatusNotifications(rate, seconds, l.devices, l.stats, l.complete, d.events, d.clients,
-                    d.received, d.seconds, d.received / Math.max(d.seconds, 1e-9), d.complete);
+    public static Results.StatusNotifications run(Target target, int rate, int seconds, int warmupSeconds, int backlog,
+                                                  Consumer<String> progress) throws Exception {
+        InetSocketAddress mqtt = new InetSocketAddress(target.host(), target.ports().mqtt());
+        Notices notices = new Notices();
+        Phase amqp;
+        Phase sse;
+        try (PacedDevices devices = new PacedDevices(mqtt)) {
+            ServerConsumer consumer = new ServerConsumer(channel(target), new ConsumerConfig());
+            consumer.start();
+            consumer.subscribeStatus(GROUP, notices::onNotice);
+            if (warmupSeconds > 0) {
+                Phase warm = new Phase("warm-", rate * warmupSeconds);
+                notices.current = warm;
+                try (SseListener stream = sse(target, "group=" + GROUP + "&types=connect", notices::onSse)) {
+                    warm.run(devices, rate, seconds);
+                }
+                notices.offlineExpected(warm.count);
+                devices.disconnectAll();
+                notices.awaitOffline(60);
+                progress.accept("warm-up: " + warm.count + " devices in " + warmupSeconds + " s");
+            }
+            amqp = new Phase("amqp-", rate * seconds);
+            notices.current = amqp;
+            amqp.run(devices, rate, seconds);
+            consumer.stop();
+            progress.accept("CONNACK -> StatusListener: " + amqp.summary(amqp.amqpNoticeAt, amqp.amqpDone));
+            devices.disconnectAll();
+
+            sse = new Phase("sse-", rate * seconds);
+            notices.current = sse;
+            try (SseListener stream = sse(target, "group=" + GROUP + "&types=connect", notices::onSse)) {
+                sse.run(devices, rate, seconds);
+            }
+            progress.accept("CONNACK -> SSE event: " + sse.summary(sse.sseNoticeAt, sse.sseDone));
+            devices.disconnectAll();
+        }
+        Drain drain = drain(target, backlog, progress);
+        return new Results.StatusNotifications(rate, seconds, warmupSeconds, rate * seconds,
+                amqp.latency(amqp.amqpNoticeAt), amqp.amqpDone.getCount() == 0, amqp.hiccups,
+                sse.latency(sse.sseNoticeAt), sse.sseDone.getCount() == 0, sse.hiccups,
+                drain.events, drain.clients, drain.amqp.received, drain.amqp.seconds(), drain.amqp.rate(),
+                drain.amqp.received >= drain.events, drain.sse.received, drain.sse.seconds(), drain.sse.rate());
+    }
+
+    // ---- latency -------------------------------------------------------------------------------
+
+    /** One group of devices connecting at the fixed rate, and when each one's notices arrived. */
+    private static final class Phase {
+        final String prefix;
+        final int count;
+        final AtomicLongArray connackAt;
+        final AtomicLongArray amqpNoticeAt;
+        final AtomicLongArray sseNoticeAt;
+        final CountDownLatch amqpDone;
+        final CountDownLatch sseDone;
+        String error;
+        LatencyStats hiccups = LatencyStats.EMPTY;
+
+        Phase(String prefix, int count) {
+            this.prefix = GROUP + "@@@" + prefix;
+            this.count = count;
+            connackAt = new AtomicLongArray(count);
+            amqpNoticeAt = new AtomicLongArray(count);
+            sseNoticeAt = new AtomicLongArray(count);
+            amqpDone = new CountDownLatch(count);
+            sseDone = new CountDownLatch(count);
+        }
+
+        /** Connects the devices at {@code rate}/s, then waits for the notices of the attached consumer. */
+        void run(PacedDevices devices, int rate, int seconds) throws InterruptedException {
+            Hiccups h = Hiccups.start();
+            try {
+                connectAndWait(devices, rate, seconds);
+            } finally {
+                hiccups = h.stop();
+            }
+        }
+
+        private void connectAndWait(PacedDevices devices, int rate, int seconds) throws InterruptedException {
+            if (!devices.connect(prefix, count, rate, connackAt, seconds + 60L)) {
+                error = devices.firstError();
+            }
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            // one of the two consumers is attached; wait for it
+            while (System.nanoTime() < deadline && amqpDone.getCount() > 0 && sseDone.getCount() > 0) {
+                if (amqpDone.await(100, TimeUnit.MILLISECONDS) || sseDone.await(1, TimeUnit.MILLISECONDS)) {
+                    break;
+                }
+            }
+        }
+
+        int index(String clientId) {
+            if (clientId == null || !clientId.startsWith(prefix)) {
+                return -1;
+            }
+            try {
+                int i = Integer.parseInt(clientId, prefix.length(), clientId.length(), 10);
+                return i >= 0 && i < count ? i : -1;
+            } catch (NumberFormatException e) {
+                return -1;
+            }
+        }
+
+        LatencyStats latency(AtomicLongArray noticeAt) {
+            long[] micros = new long[count];
+            int n = 0;
+            for (int i = 0; i < count; i++) {
+                long c = connackAt.get(i);
+                long s = noticeAt.get(i);
+                if (c != 0 && s != 0) {
+                    micros[n++] = (s - c) / 1000; // negative: the notice came before the device read CONNACK
+                }
+            }
+            long[] sorted = Arrays.copyOf(micros, n);
+            Arrays.sort(sorted);
+            return LatencyStats.ofSortedMicros(sorted);
+        }
+
+        String summary(AtomicLongArray noticeAt, CountDownLatch done) {
+            LatencyStats l = latency(noticeAt);
+            return String.format(java.util.Locale.ROOT, "%,d of %,d, p50 %s p99 %s max %s%s%s (hiccups p99 %s max %s)",
+                    l.count(), count, LatencyStats.format(l.p50Us()), LatencyStats.format(l.p99Us()),
+                    LatencyStats.format(l.maxUs()), done.getCount() == 0 ? "" : " (INCOMPLETE)",
+                    error == null ? "" : "; device error: " + error, LatencyStats.format(hiccups.p99Us()),
+                    LatencyStats.format(hiccups.maxUs()));
         }
     }
 
-    private record Latency(int devices, LatencyStats stats, boolean complete) {
-    }
+    /** Routes the consumers' notices to the current phase. */
+    private static final class Notices {
+        volatile Phase current;
+        final AtomicInteger offlineToCome = new AtomicInteger();
+        private volatile CountDownLatch offlineDone = new CountDownLatch(0);
 
-    private record Drain(long events, int clients, long received, double seconds, boolean complete) {
-    }
-
-    private static ChannelConfig channel(Broker broker) {
-        ChannelConfig c = new ChannelConfig();
-        c.setDomain("127.0.0.1");
-        c.setPort(broker.ports().amqp());
-        c.setInstanceId(broker.config().instanceId());
-        c.setAccessKey(KEY.id());
-        c.setSecretKey(KEY.secret());
-        return c;
-    }
-
-    private static Mqtt3AsyncClient device(Broker broker, String id) {
-        return MqttClient.builder().useMqttVersion3().identifier(id).serverHost("127.0.0.1")
-                .serverPort(broker.ports().mqtt()).buildAsync();
-    }
-
-    private static Latency latency(Broker broker, int rate, int seconds) throws Exception {
-        int total = rate * seconds;
-        checkFileDescriptors(total);
-        Map<String, Long> connackAt = new ConcurrentHashMap<>();
-        Map<String, Long> noticeAt = new ConcurrentHashMap<>();
-        CountDownLatch all = new CountDownLatch(total);
-        ServerConsumer consumer = new ServerConsumer(channel(broker), new ConsumerConfig());
-        consumer.start();
-        consumer.subscribeStatus(GROUP, n -> {
-            if (n.getStatusType() == StatusType.ONLINE && n.getClientId().startsWith(GROUP + "@@@lat-")
-                    && noticeAt.putIfAbsent(n.getClientId(), System.nanoTime()) == null) {
-                all.countDown();
-            }
-        });
-        List<Mqtt3AsyncClient> devices = new ArrayList<>(total);
-        ScheduledExecutorService pacer = Executors.newSingleThreadScheduledExecutor();
-        AtomicInteger next = new AtomicInteger();
-        long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
-        pacer.scheduleAtFixedRate(() -> {
-            int i = next.getAndIncrement();
-            if (i >= total) {
+        void onNotice(StatusNotice n) {
+            Phase p = current;
+            long now = System.nanoTime();
+            if (p == null) {
                 return;
             }
-            String id = GROUP + "@@@lat-" + i;
-            Mqtt3AsyncClient d = device(broker, id);
-            synchronized (devices) {
-                devices.add(d);
+            int i = p.index(n.getClientId());
+            if (i < 0) {
+                return;
             }
-            d.connect().thenRun(() -> connackAt.put(id, System.nanoTime()));
-        }, 0, periodNanos, TimeUnit.NANOSECONDS);
-        boolean complete = all.await(seconds + 60L, TimeUnit.SECONDS);
-        pacer.shutdownNow();
-        long[] micros = connackAt.entrySet().stream()
-                .filter(e -> noticeAt.containsKey(e.getKey()))
-                .mapToLong(e -> (noticeAt.get(e.getKey()) - e.getValue()) / 1000) // negative: notice before the device saw CONNACK
-                .sorted().toArray();
-        consumer.stop();
-        List<CompletableFuture<Void>> gone;
-        synchronized (devices) {
-            gone = devices.stream().map(d -> d.disconnect().exceptionally(e -> null)).toList();
+            if (n.getStatusType() == StatusType.ONLINE) {
+                if (p.amqpNoticeAt.compareAndSet(i, 0, now)) {
+                    p.amqpDone.countDown();
+                }
+            } else if (n.getStatusType() == StatusType.OFFLINE && offlineToCome.decrementAndGet() >= 0) {
+                offlineDone.countDown();
+            }
         }
-        CompletableFuture.allOf(gone.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
-        return new Latency(total, LatencyStats.ofSortedMicros(micros), complete);
+
+        void onSse(String json) {
+            long now = System.nanoTime();
+            Phase p = current;
+            if (p == null) {
+                return;
+            }
+            int i = p.index(SseListener.field(json, "clientId"));
+            if (i >= 0 && p.sseNoticeAt.compareAndSet(i, 0, now)) {
+                p.sseDone.countDown();
+            }
+        }
+
+        void offlineExpected(int n) {
+            offlineToCome.set(n);
+            offlineDone = new CountDownLatch(n);
+        }
+
+        void awaitOffline(long seconds) throws InterruptedException {
+            offlineDone.await(seconds, TimeUnit.SECONDS);
+        }
     }
 
-    /** Broker and devices share this JVM: every connected device holds two descriptors (client and broker side). */
-    private static void checkFileDescriptors(int devices) {
-        if (ManagementFactory.getOperatingSystemMXBean() instanceof UnixOperatingSystemMXBean os) {
-            long needed = 2L * devices + 1_000;
-            if (needed > os.getMaxFileDescriptorCount()) {
-                throw new IllegalStateException(String.format(Locale.ROOT, "%,d devices stay connected in this JVM and "
-                        + "need about %,d file descriptors, but the limit is %,d: lower --amqp-seconds or raise "
-                        + "'ulimit -n'", devices, needed, os.getMaxFileDescriptorCount()));
-            }
-        }
+    // ---- drain ---------------------------------------------------------------------------------
+
+    private record Drain(long events, int clients, Rate amqp, Rate sse) {
     }
 
-    private static Drain throughput(Broker broker, int backlog) throws Exception {
-        String group = GROUP + "_tp";
-        ServerConsumer first = new ServerConsumer(channel(broker), new ConsumerConfig());
-        first.start();
-        first.subscribeStatus(group, n -> { });
-        first.stop(); // the group's cursor now exists; events below queue up for it
+    /** Events received by one consumer and the times of the first and the last. */
+    private static final class Rate {
+        final AtomicLong firstAt = new AtomicLong();
+        final AtomicLong lastAt = new AtomicLong();
+        final CountDownLatch done = new CountDownLatch(1);
+        final long expected;
+        volatile long received;
+        private final AtomicLong count = new AtomicLong();
 
-        long startOffset = broker.statusLog().lastOffset();
-        int connections = backlog / 3; // connect + disconnect + tcpclean
-        int clients = Math.min(connections, 200);
-        List<CompletableFuture<Void>> running = new ArrayList<>(clients);
-        for (int c = 0; c < clients; c++) {
-            Mqtt3AsyncClient d = device(broker, group + "@@@tp-" + c);
-            int rounds = connections / clients;
-            CompletableFuture<Void> chain = CompletableFuture.completedFuture(null);
-            for (int r = 0; r < rounds; r++) {
-                chain = chain.thenCompose(x -> d.connect()).thenCompose(ack -> d.disconnect());
-            }
-            running.add(chain);
+        Rate(long expected) {
+            this.expected = expected;
         }
-        running.forEach(CompletableFuture::join);
-        long events = broker.statusLog().lastOffset() - startOffset;
 
-        AtomicLong firstAt = new AtomicLong();
-        AtomicLong lastAt = new AtomicLong();
-        AtomicLong received = new AtomicLong();
-        CountDownLatch drained = new CountDownLatch(1);
-        ServerConsumer consumer = new ServerConsumer(channel(broker), new ConsumerConfig());
-        long startedAt = System.nanoTime();
-        consumer.start();
-        consumer.subscribeStatus(group, n -> {
+        void hit() {
             long now = System.nanoTime();
             firstAt.compareAndSet(0, now);
             lastAt.set(now);
-            if (received.incrementAndGet() == events) {
-                drained.countDown();
-            }
-        });
-        // Done when all arrived, or 10 s without a notice (a straggler event outside the group), or 10 minutes.
-        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(10);
-        boolean complete = events == 0;
-        while (!complete && System.nanoTime() < deadline) {
-            complete = drained.await(1, TimeUnit.SECONDS);
-            long last = lastAt.get() != 0 ? lastAt.get() : startedAt;
-            if (System.nanoTime() - last > TimeUnit.SECONDS.toNanos(10)) {
-                break;
+            long c = count.incrementAndGet();
+            received = c;
+            if (c == expected) {
+                done.countDown();
             }
         }
-        double secs = (lastAt.get() - firstAt.get()) / 1e9;
+
+        /** Waits until all arrived, or 10 s pass without one, or 10 minutes in all. */
+        void await() throws InterruptedException {
+            long started = System.nanoTime();
+            long deadline = started + TimeUnit.MINUTES.toNanos(10);
+            while (System.nanoTime() < deadline && !done.await(1, TimeUnit.SECONDS)) {
+                long last = lastAt.get() != 0 ? lastAt.get() : started;
+                if (System.nanoTime() - last > TimeUnit.SECONDS.toNanos(10)) {
+                    return;
+                }
+            }
+        }
+
+        double seconds() {
+            return (lastAt.get() - firstAt.get()) / 1e9;
+        }
+
+        /** Events per second between the first and the last (the first one starts the clock). */
+        double rate() {
+            return received < 2 ? 0 : (received - 1) / Math.max(seconds(), 1e-9);
+        }
+    }
+
+    private static Drain drain(Target target, int backlog, Consumer<String> progress) throws Exception {
+        ServerConsumer first = new ServerConsumer(channel(target), new ConsumerConfig());
+        first.start();
+        first.subscribeStatus(DRAIN_GROUP, n -> { });
+        first.stop(); // the group's cursor now exists; the events below queue up for it
+        long from = revision(target);
+
+        int cycles = Math.max(1, backlog / 3); // connect + disconnect + tcpclean
+        int clients = Math.min(cycles, Integer.getInteger("bench.drainClients", DRAIN_CLIENTS));
+        AtomicInteger left = new AtomicInteger(cycles);
+        MqttLoadGenerator.Counts counts;
+        try (MqttLoadGenerator generator = new MqttLoadGenerator(1, 8)) {
+            generator.start(new InetSocketAddress(target.host(), target.ports().mqtt()), clients,
+                    slot -> left.getAndDecrement() > 0 ? new MqttLoadGenerator.Attempt(DRAIN_GROUP + "@@@tp-" + slot, false)
+                            : null);
+            if (!generator.await(10, TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the backlog was not produced within 10 minutes");
+            }
+            counts = generator.counts();
+            if (counts.errors() > 0) {
+                throw new IllegalStateException(counts.errors() + " device errors while producing the backlog, first: "
+                        + generator.firstError());
+            }
+        }
+        // Not 3 per cycle: a slot's next connect may take over its previous connection before the broker has read
+        // that one's DISCONNECT (then it ends with one tcpclean). The clients were new, so their versions add up.
+        // The generator moves on when a connection is closed on its side; the broker may log the last tcpcleans a
+        // moment later. Count once the sum stops growing.
+        long events = versionSum(target, clients);
+        for (long before = -1; events != before; ) {
+            Thread.sleep(500);
+            before = events;
+            events = versionSum(target, clients);
+        }
+        progress.accept(String.format(java.util.Locale.ROOT, "backlog: %,d events from %d devices", events, clients));
+
+        Rate amqp = new Rate(events);
+        ServerConsumer consumer = new ServerConsumer(channel(target), new ConsumerConfig());
+        consumer.start();
+        consumer.subscribeStatus(DRAIN_GROUP, n -> amqp.hit());
+        amqp.await();
         consumer.stop();
-        return new Drain(events, clients, received.get(), secs, complete);
+        progress.accept(String.format(java.util.Locale.ROOT, "drain by one ServerConsumer: %,d events in %.2f s, %,.0f/s",
+                amqp.received, amqp.seconds(), amqp.rate()));
+
+        Rate sse = new Rate(events);
+        try (SseListener stream = sse(target, "group=" + DRAIN_GROUP + "&from=" + from, json -> sse.hit())) {
+            sse.await();
+        }
+        progress.accept(String.format(java.util.Locale.ROOT, "drain by one SSE stream: %,d events in %.2f s, %,.0f/s",
+                sse.received, sse.seconds(), sse.rate()));
+        return new Drain(events, clients, amqp, sse);
+    }
+
+    // ---- connections ---------------------------------------------------------------------------
+
+    private static ChannelConfig channel(Target t) {
+        ChannelConfig c = new ChannelConfig();
+        c.setDomain(t.host());
+        c.setPort(t.ports().amqp());
+        c.setInstanceId(t.instanceId());
+        c.setAccessKey(t.key().id());
+        c.setSecretKey(t.key().secret());
+        return c;
+    }
+
+    private static SseListener sse(Target t, String query, Consumer<String> onData) throws IOException, InterruptedException {
+        return new SseListener(t.host(), t.ports().http(), t.key().id(), t.key().secret(), query, onData);
+    }
+
+    /** The sum of the {@code version}s of the drain group's clients {@code tp-0 .. tp-(clients-1)}. */
+    private static long versionSum(Target t, int clients) throws IOException, InterruptedException {
+        long sum = 0;
+        for (int from = 0; from < clients; from += 1000) { // at most 1000 IDs per batch query
+            StringBuilder ids = new StringBuilder();
+            for (int c = from; c < Math.min(clients, from + 1000); c++) {
+                ids.append(c == from ? "" : ",").append('"').append(DRAIN_GROUP).append("@@@tp-").append(c).append('"');
+            }
+            Matcher m = VERSION.matcher(post(t, "/api/v1/clients/status", "{\"clientIds\":[" + ids + "]}"));
+            while (m.find()) {
+                sum += Long.parseLong(m.group(1));
+            }
+        }
+        return sum;
+    }
+
+    /** The status log revision now: every event at or below it is already in the log. */
+    private static long revision(Target t) throws IOException, InterruptedException {
+        Matcher m = REVISION.matcher(post(t, "/api/v1/clients/status", "{\"clientIds\":[\"" + DRAIN_GROUP + "@@@tp-0\"]}"));
+        if (!m.find()) {
+            throw new IOException("no revision in the answer of POST /api/v1/clients/status");
+        }
+        return Long.parseLong(m.group(1));
+    }
+
+    private static String post(Target t, String path, String json) throws IOException, InterruptedException {
+        String auth = Base64.getEncoder().encodeToString((t.key().id() + ":" + t.key().secret())
+                .getBytes(StandardCharsets.UTF_8));
+        HttpResponse<String> r = HttpClient.newHttpClient().send(HttpRequest.newBuilder(
+                        URI.create("http://" + t.host() + ":" + t.ports().http() + path))
+                .header("Authorization", "Basic " + auth).header("Content-Type", "application/json")
+                .timeout(Duration.ofSeconds(30))
+                .POST(HttpRequest.BodyPublishers.ofString(json)).build(),
+                HttpResponse.BodyHandlers.ofString());
+        if (r.statusCode() != 200) {
+            throw new IOException("POST " + path + " answered " + r.statusCode() + ": " + r.body());
+        }
+        return r.body();
     }
 }

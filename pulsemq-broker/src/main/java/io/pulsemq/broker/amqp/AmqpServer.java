@@ -21,6 +21,8 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.time.Clock;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 
@@ -30,7 +32,8 @@ import java.util.concurrent.TimeUnit;
  * by itself), stops the queue executor and detaches from the router and the status log.
  *
  * <p>Threads: connections run on the shared event loops; all queue state, and every store read for it,
- * is on one queue executor thread ({@code pulsemq-amqp-queues}).
+ * is on one queue executor thread ({@code pulsemq-amqp-queues}); the queues' progress (cursors, deletions of
+ * acknowledged messages) is written by {@code pulsemq-amqp-progress} ({@link ProgressWriter}).
  */
 public final class AmqpServer implements AutoCloseable {
 
@@ -40,13 +43,18 @@ public final class AmqpServer implements AutoCloseable {
 
     private final NettyTransport transport;
     private final AmqpServices services;
+    private final ProgressWriter progress;
+    private final ExecutorService progressThread;
     private final String version;
     private final ChannelGroup serverChannels = new DefaultChannelGroup("amqp-listeners", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
 
-    private AmqpServer(NettyTransport transport, AmqpServices services, String version) {
+    private AmqpServer(NettyTransport transport, AmqpServices services, ProgressWriter progress,
+                       ExecutorService progressThread, String version) {
         this.transport = transport;
         this.services = services;
+        this.progress = progress;
+        this.progressThread = progressThread;
         this.version = version;
     }
 
@@ -59,19 +67,23 @@ public final class AmqpServer implements AutoCloseable {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
                 new DefaultThreadFactory("pulsemq-amqp-queues", true));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
+        ExecutorService progressThread = Executors.newSingleThreadExecutor(
+                new DefaultThreadFactory("pulsemq-amqp-progress", true));
         try {
+            ProgressWriter progress = new ProgressWriter(store, progressThread);
             AmqpLogin login = new AmqpLogin(config.instanceId(), config.accessKeys(), clock,
                     config.amqp().signatureMaxAge(), config.amqp().signatureMaxClockSkew());
-            StatusQueues status = new StatusQueues(statusLog, store, config.instanceId(), executor,
+            StatusQueues status = new StatusQueues(statusLog, store, progress, config.instanceId(), executor,
                     config.amqp().redeliveryDelay());
-            TopicQueues topics = new TopicQueues(store, executor, config.amqp().redeliveryDelay(),
+            TopicQueues topics = new TopicQueues(store, progress, executor, config.amqp().redeliveryDelay(),
                     config.amqp().topicQueueMaxMessages(), clock);
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
                     config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock);
-            return new AmqpServer(transport, services, version);
+            return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();
+            progressThread.shutdownNow();
             throw e;
         }
     }
@@ -134,5 +146,13 @@ public final class AmqpServer implements AutoCloseable {
             Thread.currentThread().interrupt();
             services.queueExecutor().shutdownNow();
         }
+        // the queues are quiet now: store their last progress before the store closes
+        progressThread.shutdown();
+        try {
+            progressThread.awaitTermination(5, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        progress.close();
     }
 }

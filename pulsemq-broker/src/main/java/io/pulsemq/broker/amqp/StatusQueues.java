@@ -36,6 +36,7 @@ final class StatusQueues implements AutoCloseable {
 
     private final StatusLog log;
     private final RocksStore store;
+    private final ProgressWriter progress;
     private final String instanceId;
     private final ScheduledExecutorService executor;
     private final Duration redeliveryDelay;
@@ -44,10 +45,11 @@ final class StatusQueues implements AutoCloseable {
     private final AtomicBoolean notifyScheduled = new AtomicBoolean();
     private final LongConsumer commitListener = this::onLogCommit;
 
-    StatusQueues(StatusLog log, RocksStore store, String instanceId, ScheduledExecutorService executor,
-                 Duration redeliveryDelay) {
+    StatusQueues(StatusLog log, RocksStore store, ProgressWriter progress, String instanceId,
+                 ScheduledExecutorService executor, Duration redeliveryDelay) {
         this.log = log;
         this.store = store;
+        this.progress = progress;
         this.instanceId = instanceId;
         this.executor = executor;
         this.redeliveryDelay = redeliveryDelay;
@@ -172,7 +174,7 @@ final class StatusQueues implements AutoCloseable {
         @Override
         public void commit(long seq) {
             if (cursorKey != null) {
-                store.put(ColumnFamily.AMQP_CURSORS, cursorKey, ByteBuffer.allocate(8).putLong(seq).array());
+                progress.putPosition(ColumnFamily.AMQP_CURSORS, cursorKey, seq);
             }
         }
     }

@@ -40,6 +40,7 @@ final class TopicQueues implements PublishListener {
     private static final byte[] CURSOR_PREFIX = "topic\0".getBytes(StandardCharsets.US_ASCII);
 
     private final RocksStore store;
+    private final ProgressWriter progress;
     private final ScheduledExecutorService executor;
     private final Duration redeliveryDelay;
     private final int maxMessages;
@@ -47,8 +48,10 @@ final class TopicQueues implements PublishListener {
     private final Map<String, TopicQueue> queues = new ConcurrentHashMap<>();
     private final LongAdder dropped = new LongAdder();
 
-    TopicQueues(RocksStore store, ScheduledExecutorService executor, Duration redeliveryDelay, int maxMessages, Clock clock) {
+    TopicQueues(RocksStore store, ProgressWriter progress, ScheduledExecutorService executor, Duration redeliveryDelay,
+                int maxMessages, Clock clock) {
         this.store = store;
+        this.progress = progress;
         this.executor = executor;
         this.redeliveryDelay = redeliveryDelay;
         this.maxMessages = maxMessages;
@@ -171,7 +174,7 @@ final class TopicQueues implements PublishListener {
                     Message m = MessageCodec.decodeMessage(c.value());
                     examined = seq;
                     if (m.expiredAt(now)) {
-                        store.delete(ColumnFamily.AMQP_TOPIC_MESSAGES, c.key());
+                        progress.delete(ColumnFamily.AMQP_TOPIC_MESSAGES, c.key());
                         continue;
                     }
                     sink.accept(BackendMessages.topicEntry(m, parent, seq, now));
@@ -190,12 +193,12 @@ final class TopicQueues implements PublishListener {
 
         @Override
         public void acknowledged(long seq) {
-            store.delete(ColumnFamily.AMQP_TOPIC_MESSAGES, messageKey(seq));
+            progress.delete(ColumnFamily.AMQP_TOPIC_MESSAGES, messageKey(seq));
         }
 
         @Override
         public void commit(long seq) {
-            store.put(ColumnFamily.AMQP_CURSORS, cursorKey, ByteBuffer.allocate(8).putLong(seq).array());
+            progress.putPosition(ColumnFamily.AMQP_CURSORS, cursorKey, seq);
             committed = seq;
         }
 

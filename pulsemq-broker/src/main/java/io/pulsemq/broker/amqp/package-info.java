@@ -9,7 +9,8 @@
  * cursor per (instance, group) over the status log ({@link io.pulsemq.broker.amqp.StatusQueues}) and bounded
  * durable queues of device messages per parent topic ({@link io.pulsemq.broker.amqp.TopicQueues}). Every queue's
  * state is owned by one thread, the queue executor, which also does the RocksDB reads, so no event loop
- * ever waits for the store. Method and content-header encoding reuse RabbitMQ's {@code amqp-client} codec
+ * ever waits for the store; the queues' progress is written by another thread
+ * ({@link io.pulsemq.broker.amqp.ProgressWriter}), so the queue executor does not wait for the status log's fsyncs. Method and content-header encoding reuse RabbitMQ's {@code amqp-client} codec
  * (docs/decisions.md).
  */
 package io.pulsemq.broker.amqp;
