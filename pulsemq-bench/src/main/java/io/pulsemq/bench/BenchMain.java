@@ -332,7 +332,7 @@ public final class BenchMain {
             long n = perSlot.getAndIncrement(slot);
             return new MqttLoadGenerator.Attempt(prefix + slot + "-" + (n % IDS_PER_SLOT), false);
         });
-        sleep(options.warmup());
+        sleep(options.churnWarmup());
         generator.resetInterval();
         results.sampleLoad();
         double brokerCpu0 = MachineInfo.cpuSeconds(brokerPid);

@@ -23,6 +23,8 @@ import java.util.List;
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
  * @param churnDuration   measured time of each churn run
  * @param warmup          warm-up before each measured phase (not measured)
+ * @param churnWarmup     warm-up before each churn run: long enough for a JVM broker's JIT to finish compiling its
+ *                        connect path (a fresh JVM spends its first 10-20 s of churn partly compiling)
  * @param concurrency     connections in flight in the churn generator
  * @param generatorThreads event loop threads of the MQTT load generator
  * @param sourceAddresses how many loopback source addresses (127.0.0.1 ..) the generator spreads connections over
@@ -57,6 +59,7 @@ public record BenchOptions(
         Path brokerJar,
         Duration churnDuration,
         Duration warmup,
+        Duration churnWarmup,
         int concurrency,
         int generatorThreads,
         int sourceAddresses,
@@ -96,6 +99,7 @@ public record BenchOptions(
             "  --broker-jar FILE       PulseMQ broker jar (default pulsemq-broker/target/pulsemq-broker-*-all.jar)",
             "  --duration SECONDS      measured time of each churn run (default 20, quick 5)",
             "  --warmup SECONDS        unmeasured warm-up before each phase (default 5, quick 1)",
+            "  --churn-warmup SECONDS  unmeasured warm-up before each churn run, for the JVMs' JIT (default 20, quick 3)",
             "  --concurrency N         connections in flight (default 100)",
             "  --generator-threads N   load generator event loop threads (default 2: one per core)",
             "  --source-addresses N    loopback source addresses 127.0.0.1..N (default 8)",
@@ -144,6 +148,7 @@ public record BenchOptions(
         Path brokerJar = null;
         Integer duration = null;
         Integer warmup = null;
+        Integer churnWarmup = null;
         int concurrency = 100;
         int generatorThreads = 2;
         int sources = 8;
@@ -183,6 +188,7 @@ public record BenchOptions(
                 case "--broker-jar" -> brokerJar = Path.of(value(args, ++i, a));
                 case "--duration" -> duration = positive(args, ++i, a);
                 case "--warmup" -> warmup = nonNegative(args, ++i, a);
+                case "--churn-warmup" -> churnWarmup = nonNegative(args, ++i, a);
                 case "--concurrency" -> concurrency = positive(args, ++i, a);
                 case "--generator-threads" -> generatorThreads = positive(args, ++i, a);
                 case "--source-addresses" -> sources = range(args, ++i, a, 1, 254);
@@ -202,6 +208,7 @@ public record BenchOptions(
                 skipAmqp, skipHivemq, skipPubsub, skipOverload, skipIdle, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
                 Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
+                Duration.ofSeconds(churnWarmup != null ? churnWarmup : quick ? 3 : 20),
                 concurrency, generatorThreads, sources,
                 clients != null ? clients : quick ? 10_000 : 100_000, onlinePercent,
                 Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),

@@ -94,8 +94,8 @@ final class MarkdownReport {
         line();
         line("Each of " + r.options.concurrency() + " concurrent clients loops TCP connect, CONNECT (MQTT 3.1.1, clean "
                 + "session), CONNACK, DISCONNECT, close, as fast as the broker answers, over a pool of "
-                + r.options.concurrency() * 50 + " client IDs. " + r.options.warmup().toSeconds() + " s warm-up "
-                + "(not measured), then " + r.options.churnDuration().toSeconds() + " s measured. CONNACK latency is "
+                + r.options.concurrency() * 50 + " client IDs. " + r.options.churnWarmup().toSeconds() + " s warm-up "
+                + "(not measured: a fresh JVM broker spends its first seconds of churn compiling its connect path), then " + r.options.churnDuration().toSeconds() + " s measured. CONNACK latency is "
                 + "from writing CONNECT to reading CONNACK. On PulseMQ every cycle is three durable status events "
                 + "(connect, disconnect, tcpclean) and the CONNACK waits until the connect event is fsynced; "
                 + "Mosquitto writes nothing to disk.");

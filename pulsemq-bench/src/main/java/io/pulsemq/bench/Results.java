@@ -264,6 +264,7 @@ public final class Results {
         m.put("quick", options.quick());
         m.put("churnSeconds", options.churnDuration().toSeconds());
         m.put("warmupSeconds", options.warmup().toSeconds());
+        m.put("churnWarmupSeconds", options.churnWarmup().toSeconds());
         m.put("concurrency", options.concurrency());
         m.put("generatorThreads", options.generatorThreads());
         m.put("sourceAddresses", options.sourceAddresses());

@@ -41,6 +41,7 @@ class BenchOptionsTest {
 
         assertThat(o.churnDuration()).isEqualTo(Duration.ofSeconds(7));
         assertThat(o.warmup()).isEqualTo(Duration.ofSeconds(1));
+        assertThat(o.churnWarmup()).isEqualTo(Duration.ofSeconds(3));
         assertThat(o.clients()).isEqualTo(10_000);
         assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
         assertThat(o.skipJmh()).isTrue();
@@ -54,6 +55,8 @@ class BenchOptionsTest {
         BenchOptions quick = BenchOptions.parse("--quick");
 
         assertThat(full.pubsubRates()).containsExactly(10_000, 30_000);
+        assertThat(full.churnWarmup()).isEqualTo(Duration.ofSeconds(20));
+        assertThat(BenchOptions.parse("--churn-warmup", "9").churnWarmup()).isEqualTo(Duration.ofSeconds(9));
         assertThat(full.pubsubWindow()).isEqualTo(100);
         assertThat(full.idleConnections()).containsExactly(5_000, 19_000);
         assertThat(full.overloadDuration()).isEqualTo(Duration.ofSeconds(30));
