@@ -613,9 +613,17 @@ final class MarkdownReport {
             if (m != null && m.connectsPerSecond() > 0) {
                 line(fmt("- Mosquitto (C, single-threaded, nothing written to disk) reached %,.0f connects/s at %,.0f µs "
                                 + "of CPU per connect: PulseMQ reached %.2fx its rate and spends %.1fx its CPU per "
-                                + "connect; the difference is the durable log (three events encoded, indexed, written "
-                                + "and fsynced per cycle, presence updated), the JVM/Netty per-connection pipeline and "
-                                + "the metrics.", m.connectsPerSecond(), m.brokerCpuMicrosPerConnect(),
+                                + "connect; the difference is the durable log (three events encoded, written and "
+                                + "fsynced per cycle, presence updated), the JVM/Netty per-connection pipeline and "
+                                + "the metrics. Where the time goes (async-profiler, cpu, steady state after the JIT, "
+                                + "2026-11-26): the status-log writer thread about a third of the broker's CPU "
+                                + "(RocksDB memtable inserts of random keys, WAL write and fsync, JSON encoding), the "
+                                + "I/O threads about half, of which roughly 70% is the kernel's loopback TCP work for "
+                                + "accept, CONNACK and close (which Mosquitto pays too), the accept thread about a "
+                                + "tenth. What would close the gap: presence rows out of the synchronous batch (a "
+                                + "checkpointed snapshot plus replay of the log tail), accepting on the I/O threads "
+                                + "instead of handing each connection over, and a generator on cores of its own.",
+                        m.connectsPerSecond(), m.brokerCpuMicrosPerConnect(),
                         p.connectsPerSecond() / m.connectsPerSecond(),
                         m.brokerCpuMicrosPerConnect() > 0 ? p.brokerCpuMicrosPerConnect() / m.brokerCpuMicrosPerConnect()
                                 : Double.NaN));
