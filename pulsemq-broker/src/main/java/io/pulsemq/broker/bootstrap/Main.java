@@ -52,6 +52,7 @@ public final class Main implements Runnable {
     public static final Path DEFAULT_CONFIG = Path.of("config", "pulsemq.yaml");
 
     private static final Logger log = LoggerFactory.getLogger(Main.class);
+    private static final String LEAK_DETECTION = "io.netty.leakDetection.level";
 
     @CommandLine.Spec
     private CommandLine.Model.CommandSpec spec;
@@ -60,6 +61,11 @@ public final class Main implements Runnable {
     }
 
     public static void main(String[] args) {
+        // Netty's leak detector records a stack trace for a sample of buffers: useful in tests (which build the
+        // broker without Main and keep it), pure overhead in a running broker. -Dio.netty.leakDetection.level wins.
+        if (System.getProperty(LEAK_DETECTION) == null) {
+            System.setProperty(LEAK_DETECTION, "disabled");
+        }
         int code = execute(args, System.getenv(), System.out, System.err);
         // After a normal stop the shutdown hooks are already running; System.exit would block.
         if (code != EXIT_OK) {
