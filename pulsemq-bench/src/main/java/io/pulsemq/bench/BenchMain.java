@@ -565,9 +565,10 @@ public final class BenchMain {
         } catch (IOException | RuntimeException | LinkageError e) {
             results.notes.add("No plots: " + e);
         }
-        Files.writeString(out, new MarkdownReport(results).render());
+        // The raw results first: a report that fails to render must not lose a run's numbers.
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(options.jsonOut().toFile(), results);
+        Files.writeString(out, new MarkdownReport(results).render());
         log("wrote " + out + " and " + options.jsonOut());
     }
 

@@ -2,6 +2,7 @@ package io.pulsemq.bench;
 
 import io.pulsemq.bench.jmh.PresenceRegistryBenchmark;
 import io.pulsemq.bench.jmh.StatusEventJsonBenchmark;
+import io.pulsemq.bench.jmh.StatusLogAppendBenchmark;
 import io.pulsemq.bench.jmh.SubscriptionTrieBenchmark;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
@@ -38,6 +39,7 @@ final class JmhRunner {
                 .include(SubscriptionTrieBenchmark.class.getName() + ".*")
                 .include(StatusEventJsonBenchmark.class.getName() + ".*")
                 .include(PresenceRegistryBenchmark.class.getName() + ".*")
+                .include(StatusLogAppendBenchmark.class.getName() + ".*")
                 .forks(1)
                 .threads(1)
                 .warmupIterations(warmups)
