@@ -77,15 +77,20 @@ public final class BenchMain {
             return;
         }
         Path work = Files.createTempDirectory("pulsemq-bench-");
-        int code;
+        int code = 1;
         BenchMain bench = new BenchMain(options, work);
         try {
             code = bench.run(args);
+        } catch (Exception | Error e) {
+            System.err.println("bench: failed: " + e);
+            e.printStackTrace(System.err);
         } finally {
             bench.generator.close();
             bench.pubsubLoad.close();
             deleteTree(work);
         }
+        // Exit even after a failure: client libraries (the server SDK's recovery timer) leave threads that would
+        // keep this JVM, and the load it puts on the machine, alive.
         System.exit(code);
     }
 
