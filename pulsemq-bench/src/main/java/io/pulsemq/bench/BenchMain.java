@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pulsemq.bench.amqp.StatusNotificationBenchmark;
 import io.pulsemq.bench.pubsub.PubSubLoad;
-import io.pulsemq.broker.bootstrap.BoundPorts;
 
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -21,12 +20,14 @@ import java.time.Duration;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
+import java.util.function.Consumer;
 
 /**
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
@@ -125,7 +126,7 @@ public final class BenchMain {
         }
         Results.Churn p = results.churnOf("PulseMQ");
         Results.Churn fastest = results.churn.stream().filter(c -> !c.broker().equals("PulseMQ"))
-                .max(java.util.Comparator.comparingDouble(Results.Churn::connectsPerSecond)).orElse(null);
+                .max(Comparator.comparingDouble(Results.Churn::connectsPerSecond)).orElse(null);
         if (p != null && fastest != null && fastest.connectsPerSecond() > 0) {
             results.churnRatio = p.connectsPerSecond() / fastest.connectsPerSecond();
             results.churnPeer = fastest.broker();
@@ -244,7 +245,7 @@ public final class BenchMain {
      * the number of failures.
      */
     private int eachBroker(List<BrokerUnderTest.Kind> brokers, boolean skip, String part, String title, BrokerPart body,
-                           java.util.function.Consumer<String> status) {
+                           Consumer<String> status) {
         if (skip) {
             status.accept("skipped by --skip-" + part);
             return 0;

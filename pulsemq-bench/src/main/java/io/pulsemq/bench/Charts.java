@@ -18,6 +18,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -72,8 +73,8 @@ final class Charts {
         return written;
     }
 
-    private static <T> DefaultCategoryDataset dataset(List<T> rows, java.util.function.Function<T, String> category,
-                                                      java.util.function.Function<T, String> series,
+    private static <T> DefaultCategoryDataset dataset(List<T> rows, Function<T, String> category,
+                                                      Function<T, String> series,
                                                       ToDoubleFunction<T> value) {
         DefaultCategoryDataset d = new DefaultCategoryDataset();
         for (T row : rows) {

@@ -2,6 +2,7 @@ package io.pulsemq.bench;
 
 import io.pulsemq.bench.hivemq.HiveMqLauncher;
 
+import java.io.File;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.DirectoryStream;
@@ -95,7 +96,7 @@ final class HiveMqProcess extends ManagedProcess {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmOptions);
-        cmd.addAll(List.of("-cp", launcherDir(workDir) + java.io.File.pathSeparator + lib.toAbsolutePath() + "/*",
+        cmd.addAll(List.of("-cp", launcherDir(workDir) + File.pathSeparator + lib.toAbsolutePath() + "/*",
                 HiveMqLauncher.class.getName(), conf.toString(), data.toString(), extensions.toString()));
         HiveMqProcess h = new HiveMqProcess(cmd, workDir, port);
         h.awaitPort(port, START_TIMEOUT_MS);

@@ -10,6 +10,7 @@ import java.util.Locale;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
@@ -175,7 +176,7 @@ final class PubSubBench {
                     continue;
                 }
                 int from = open;
-                java.util.concurrent.atomic.AtomicInteger next = new java.util.concurrent.atomic.AtomicInteger(from);
+                AtomicInteger next = new AtomicInteger(from);
                 generator.start(broker.mqtt(), options.concurrency(), slot -> {
                     int i = next.getAndIncrement();
                     return i < target ? new MqttLoadGenerator.Attempt(prefix + i, true) : null;

@@ -3,6 +3,7 @@ package io.pulsemq.bench;
 import com.fasterxml.jackson.annotation.JsonIgnore;
 
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -321,7 +322,7 @@ public final class Results {
     PubSub fasterPeer(String scenario) {
         return pubsub.stream().filter(p -> !p.broker().equals("PulseMQ") && p.scenario().equals(scenario)
                         && p.offeredRate() == 0)
-                .max(java.util.Comparator.comparingDouble(PubSub::deliveredPerSecond)).orElse(null);
+                .max(Comparator.comparingDouble(PubSub::deliveredPerSecond)).orElse(null);
     }
 
     /** PulseMQ's closed-loop msgs/s in {@code scenario} over the faster peer's, or NaN. */
@@ -335,7 +336,7 @@ public final class Results {
     /** The largest step of part 7 measured for {@code broker}, or null. */
     Idle largestIdle(String broker) {
         return idle.stream().filter(i -> i.broker().equals(broker))
-                .max(java.util.Comparator.comparingInt(Idle::connected)).orElse(null);
+                .max(Comparator.comparingInt(Idle::connected)).orElse(null);
     }
 
     Query query(String name) {
