@@ -28,7 +28,7 @@ public final class PresenceRegistry {
      */
     private final ConcurrentHashMap<String, Entry> index = new ConcurrentHashMap<>();
     /**
-     * The same client IDs in order, for paging. It changes only when a client is first seen or removed, so the
+     * The same client IDs in order, for paging. It changes only when a client is first seen, so the
      * writer's common case (a known client's new status) is one hash-map put, not a skip-list walk.
      */
     private final ConcurrentSkipListSet<String> ordered = new ConcurrentSkipListSet<>();
@@ -85,20 +85,6 @@ public final class PresenceRegistry {
             g.online.incrementAndGet();
         } else if (!status.online() && wasOnline) {
             g.online.decrementAndGet();
-        }
-    }
-
-    /** Removes a client (retention dropped all its events). Writer only. */
-    public void remove(String clientId) {
-        Entry removed = index.remove(clientId);
-        if (removed != null) {
-            ordered.remove(clientId);
-            ClientStatus old = removed.status();
-            GroupCounter g = groups.get(old.groupId());
-            g.known.decrementAndGet();
-            if (old.online()) {
-                g.online.decrementAndGet();
-            }
         }
     }
 

@@ -280,10 +280,11 @@ public final class RocksStatusLog implements StatusLog {
             }
             while (at >= firstOffset && at > 0) {
                 byte[] v = store.get(ColumnFamily.STATUS_LOG, offsetKey(at));
-                if (v == null || timeOf(v) < begin) {
+                long time = v == null ? Long.MIN_VALUE : timeOf(v);
+                if (time < begin) {
                     return;
                 }
-                if (at < afterOffset && timeOf(v) <= end && !sink.test(decodeRecord(at, v))) {
+                if (at < afterOffset && time <= end && !sink.test(decodeRecord(at, v))) {
                     return;
                 }
                 at = previousOf(v);
