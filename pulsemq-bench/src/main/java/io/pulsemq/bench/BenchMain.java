@@ -110,6 +110,9 @@ public final class BenchMain {
                 : System.getProperty("pulsemq.brokerJar") != null ? Path.of(System.getProperty("pulsemq.brokerJar")) : null;
         Path jar = PulseMqProcess.findJar(given);
         results.pulsemqJar = jar.getFileName().toString();
+        results.pulsemqJvmOptions = String.join(" ", PulseMqProcess.launcherJvmOptions(System.getenv("PULSEMQ_JAVA_OPTS")));
+        results.benchJvmOptions = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-X")).collect(java.util.stream.Collectors.joining(" "));
         int failures = 0;
 
         pulsemqJar = jar;
@@ -343,8 +346,10 @@ public final class BenchMain {
         results.sampleLoad();
         double brokerCpu0 = MachineInfo.cpuSeconds(brokerPid);
         double selfCpu0 = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
+        double[] machine0 = MachineInfo.machineCpuSeconds();
         sleep(options.churnDuration());
         MqttLoadGenerator.Interval iv = generator.interval();
+        double[] machine1 = MachineInfo.machineCpuSeconds();
         double brokerCpu = (MachineInfo.cpuSeconds(brokerPid) - brokerCpu0) / iv.seconds();
         double selfCpu = (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0) / iv.seconds();
         String load = MachineInfo.loadAverage();
@@ -354,13 +359,20 @@ public final class BenchMain {
             results.notes.add(broker + ": some connections were still in flight 30 s after the churn stopped.");
         }
         LatencyStats lat = LatencyStats.ofNanos(iv.latencies());
+        double connects = iv.connacksPerSecond() * iv.seconds();
+        boolean machineKnown = machine0 != null && machine1 != null && connects > 0;
         Results.Churn c = new Results.Churn(broker, version, options.concurrency(), iv.seconds(),
                 iv.connacksPerSecond(), iv.counts().cycles() / iv.seconds(), lat, iv.counts(), brokerCpu, selfCpu,
+                machineKnown ? (machine1[0] - machine0[0]) / connects * 1e6 : Double.NaN,
+                machineKnown ? (machine1[1] - machine0[1]) / connects * 1e6 : Double.NaN,
+                machineKnown ? (machine1[2] - machine0[2]) / iv.seconds() : Double.NaN,
                 load, generator.firstError());
         log(String.format(Locale.ROOT, "  %s: %,.0f connects/s, CONNACK p50 %s p99 %s p99.9 %s, %d errors, "
-                        + "broker CPU %.2f cores, generator %.2f cores", broker, c.connectsPerSecond(),
+                        + "broker CPU %.2f cores, generator %.2f cores; machine per connect: user %.0f µs, kernel "
+                        + "%.0f µs, idle %.2f cores", broker, c.connectsPerSecond(),
                 LatencyStats.format(lat.p50Us()), LatencyStats.format(lat.p99Us()), LatencyStats.format(lat.p999Us()),
-                iv.counts().errors(), brokerCpu, selfCpu));
+                iv.counts().errors(), brokerCpu, selfCpu, c.machineUserMicrosPerConnect(),
+                c.machineKernelMicrosPerConnect(), c.machineIdleCores()));
         return c;
     }
 
@@ -495,14 +507,14 @@ public final class BenchMain {
     private void runStatusNotifications(Path jar) throws Exception {
         log(String.format(Locale.ROOT, "part 4: status notifications (PulseMQ in its own JVM; %,d connects/s for %d s "
                 + "per consumer after a %d s warm-up, then a backlog of %,d events)", BenchOptions.AMQP_RATE,
-                options.amqpDuration().toSeconds(), StatusNotificationBenchmark.WARMUP_SECONDS, options.amqpBacklog()));
+                options.amqpDuration().toSeconds(), options.amqpWarmup().toSeconds(), options.amqpBacklog()));
         results.sampleLoad();
         Results.StatusNotifications n;
         try (PulseMqProcess broker = PulseMqProcess.start(jar, dir("pulsemq-notify"), jvmOptions("pulsemq-notify"))) {
             StatusNotificationBenchmark.Target target = new StatusNotificationBenchmark.Target("127.0.0.1",
                     broker.ports(), StatusNotificationBenchmark.DEFAULT_INSTANCE_ID, broker.adminKey());
             n = StatusNotificationBenchmark.run(target, BenchOptions.AMQP_RATE, (int) options.amqpDuration().toSeconds(),
-                    StatusNotificationBenchmark.WARMUP_SECONDS, options.amqpBacklog(), line -> log("  " + line));
+                    (int) options.amqpWarmup().toSeconds(), options.amqpBacklog(), line -> log("  " + line));
         }
         profile("pulsemq-notify", "PulseMQ status notifications (warm-up included)");
         results.sampleLoad();

@@ -34,6 +34,8 @@ import java.util.List;
  * @param singleRate      requests per second of the fixed-rate single-query phase
  * @param httpConnections concurrent keep-alive HTTP connections of the closed-loop query phases
  * @param amqpDuration    length of part 4's latency phase (devices connect at {@link #AMQP_RATE} per second)
+ * @param amqpWarmup      part 4's unmeasured warm-up at the same rate: long enough for the fresh broker JVM's JIT to
+ *                        stop competing for the cores (its C2 threads are still busy 5 s in)
  * @param amqpBacklog     status events part 4 queues up for one consumer group and then drains
  * @param pubsubDuration  measured time of each publish/subscribe run (after {@code warmup})
  * @param pubsubWindow    closed loop: messages each publisher may have sent but not yet delivered
@@ -69,6 +71,7 @@ public record BenchOptions(
         int singleRate,
         int httpConnections,
         Duration amqpDuration,
+        Duration amqpWarmup,
         int amqpBacklog,
         Duration pubsubDuration,
         int pubsubWindow,
@@ -108,8 +111,9 @@ public record BenchOptions(
             "  --query-duration S      measured time of each query phase (default 10, quick 2)",
             "  --single-rate QPS       rate of the fixed-rate single-query phase (default 500, ApsaraMQ's limit)",
             "  --http-connections N    concurrent keep-alive HTTP connections (default 4)",
-            "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds per consumer (SDK, then SSE),",
-            "                          after a 5 s warm-up (default 5, quick 3)",
+            "  --amqp-seconds S        part 4: devices connect at 1,000/s for S seconds per consumer (SDK, then SSE)",
+            "                          (default 10, quick 3)",
+            "  --amqp-warmup S         part 4: unmeasured warm-up at the same rate first (default 15, quick 3)",
             "  --amqp-backlog N        part 4: status events drained by one consumer group (default 150000, quick 15000)",
             "  --pubsub-seconds S      measured time of each publish/subscribe run (default 10, quick 2)",
             "  --pubsub-window N       closed loop: messages per publisher sent but not yet delivered (default 100)",
@@ -143,6 +147,7 @@ public record BenchOptions(
         Integer overloadSeconds = null;
         List<Integer> idleConnections = List.of(5_000, 19_000);
         Integer amqpSeconds = null;
+        Integer amqpWarmup = null;
         Integer amqpBacklog = null;
         boolean jfr = true;
         Path brokerJar = null;
@@ -182,6 +187,7 @@ public record BenchOptions(
                 case "--overload-seconds" -> overloadSeconds = positive(args, ++i, a);
                 case "--idle-connections" -> idleConnections = ascending(list(args, ++i, a, 1_000_000), a);
                 case "--amqp-seconds" -> amqpSeconds = positive(args, ++i, a);
+                case "--amqp-warmup" -> amqpWarmup = nonNegative(args, ++i, a);
                 case "--amqp-backlog" -> amqpBacklog = range(args, ++i, a, 3, 3_000_000);
                 case "--no-jfr" -> jfr = false;
                 case "--out" -> out = Path.of(value(args, ++i, a));
@@ -213,7 +219,8 @@ public record BenchOptions(
                 clients != null ? clients : quick ? 10_000 : 100_000, onlinePercent,
                 Duration.ofSeconds(queryDuration != null ? queryDuration : quick ? 2 : 10),
                 singleRate, httpConnections,
-                Duration.ofSeconds(amqpSeconds != null ? amqpSeconds : quick ? 3 : 5),
+                Duration.ofSeconds(amqpSeconds != null ? amqpSeconds : quick ? 3 : 10),
+                Duration.ofSeconds(amqpWarmup != null ? amqpWarmup : quick ? 3 : 15),
                 amqpBacklog != null ? amqpBacklog : quick ? 15_000 : 150_000,
                 Duration.ofSeconds(pubsubSeconds != null ? pubsubSeconds : quick ? 2 : 10), pubsubWindow, pubsubRates,
                 Duration.ofSeconds(overloadSeconds != null ? overloadSeconds : quick ? 5 : 30), idleConnections,

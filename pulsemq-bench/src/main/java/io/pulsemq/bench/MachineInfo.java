@@ -71,6 +71,25 @@ public record MachineInfo(String cpuModel, int cores, double memoryGiB, String k
         }
     }
 
+    /**
+     * The whole machine's CPU time so far from {@code /proc/stat}, in seconds: {user (with nice), kernel (system,
+     * irq and softirq: the softirq share holds most of the loopback TCP work, charged to no process), idle (with
+     * iowait), steal}; null if unknown.
+     */
+    static double[] machineCpuSeconds() {
+        try {
+            String cpu = Files.readAllLines(Path.of("/proc/stat")).get(0);
+            String[] f = cpu.trim().split("\\s+");
+            long user = Long.parseLong(f[1]) + Long.parseLong(f[2]);
+            long kernel = Long.parseLong(f[3]) + Long.parseLong(f[6]) + Long.parseLong(f[7]);
+            long idle = Long.parseLong(f[4]) + Long.parseLong(f[5]);
+            long steal = f.length > 8 ? Long.parseLong(f[8]) : 0;
+            return new double[] {user / 100.0, kernel / 100.0, idle / 100.0, steal / 100.0};
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
     /** Resident memory of a process now, in KiB ({@code VmRSS}), or -1 if unknown. */
     static long rssKiB(long pid) {
         return statusKiB(pid, "VmRSS");

@@ -43,7 +43,11 @@ final class MarkdownReport {
         line("| CPU | " + r.machine.cores() + " cores, " + r.machine.cpuModel() + " |");
         line("| memory | " + fmt("%.1f", r.machine.memoryGiB()) + " GiB |");
         line("| OS | " + r.machine.kernel() + " |");
-        line("| Java | " + r.machine.java() + " (bench and broker JVMs, default options) |");
+        line("| Java | " + r.machine.java() + "; PulseMQ with the options `./pulsemq start` gives it (`"
+                + r.pulsemqJvmOptions + "`: ZGC, see decisions.md), the bench JVM with `"
+                + (r.benchJvmOptions == null || r.benchJvmOptions.isEmpty() ? "default options" : r.benchJvmOptions)
+                + "` (`./pulsemq bench` also defaults to ZGC, so that the measuring JVM's own pauses do not count as "
+                + "broker latency) |");
         line("| PulseMQ data directory | " + r.machine.fileSystem() + "; every status event is fsynced (group commit) |");
         line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM (a fresh one for each of parts 1, 2 and 4), "
                 + "listeners on 127.0.0.1 port 0, log level WARN |");
@@ -106,8 +110,8 @@ final class MarkdownReport {
             line();
             return;
         }
-        line("| broker | connects/s | CONNACK p50 | p99 | p99.9 | max | errors | broker CPU (cores) | broker CPU per connect | generator CPU (cores) | load avg after |");
-        line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
+        line("| broker | connects/s | CONNACK p50 | p99 | p99.9 | max | errors | broker CPU (cores) | broker CPU per connect | generator CPU (cores) | machine per connect: user / kernel | machine idle (cores) | load avg after |");
+        line("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
         for (Results.Churn c : r.churn) {
             line("| " + c.broker() + " " + c.version() + " | " + fmt("%,.0f", c.connectsPerSecond()) + " | "
                     + LatencyStats.format(c.connackLatency().p50Us()) + " | "
@@ -116,8 +120,15 @@ final class MarkdownReport {
                     + LatencyStats.format(c.connackLatency().maxUs()) + " | " + c.counts().errors() + " | "
                     + fmt("%.2f", c.brokerCpuCores()) + " | " + fmt("%,.0f µs", c.brokerCpuMicrosPerConnect()) + " | "
                     + fmt("%.2f", c.generatorCpuCores()) + " | "
-                    + c.loadAverage() + " |");
+                    + fmt("%,.0f µs / %,.0f µs", c.machineUserMicrosPerConnect(), c.machineKernelMicrosPerConnect())
+                    + " | " + fmt("%.2f", c.machineIdleCores()) + " | " + c.loadAverage() + " |");
         }
+        line();
+        line("Machine per connect: the CPU time of the whole machine (`/proc/stat`: broker, generator and everything "
+                + "else) during the measured interval, divided by the connects; user is user space, kernel is "
+                + "system, irq and softirq time. On loopback the kernel's TCP work for both ends of a connection "
+                + "(handshake, CONNECT, CONNACK, DISCONNECT, close) runs largely in softirq, charged to no process, "
+                + "so the per-process columns do not show it.");
         line();
         if (r.churnRatio != null) {
             line("**PulseMQ / faster peer (" + r.churnPeer + "): " + fmt("%.2f", r.churnRatio) + "x** the connects "
@@ -602,18 +613,34 @@ final class MarkdownReport {
                                 + "of CPU per connect: PulseMQ reached %.2fx its rate and spends %.1fx its CPU per "
                                 + "connect; the difference is the durable log (three events encoded, written and "
                                 + "fsynced per cycle, presence updated), the JVM/Netty per-connection pipeline and "
-                                + "the metrics. Where the time goes (async-profiler, cpu, steady state after the JIT, "
-                                + "2026-11-26): the status-log writer thread about a third of the broker's CPU "
-                                + "(RocksDB memtable inserts of random keys, WAL write and fsync, JSON encoding), the "
-                                + "I/O threads about half, of which roughly 70%% is the kernel's loopback TCP work for "
-                                + "accept, CONNACK and close (which Mosquitto pays too), the accept thread about a "
-                                + "tenth. What would close the gap: presence rows out of the synchronous batch (a "
-                                + "checkpointed snapshot plus replay of the log tail), accepting on the I/O threads "
-                                + "instead of handing each connection over, and a generator on cores of its own.",
+                                + "the metrics.",
                         m.connectsPerSecond(), m.brokerCpuMicrosPerConnect(),
                         p.connectsPerSecond() / m.connectsPerSecond(),
                         m.brokerCpuMicrosPerConnect() > 0 ? p.brokerCpuMicrosPerConnect() / m.brokerCpuMicrosPerConnect()
                                 : Double.NaN));
+                if (!Double.isNaN(m.machineKernelMicrosPerConnect()) && !Double.isNaN(p.machineKernelMicrosPerConnect())) {
+                    line(fmt("- Why the churn target (PulseMQ >= Mosquitto) is out of reach on this machine: both "
+                                    + "runs are bound by the whole machine's CPU (idle %.2f and %.2f cores), which the "
+                                    + "broker shares with the generator. Kernel time per cycle was %,.0f µs with "
+                                    + "PulseMQ (loopback TCP for both ends, plus its fsyncs and thread wake-ups) and "
+                                    + "%,.0f µs with Mosquitto; user space was %,.0f µs with PulseMQ and %,.0f µs with "
+                                    + "Mosquitto, "
+                                    + "generator included. To match Mosquitto's rate, PulseMQ's user-space work per "
+                                    + "cycle (MQTT handling, three events encoded and written to RocksDB, presence, "
+                                    + "metrics, in a JVM) would have to fit, with the generator's, into those "
+                                    + "%,.0f µs. On a machine where the generator does not share the broker's "
+                                    + "cores the comparison changes: PulseMQ's I/O threads scale over cores, "
+                                    + "Mosquitto's single thread does not.",
+                            p.machineIdleCores(), m.machineIdleCores(), p.machineKernelMicrosPerConnect(),
+                            m.machineKernelMicrosPerConnect(), p.machineUserMicrosPerConnect(),
+                            m.machineUserMicrosPerConnect(), m.machineUserMicrosPerConnect()));
+                }
+                line("- Where PulseMQ's time goes (async-profiler, cpu, steady state after the JIT, 2026-11-26): the "
+                        + "status-log writer thread about a quarter of the broker's CPU (RocksDB memtable inserts, WAL "
+                        + "write and fsync, JSON encoding), the I/O threads the rest, two thirds of it in the kernel "
+                        + "(accept, CONNACK, close, epoll). Connections are accepted on the I/O threads since "
+                        + "2026-11-26 (no hand-over from an accept thread). What is left to gain is in "
+                        + "[performance-log.md](performance-log.md).");
                 double used = p.brokerCpuCores() + p.generatorCpuCores();
                 if (used < cores * 0.8) {
                     line(fmt("- Neither broker nor generator used the machine's %d cores during the PulseMQ run "

@@ -13,6 +13,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * PulseMQ as a separate JVM, started from its built jar exactly as an operator would
@@ -23,6 +24,7 @@ import java.util.Map;
 final class PulseMqProcess extends ManagedProcess {
 
     private static final long START_TIMEOUT_MS = 60_000;
+    private static final Pattern GC_CHOICE = Pattern.compile("-XX:\\+Use\\w*GC");
 
     private final BoundPorts ports;
     private final AccessKey adminKey;
@@ -64,6 +66,7 @@ final class PulseMqProcess extends ManagedProcess {
         Files.createDirectories(dataDir);
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.addAll(launcherJvmOptions(System.getenv("PULSEMQ_JAVA_OPTS")));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "start", "--data-dir", dataDir.toString()));
         Map<String, String> env = new HashMap<>();
@@ -75,6 +78,21 @@ final class PulseMqProcess extends ManagedProcess {
         env.put("PULSEMQ_MQTT_MAXINFLIGHT", Integer.toString(MAX_INFLIGHT));
         env.put("PULSEMQ_MQTT_MAXQUEUEDMESSAGES", Integer.toString(MAX_QUEUED_MESSAGES));
         return new PulseMqProcess(cmd, env, workDir, dataDir);
+    }
+
+    /**
+     * The JVM options {@code ./pulsemq start} gives the broker: {@code PULSEMQ_JAVA_OPTS} split on whitespace, with
+     * {@code -XX:+UseZGC} in front unless they choose a collector themselves (the launcher's rule).
+     */
+    static List<String> launcherJvmOptions(String javaOpts) {
+        List<String> opts = new ArrayList<>();
+        if (javaOpts != null && !javaOpts.isBlank()) {
+            opts.addAll(List.of(javaOpts.trim().split("\\s+")));
+        }
+        if (opts.stream().noneMatch(o -> GC_CHOICE.matcher(o).matches())) {
+            opts.add(0, "-XX:+UseZGC");
+        }
+        return opts;
     }
 
     /** The broker jar: {@code given}, or the one {@code mvn package} builds under {@code pulsemq-broker/target}. */

@@ -32,7 +32,9 @@ public final class Results {
      */
     public record Churn(String broker, String version, int concurrency, double seconds, double connectsPerSecond,
                         double cyclesPerSecond, LatencyStats connackLatency, MqttLoadGenerator.Counts counts,
-                        double brokerCpuCores, double generatorCpuCores, String loadAverage, String firstError) {
+                        double brokerCpuCores, double generatorCpuCores, double machineUserMicrosPerConnect,
+                        double machineKernelMicrosPerConnect, double machineIdleCores, String loadAverage,
+                        String firstError) {
 
         /** Broker CPU time per accepted connect, in microseconds: how much work one connect costs the broker. */
         public double brokerCpuMicrosPerConnect() {
@@ -234,6 +236,9 @@ public final class Results {
     public String mosquittoVersion;
     public String hivemqVersion;
     public String pulsemqJar;
+    /** The JVM options PulseMQ ran with (those {@code ./pulsemq start} gives it), and the bench JVM's own. */
+    public String pulsemqJvmOptions;
+    public String benchJvmOptions;
     public final List<Churn> churn = new ArrayList<>();
     /** PulseMQ's connects/s over the faster of the other brokers. */
     public Double churnRatio;
@@ -276,6 +281,7 @@ public final class Results {
         m.put("httpConnections", options.httpConnections());
         m.put("amqpRate", BenchOptions.AMQP_RATE);
         m.put("amqpSeconds", options.amqpDuration().toSeconds());
+        m.put("amqpWarmupSeconds", options.amqpWarmup().toSeconds());
         m.put("amqpBacklog", options.amqpBacklog());
         m.put("pubsubSeconds", options.pubsubDuration().toSeconds());
         m.put("pubsubWindow", options.pubsubWindow());

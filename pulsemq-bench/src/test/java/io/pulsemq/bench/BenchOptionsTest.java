@@ -22,7 +22,8 @@ class BenchOptionsTest {
         assertThat(o.onlineClients()).isEqualTo(10_000);
         assertThat(o.skipChurn()).isFalse();
         assertThat(o.skipAmqp()).isFalse();
-        assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(5));
+        assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(o.amqpWarmup()).isEqualTo(Duration.ofSeconds(15));
         assertThat(o.amqpBacklog()).isEqualTo(150_000);
     }
 
@@ -46,6 +47,7 @@ class BenchOptionsTest {
         assertThat(o.jsonOut()).isEqualTo(Path.of("/tmp/r.json"));
         assertThat(o.skipJmh()).isTrue();
         assertThat(o.amqpDuration()).isEqualTo(Duration.ofSeconds(3));
+        assertThat(o.amqpWarmup()).isEqualTo(Duration.ofSeconds(3));
         assertThat(o.amqpBacklog()).isEqualTo(15_000);
     }
 

@@ -62,7 +62,7 @@ import java.util.regex.Pattern;
 public final class StatusNotificationBenchmark {
 
     /** Unmeasured warm-up before the latency phases, at their rate. */
-    public static final int WARMUP_SECONDS = 5;
+    public static final int WARMUP_SECONDS = 15;
     /** The broker's default {@code instanceId} (what a broker started without a config file has). */
     public static final String DEFAULT_INSTANCE_ID = "pulsemq-local";
     static final String GROUP = "GID_bench";
@@ -98,7 +98,7 @@ public final class StatusNotificationBenchmark {
         Target target = new Target("127.0.0.1", PortsFile.read(dataDir), opts.getOrDefault("instanceId", DEFAULT_INSTANCE_ID),
                 admin);
         Results.StatusNotifications r = run(target, Integer.parseInt(opts.getOrDefault("rate", "1000")),
-                Integer.parseInt(opts.getOrDefault("seconds", "5")), Integer.parseInt(opts.getOrDefault("warmup", String.valueOf(WARMUP_SECONDS))),
+                Integer.parseInt(opts.getOrDefault("seconds", "10")), Integer.parseInt(opts.getOrDefault("warmup", String.valueOf(WARMUP_SECONDS))),
                 Integer.parseInt(opts.getOrDefault("backlog", "150000")), System.out::println);
         System.out.println(r);
         System.exit(0); // the SDK leaves non-daemon threads behind

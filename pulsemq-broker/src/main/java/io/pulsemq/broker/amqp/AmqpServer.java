@@ -91,7 +91,7 @@ public final class AmqpServer implements AutoCloseable {
     /** Binds the listener; returns the bound port. */
     public int bind(ListenerConfig listener) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(transport.bossGroup(), transport.workerGroup())
+                .group(transport.acceptGroup(), transport.workerGroup())
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 1024)
                 .option(ChannelOption.SO_REUSEADDR, true)

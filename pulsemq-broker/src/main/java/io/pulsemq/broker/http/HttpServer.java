@@ -108,7 +108,7 @@ public final class HttpServer implements AutoCloseable {
                 .setMaxHeaderSize(limits.maxHeaderSize());
         long idleMillis = limits.idleTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
-                .group(transport.bossGroup(), transport.workerGroup())
+                .group(transport.acceptGroup(), transport.workerGroup())
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 256)
                 .childOption(ChannelOption.TCP_NODELAY, true)

@@ -100,7 +100,7 @@ public final class MqttServer implements AutoCloseable {
 
     private int bind(ListenerConfig listener, ChannelInitializer<Channel> initializer) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
-                .group(transport.bossGroup(), transport.workerGroup())
+                .group(transport.acceptGroup(), transport.workerGroup())
                 .channel(transport.serverChannelClass())
                 .option(ChannelOption.SO_BACKLOG, 4096)
                 .option(ChannelOption.SO_REUSEADDR, true)
