@@ -43,11 +43,11 @@ final class MarkdownReport {
         line("| CPU | " + r.machine.cores() + " cores, " + r.machine.cpuModel() + " |");
         line("| memory | " + fmt("%.1f", r.machine.memoryGiB()) + " GiB |");
         line("| OS | " + r.machine.kernel() + " |");
-        line("| Java | " + r.machine.java() + "; PulseMQ with the options `./pulsemq start` gives it (`"
-                + r.pulsemqJvmOptions + "`: ZGC, see decisions.md), the bench JVM with `"
-                + (r.benchJvmOptions == null || r.benchJvmOptions.isEmpty() ? "default options" : r.benchJvmOptions)
-                + "` (`./pulsemq bench` also defaults to ZGC, so that the measuring JVM's own pauses do not count as "
-                + "broker latency) |");
+        line("| Java | " + r.machine.java() + "; PulseMQ with the options `./pulsemq start` gives it ("
+                + (r.pulsemqJvmOptions == null || r.pulsemqJvmOptions.isEmpty() ? "the JVM's defaults: G1"
+                        : "`" + r.pulsemqJvmOptions + "`") + "), the bench JVM with "
+                + (r.benchJvmOptions == null || r.benchJvmOptions.isEmpty() ? "the JVM's defaults"
+                        : "`" + r.benchJvmOptions + "`") + " |");
         line("| PulseMQ data directory | " + r.machine.fileSystem() + "; every status event is fsynced (group commit) |");
         line("| PulseMQ | " + r.pulsemqJar + ", a separate JVM (a fresh one for each of parts 1, 2 and 4), "
                 + "listeners on 127.0.0.1 port 0, log level WARN |");

@@ -13,7 +13,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Pattern;
 
 /**
  * PulseMQ as a separate JVM, started from its built jar exactly as an operator would
@@ -24,7 +23,6 @@ import java.util.regex.Pattern;
 final class PulseMqProcess extends ManagedProcess {
 
     private static final long START_TIMEOUT_MS = 60_000;
-    private static final Pattern GC_CHOICE = Pattern.compile("-XX:\\+Use\\w*GC");
 
     private final BoundPorts ports;
     private final AccessKey adminKey;
@@ -81,18 +79,11 @@ final class PulseMqProcess extends ManagedProcess {
     }
 
     /**
-     * The JVM options {@code ./pulsemq start} gives the broker: {@code PULSEMQ_JAVA_OPTS} split on whitespace, with
-     * {@code -XX:+UseZGC} in front unless they choose a collector themselves (the launcher's rule).
+     * The JVM options {@code ./pulsemq start} gives the broker: {@code PULSEMQ_JAVA_OPTS} split on whitespace (none
+     * by default: the JVM's defaults, G1).
      */
     static List<String> launcherJvmOptions(String javaOpts) {
-        List<String> opts = new ArrayList<>();
-        if (javaOpts != null && !javaOpts.isBlank()) {
-            opts.addAll(List.of(javaOpts.trim().split("\\s+")));
-        }
-        if (opts.stream().noneMatch(o -> GC_CHOICE.matcher(o).matches())) {
-            opts.add(0, "-XX:+UseZGC");
-        }
-        return opts;
+        return javaOpts == null || javaOpts.isBlank() ? List.of() : List.of(javaOpts.trim().split("\\s+"));
     }
 
     /** The broker jar: {@code given}, or the one {@code mvn package} builds under {@code pulsemq-broker/target}. */

@@ -37,10 +37,11 @@ import java.util.function.Predicate;
 
 /**
  * The status log in RocksDB, with one writer thread doing group commit: it takes every queued
- * event, assigns offsets and per-client versions in queue order, writes the events, the per-client
- * index and the new presence rows in one batch, fsyncs once, then applies the batch to the
- * {@link PresenceRegistry} and completes the appends. Throughput grows with load (one fsync per
- * batch); ordering is the queue's.
+ * event, assigns offsets and per-client versions in queue order, writes the events and the new
+ * presence rows in one batch, fsyncs the WAL once (outside RocksDB's write queue, so that other
+ * threads' writes do not wait for it), then applies the batch to the {@link PresenceRegistry},
+ * publishes the new last offset (readers never read past it) and completes the appends. Throughput
+ * grows with load (one fsync per batch); ordering is the queue's.
  *
  * <p>Record layout (column family {@code status_log}, key = 8-byte big-endian offset): format byte,
  * event type byte, 8-byte time, the 8-byte offset of the same client's previous event (0 if none),
@@ -409,7 +410,7 @@ public final class RocksStatusLog implements StatusLog {
                 b.put(ColumnFamily.META, LAST_OFFSET_KEY, ByteBuffer.allocate(8).putLong(offset).array());
             }
             if (b.count() > 0) {
-                store.writeSync(b);
+                store.writeDurably(b); // readers see it only once lastOffset moves, below
             }
         }
         lastTime = time;

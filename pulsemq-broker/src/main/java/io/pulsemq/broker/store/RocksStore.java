@@ -42,7 +42,7 @@ import java.util.function.BiConsumer;
  * <p><b>Durability.</b> {@link #put}, {@link #delete} and {@link #write} use {@code sync=false}: when they
  * return, the change is in RocksDB's write-ahead log in the operating system's page cache. It survives a crash
  * of the broker process, not a power loss or kernel crash. {@link #writeSync} additionally fsyncs the log
- * before returning; {@link #flushWal flushWal(true)} makes every earlier write durable the same way.
+ * before returning, and so does {@link #writeDurably} (without holding up other writers for the fsync); {@link #flushWal flushWal(true)} makes every earlier write durable the same way.
  * {@link #close()} syncs the log, so a clean shutdown is durable.
  *
  * <p><b>Threading.</b> Every method may be called from any thread; RocksDB serializes writes internally and
@@ -322,6 +322,27 @@ public final class RocksStore implements AutoCloseable {
         writeSync(batch.writeBatch);
     }
 
+    /**
+     * Applies {@code batch} atomically, then fsyncs the WAL, and returns once it survives a power loss, like
+     * {@link #writeSync}, but without holding up other threads' writes for the fsync. RocksDB commits concurrent
+     * writes in groups; a {@code sync=true} write makes every write that joins its group, or queues behind it,
+     * wait until its fsync is done, and those are event-loop writes (sessions, device-message queues). Here the
+     * write is a plain one and the fsync ({@code SyncWAL}) runs outside the write queue.
+     *
+     * <p>The change is visible to reads of this store as soon as the write returns, before the fsync; a caller
+     * that promises durability before visibility gates its readers itself (the status log publishes its last
+     * offset only after this returns).
+     */
+    public void writeDurably(Batch batch) {
+        ensureOpen();
+        try {
+            db.write(writeOptions, batch.writeBatch);
+            db.syncWal();
+        } catch (RocksDBException e) {
+            throw new StoreException("Cannot write a batch to the store in " + path + ": " + e.getMessage(), e);
+        }
+    }
+
     /** Applies a raw RocksDB batch atomically; in the OS's WAL on return. Use {@link #handle} to build it. */
     public void write(WriteBatch batch) {
         ensureOpen();
@@ -386,7 +407,8 @@ public final class RocksStore implements AutoCloseable {
     public void deleteRange(ColumnFamily cf, byte[] fromInclusive, byte[] toExclusive) {
         try (WriteBatch batch = new WriteBatch()) {
             batch.deleteRange(handle(cf), fromInclusive, toExclusive);
-            writeSync(batch);
+            db.write(writeOptions, batch);
+            db.syncWal(); // outside the write queue, as in writeDurably
         } catch (RocksDBException e) {
             throw new StoreException("Cannot delete a range of column family '" + cf.id() + "': " + e.getMessage(), e);
         }

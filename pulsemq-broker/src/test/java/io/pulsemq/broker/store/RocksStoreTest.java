@@ -28,6 +28,25 @@ class RocksStoreTest {
     }
 
     @Test
+    void writeDurably_appliesTheBatchAtomically_andItIsThereAfterReopening() {
+        try (RocksStore store = RocksStore.open(dataDir)) {
+            store.put(ColumnFamily.STATUS_LOG, bytes("gone"), bytes("x"));
+            try (RocksStore.Batch b = store.newBatch()) {
+                b.put(ColumnFamily.STATUS_LOG, bytes("e1"), bytes("event"));
+                b.put(ColumnFamily.PRESENCE, bytes("c1"), bytes("online"));
+                b.delete(ColumnFamily.STATUS_LOG, bytes("gone"));
+                store.writeDurably(b);
+            }
+            assertThat(store.get(ColumnFamily.STATUS_LOG, bytes("e1"))).isEqualTo(bytes("event"));
+        }
+        try (RocksStore store = RocksStore.open(dataDir)) {
+            assertThat(store.get(ColumnFamily.STATUS_LOG, bytes("e1"))).isEqualTo(bytes("event"));
+            assertThat(store.get(ColumnFamily.PRESENCE, bytes("c1"))).isEqualTo(bytes("online"));
+            assertThat(store.get(ColumnFamily.STATUS_LOG, bytes("gone"))).isNull();
+        }
+    }
+
+    @Test
     void put_sameKeyInTwoColumnFamilies_keepsThemApart() {
         try (RocksStore store = RocksStore.open(dataDir)) {
             store.put(ColumnFamily.SESSIONS, bytes("k"), bytes("session"));
