@@ -41,8 +41,8 @@ import java.util.function.BiConsumer;
  *
  * <p><b>Durability.</b> {@link #put}, {@link #delete} and {@link #write} use {@code sync=false}: when they
  * return, the change is in RocksDB's write-ahead log in the operating system's page cache. It survives a crash
- * of the broker process, not a power loss or kernel crash. {@link #writeSync} additionally fsyncs the log
- * before returning, and so does {@link #writeDurably} (without holding up other writers for the fsync); {@link #flushWal flushWal(true)} makes every earlier write durable the same way.
+ * of the broker process, not a power loss or kernel crash. {@link #writeDurably} additionally fsyncs the log
+ * before returning (without holding up other writers for the fsync); {@link #flushWal flushWal(true)} makes every earlier write durable the same way.
  * {@link #close()} syncs the log, so a clean shutdown is durable.
  *
  * <p><b>Threading.</b> Every method may be called from any thread; RocksDB serializes writes internally and
@@ -74,7 +74,6 @@ public final class RocksStore implements AutoCloseable {
     private final RocksDB db;
     private final Map<ColumnFamily, ColumnFamilyHandle> handles;
     private final WriteOptions writeOptions;
-    private final WriteOptions syncWriteOptions;
     private final Deque<AutoCloseable> resources;
     private final AtomicBoolean closed = new AtomicBoolean();
 
@@ -101,12 +100,11 @@ public final class RocksStore implements AutoCloseable {
     }
 
     private RocksStore(Path path, RocksDB db, Map<ColumnFamily, ColumnFamilyHandle> handles,
-                       WriteOptions writeOptions, WriteOptions syncWriteOptions, Deque<AutoCloseable> resources) {
+                       WriteOptions writeOptions, Deque<AutoCloseable> resources) {
         this.path = path;
         this.db = db;
         this.handles = handles;
         this.writeOptions = writeOptions;
-        this.syncWriteOptions = syncWriteOptions;
         this.resources = resources;
     }
 
@@ -156,7 +154,6 @@ public final class RocksStore implements AutoCloseable {
                     .setMaxLogFileSize(8 * MIB)
                     .setKeepLogFileNum(3));
             WriteOptions writeOptions = own(resources, new WriteOptions().setSync(false));
-            WriteOptions syncWriteOptions = own(resources, new WriteOptions().setSync(true));
 
             List<ColumnFamilyDescriptor> descriptors = new ArrayList<>();
             for (byte[] name : columnFamilyNames(path, dbOptions, cfOptions)) {
@@ -173,7 +170,7 @@ public final class RocksStore implements AutoCloseable {
                     }
                 }
             }
-            RocksStore store = new RocksStore(path, db, handles, writeOptions, syncWriteOptions, resources);
+            RocksStore store = new RocksStore(path, db, handles, writeOptions, resources);
             store.checkFormatVersion();
             return store;
         } catch (RocksDBException e) {
@@ -306,7 +303,7 @@ public final class RocksStore implements AutoCloseable {
         return new Cursor(db, cf, handles.get(cf), fromInclusive, toExclusive);
     }
 
-    /** A new, empty batch, applied atomically by {@link #write(Batch)} or {@link #writeSync(Batch)}. */
+    /** A new, empty batch, applied atomically by {@link #write(Batch)} or {@link #writeDurably(Batch)}. */
     public Batch newBatch() {
         ensureOpen();
         return new Batch();
@@ -317,26 +314,26 @@ public final class RocksStore implements AutoCloseable {
         write(batch.writeBatch);
     }
 
-    /** Applies {@code batch} atomically and fsyncs the WAL before returning (survives a power loss). */
-    public void writeSync(Batch batch) {
-        writeSync(batch.writeBatch);
-    }
-
     /**
-     * Applies {@code batch} atomically, then fsyncs the WAL, and returns once it survives a power loss, like
-     * {@link #writeSync}, but without holding up other threads' writes for the fsync. RocksDB commits concurrent
-     * writes in groups; a {@code sync=true} write makes every write that joins its group, or queues behind it,
-     * wait until its fsync is done, and those are event-loop writes (sessions, device-message queues). Here the
-     * write is a plain one and the fsync ({@code SyncWAL}) runs outside the write queue.
+     * Applies {@code batch} atomically, then fsyncs the WAL: on return the change survives a power loss. The
+     * fsync does not hold up other threads' writes: RocksDB commits concurrent writes in groups, and a
+     * {@code sync=true} write would make every write that joins its group, or queues behind it, wait until its
+     * fsync is done (those are event-loop writes: sessions, device-message queues). Here the write is a plain
+     * one and the fsync ({@code SyncWAL}) runs outside the write queue.
      *
      * <p>The change is visible to reads of this store as soon as the write returns, before the fsync; a caller
      * that promises durability before visibility gates its readers itself (the status log publishes its last
      * offset only after this returns).
      */
     public void writeDurably(Batch batch) {
+        writeDurably(batch.writeBatch);
+    }
+
+    /** {@link #writeDurably(Batch)} for a raw RocksDB batch. Use {@link #handle} to build it. */
+    public void writeDurably(WriteBatch batch) {
         ensureOpen();
         try {
-            db.write(writeOptions, batch.writeBatch);
+            db.write(writeOptions, batch);
             db.syncWal();
         } catch (RocksDBException e) {
             throw new StoreException("Cannot write a batch to the store in " + path + ": " + e.getMessage(), e);
@@ -348,16 +345,6 @@ public final class RocksStore implements AutoCloseable {
         ensureOpen();
         try {
             db.write(writeOptions, batch);
-        } catch (RocksDBException e) {
-            throw new StoreException("Cannot write a batch to the store in " + path + ": " + e.getMessage(), e);
-        }
-    }
-
-    /** Applies a raw RocksDB batch atomically and fsyncs the WAL before returning. */
-    public void writeSync(WriteBatch batch) {
-        ensureOpen();
-        try {
-            db.write(syncWriteOptions, batch);
         } catch (RocksDBException e) {
             throw new StoreException("Cannot write a batch to the store in " + path + ": " + e.getMessage(), e);
         }
@@ -407,8 +394,7 @@ public final class RocksStore implements AutoCloseable {
     public void deleteRange(ColumnFamily cf, byte[] fromInclusive, byte[] toExclusive) {
         try (WriteBatch batch = new WriteBatch()) {
             batch.deleteRange(handle(cf), fromInclusive, toExclusive);
-            db.write(writeOptions, batch);
-            db.syncWal(); // outside the write queue, as in writeDurably
+            writeDurably(batch);
         } catch (RocksDBException e) {
             throw new StoreException("Cannot delete a range of column family '" + cf.id() + "': " + e.getMessage(), e);
         }

@@ -7,7 +7,7 @@
  *
  * <p>Durability: writes reach RocksDB's write-ahead log in the operating system before they return, so they
  * survive a crash of the broker process but not a power loss or kernel crash; callers that need more use
- * {@link io.pulsemq.broker.store.RocksStore#writeSync} or {@link io.pulsemq.broker.store.RocksStore#flushWal}.
+ * {@link io.pulsemq.broker.store.RocksStore#writeDurably} or {@link io.pulsemq.broker.store.RocksStore#flushWal}.
  * The composition root owns the {@link io.pulsemq.broker.store.RocksStore} and closes it after every store
  * built on it.
  */

@@ -83,7 +83,7 @@ class RocksStoreTest {
                 batch.deletePrefix(ColumnFamily.OUTBOUND, bytes("a\u0000"))
                         .put(ColumnFamily.META, bytes("m"), bytes("v"));
                 assertThat(batch.count()).isEqualTo(2);
-                store.writeSync(batch);
+                store.writeDurably(batch);
             }
 
             List<String> keys = new ArrayList<>();
@@ -111,7 +111,7 @@ class RocksStoreTest {
             }
             try (WriteBatch raw = new WriteBatch()) {
                 raw.put(store.handle(ColumnFamily.INBOUND_QOS2), bytes("synced"), bytes("3"));
-                store.writeSync(raw);
+                store.writeDurably(raw);
             }
             store.flushWal(true);
         }
