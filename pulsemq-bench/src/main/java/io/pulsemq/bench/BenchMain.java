@@ -6,6 +6,7 @@ import io.pulsemq.bench.amqp.StatusNotificationBenchmark;
 import io.pulsemq.bench.pubsub.PubSubLoad;
 
 import java.io.IOException;
+import java.lang.management.ManagementFactory;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -28,6 +29,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 /**
  * {@code ./pulsemq bench}: runs every benchmark in one go and writes the report. See {@link BenchOptions#USAGE}.
@@ -111,8 +113,8 @@ public final class BenchMain {
         Path jar = PulseMqProcess.findJar(given);
         results.pulsemqJar = jar.getFileName().toString();
         results.pulsemqJvmOptions = String.join(" ", PulseMqProcess.launcherJvmOptions(System.getenv("PULSEMQ_JAVA_OPTS")));
-        results.benchJvmOptions = java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
-                .filter(a -> a.startsWith("-X")).collect(java.util.stream.Collectors.joining(" "));
+        results.benchJvmOptions = ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
+                .filter(a -> a.startsWith("-X")).collect(Collectors.joining(" "));
         int failures = 0;
 
         pulsemqJar = jar;
