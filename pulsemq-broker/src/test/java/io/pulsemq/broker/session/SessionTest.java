@@ -18,12 +18,17 @@ class SessionTest {
     private final Clock clock = Clock.fixed(Instant.ofEpochMilli(1_000_000), ZoneOffset.UTC);
     private final InMemorySessionStore store = new InMemorySessionStore();
 
+    /** Attaches {@code conn} the way a CONNECT does and resumes delivery, as the CONNACK does. */
+    private static void attachAndResume(Session s, Recorder conn, int expiry) {
+        s.attach(conn, 5, expiry);
+        s.resume();
+    }
+
     @Test
     void offer_windowFull_queuesInOrderAndSendsAsAcksArrive() {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(2);
-        s.attach(conn, 5, 0);
-        s.resume();
+        attachAndResume(s, conn, 0);
         for (int i = 0; i < 5; i++) {
             assertThat(s.offer(msg("t/" + i, 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
         }
@@ -50,8 +55,7 @@ class SessionTest {
     void offer_congestedConnection_dropsQos0ButStillSendsQos1() {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(10);
-        s.attach(conn, 5, 0);
-        s.resume();
+        attachAndResume(s, conn, 0);
         conn.congested = true;
         assertThat(s.offer(msg("q0", 0), List.of())).isEqualTo(Session.OfferResult.DROPPED_CONGESTED);
         assertThat(s.offer(msg("q1", 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
@@ -64,15 +68,13 @@ class SessionTest {
     void resume_afterReconnect_resendsInflightWithDupThenQueued() {
         Session s = new Session("c", 5, 60, store, clock, 100);
         Recorder first = new Recorder(1);
-        s.attach(first, 5, 60);
-        s.resume();
+        attachAndResume(s, first, 60);
         s.offer(msg("a", 1), List.of());
         s.offer(msg("b", 1), List.of());
         s.detach(first);
 
         Recorder second = new Recorder(10);
-        s.attach(second, 5, 60);
-        s.resume();
+        attachAndResume(s, second, 60);
         assertThat(second.sent).containsExactly("a#1 dup", "b#2");
     }
 
@@ -80,16 +82,14 @@ class SessionTest {
     void qos2_pubRecThenPubComp_completesAndResendsPubRelAfterReconnect() {
         Session s = new Session("c", 5, 60, store, clock, 100);
         Recorder first = new Recorder(10);
-        s.attach(first, 5, 60);
-        s.resume();
+        attachAndResume(s, first, 60);
         s.offer(msg("q2", 2), List.of());
         assertThat(s.onPubRec(1, false)).isTrue();
         assertThat(first.pubRels).containsExactly(1);
         s.detach(first);
 
         Recorder second = new Recorder(10);
-        s.attach(second, 5, 60);
-        s.resume();
+        attachAndResume(s, second, 60);
         assertThat(second.pubRels).containsExactly(1); // [MQTT-4.4.0-1]: PUBREL, not the PUBLISH, is resent
         assertThat(second.sent).isEmpty();
         assertThat(s.onPubComp(1)).isTrue();
@@ -100,8 +100,7 @@ class SessionTest {
     void offer_expiredMessage_isNotDelivered() {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(10);
-        s.attach(conn, 5, 0);
-        s.resume();
+        attachAndResume(s, conn, 0);
         Message expired = new Message("t", 1, false, new byte[0], false, clock.millis() - 1, null, null, null,
                 List.of(), "p", 0);
         assertThat(s.offer(expired, List.of())).isEqualTo(Session.OfferResult.DROPPED_EXPIRED);
