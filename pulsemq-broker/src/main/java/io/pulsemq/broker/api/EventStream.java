@@ -35,6 +35,8 @@ final class EventStream {
     /** Events read from the log per step. */
     static final int BATCH = 512;
     private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
+    private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] OPENED = ": pulsemq status events\n\n".getBytes(StandardCharsets.US_ASCII);
 
     private final StatusLog log;
@@ -91,6 +93,8 @@ final class EventStream {
         private ScheduledFuture<?> heartbeats;
         /** Step-only: the offset of the last event examined. */
         private long position;
+        /** Step-only: one step's events, reused (a step writes a copy of what it holds). */
+        private final ByteArrayOutputStream batch = new ByteArrayOutputStream(1024);
 
         Pump(StreamSink sink, EventFilter filter, Caller caller, long from) {
             this.sink = sink;
@@ -138,14 +142,16 @@ final class EventStream {
                 }
                 long upTo = log.lastOffset();
                 if (position < upTo) {
-                    ByteArrayOutputStream out = new ByteArrayOutputStream(BATCH * 128);
+                    batch.reset();
                     position = log.read(position, BATCH, filter, e -> {
                         if (caller.sees(e.groupId())) {
-                            writeEvent(out, e);
+                            writeEvent(batch, e);
                         }
                         return true;
                     });
-                    sink.write(out.toByteArray());
+                    if (batch.size() > 0) {
+                        sink.write(batch.toByteArray());
+                    }
                     if (position < upTo) {
                         task.signal();
                     }
@@ -159,9 +165,19 @@ final class EventStream {
     }
 
     static void writeEvent(ByteArrayOutputStream out, StoredEvent e) {
-        out.writeBytes(("id: " + e.offset() + "\ndata: ").getBytes(StandardCharsets.US_ASCII));
+        out.writeBytes(ID);
+        writeDecimal(out, e.offset());
+        out.writeBytes(DATA);
         out.writeBytes(e.json());
         out.write('\n');
         out.write('\n');
+    }
+
+    /** Writes a non-negative number in ASCII decimal. */
+    private static void writeDecimal(ByteArrayOutputStream out, long value) {
+        if (value >= 10) {
+            writeDecimal(out, value / 10);
+        }
+        out.write((int) ('0' + value % 10));
     }
 }

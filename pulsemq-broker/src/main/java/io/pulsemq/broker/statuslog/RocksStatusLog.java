@@ -61,6 +61,9 @@ public final class RocksStatusLog implements StatusLog {
     private static final int TIME_AT = 2;
     private static final int PREVIOUS_AT = 10;
     private static final int MAX_BATCH = 4096;
+    /** Events kept in memory for readers that follow the log (a power of two). */
+    static final int TAIL_SIZE = 1024;
+    private static final int TAIL_MASK = TAIL_SIZE - 1;
     private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper RECORD_JSON = new ObjectMapper();
 
@@ -75,6 +78,13 @@ public final class RocksStatusLog implements StatusLog {
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread writer;
 
+    /**
+     * The newest events as readers get them, at {@code offset & TAIL_MASK}: followers of the log (status
+     * streams, AMQP status queues) read what was just committed from here instead of from the store. Written
+     * by the writer before it publishes {@link #lastOffset}; a reader takes a slot only if it still holds the
+     * offset it wants (the writer may have moved on and reused it), else reads the store.
+     */
+    private final StoredEvent[] tail = new StoredEvent[TAIL_SIZE];
     private volatile long lastOffset;
     private volatile long firstOffset;
     private volatile boolean closed;
@@ -227,6 +237,27 @@ public final class RocksStatusLog implements StatusLog {
         }
         long examined = afterOffset;
         int passed = 0;
+        // The newest events come from memory, as long as every one wanted is still there.
+        if (upTo - from < TAIL_SIZE) {
+            long o = from;
+            for (; o <= upTo; o++) {
+                StoredEvent e = tail[(int) (o & TAIL_MASK)];
+                if (e == null || e.offset() != o) {
+                    break; // reused for a newer event (or not filled since a restart): the store has it
+                }
+                examined = o;
+                if (filter.test(e)) {
+                    passed++;
+                    if (!sink.test(e) || passed >= limit) {
+                        return examined;
+                    }
+                }
+            }
+            if (o > upTo) {
+                return examined;
+            }
+            from = o;
+        }
         try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG, offsetKey(from), offsetKey(upTo + 1))) {
             for (; c.valid(); c.next()) {
                 StoredEvent e = decodeRecord(ByteBuffer.wrap(c.key()).getLong(), c.value());
@@ -370,6 +401,7 @@ public final class RocksStatusLog implements StatusLog {
     private void commit(List<Op> ops) {
         Map<String, Staged> staged = new HashMap<>();
         StatusEvent[] results = new StatusEvent[ops.size()];
+        List<StoredEvent> written = new ArrayList<>();
         long offset = lastOffset;
         long time = lastTime;
         int events = 0;
@@ -394,8 +426,9 @@ public final class RocksStatusLog implements StatusLog {
                 time = Math.max(time, d.observedAt());
                 StatusEvent e = new StatusEvent(offset, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(),
                         c.connectionId(), c.remoteAddress(), time, version + 1, d.reason(), node, null, null);
-                b.put(ColumnFamily.STATUS_LOG, offsetKey(offset),
-                        encodeRecord(e, previousOffset, StatusEventJson.encode(e)));
+                byte[] json = StatusEventJson.encode(e);
+                b.put(ColumnFamily.STATUS_LOG, offsetKey(offset), encodeRecord(e, previousOffset, json));
+                written.add(new StoredEvent(offset, e.clientId(), e.groupId(), e.eventType(), e.time(), json));
                 staged.put(c.clientId(), new Staged(next(e, c), offset));
                 results[i] = e;
                 events++;
@@ -418,7 +451,10 @@ public final class RocksStatusLog implements StatusLog {
             presence.apply(st.status, st.json, st.lastEventOffset);
         }
         presence.advanceTo(offset);
-        lastOffset = offset;
+        for (StoredEvent e : written) {
+            tail[(int) (e.offset() & TAIL_MASK)] = e;
+        }
+        lastOffset = offset; // publishes the tail slots written above
         for (int i = 0; i < ops.size(); i++) {
             Op op = ops.get(i);
             if (op.future != null) {

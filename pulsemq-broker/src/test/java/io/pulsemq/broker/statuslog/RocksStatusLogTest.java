@@ -96,6 +96,52 @@ class RocksStatusLogTest {
         }
     }
 
+    /**
+     * Reads of the newest events are served from memory, older ones from the store; a reader must not be able to
+     * tell: the same events, in order, byte for byte, before and after a restart (when memory holds nothing).
+     */
+    @Test
+    void read_givesTheSameEvents_fromMemoryTail_store_andAcrossTheirBoundary() {
+        int events = RocksStatusLog.TAIL_SIZE * 2 + 100;
+        List<Seen> live;
+        try (RocksStore store = RocksStore.open(dir)) {
+            try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, events)) {
+                List<CompletableFuture<StatusEvent>> all = new ArrayList<>();
+                for (int i = 0; i < events; i++) {
+                    all.add(log.append(draft(i % 3 == 0 ? EventType.DISCONNECT : EventType.CONNECT, "GID_t@@@" + (i % 50),
+                            "ch" + i, i % 3 == 0 ? DisconnectReason.CLIENT_DISCONNECT : null)));
+                }
+                all.forEach(CompletableFuture::join);
+                live = readAll(log, 0, 300);
+                // a follower that is only a few events behind, and one that starts inside the store part
+                assertThat(readAll(log, events - 5, 300)).isEqualTo(live.subList(events - 5, events));
+                assertThat(readAll(log, events - RocksStatusLog.TAIL_SIZE - 10, 300))
+                        .isEqualTo(live.subList(events - RocksStatusLog.TAIL_SIZE - 10, events));
+            }
+        }
+        assertThat(live).extracting(Seen::offset).containsExactlyElementsOf(
+                java.util.stream.LongStream.rangeClosed(1, events).boxed().toList());
+        try (RocksStore store = RocksStore.open(dir);
+             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, events)) {
+            assertThat(readAll(log, 0, 300)).isEqualTo(live);
+        }
+    }
+
+    /** A read event by value (its JSON as text). */
+    private record Seen(long offset, String clientId, String groupId, EventType type, long time, String json) {
+    }
+
+    /** Every event after {@code after}, read in pages of {@code page}. */
+    private static List<Seen> readAll(RocksStatusLog log, long after, int page) {
+        List<Seen> out = new ArrayList<>();
+        long position = after;
+        while (position < log.lastOffset()) {
+            position = log.read(position, page, EventFilter.ALL, e -> out.add(new Seen(e.offset(), e.clientId(),
+                    e.groupId(), e.type(), e.time(), new String(e.json(), java.nio.charset.StandardCharsets.UTF_8))));
+        }
+        return out;
+    }
+
     @Test
     void readClient_forwardAndReverse() {
         try (RocksStore store = RocksStore.open(dir);
