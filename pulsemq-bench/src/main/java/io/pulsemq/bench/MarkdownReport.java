@@ -1,5 +1,7 @@
 package io.pulsemq.bench;
 
+import io.pulsemq.bench.amqp.ChildDevices;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -246,11 +248,14 @@ final class MarkdownReport {
             return;
         }
         line(fmt("A fresh PulseMQ in its own JVM (like parts 1 and 2; 127.0.0.1, ports 0, same durable status log). "
-                + "Devices are raw Netty MQTT 3.1.1 clients (codec-mqtt, one event loop thread, TCP_NODELAY) in the "
-                + "bench JVM, together with the two consumers: the published ApsaraMQ server SDK (`ServerConsumer`, "
+                + "The two consumers run in the bench JVM: the published ApsaraMQ server SDK (`ServerConsumer`, "
                 + "AMQP 0-9-1 endpoint, `subscribeStatus`) and one Server-Sent Events stream (`GET "
-                + "/api/v1/status/events?group=...&types=connect`, java.net.http). Devices and consumers share one "
-                + "clock. First a %d s warm-up at the same rate with both consumers attached (not measured). Then, "
+                + "/api/v1/status/events?group=...&types=connect`, java.net.http). The devices are raw Netty MQTT "
+                + "3.1.1 clients (codec-mqtt, one event loop thread, TCP_NODELAY) in a child JVM of their own (`"
+                + String.join(" ", ChildDevices.JVM_OPTIONS) + "`), as a backend's JVM holds no device connections: "
+                + "in the consumers' JVM, the collector would copy their state and put its pauses into the consumers' "
+                + "timestamps. Both JVMs read the machine's one monotonic clock (`System.nanoTime`, CLOCK_MONOTONIC). "
+                + "First a %d s warm-up at the same rate with both consumers attached (not measured). Then, "
                 + "once per consumer (the other one detached), %,d devices connect at a fixed %,d/s (paced on a 1 ms "
                 + "tick, catching up rather than drifting) and stay connected; for each, the time from the device "
                 + "reading its CONNACK to the consumer receiving its ONLINE notice (`StatusListener`) or its "

@@ -42,7 +42,7 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Pacing: device {@code i} is due {@code i / rate} seconds after the start; a 1 ms tick starts every device
  * that is due, so a late tick catches up instead of shifting the schedule.
  */
-final class PacedDevices implements AutoCloseable {
+final class PacedDevices implements Devices {
 
     private final EventLoopGroup group;
     private final Bootstrap bootstrap;
@@ -60,12 +60,8 @@ final class PacedDevices implements AutoCloseable {
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 10_000);
     }
 
-    /**
-     * Connects {@code count} devices named {@code idPrefix + i} at {@code rate} per second and keeps them
-     * connected; {@code connackAt[i]} gets the time device {@code i} read its CONNACK. Returns once every device
-     * has its CONNACK or failed, or after {@code timeoutSeconds}; answers whether all were accepted.
-     */
-    boolean connect(String idPrefix, int count, int rate, AtomicLongArray connackAt, long timeoutSeconds)
+    @Override
+    public boolean connect(String idPrefix, int count, int rate, AtomicLongArray connackAt, long timeoutSeconds)
             throws InterruptedException {
         CountDownLatch done = new CountDownLatch(count);
         long periodNanos = TimeUnit.SECONDS.toNanos(1) / rate;
@@ -87,13 +83,13 @@ final class PacedDevices implements AutoCloseable {
         return finished && firstError.get() == null;
     }
 
-    /** The first failure seen, or null. */
-    String firstError() {
+    @Override
+    public String firstError() {
         return firstError.get();
     }
 
-    /** Closes every connected device (their {@code tcpclean} events follow). */
-    void disconnectAll() {
+    @Override
+    public void disconnectAll() {
         held.close().awaitUninterruptibly(30_000);
     }
 

@@ -40,8 +40,9 @@ import java.util.regex.Pattern;
  * Part 4 of {@code ./pulsemq bench}: status notifications to backends, against a PulseMQ in <b>its own JVM</b>
  * (started by the caller, like parts 1 and 2). Devices are cheap raw Netty MQTT clients ({@link PacedDevices});
  * the consumers are the published ApsaraMQ server SDK ({@code ServerConsumer}, AMQP 0-9-1 endpoint) and the
- * Server-Sent Events stream ({@code GET /api/v1/status/events}). Devices and consumers share this JVM and so one
- * clock.
+ * Server-Sent Events stream ({@code GET /api/v1/status/events}). The consumers run in this JVM, the devices in
+ * a child JVM of their own ({@link ChildDevices}: a backend's JVM holds no device connections, and theirs would
+ * put collector pauses into the consumers' timestamps); both read the machine's one monotonic clock.
  *
  * <ol>
  *   <li><b>Warm-up</b> (not measured): devices connect at {@code rate}/s for {@code warmupSeconds} with both
@@ -116,7 +117,7 @@ public final class StatusNotificationBenchmark {
         Notices notices = new Notices();
         Phase amqp;
         Phase sse;
-        try (PacedDevices devices = new PacedDevices(mqtt)) {
+        try (Devices devices = ChildDevices.start(mqtt)) {
             ServerConsumer consumer = new ServerConsumer(channel(target), new ConsumerConfig());
             consumer.start();
             consumer.subscribeStatus(GROUP, notices::onNotice);
@@ -136,6 +137,7 @@ public final class StatusNotificationBenchmark {
             amqp.run(devices, rate, seconds);
             consumer.stop();
             progress.accept("CONNACK -> StatusListener: " + amqp.summary(amqp.amqpNoticeAt, amqp.amqpDone));
+            amqp.dump("sdk", amqp.amqpNoticeAt);
             devices.disconnectAll();
 
             sse = new Phase("sse-", rate * seconds);
@@ -144,6 +146,7 @@ public final class StatusNotificationBenchmark {
                 sse.run(devices, rate, seconds);
             }
             progress.accept("CONNACK -> SSE event: " + sse.summary(sse.sseNoticeAt, sse.sseDone));
+            sse.dump("sse", sse.sseNoticeAt);
             devices.disconnectAll();
         }
         Drain drain = drain(target, backlog, progress);
@@ -179,7 +182,7 @@ public final class StatusNotificationBenchmark {
         }
 
         /** Connects the devices at {@code rate}/s, then waits for the notices of the attached consumer. */
-        void run(PacedDevices devices, int rate, int seconds) throws InterruptedException {
+        void run(Devices devices, int rate, int seconds) throws InterruptedException {
             Hiccups h = Hiccups.start();
             try {
                 connectAndWait(devices, rate, seconds);
@@ -188,7 +191,7 @@ public final class StatusNotificationBenchmark {
             }
         }
 
-        private void connectAndWait(PacedDevices devices, int rate, int seconds) throws InterruptedException {
+        private void connectAndWait(Devices devices, int rate, int seconds) throws InterruptedException {
             if (!devices.connect(prefix, count, rate, connackAt, seconds + 60L)) {
                 error = devices.firstError();
             }
@@ -210,6 +213,26 @@ public final class StatusNotificationBenchmark {
                 return i >= 0 && i < count ? i : -1;
             } catch (NumberFormatException e) {
                 return -1;
+            }
+        }
+
+        /**
+         * With the system property {@code bench.amqp.dump} set to a directory: writes this phase's samples there
+         * as CSV ({@code device,connackNanos,noticeNanos}), for looking at when the slow ones happened.
+         */
+        void dump(String consumer, AtomicLongArray noticeAt) {
+            String dir = System.getProperty("bench.amqp.dump");
+            if (dir == null) {
+                return;
+            }
+            StringBuilder csv = new StringBuilder("device,connackNanos,noticeNanos\n");
+            for (int i = 0; i < count; i++) {
+                csv.append(i).append(',').append(connackAt.get(i)).append(',').append(noticeAt.get(i)).append('\n');
+            }
+            try {
+                java.nio.file.Files.writeString(Path.of(dir, consumer + ".csv"), csv);
+            } catch (IOException e) {
+                System.err.println("bench.amqp.dump: " + e);
             }
         }
 
