@@ -139,6 +139,12 @@ class AmqpEndpointIT {
             long second = first.get(1).get("offset").asLong();
             assertThat(replay(c, second, 2)).extracting(e -> e.get("offset").asLong())
                     .containsExactly(second, first.get(2).get("offset").asLong());
+            // "last" is the group's newest event, even when other groups' events came after it
+            Mqtt5BlockingClient other = Clients.hive5(broker, "GID_replay_other@@@d1");
+            other.connect();
+            assertThat(replay(c, "last", 1)).singleElement()
+                    .satisfies(e -> assertThat(e.get("offset").asLong()).isEqualTo(first.get(2).get("offset").asLong()));
+            other.disconnect();
 
             // the group's own cursor did not move: its consumer still gets all three
             List<JsonNode> delivered = new CopyOnWriteArrayList<>();

@@ -197,7 +197,7 @@ final class AmqpChannel {
             }
             queueOf = offset == null
                     ? () -> services.status().group(groupId)
-                    : () -> services.status().replay(groupId, services.status().replayStart(offset));
+                    : () -> services.status().replay(groupId, services.status().replayStart(groupId, offset));
         } else if (TopicQueues.validParentTopic(queue)) {
             queueOf = () -> services.topics().queue(queue);
         } else {

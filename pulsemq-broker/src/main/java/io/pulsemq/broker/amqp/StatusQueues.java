@@ -82,14 +82,14 @@ final class StatusQueues implements AutoCloseable {
     }
 
     /**
-     * The position after which a replay starts, for an {@code x-stream-offset} argument: {@code "first"} (the
-     * oldest retained event), {@code "last"} (the newest event), {@code "next"} (only events after now), a
-     * number (that offset, or the oldest retained one if it is gone), or a timestamp (the first event at or
-     * after it).
+     * The position after which a replay of {@code groupId} starts, for an {@code x-stream-offset} argument:
+     * {@code "first"} (the oldest retained event), {@code "last"} (the group's newest event), {@code "next"}
+     * (only events after now), a number (that offset, or the oldest retained one if it is gone), or a
+     * timestamp (the first event at or after it).
      *
      * @throws IllegalArgumentException for any other value
      */
-    long replayStart(Object streamOffset) {
+    long replayStart(String groupId, Object streamOffset) {
         if (streamOffset instanceof Date d) {
             return log.offsetAtOrAfter(d.getTime()) - 1;
         }
@@ -98,7 +98,10 @@ final class StatusQueues implements AutoCloseable {
         }
         return switch (String.valueOf(streamOffset)) {
             case "first" -> log.firstOffset() - 1;
-            case "last" -> Math.max(log.lastOffset() - 1, log.firstOffset() - 1);
+            case "last" -> {
+                long newest = log.newestOffsetOfGroup(groupId);
+                yield newest == 0 ? log.lastOffset() : Math.max(newest - 1, log.firstOffset() - 1);
+            }
             case "next" -> log.lastOffset();
             default -> throw new IllegalArgumentException("x-stream-offset must be an offset, a timestamp, "
                     + "\"first\", \"last\" or \"next\", was " + streamOffset);

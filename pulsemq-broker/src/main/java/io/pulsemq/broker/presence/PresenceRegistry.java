@@ -80,6 +80,9 @@ public final class PresenceRegistry {
             ordered.add(status.clientId());
             g.known.incrementAndGet();
         }
+        if (lastEventOffset > g.newestEvent) {
+            g.newestEvent = lastEventOffset;
+        }
         boolean wasOnline = old != null && old.status().online();
         if (status.online() && !wasOnline) {
             g.online.incrementAndGet();
@@ -140,6 +143,12 @@ public final class PresenceRegistry {
         return g == null ? new GroupCounts(groupId, 0, 0) : new GroupCounts(groupId, g.online.get(), g.known.get());
     }
 
+    /** The offset of the newest event of any client of the group, 0 for an unknown group. */
+    public long groupNewestEvent(String groupId) {
+        GroupCounter g = groups.get(groupId);
+        return g == null ? 0 : g.newestEvent;
+    }
+
     /** Counts of every group that has a known client. */
     public List<GroupCounts> groups() {
         List<GroupCounts> out = new ArrayList<>();
@@ -184,5 +193,7 @@ public final class PresenceRegistry {
     private static final class GroupCounter {
         final AtomicLong online = new AtomicLong();
         final AtomicLong known = new AtomicLong();
+        /** Written by the status log's writer only (and at load, before readers start). */
+        volatile long newestEvent;
     }
 }

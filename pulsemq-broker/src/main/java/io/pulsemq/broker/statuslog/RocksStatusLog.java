@@ -274,6 +274,11 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     @Override
+    public long newestOffsetOfGroup(String groupId) {
+        return presence.groupNewestEvent(groupId);
+    }
+
+    @Override
     public long offsetAtOrAfter(long epochMillis) {
         long lo = firstOffset;
         long hi = lastOffset + 1;

@@ -44,6 +44,9 @@ public interface StatusLog extends AutoCloseable {
      */
     long read(long afterOffset, int limit, EventFilter filter, Predicate<StoredEvent> sink);
 
+    /** The offset of the newest event of a client of {@code groupId}, 0 if the group has none. */
+    long newestOffsetOfGroup(String groupId);
+
     /** The first offset whose event's time is at or after {@code epochMillis} ({@code lastOffset() + 1} if none). */
     long offsetAtOrAfter(long epochMillis);
 

@@ -44,6 +44,9 @@ class RocksStatusLogTest {
                 assertThat(presence.get("GID_b@@@1").online()).isTrue();
                 assertThat(presence.revision()).isEqualTo(3);
                 assertThat(presence.group("GID_b")).isEqualTo(new PresenceRegistry.GroupCounts("GID_b", 1, 1));
+                assertThat(log.newestOffsetOfGroup("GID_a")).isEqualTo(3);
+                assertThat(log.newestOffsetOfGroup("GID_b")).isEqualTo(2);
+                assertThat(log.newestOffsetOfGroup("GID_none")).isZero();
             }
         }
     }
@@ -62,6 +65,7 @@ class RocksStatusLogTest {
             try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 1000)) {
                 assertThat(log.lastOffset()).isEqualTo(3);
                 assertThat(presence.get("c1").online()).isTrue();
+                assertThat(log.newestOffsetOfGroup(presence.get("c2").groupId())).isEqualTo(3);
 
                 assertThat(log.recoverUncleanStop()).isEqualTo(1);
 
