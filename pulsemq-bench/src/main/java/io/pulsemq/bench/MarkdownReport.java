@@ -294,7 +294,8 @@ final class MarkdownReport {
             line();
         }
         line("What was profiled and changed in this part (the old in-JVM method, the queue thread waiting behind "
-                + "status-log fsyncs), with figures before and after: [performance-log.md](performance-log.md).");
+                + "status-log fsyncs, the collector pauses of a JVM holding the devices, the status log's memory "
+                + "tail), with figures before and after: [performance-log.md](performance-log.md).");
         line();
     }
 
