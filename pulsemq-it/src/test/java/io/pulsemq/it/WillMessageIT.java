@@ -6,6 +6,7 @@ import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
 import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.it.Clients.Subscriber;
 import io.pulsemq.it.RawMqttClient.Connect;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -28,7 +29,8 @@ import static org.awaitility.Awaitility.await;
 /**
  * Will messages [MQTT-3.1.2-8]: published when a connection ends without a normal DISCONNECT
  * (connection lost, keep-alive timeout, kicked, v5 DISCONNECT 0x04), discarded after a normal
- * DISCONNECT [MQTT-3.14.4-3]; v5 Will Delay Interval [MQTT-3.1.3-9]; retained wills.
+ * DISCONNECT [MQTT-3.14.4-3]; v5 Will Delay Interval [MQTT-3.1.3-9]; retained wills; a graceful broker
+ * stop publishes the wills of the connections it closes, and a delayed will waits across a restart.
  *
  * <p>Clean sessions are used where a will must be shown absent: such a session is removed only
  * after its will would have been published, so once it is gone a later marker proves the absence.
@@ -49,6 +51,45 @@ class WillMessageIT {
     static void stop() {
         publisher.disconnect();
         broker.close();
+    }
+
+    @Test
+    void gracefulShutdown_publishesTheWillOfAConnectedClient() throws Exception {
+        try (BrokerFixture own = BrokerFixture.start()) {
+            org.eclipse.paho.client.mqttv3.MqttClient device = Clients.paho3(own, "will-shutdown");
+            MqttConnectOptions o = new MqttConnectOptions();
+            o.setAutomaticReconnect(false);
+            o.setWill("will/shutdown", "shutdown: device gone".getBytes(StandardCharsets.UTF_8), 1, true);
+            device.connect(o);
+
+            own.restart(); // the broker, not the device, closes the connection
+
+            try (Subscriber sub = Clients.subscriber(own, "will-shutdown-sub", "will/shutdown")) {
+                assertThat(sub.expectNext("shutdown: device gone").isRetain()).isTrue();
+            }
+            device.close(true);
+        }
+    }
+
+    @Test
+    void delayedWill_outlivesARestart_andIsPublishedOnceDue() throws Exception {
+        AdjustableClock clock = new AdjustableClock();
+        try (BrokerFixture own = BrokerFixture.start(c -> c, LifecycleListener.NONE, clock)) {
+            Mqtt5BlockingClient device = MqttClient.builder().useMqttVersion5().identifier("will-kept")
+                    .serverHost("127.0.0.1").serverPort(own.mqttPort()).buildBlocking();
+            device.connectWith().sessionExpiryInterval(7200)
+                    .willPublish().topic("will/kept").payload("kept will".getBytes(StandardCharsets.UTF_8))
+                    .qos(MqttQos.AT_LEAST_ONCE).retain(true).delayInterval(3600).applyWillPublish()
+                    .send();
+
+            own.restart(); // the will's delay has not passed: kept with the session
+            clock.advance(Duration.ofSeconds(3601));
+            own.restart(); // now it has
+
+            try (Subscriber sub = Clients.subscriber(own, "will-kept-sub", "will/kept")) {
+                sub.expectNext("kept will"); // retained, or live if the subscription came first
+            }
+        }
     }
 
     @Test

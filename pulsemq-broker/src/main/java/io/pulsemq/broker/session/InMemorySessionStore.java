@@ -73,6 +73,19 @@ public final class InMemorySessionStore implements SessionStore {
         }
     }
 
+    @Override
+    public void saveWill(String clientId, PendingWill will) {
+        state(clientId).will = will;
+    }
+
+    @Override
+    public void removeWill(String clientId) {
+        ClientState state = clients.get(clientId);
+        if (state != null) {
+            state.will = null;
+        }
+    }
+
     /**
      * Passes a snapshot of every client with saved metadata; outbound messages in sequence order, packet IDs
      * ascending. Sessions arrive in no particular order.
@@ -84,7 +97,7 @@ public final class InMemorySessionStore implements SessionStore {
             SessionMeta meta = state.meta;
             if (meta != null) {
                 sink.accept(new StoredSession(meta, List.copyOf(state.subscriptions.values()),
-                        List.copyOf(state.outbound.values()), List.copyOf(state.inboundQos2)));
+                        List.copyOf(state.outbound.values()), List.copyOf(state.inboundQos2), state.will));
             }
         }
     }
@@ -96,6 +109,7 @@ public final class InMemorySessionStore implements SessionStore {
     /** What is stored for one client. */
     private static final class ClientState {
         volatile SessionMeta meta;
+        volatile PendingWill will;
         final NavigableMap<String, Subscription> subscriptions = new ConcurrentSkipListMap<>();
         final NavigableMap<Long, OutboundMessage> outbound = new ConcurrentSkipListMap<>();
         final NavigableSet<Integer> inboundQos2 = new ConcurrentSkipListSet<>();

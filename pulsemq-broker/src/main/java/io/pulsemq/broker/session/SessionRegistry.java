@@ -10,7 +10,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentMap;
@@ -86,17 +88,42 @@ public final class SessionRegistry {
         listener.rejected(attempt, reason, detail);
     }
 
-    /** Loads persistent sessions from the store at startup; each starts offline with its expiry timer running. */
+    /**
+     * Loads persistent sessions from the store at startup; each starts offline with its expiry timer running,
+     * and its pending will (if any) waiting for the rest of its delay. Wills that fell due while the broker was
+     * down are published once every session is back, so that their subscribers get them.
+     */
     public int restore() {
         List<Session> restored = new ArrayList<>();
-        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages())));
+        Map<Session, SessionStore.PendingWill> wills = new HashMap<>();
+        store.loadAll(stored -> {
+            Session s = Session.restore(stored, store, clock, config.maxQueuedMessages());
+            restored.add(s);
+            if (stored.will() != null) {
+                wills.put(s, stored.will());
+            }
+        });
         for (Session s : restored) {
             sessions.put(s.clientId(), s);
             for (Subscription sub : s.subscriptions()) {
                 subscriptions.subscribe(sub);
             }
-            long remainingMs = s.disconnectedAt() + TimeUnit.SECONDS.toMillis(s.expirySeconds()) - clock.millis();
-            scheduleExpiry(s, Math.max(0, remainingMs));
+        }
+        long now = clock.millis();
+        for (Session s : restored) {
+            ReentrantLock lock = lockFor(s.clientId());
+            lock.lock();
+            try {
+                SessionStore.PendingWill will = wills.get(s);
+                if (will != null) {
+                    s.pendingWill = new Will(will.message(), 0);
+                    s.willTimer = timer.schedule(() -> fireWill(s), Math.max(0, will.dueAt() - now), TimeUnit.MILLISECONDS);
+                }
+                long remainingMs = s.disconnectedAt() + TimeUnit.SECONDS.toMillis(s.expirySeconds()) - now;
+                scheduleExpiry(s, Math.max(0, remainingMs));
+            } finally {
+                lock.unlock();
+            }
         }
         return restored.size();
     }
@@ -134,6 +161,9 @@ public final class SessionRegistry {
                 present = false;
             } else {
                 session = existing;
+                if (session.pendingWill != null) {
+                    store.removeWill(clientId); // the client is back within the will delay: no will [MQTT-3.1.3-9]
+                }
                 cancelTimers(session);
                 present = true;
             }
@@ -221,7 +251,11 @@ public final class SessionRegistry {
 
     /**
      * Graceful stop: every connection is ended with reason {@code server_shutdown} (v5 clients get
-     * DISCONNECT 0x8B); persistent sessions stay in the store. Wills are not published.
+     * DISCONNECT 0x8B); persistent sessions stay in the store. The broker closes these connections, not their
+     * clients, so their wills stand [MQTT-3.1.2-8]: a will without delay (or whose session ends with the
+     * connection) is published now; a delayed one is kept with its session and published after the restart
+     * when its delay has passed, unless the client is back first. Pending wills of sessions that were already
+     * offline are kept the same way.
      */
     public void shutdown() {
         for (Session session : new ArrayList<>(sessions.values())) {
@@ -231,7 +265,7 @@ public final class SessionRegistry {
                 Attachment a = session.current;
                 if (a != null) {
                     a.connection().terminate(DisconnectReason.SERVER_SHUTDOWN);
-                    end(session, a, false, DisconnectReason.SERVER_SHUTDOWN, false);
+                    end(session, a, false, DisconnectReason.SERVER_SHUTDOWN, true);
                 }
                 cancelTimers(session);
             } finally {
@@ -253,6 +287,10 @@ public final class SessionRegistry {
             } else {
                 session.pendingWill = a.will();
                 session.willTimer = timer.schedule(() -> fireWill(session), delay, TimeUnit.SECONDS);
+                if (session.persistent()) {
+                    store.saveWill(session.clientId(), new SessionStore.PendingWill(a.will().message(),
+                            clock.millis() + TimeUnit.SECONDS.toMillis(delay)));
+                }
             }
         }
         if (session.persistent()) {
@@ -267,10 +305,14 @@ public final class SessionRegistry {
         ReentrantLock lock = lockFor(session.clientId());
         lock.lock();
         try {
-            if (session.pendingWill != null && session.current == null) {
+            if (session.pendingWill != null && session.current == null && sessions.get(session.clientId()) == session) {
                 Will will = session.pendingWill;
                 session.pendingWill = null;
+                session.willTimer = null;
                 router.publish(will.message());
+                if (session.persistent()) {
+                    store.removeWill(session.clientId());
+                }
             }
         } finally {
             lock.unlock();

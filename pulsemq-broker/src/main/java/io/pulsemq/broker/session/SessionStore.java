@@ -38,6 +38,15 @@ public interface SessionStore extends AutoCloseable {
     /** Forgets an inbound QoS 2 packet ID (PUBREL arrived). */
     void removeInboundQos2(String clientId, int packetId);
 
+    /**
+     * Records the session's will as pending until {@code dueAt} (epoch ms), replacing any earlier one: it is to
+     * be published then unless the client reconnects first, after a restart too.
+     */
+    void saveWill(String clientId, PendingWill will);
+
+    /** Forgets the session's pending will (published, or withdrawn by a reconnect). */
+    void removeWill(String clientId);
+
     /** Passes every stored session, complete, to {@code sink}. Called once at startup. */
     void loadAll(Consumer<StoredSession> sink);
 
@@ -93,8 +102,18 @@ public interface SessionStore extends AutoCloseable {
      * @param subscriptions its subscriptions
      * @param outbound      its outbound messages in sequence order
      * @param inboundQos2   inbound QoS 2 packet IDs awaiting PUBREL
+     * @param will          its pending will, or null
      */
     record StoredSession(SessionMeta meta, List<Subscription> subscriptions, List<OutboundMessage> outbound,
-                         List<Integer> inboundQos2) {
+                         List<Integer> inboundQos2, PendingWill will) {
+    }
+
+    /**
+     * A will waiting for its delay.
+     *
+     * @param message what to publish
+     * @param dueAt   epoch ms when it is to be published
+     */
+    record PendingWill(Message message, long dueAt) {
     }
 }

@@ -32,7 +32,12 @@ public enum ColumnFamily {
      */
     AMQP_CURSORS("amqp_cursors"),
     /** Device messages queued for server SDK consumers: parent topic, 0x00, 8-byte sequence. */
-    AMQP_TOPIC_MESSAGES("amqp_topic_messages");
+    AMQP_TOPIC_MESSAGES("amqp_topic_messages"),
+    /**
+     * Wills waiting for their delay to pass (MQTT 5 Will Delay Interval) in persistent sessions, keyed by client
+     * ID: 8-byte epoch ms when due, then the message. They outlive a restart like the session does.
+     */
+    WILLS("wills");
 
     private final String id;
 

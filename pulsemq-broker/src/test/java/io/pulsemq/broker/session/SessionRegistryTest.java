@@ -21,6 +21,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** The lifecycle rules of {@link SessionRegistry}, without Netty. */
 class SessionRegistryTest {
@@ -77,12 +78,7 @@ class SessionRegistryTest {
 
     @Test
     void connect_persistentSessionResumed_keepsSubscriptionsAndQueuedMessages() {
-        FakeConnection a = new FakeConnection("a");
-        Session s = registry.connect(info("dev", "a", false), a, 3600, null).session();
-        Subscription sub = new Subscription("dev", "t/#", null, 1, false, false, 0, 0);
-        s.subscribe(sub);
-        trie.subscribe(sub);
-        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+        offlineSubscriber("dev", "t/#");
 
         router.publish(Message.of("t/1", 1, false, new byte[]{1}, "other", 0));
 
@@ -95,12 +91,7 @@ class SessionRegistryTest {
 
     @Test
     void connect_cleanStart_discardsOldSession() {
-        FakeConnection a = new FakeConnection("a");
-        Session s = registry.connect(info("dev", "a", false), a, 3600, null).session();
-        Subscription sub = new Subscription("dev", "t/#", null, 1, false, false, 0, 0);
-        s.subscribe(sub);
-        trie.subscribe(sub);
-        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+        offlineSubscriber("dev", "t/#");
 
         SessionRegistry.ConnectResult fresh = registry.connect(info("dev", "b", true), new FakeConnection("b"), 0, null);
 
@@ -144,6 +135,85 @@ class SessionRegistryTest {
 
         assertThat(w.published).isEmpty();
         assertThat(registry.get("dev")).isNull();
+    }
+
+    @Test
+    void shutdown_publishesWillsWithoutDelay_andKeepsDelayedOnesForAfterTheRestart() {
+        offlineSubscriber("watcher", "wills/#");
+        registry.connect(info("now", "n", true), new FakeConnection("n"), 0, will("wills/now", 0));
+        registry.connect(info("later", "l", false), new FakeConnection("l"), 3600, will("wills/later", 600));
+
+        registry.shutdown();
+
+        assertThat(queuedFor("watcher")).containsExactly("wills/now");
+        SessionStore.PendingWill kept = stored("later").will();
+        assertThat(kept.message().topic()).isEqualTo("wills/later");
+        assertThat(kept.dueAt()).isGreaterThan(System.currentTimeMillis() + 500_000);
+    }
+
+    @Test
+    void restore_publishesAWillThatFellDueWhileDown_andForgetsIt() {
+        offlineSubscriber("watcher", "wills/#");
+        store.saveSession(new SessionStore.SessionMeta("dev", 5, 3600, System.currentTimeMillis()));
+        store.saveWill("dev", new SessionStore.PendingWill(will("wills/dev", 0).message(), System.currentTimeMillis() - 1));
+
+        Restarted after = new Restarted();
+        after.registry.restore();
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> queuedFor("watcher").contains("wills/dev"));
+        assertThat(stored("dev").will()).isNull();
+    }
+
+    @Test
+    void restore_thenClientBackWithinTheDelay_willIsWithdrawnForGood() {
+        store.saveSession(new SessionStore.SessionMeta("dev", 5, 3600, System.currentTimeMillis()));
+        store.saveWill("dev", new SessionStore.PendingWill(will("wills/dev", 0).message(), System.currentTimeMillis() + 600_000));
+        Restarted after = new Restarted();
+        after.registry.restore();
+
+        SessionRegistry.ConnectResult back = after.registry.connect(info("dev", "b", false), new FakeConnection("b"), 3600, null);
+
+        assertThat(back.sessionPresent()).isTrue();
+        assertThat(stored("dev").will()).isNull();
+        assertThat(back.session().pendingWill).isNull();
+    }
+
+    /** A persistent session subscribed to {@code filter} at QoS 1 whose client is away: what reaches it is stored. */
+    private void offlineSubscriber(String clientId, String filter) {
+        FakeConnection c = new FakeConnection(clientId + "-conn");
+        Session session = registry.connect(info(clientId, c.id, false), c, 3600, null).session();
+        Subscription sub = new Subscription(clientId, filter, null, 1, false, false, 0, 0);
+        session.subscribe(sub);
+        trie.subscribe(sub);
+        registry.disconnected(clientId, c, true, DisconnectReason.CLIENT_DISCONNECT, false);
+    }
+
+    private List<String> queuedFor(String clientId) {
+        SessionStore.StoredSession s = stored(clientId);
+        return s == null ? List.of() : s.outbound().stream().map(o -> o.message().topic()).toList();
+    }
+
+    private SessionStore.StoredSession stored(String clientId) {
+        SessionStore.StoredSession[] found = new SessionStore.StoredSession[1];
+        store.loadAll(s -> {
+            if (s.meta().clientId().equals(clientId)) {
+                found[0] = s;
+            }
+        });
+        return found[0];
+    }
+
+    private static Will will(String topic, long delaySeconds) {
+        return new Will(Message.of(topic, 1, false, new byte[]{9}, "dev", 0), delaySeconds);
+    }
+
+    /** A second broker life on the same store (a restart): fresh registry, trie and router. */
+    private final class Restarted {
+        final SubscriptionTrie trie = new SubscriptionTrie();
+        final ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
+        final Router router = new Router(trie, new InMemoryRetainedStore(), map::get, Clock.systemUTC());
+        final SessionRegistry registry = new SessionRegistry(map, trie, store, router, LifecycleListener.NONE, timer,
+                Clock.systemUTC(), limits());
     }
 
     private static ConnectionInfo info(String clientId, String connectionId, boolean cleanStart) {

@@ -3,6 +3,7 @@ package io.pulsemq.broker.session;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
+import io.pulsemq.broker.session.SessionStore.PendingWill;
 import io.pulsemq.broker.session.SessionStore.SessionMeta;
 import io.pulsemq.broker.session.SessionStore.StoredSession;
 import io.pulsemq.broker.subscription.Subscription;
@@ -184,6 +185,30 @@ public abstract class SessionStoreContract {
 
         assertThat(loadAll().get(clientId).subscriptions())
                 .containsExactly(subscription(clientId, "温度/+/€", null));
+    }
+
+    @Test
+    void pendingWill_savedReplacedAndRemoved_loadsWithItsSession() {
+        saveFullSession("a");
+        saveFullSession("ab");
+        store.saveWill("a", new PendingWill(outbound(1).message(), 1_000));
+        store.saveWill("a", new PendingWill(outbound(2).message(), 2_000));
+        store.saveWill("ab", new PendingWill(outbound(1).message(), 3_000));
+        store.saveWill("orphan", new PendingWill(outbound(1).message(), 4_000)); // no session: not passed
+
+        Map<String, StoredSession> loaded = loadAll();
+
+        assertThat(loaded).containsOnlyKeys("a", "ab");
+        assertThat(loaded.get("a").will().dueAt()).isEqualTo(2_000);
+        assertThat(loaded.get("a").will().message().topic()).isEqualTo("t/2");
+        assertThat(new String(loaded.get("a").will().message().payload(), StandardCharsets.UTF_8)).isEqualTo("payload-2");
+        assertThat(loaded.get("ab").will().dueAt()).isEqualTo(3_000);
+        assertThat(loaded.get("ab").subscriptions()).hasSize(2);
+
+        store.removeWill("a");
+        store.removeSession("ab");
+        store.saveSession(meta("ab"));
+        assertThat(loadAll()).allSatisfy((id, session) -> assertThat(session.will()).isNull());
     }
 
     protected Map<String, StoredSession> loadAll() {
