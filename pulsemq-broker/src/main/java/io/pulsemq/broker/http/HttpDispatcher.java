@@ -264,7 +264,11 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
             response.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
         }
         r.headers().forEach((name, value) -> response.headers().set(name, value));
-        HttpUtil.setContentLength(response, r.body().length);
+        if (r.stream() != null) {
+            HttpUtil.setTransferEncodingChunked(response, true); // HEAD of a stream: what its GET would say
+        } else {
+            HttpUtil.setContentLength(response, r.body().length);
+        }
         HttpUtil.setKeepAlive(response, exchange.keepAlive);
         return response;
     }

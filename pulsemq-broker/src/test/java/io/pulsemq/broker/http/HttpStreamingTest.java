@@ -62,6 +62,21 @@ class HttpStreamingTest {
         return out.toByteArray();
     }
 
+    /**
+     * Sends {@code requestLine} with {@code GET /health} pipelined behind it on one connection; answers the first
+     * response, whole, after checking that the health answer followed it on the same connection.
+     */
+    private String answerBeforeHealth(String requestLine) throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", server.port())) {
+            socket.getOutputStream().write((requestLine + " HTTP/1.1\r\nHost: x\r\n\r\n"
+                    + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            String text = new String(readUntil(socket.getInputStream(), "{\"status\":\"UP\"}"), StandardCharsets.ISO_8859_1);
+            String first = text.substring(0, text.indexOf("HTTP/1.1", 1));
+            assertThat(text.substring(first.length())).startsWith("HTTP/1.1 200 OK").endsWith("{\"status\":\"UP\"}");
+            return first;
+        }
+    }
+
     @Test
     void stream_isChunked_andThePipelinedRequestBehindItWaitsForItsEnd() throws Exception {
         HttpRoutes routes = new HttpRoutes().get("/stream", RouteHandler.of(r -> HttpResponse.stream(200, "text/plain",
@@ -73,16 +88,27 @@ class HttpStreamingTest {
                 }))));
         server = HttpServer.start(LOOPBACK_ANY_PORT, transport, routes);
 
-        try (Socket socket = new Socket("127.0.0.1", server.port())) {
-            socket.getOutputStream().write(("GET /stream HTTP/1.1\r\nHost: x\r\n\r\n"
-                    + "GET /health HTTP/1.1\r\nHost: x\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-            String text = new String(readUntil(socket.getInputStream(), "{\"status\":\"UP\"}"), StandardCharsets.ISO_8859_1);
+        String stream = answerBeforeHealth("GET /stream");
 
-            String stream = text.substring(0, text.indexOf("HTTP/1.1", 1));
-            assertThat(stream).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("transfer-encoding: chunked")
-                    .contains("\r\n4\r\none;\r\n").contains("\r\n4\r\ntwo;\r\n").endsWith("\r\n0\r\n\r\n");
-            assertThat(text.substring(stream.length())).startsWith("HTTP/1.1 200 OK").endsWith("{\"status\":\"UP\"}");
-        }
+        assertThat(stream).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("transfer-encoding: chunked")
+                .contains("\r\n4\r\none;\r\n").contains("\r\n4\r\ntwo;\r\n").endsWith("\r\n0\r\n\r\n");
+    }
+
+    @Test
+    void head_ofAStream_answersItsHeadersWithoutStartingIt_andTheConnectionGoesOn() throws Exception {
+        AtomicBoolean started = new AtomicBoolean();
+        HttpRoutes routes = new HttpRoutes().get("/events", RouteHandler.of(r -> HttpResponse.stream(200,
+                "text/event-stream", sink -> started.set(true)).withHeader("Cache-Control", "no-cache")));
+        server = HttpServer.start(LOOPBACK_ANY_PORT, transport, routes);
+
+        String head = answerBeforeHealth("HEAD /events");
+
+        // the headers a GET would get (RFC 9110 9.3.2), no body, and no length claiming an empty one
+        assertThat(head).startsWith("HTTP/1.1 200 OK").containsIgnoringCase("content-type: text/event-stream")
+                .containsIgnoringCase("cache-control: no-cache").containsIgnoringCase("transfer-encoding: chunked")
+                .doesNotContainIgnoringCase("content-length");
+        assertThat(head.indexOf("\r\n\r\n")).as("no body, not even a last chunk").isEqualTo(head.length() - 4);
+        assertThat(started).isFalse();
     }
 
     @Test
