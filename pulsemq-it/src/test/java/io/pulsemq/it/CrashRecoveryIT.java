@@ -1,6 +1,8 @@
 package io.pulsemq.it;
 
 import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.bootstrap.Broker;
@@ -18,6 +20,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -32,7 +35,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * A broker running as a child process is killed with SIGKILL; the next start marks every client
  * that was online offline with {@code tcpclean}/{@code server_crash} before it accepts connections,
- * and versions continue without gaps.
+ * versions continue without gaps, and the wills of the connections the crash cut are published.
  */
 class CrashRecoveryIT {
 
@@ -49,7 +52,12 @@ class CrashRecoveryIT {
             for (String id : List.of("GID_crash@@@a", "GID_crash@@@b", "GID_crash@@@c")) {
                 Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id)
                         .serverHost("127.0.0.1").serverPort(ports.mqtt()).buildBlocking();
-                c.connect();
+                if (id.endsWith("a")) { // a's connection is lost in the crash, so its will stands
+                    c.connectWith().willPublish().topic("crash/a").payload("a lost".getBytes(StandardCharsets.UTF_8))
+                            .qos(MqttQos.AT_LEAST_ONCE).retain(true).applyWillPublish().send();
+                } else {
+                    c.connect();
+                }
                 clients.add(c);
             }
             Mqtt5BlockingClient gone = MqttClient.builder().useMqttVersion5().identifier("GID_crash@@@gone")
@@ -85,6 +93,10 @@ class CrashRecoveryIT {
                     .containsExactlyInAnyOrder("GID_crash@@@a", "GID_crash@@@b", "GID_crash@@@c");
             assertThat(crashes).extracting(StatusEvent::eventType).containsOnly(EventType.TCPCLEAN);
 
+            try (Clients.Subscriber sub = subscriber(restarted, "crash/a")) {
+                assertThat(sub.expectNext("a lost").isRetain()).isTrue();
+            }
+
             Mqtt5BlockingClient again = MqttClient.builder().useMqttVersion5().identifier("GID_crash@@@a")
                     .serverHost("127.0.0.1").serverPort(restarted.ports().mqtt()).buildBlocking();
             again.connect();
@@ -105,6 +117,16 @@ class CrashRecoveryIT {
             assertThat(s.lastReason()).isEqualTo("server_shutdown");
             assertThat(s.version()).isEqualTo(2);
         }
+    }
+
+    /** A v5 client of {@code broker} subscribed to {@code filter}. */
+    private static Clients.Subscriber subscriber(Broker broker, String filter) {
+        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier("crash-watcher")
+                .serverHost("127.0.0.1").serverPort(broker.ports().mqtt()).buildBlocking();
+        Mqtt5BlockingClient.Mqtt5Publishes publishes = c.publishes(MqttGlobalPublishFilter.ALL);
+        c.connect();
+        c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
+        return new Clients.Subscriber(c, publishes);
     }
 
     private Process startChildBroker() throws Exception {

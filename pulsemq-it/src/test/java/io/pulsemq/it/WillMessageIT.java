@@ -30,7 +30,8 @@ import static org.awaitility.Awaitility.await;
  * Will messages [MQTT-3.1.2-8]: published when a connection ends without a normal DISCONNECT
  * (connection lost, keep-alive timeout, kicked, v5 DISCONNECT 0x04), discarded after a normal
  * DISCONNECT [MQTT-3.14.4-3]; v5 Will Delay Interval [MQTT-3.1.3-9]; retained wills; a graceful broker
- * stop publishes the wills of the connections it closes, and a delayed will waits across a restart.
+ * stop publishes the wills of the connections it closes, and a delayed will waits across a restart (crashes:
+ * CrashRecoveryIT).
  *
  * <p>Clean sessions are used where a will must be shown absent: such a session is removed only
  * after its will would have been published, so once it is gone a later marker proves the absence.

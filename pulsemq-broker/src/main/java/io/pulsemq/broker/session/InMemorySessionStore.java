@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ConcurrentSkipListMap;
 import java.util.concurrent.ConcurrentSkipListSet;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -23,6 +24,7 @@ import java.util.function.Consumer;
 public final class InMemorySessionStore implements SessionStore {
 
     private final ConcurrentMap<String, ClientState> clients = new ConcurrentHashMap<>();
+    private final ConcurrentMap<String, StoredWill> wills = new ConcurrentHashMap<>();
 
     @Override
     public void saveSession(SessionMeta meta) {
@@ -32,6 +34,7 @@ public final class InMemorySessionStore implements SessionStore {
     @Override
     public void removeSession(String clientId) {
         clients.remove(clientId);
+        wills.remove(clientId);
     }
 
     @Override
@@ -74,16 +77,18 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     @Override
-    public void saveWill(String clientId, PendingWill will) {
-        state(clientId).will = will;
+    public void saveWill(String clientId, StoredWill will) {
+        wills.put(clientId, will);
     }
 
     @Override
     public void removeWill(String clientId) {
-        ClientState state = clients.get(clientId);
-        if (state != null) {
-            state.will = null;
-        }
+        wills.remove(clientId);
+    }
+
+    @Override
+    public void loadWills(BiConsumer<String, StoredWill> sink) {
+        wills.forEach(sink);
     }
 
     /**
@@ -97,7 +102,7 @@ public final class InMemorySessionStore implements SessionStore {
             SessionMeta meta = state.meta;
             if (meta != null) {
                 sink.accept(new StoredSession(meta, List.copyOf(state.subscriptions.values()),
-                        List.copyOf(state.outbound.values()), List.copyOf(state.inboundQos2), state.will));
+                        List.copyOf(state.outbound.values()), List.copyOf(state.inboundQos2)));
             }
         }
     }
@@ -109,7 +114,6 @@ public final class InMemorySessionStore implements SessionStore {
     /** What is stored for one client. */
     private static final class ClientState {
         volatile SessionMeta meta;
-        volatile PendingWill will;
         final NavigableMap<String, Subscription> subscriptions = new ConcurrentSkipListMap<>();
         final NavigableMap<Long, OutboundMessage> outbound = new ConcurrentSkipListMap<>();
         final NavigableSet<Integer> inboundQos2 = new ConcurrentSkipListSet<>();

@@ -10,9 +10,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentMap;
@@ -89,20 +87,15 @@ public final class SessionRegistry {
     }
 
     /**
-     * Loads persistent sessions from the store at startup; each starts offline with its expiry timer running,
-     * and its pending will (if any) waiting for the rest of its delay. Wills that fell due while the broker was
-     * down are published once every session is back, so that their subscribers get them.
+     * Loads persistent sessions from the store at startup; each starts offline with its expiry timer running.
+     * Then the stored wills: a pending one waits for the rest of its delay (or is published at once if it fell
+     * due while the broker was down); an armed one belonged to a connection the broker never ended, i.e. one it
+     * lost in a crash, and is treated as a lost connection's will: published now, or pending for its delay if
+     * its session persists. Wills are published once every session is back, so that their subscribers get them.
      */
     public int restore() {
         List<Session> restored = new ArrayList<>();
-        Map<Session, SessionStore.PendingWill> wills = new HashMap<>();
-        store.loadAll(stored -> {
-            Session s = Session.restore(stored, store, clock, config.maxQueuedMessages());
-            restored.add(s);
-            if (stored.will() != null) {
-                wills.put(s, stored.will());
-            }
-        });
+        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages())));
         for (Session s : restored) {
             sessions.put(s.clientId(), s);
             for (Subscription sub : s.subscriptions()) {
@@ -111,21 +104,36 @@ public final class SessionRegistry {
         }
         long now = clock.millis();
         for (Session s : restored) {
-            ReentrantLock lock = lockFor(s.clientId());
-            lock.lock();
-            try {
-                SessionStore.PendingWill will = wills.get(s);
-                if (will != null) {
-                    s.pendingWill = new Will(will.message(), 0);
-                    s.willTimer = timer.schedule(() -> fireWill(s), Math.max(0, will.dueAt() - now), TimeUnit.MILLISECONDS);
-                }
-                long remainingMs = s.disconnectedAt() + TimeUnit.SECONDS.toMillis(s.expirySeconds()) - now;
-                scheduleExpiry(s, Math.max(0, remainingMs));
-            } finally {
-                lock.unlock();
-            }
+            long remainingMs = s.disconnectedAt() + TimeUnit.SECONDS.toMillis(s.expirySeconds()) - now;
+            scheduleExpiry(s, Math.max(0, remainingMs));
         }
+        store.loadWills((clientId, will) -> restoreWill(clientId, will, now));
         return restored.size();
+    }
+
+    private void restoreWill(String clientId, SessionStore.StoredWill will, long now) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session s = sessions.get(clientId);
+            long dueAt = will.dueAt();
+            if (will.armed()) {
+                long delay = s == null ? 0 : Math.min(will.delaySeconds(), s.expirySeconds());
+                dueAt = now + TimeUnit.SECONDS.toMillis(delay);
+            }
+            if (s == null || dueAt <= now) {
+                store.removeWill(clientId);
+                router.publish(will.message());
+                return;
+            }
+            if (will.armed()) {
+                store.saveWill(clientId, new SessionStore.StoredWill(will.message(), will.delaySeconds(), dueAt));
+            }
+            s.pendingWill = new Will(will.message(), will.delaySeconds());
+            s.willTimer = timer.schedule(() -> fireWill(s), dueAt - now, TimeUnit.MILLISECONDS);
+        } finally {
+            lock.unlock();
+        }
     }
 
     /**
@@ -169,6 +177,9 @@ public final class SessionRegistry {
             }
             session.attach(connection, info.protocolVersion(), expirySeconds);
             session.current = new Attachment(connection, info, will);
+            if (will != null) {
+                store.saveWill(clientId, new SessionStore.StoredWill(will.message(), will.delaySeconds(), 0)); // armed
+            }
             return new ConnectResult(session, present, listener.connected(info));
         } finally {
             lock.unlock();
@@ -280,16 +291,18 @@ public final class SessionRegistry {
         session.current = null;
         session.detach(a.connection());
         CompletionStage<?> recorded = listener.disconnected(a.info(), clientSentDisconnect, reason);
-        if (publishWill && a.will() != null) {
-            long delay = Math.min(a.will().delaySeconds(), session.expirySeconds());
-            if (delay <= 0) {
-                router.publish(a.will().message());
-            } else {
-                session.pendingWill = a.will();
+        Will will = a.will();
+        if (will != null) {
+            long delay = Math.min(will.delaySeconds(), session.expirySeconds());
+            if (publishWill && delay > 0) {
+                session.pendingWill = will;
                 session.willTimer = timer.schedule(() -> fireWill(session), delay, TimeUnit.SECONDS);
-                if (session.persistent()) {
-                    store.saveWill(session.clientId(), new SessionStore.PendingWill(a.will().message(),
-                            clock.millis() + TimeUnit.SECONDS.toMillis(delay)));
+                store.saveWill(session.clientId(), new SessionStore.StoredWill(will.message(), will.delaySeconds(),
+                        clock.millis() + TimeUnit.SECONDS.toMillis(delay)));
+            } else {
+                store.removeWill(session.clientId());
+                if (publishWill) {
+                    router.publish(will.message());
                 }
             }
         }
@@ -309,10 +322,8 @@ public final class SessionRegistry {
                 Will will = session.pendingWill;
                 session.pendingWill = null;
                 session.willTimer = null;
+                store.removeWill(session.clientId());
                 router.publish(will.message());
-                if (session.persistent()) {
-                    store.removeWill(session.clientId());
-                }
             }
         } finally {
             lock.unlock();

@@ -4,6 +4,7 @@ import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.subscription.Subscription;
 
 import java.util.List;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
@@ -39,13 +40,17 @@ public interface SessionStore extends AutoCloseable {
     void removeInboundQos2(String clientId, int packetId);
 
     /**
-     * Records the session's will as pending until {@code dueAt} (epoch ms), replacing any earlier one: it is to
-     * be published then unless the client reconnects first, after a restart too.
+     * Stores the client's will, replacing any earlier one: armed while its connection is up ({@code dueAt} 0), so
+     * that a crash does not lose it, or pending until {@code dueAt} once the connection ended and the will waits for
+     * its delay, so that it outlives a restart. Called for every client with a will, persistent session or not.
      */
-    void saveWill(String clientId, PendingWill will);
+    void saveWill(String clientId, StoredWill will);
 
-    /** Forgets the session's pending will (published, or withdrawn by a reconnect). */
+    /** Forgets the client's will (published, or withdrawn by a normal DISCONNECT or a reconnect). */
     void removeWill(String clientId);
+
+    /** Passes every stored will to {@code sink}, with its client ID. Called once at startup. */
+    void loadWills(BiConsumer<String, StoredWill> sink);
 
     /** Passes every stored session, complete, to {@code sink}. Called once at startup. */
     void loadAll(Consumer<StoredSession> sink);
@@ -102,18 +107,23 @@ public interface SessionStore extends AutoCloseable {
      * @param subscriptions its subscriptions
      * @param outbound      its outbound messages in sequence order
      * @param inboundQos2   inbound QoS 2 packet IDs awaiting PUBREL
-     * @param will          its pending will, or null
      */
     record StoredSession(SessionMeta meta, List<Subscription> subscriptions, List<OutboundMessage> outbound,
-                         List<Integer> inboundQos2, PendingWill will) {
+                         List<Integer> inboundQos2) {
     }
 
     /**
-     * A will waiting for its delay.
+     * A client's will as stored.
      *
-     * @param message what to publish
-     * @param dueAt   epoch ms when it is to be published
+     * @param message      what to publish
+     * @param delaySeconds its Will Delay Interval (0 for MQTT 3.1.x)
+     * @param dueAt        epoch ms when it is to be published, or 0 while its connection is up (armed)
      */
-    record PendingWill(Message message, long dueAt) {
+    record StoredWill(Message message, long delaySeconds, long dueAt) {
+
+        /** Whether its connection was up when this was stored. */
+        public boolean armed() {
+            return dueAt == 0;
+        }
     }
 }

@@ -34,8 +34,9 @@ public enum ColumnFamily {
     /** Device messages queued for server SDK consumers: parent topic, 0x00, 8-byte sequence. */
     AMQP_TOPIC_MESSAGES("amqp_topic_messages"),
     /**
-     * Wills waiting for their delay to pass (MQTT 5 Will Delay Interval) in persistent sessions, keyed by client
-     * ID: 8-byte epoch ms when due, then the message. They outlive a restart like the session does.
+     * Will messages by client ID: armed while the client's connection is up (so that a crash does not lose them),
+     * pending while they wait for their delay (so that they outlive a restart). 8-byte delay in seconds, 8-byte
+     * epoch ms when due (0: armed), then the message.
      */
     WILLS("wills");
 

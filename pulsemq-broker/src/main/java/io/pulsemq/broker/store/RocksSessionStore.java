@@ -6,6 +6,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -86,11 +87,12 @@ public final class RocksSessionStore implements SessionStore {
         store.delete(ColumnFamily.INBOUND_QOS2, SessionKeys.inboundQos2(clientId, packetId));
     }
 
+    /** Key: the client ID; value: the will delay in seconds, the due time (0: armed), the message. */
     @Override
-    public void saveWill(String clientId, PendingWill will) {
+    public void saveWill(String clientId, StoredWill will) {
         byte[] message = MessageCodec.encodeMessage(will.message());
-        store.put(ColumnFamily.WILLS, SessionKeys.session(clientId),
-                ByteBuffer.allocate(Long.BYTES + message.length).putLong(will.dueAt()).put(message).array());
+        store.put(ColumnFamily.WILLS, SessionKeys.session(clientId), ByteBuffer.allocate(2 * Long.BYTES + message.length)
+                .putLong(will.delaySeconds()).putLong(will.dueAt()).put(message).array());
     }
 
     @Override
@@ -98,8 +100,19 @@ public final class RocksSessionStore implements SessionStore {
         store.delete(ColumnFamily.WILLS, SessionKeys.session(clientId));
     }
 
+    @Override
+    public void loadWills(BiConsumer<String, StoredWill> sink) {
+        try (RocksStore.Cursor wills = store.cursor(ColumnFamily.WILLS)) {
+            for (; wills.valid(); wills.next()) {
+                byte[] key = wills.key();
+                sink.accept(new String(key, StandardCharsets.UTF_8), decode(ColumnFamily.WILLS, key, wills.value(),
+                        RocksSessionStore::decodeWill));
+            }
+        }
+    }
+
     /**
-     * Reads each of the five column families once, in key order, joining them on the client prefix: one pass
+     * Reads each of the four column families once, in key order, joining them on the client prefix: one pass
      * however many sessions there are. Sessions arrive in bytewise client ID order; subscriptions in full filter
      * order, outbound messages in sequence order, packet IDs ascending. Records of clients without stored
      * metadata are skipped with a warning. Expects no concurrent changes.
@@ -112,8 +125,7 @@ public final class RocksSessionStore implements SessionStore {
         try (RocksStore.Cursor sessions = store.cursor(ColumnFamily.SESSIONS);
              RocksStore.Cursor subscriptions = store.cursor(ColumnFamily.SUBSCRIPTIONS);
              RocksStore.Cursor outbound = store.cursor(ColumnFamily.OUTBOUND);
-             RocksStore.Cursor inboundQos2 = store.cursor(ColumnFamily.INBOUND_QOS2);
-             RocksStore.Cursor wills = store.cursor(ColumnFamily.WILLS)) {
+             RocksStore.Cursor inboundQos2 = store.cursor(ColumnFamily.INBOUND_QOS2)) {
             for (; sessions.valid(); sessions.next()) {
                 byte[] key = sessions.key();
                 SessionMeta meta = decode(ColumnFamily.SESSIONS, key, sessions.value(),
@@ -127,13 +139,10 @@ public final class RocksSessionStore implements SessionStore {
                         messages.add(decode(ColumnFamily.OUTBOUND, k, v, MessageCodec::decodeOutbound)));
                 List<Integer> packetIds = new ArrayList<>();
                 orphans += collect(inboundQos2, prefix, (k, v) -> packetIds.add(SessionKeys.packetId(k)));
-                PendingWill[] will = new PendingWill[1];
-                orphans += collectExact(wills, key, v -> will[0] = decode(ColumnFamily.WILLS, key, v,
-                        RocksSessionStore::decodeWill));
                 sink.accept(new StoredSession(meta, List.copyOf(subs), List.copyOf(messages),
-                        List.copyOf(packetIds), will[0]));
+                        List.copyOf(packetIds)));
             }
-            orphans += skipRest(subscriptions) + skipRest(outbound) + skipRest(inboundQos2) + skipRest(wills);
+            orphans += skipRest(subscriptions) + skipRest(outbound) + skipRest(inboundQos2);
         }
         if (orphans > 0) {
             LOG.warn("Skipped {} stored records of clients without a stored session", orphans);
@@ -159,31 +168,15 @@ public final class RocksSessionStore implements SessionStore {
         return skipped;
     }
 
-    /** Like {@link #collect}, for a column family keyed by the bare session key (at most one entry per client). */
-    private static long collectExact(RocksStore.Cursor cursor, byte[] key, Consumer<byte[]> sink) {
-        long skipped = 0;
-        for (; cursor.valid(); cursor.next()) {
-            int order = Arrays.compareUnsigned(cursor.key(), key);
-            if (order < 0) {
-                skipped++;
-                continue;
-            }
-            if (order == 0) {
-                sink.accept(cursor.value());
-                cursor.next();
-            }
-            break;
-        }
-        return skipped;
-    }
-
-    private static PendingWill decodeWill(byte[] value) {
-        if (value.length < Long.BYTES) {
-            throw new IllegalArgumentException("pending will of " + value.length + " bytes");
+    private static StoredWill decodeWill(byte[] value) {
+        if (value.length < 2 * Long.BYTES) {
+            throw new IllegalArgumentException("will of " + value.length + " bytes");
         }
         ByteBuffer b = ByteBuffer.wrap(value);
+        long delaySeconds = b.getLong();
         long dueAt = b.getLong();
-        return new PendingWill(MessageCodec.decodeMessage(Arrays.copyOfRange(value, Long.BYTES, value.length)), dueAt);
+        return new StoredWill(MessageCodec.decodeMessage(Arrays.copyOfRange(value, 2 * Long.BYTES, value.length)),
+                delaySeconds, dueAt);
     }
 
     private static long skipRest(RocksStore.Cursor cursor) {

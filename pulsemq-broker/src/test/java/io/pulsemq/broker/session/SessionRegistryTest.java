@@ -14,14 +14,15 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 /** The lifecycle rules of {@link SessionRegistry}, without Netty. */
 class SessionRegistryTest {
@@ -142,39 +143,68 @@ class SessionRegistryTest {
         offlineSubscriber("watcher", "wills/#");
         registry.connect(info("now", "n", true), new FakeConnection("n"), 0, will("wills/now", 0));
         registry.connect(info("later", "l", false), new FakeConnection("l"), 3600, will("wills/later", 600));
+        assertThat(storedWills()).containsOnlyKeys("now", "later").allSatisfy((id, w) -> assertThat(w.armed()).isTrue());
 
         registry.shutdown();
 
         assertThat(queuedFor("watcher")).containsExactly("wills/now");
-        SessionStore.PendingWill kept = stored("later").will();
+        assertThat(storedWills()).containsOnlyKeys("later");
+        SessionStore.StoredWill kept = storedWills().get("later");
         assertThat(kept.message().topic()).isEqualTo("wills/later");
         assertThat(kept.dueAt()).isGreaterThan(System.currentTimeMillis() + 500_000);
+    }
+
+    @Test
+    void normalDisconnect_forgetsTheStoredWill() {
+        FakeConnection a = new FakeConnection("a");
+        registry.connect(info("dev", "a", true), a, 0, will("wills/dev", 0));
+
+        registry.disconnected("dev", a, true, DisconnectReason.CLIENT_DISCONNECT, false);
+
+        assertThat(storedWills()).isEmpty();
+    }
+
+    @Test
+    void restore_afterACrash_publishesArmedWills_andDelaysThoseOfPersistentSessions() {
+        offlineSubscriber("watcher", "wills/#");
+        // what a crash leaves: connections never ended, their wills still armed
+        registry.connect(info("clean", "c", true), new FakeConnection("c"), 0, will("wills/clean", 0));
+        registry.connect(info("kept", "k", false), new FakeConnection("k"), 3600, will("wills/kept", 600));
+
+        Restarted after = new Restarted();
+        after.registry.restore();
+
+        assertThat(queuedFor("watcher")).containsExactly("wills/clean");
+        assertThat(storedWills()).containsOnlyKeys("kept");
+        assertThat(storedWills().get("kept").armed()).isFalse();
+        assertThat(after.registry.get("kept").pendingWill).isNotNull();
     }
 
     @Test
     void restore_publishesAWillThatFellDueWhileDown_andForgetsIt() {
         offlineSubscriber("watcher", "wills/#");
         store.saveSession(new SessionStore.SessionMeta("dev", 5, 3600, System.currentTimeMillis()));
-        store.saveWill("dev", new SessionStore.PendingWill(will("wills/dev", 0).message(), System.currentTimeMillis() - 1));
+        store.saveWill("dev", new SessionStore.StoredWill(will("wills/dev", 0).message(), 60, System.currentTimeMillis() - 1));
 
         Restarted after = new Restarted();
         after.registry.restore();
 
-        await().atMost(Duration.ofSeconds(10)).until(() -> queuedFor("watcher").contains("wills/dev"));
-        assertThat(stored("dev").will()).isNull();
+        assertThat(queuedFor("watcher")).containsExactly("wills/dev");
+        assertThat(storedWills()).isEmpty();
     }
 
     @Test
     void restore_thenClientBackWithinTheDelay_willIsWithdrawnForGood() {
         store.saveSession(new SessionStore.SessionMeta("dev", 5, 3600, System.currentTimeMillis()));
-        store.saveWill("dev", new SessionStore.PendingWill(will("wills/dev", 0).message(), System.currentTimeMillis() + 600_000));
+        store.saveWill("dev", new SessionStore.StoredWill(will("wills/dev", 0).message(), 600,
+                System.currentTimeMillis() + 600_000));
         Restarted after = new Restarted();
         after.registry.restore();
 
         SessionRegistry.ConnectResult back = after.registry.connect(info("dev", "b", false), new FakeConnection("b"), 3600, null);
 
         assertThat(back.sessionPresent()).isTrue();
-        assertThat(stored("dev").will()).isNull();
+        assertThat(storedWills()).isEmpty();
         assertThat(back.session().pendingWill).isNull();
     }
 
@@ -201,6 +231,12 @@ class SessionRegistryTest {
             }
         });
         return found[0];
+    }
+
+    private Map<String, SessionStore.StoredWill> storedWills() {
+        Map<String, SessionStore.StoredWill> wills = new HashMap<>();
+        store.loadWills(wills::put);
+        return wills;
     }
 
     private static Will will(String topic, long delaySeconds) {

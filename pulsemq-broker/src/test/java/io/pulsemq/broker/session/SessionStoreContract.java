@@ -3,7 +3,7 @@ package io.pulsemq.broker.session;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
-import io.pulsemq.broker.session.SessionStore.PendingWill;
+import io.pulsemq.broker.session.SessionStore.StoredWill;
 import io.pulsemq.broker.session.SessionStore.SessionMeta;
 import io.pulsemq.broker.session.SessionStore.StoredSession;
 import io.pulsemq.broker.subscription.Subscription;
@@ -188,27 +188,33 @@ public abstract class SessionStoreContract {
     }
 
     @Test
-    void pendingWill_savedReplacedAndRemoved_loadsWithItsSession() {
+    void wills_savedReplacedAndRemoved_withOrWithoutASession() {
         saveFullSession("a");
-        saveFullSession("ab");
-        store.saveWill("a", new PendingWill(outbound(1).message(), 1_000));
-        store.saveWill("a", new PendingWill(outbound(2).message(), 2_000));
-        store.saveWill("ab", new PendingWill(outbound(1).message(), 3_000));
-        store.saveWill("orphan", new PendingWill(outbound(1).message(), 4_000)); // no session: not passed
+        store.saveWill("a", new StoredWill(outbound(1).message(), 60, 0));
+        store.saveWill("a", new StoredWill(outbound(2).message(), 60, 2_000));
+        store.saveWill("clean", new StoredWill(outbound(1).message(), 0, 0));
+        store.saveWill("gone", new StoredWill(outbound(1).message(), 0, 0));
+        store.removeWill("gone");
 
-        Map<String, StoredSession> loaded = loadAll();
+        Map<String, StoredWill> wills = loadWills();
 
-        assertThat(loaded).containsOnlyKeys("a", "ab");
-        assertThat(loaded.get("a").will().dueAt()).isEqualTo(2_000);
-        assertThat(loaded.get("a").will().message().topic()).isEqualTo("t/2");
-        assertThat(new String(loaded.get("a").will().message().payload(), StandardCharsets.UTF_8)).isEqualTo("payload-2");
-        assertThat(loaded.get("ab").will().dueAt()).isEqualTo(3_000);
-        assertThat(loaded.get("ab").subscriptions()).hasSize(2);
+        assertThat(wills).containsOnlyKeys("a", "clean");
+        assertThat(wills.get("a").dueAt()).isEqualTo(2_000);
+        assertThat(wills.get("a").armed()).isFalse();
+        assertThat(wills.get("a").delaySeconds()).isEqualTo(60);
+        assertThat(wills.get("a").message().topic()).isEqualTo("t/2");
+        assertThat(new String(wills.get("a").message().payload(), StandardCharsets.UTF_8)).isEqualTo("payload-2");
+        assertThat(wills.get("clean").armed()).isTrue();
+        assertThat(loadAll().get("a").subscriptions()).hasSize(2);
 
-        store.removeWill("a");
-        store.removeSession("ab");
-        store.saveSession(meta("ab"));
-        assertThat(loadAll()).allSatisfy((id, session) -> assertThat(session.will()).isNull());
+        store.removeSession("a"); // a session's will goes with it
+        assertThat(loadWills()).containsOnlyKeys("clean");
+    }
+
+    private Map<String, StoredWill> loadWills() {
+        Map<String, StoredWill> wills = new HashMap<>();
+        store.loadWills(wills::put);
+        return wills;
     }
 
     protected Map<String, StoredSession> loadAll() {
