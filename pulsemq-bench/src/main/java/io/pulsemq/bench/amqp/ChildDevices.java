@@ -129,7 +129,8 @@ public final class ChildDevices implements Devices {
                     if (c[0].equals("connect")) {
                         int count = Integer.parseInt(c[2]);
                         AtomicLongArray connackAt = new AtomicLongArray(count);
-                        boolean ok = devices.connect(c[1], count, Integer.parseInt(c[3]), connackAt, Long.parseLong(c[4]));
+                        boolean ok = devices.connect(c[1], count, Integer.parseInt(c[3]), connackAt,
+                                Long.parseLong(c[4]));
                         if (devices.firstError() != null) {
                             out.println("error " + devices.firstError().replace('\n', ' '));
                         }

@@ -9,8 +9,9 @@ import java.util.function.Consumer;
 
 /**
  * Where persistent sessions live between connections and across restarts, and every client's will. Only
- * sessions with a non-zero expiry interval are stored; wills of all clients are (see {@link #saveWill}). Synchronous; every method returns once the change is applied
- * (for the durable implementation: written to the store's write-ahead log). Thread-safe; callers
+ * sessions with a non-zero expiry interval are stored; wills of all clients are (see {@link #saveWill}).
+ * Synchronous; every method returns once the change is applied (for the durable implementation: written to the
+ * store's write-ahead log). Thread-safe; callers
  * serialize the changes of any one client.
  */
 public interface SessionStore extends AutoCloseable {

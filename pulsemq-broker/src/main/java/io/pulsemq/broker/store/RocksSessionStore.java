@@ -91,8 +91,9 @@ public final class RocksSessionStore implements SessionStore {
     @Override
     public void saveWill(String clientId, StoredWill will) {
         byte[] message = MessageCodec.encodeMessage(will.message());
-        store.put(ColumnFamily.WILLS, SessionKeys.session(clientId), ByteBuffer.allocate(2 * Long.BYTES + message.length)
-                .putLong(will.delaySeconds()).putLong(will.dueAt()).put(message).array());
+        byte[] value = ByteBuffer.allocate(2 * Long.BYTES + message.length)
+                .putLong(will.delaySeconds()).putLong(will.dueAt()).put(message).array();
+        store.put(ColumnFamily.WILLS, SessionKeys.session(clientId), value);
     }
 
     @Override

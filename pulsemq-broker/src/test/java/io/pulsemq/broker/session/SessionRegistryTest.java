@@ -184,7 +184,8 @@ class SessionRegistryTest {
     void restore_publishesAWillThatFellDueWhileDown_andForgetsIt() {
         offlineSubscriber("watcher", "wills/#");
         store.saveSession(new SessionStore.SessionMeta("dev", 5, 3600, System.currentTimeMillis()));
-        store.saveWill("dev", new SessionStore.StoredWill(will("wills/dev", 0).message(), 60, System.currentTimeMillis() - 1));
+        store.saveWill("dev", new SessionStore.StoredWill(will("wills/dev", 0).message(), 60,
+                System.currentTimeMillis() - 1));
 
         Restarted after = new Restarted();
         after.registry.restore();
@@ -201,7 +202,8 @@ class SessionRegistryTest {
         Restarted after = new Restarted();
         after.registry.restore();
 
-        SessionRegistry.ConnectResult back = after.registry.connect(info("dev", "b", false), new FakeConnection("b"), 3600, null);
+        SessionRegistry.ConnectResult back = after.registry.connect(info("dev", "b", false), new FakeConnection("b"),
+                3600, null);
 
         assertThat(back.sessionPresent()).isTrue();
         assertThat(storedWills()).isEmpty();
