@@ -34,6 +34,8 @@ final class EventStream {
     private static final Logger LOG = LoggerFactory.getLogger(EventStream.class);
     /** Events read from the log per step. */
     static final int BATCH = 512;
+    /** Starting size of a stream's step buffer. */
+    private static final int BATCH_BUFFER = 1024;
     private static final byte[] HEARTBEAT = ":\n\n".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] ID = "id: ".getBytes(StandardCharsets.US_ASCII);
     private static final byte[] DATA = "\ndata: ".getBytes(StandardCharsets.US_ASCII);
@@ -93,8 +95,11 @@ final class EventStream {
         private ScheduledFuture<?> heartbeats;
         /** Step-only: the offset of the last event examined. */
         private long position;
-        /** Step-only: one step's events, reused (a step writes a copy of what it holds). */
-        private final ByteArrayOutputStream batch = new ByteArrayOutputStream(1024);
+        /**
+         * Step-only: one step's events, reused (a step writes a copy of what it holds); dropped after a step that
+         * made it large (catching up), so that a stream that follows the log holds a small one.
+         */
+        private ByteArrayOutputStream batch = new ByteArrayOutputStream(BATCH_BUFFER);
 
         Pump(StreamSink sink, EventFilter filter, Caller caller, long from) {
             this.sink = sink;
@@ -151,6 +156,9 @@ final class EventStream {
                     });
                     if (batch.size() > 0) {
                         sink.write(batch.toByteArray());
+                    }
+                    if (batch.size() > BATCH_BUFFER * 64) {
+                        batch = new ByteArrayOutputStream(BATCH_BUFFER);
                     }
                     if (position < upTo) {
                         task.signal();

@@ -169,16 +169,16 @@ public final class SessionRegistry {
                 present = false;
             } else {
                 session = existing;
-                if (session.pendingWill != null) {
-                    store.removeWill(clientId); // the client is back within the will delay: no will [MQTT-3.1.3-9]
+                if (session.pendingWill != null && will == null) {
+                    store.removeWill(clientId); // back within the will delay: no will [MQTT-3.1.3-9]
                 }
                 cancelTimers(session);
                 present = true;
             }
             session.attach(connection, info.protocolVersion(), expirySeconds);
             session.current = new Attachment(connection, info, will);
-            if (will != null) {
-                store.saveWill(clientId, new SessionStore.StoredWill(will.message(), will.delaySeconds(), 0)); // armed
+            if (will != null) { // armed; replaces a pending one the reconnect withdrew
+                store.saveWill(clientId, new SessionStore.StoredWill(will.message(), will.delaySeconds(), 0));
             }
             return new ConnectResult(session, present, listener.connected(info));
         } finally {

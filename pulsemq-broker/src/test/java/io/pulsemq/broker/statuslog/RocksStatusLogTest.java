@@ -2,6 +2,7 @@ package io.pulsemq.broker.statuslog;
 
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.ConnectionInfo;
+import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.protocol.ClientStatus;
 import io.pulsemq.protocol.DisconnectReason;
@@ -128,6 +129,28 @@ class RocksStatusLogTest {
         try (RocksStore store = RocksStore.open(dir);
              RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, events)) {
             assertThat(readAll(log, 0, 300)).isEqualTo(live);
+        }
+    }
+
+    /** Followers read the newest events from memory: with their rows gone from the store, they still get them. */
+    @Test
+    void read_ofTheNewestEvents_comesFromMemory_olderOnesFromTheStore() {
+        int events = RocksStatusLog.TAIL_SIZE + 10;
+        try (RocksStore store = RocksStore.open(dir);
+             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, events)) {
+            List<CompletableFuture<StatusEvent>> all = new ArrayList<>();
+            for (int i = 0; i < events; i++) {
+                all.add(log.append(draft(EventType.CONNECT, "GID_m@@@" + i, "ch" + i, null)));
+            }
+            all.forEach(CompletableFuture::join);
+            store.deleteRange(ColumnFamily.STATUS_LOG, new byte[8], new byte[] {(byte) 0xFF, 0, 0, 0, 0, 0, 0, 0});
+
+            List<Long> newest = new ArrayList<>();
+            assertThat(log.read(events - 5, 100, EventFilter.ALL, e -> newest.add(e.offset()))).isEqualTo(events);
+            assertThat(newest).containsExactly(1030L, 1031L, 1032L, 1033L, 1034L);
+            List<Long> fromStart = new ArrayList<>();
+            log.read(0, 100, EventFilter.ALL, e -> fromStart.add(e.offset()));
+            assertThat(fromStart).as("a read reaching back past memory goes to the store, which lost them").isEmpty();
         }
     }
 
