@@ -5,7 +5,6 @@ import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
-import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
@@ -131,11 +130,9 @@ public final class BrokerFixture implements AutoCloseable {
      */
     public void restartOnSamePorts() throws Exception {
         ListenersConfig l = config.listeners();
-        BrokerConfig same = config.withListeners(new ListenersConfig(
-                new ListenerConfig(l.mqtt().host(), mqttPort(), l.mqtt().path()),
-                new ListenerConfig(l.ws().host(), wsPort(), l.ws().path()),
-                new ListenerConfig(l.http().host(), httpPort(), l.http().path()),
-                new ListenerConfig(l.amqp().host(), amqpPort(), l.amqp().path())));
+        BrokerConfig same = config.withListeners(new ListenersConfig(l.mqtt().withPort(mqttPort()),
+                l.ws().withPort(wsPort()), l.http().withPort(httpPort()), l.amqp().withPort(amqpPort()),
+                l.mqtts(), l.wss(), l.https(), l.amqps()));
         broker.close();
         broker = Broker.start(same, listener, Clock.systemUTC());
     }

@@ -17,6 +17,9 @@ import java.util.List;
  * @param clientIds   client identifier policy
  * @param statusLog   status log retention
  * @param amqp        the server SDK endpoint (AMQP 0-9-1)
+ * @param tls         certificates of the TLS listeners
+ * @param authorization MQTT topic authorization rules
+ * @param http        the HTTP API's settings
  */
 public record BrokerConfig(
         String instanceId,
@@ -28,47 +31,78 @@ public record BrokerConfig(
         MqttConfig mqtt,
         ClientIdsConfig clientIds,
         StatusLogConfig statusLog,
-        AmqpConfig amqp) {
+        AmqpConfig amqp,
+        TlsConfig tls,
+        AuthorizationConfig authorization,
+        HttpConfig http) {
 
     public BrokerConfig {
         accessKeys = accessKeys == null ? List.of() : List.copyOf(accessKeys);
         amqp = amqp == null ? AmqpConfig.defaults() : amqp;
+        tls = tls == null ? TlsConfig.none() : tls;
+        authorization = authorization == null ? AuthorizationConfig.allowAll() : authorization;
+        http = http == null ? HttpConfig.defaults() : http;
     }
 
-    /** A configuration with the default AMQP endpoint settings. */
+    /** A configuration with the default AMQP endpoint, TLS, authorization and HTTP settings. */
     public BrokerConfig(String instanceId, String node, Path dataDir, ListenersConfig listeners, AuthConfig auth,
                         List<AccessKey> accessKeys, MqttConfig mqtt, ClientIdsConfig clientIds,
                         StatusLogConfig statusLog) {
-        this(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, AmqpConfig.defaults());
+        this(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, AmqpConfig.defaults(),
+                TlsConfig.none(), AuthorizationConfig.allowAll(), HttpConfig.defaults());
     }
 
     /** A copy with another data directory. */
     public BrokerConfig withDataDir(Path dir) {
-        return new BrokerConfig(instanceId, node, dir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp);
+        return new BrokerConfig(instanceId, node, dir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, http);
     }
 
     /** A copy with other access keys. */
     public BrokerConfig withAccessKeys(List<AccessKey> keys) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, keys, mqtt, clientIds, statusLog, amqp);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, keys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, http);
     }
 
     /** A copy with other listeners. */
     public BrokerConfig withListeners(ListenersConfig l) {
-        return new BrokerConfig(instanceId, node, dataDir, l, auth, accessKeys, mqtt, clientIds, statusLog, amqp);
+        return new BrokerConfig(instanceId, node, dataDir, l, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, http);
     }
 
     /** A copy with another authentication policy. */
     public BrokerConfig withAuth(AuthConfig a) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, a, accessKeys, mqtt, clientIds, statusLog, amqp);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, a, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, http);
     }
 
     /** A copy with other AMQP endpoint settings. */
     public BrokerConfig withAmqp(AmqpConfig a) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, a);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, a,
+                tls, authorization, http);
     }
 
     /** A copy with other MQTT limits. */
     public BrokerConfig withMqtt(MqttConfig m) {
-        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, m, clientIds, statusLog, amqp);
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, m, clientIds, statusLog, amqp,
+                tls, authorization, http);
+    }
+
+    /** A copy with other TLS settings. */
+    public BrokerConfig withTls(TlsConfig t) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                t, authorization, http);
+    }
+
+    /** A copy with other authorization rules. */
+    public BrokerConfig withAuthorization(AuthorizationConfig a) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, a, http);
+    }
+
+    /** A copy with other HTTP API settings. */
+    public BrokerConfig withHttp(HttpConfig h) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, h);
     }
 }

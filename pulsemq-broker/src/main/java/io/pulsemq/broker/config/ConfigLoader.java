@@ -394,8 +394,12 @@ public final class ConfigLoader {
             listener(c.listeners().ws(), "listeners.ws");
             listener(c.listeners().http(), "listeners.http");
             listener(c.listeners().amqp(), "listeners.amqp");
-            String wsPath = c.listeners().ws().path();
-            require(wsPath != null && wsPath.startsWith("/"), "listeners.ws.path", "must start with '/', was " + wsPath);
+            listener(c.listeners().mqtts(), "listeners.mqtts");
+            listener(c.listeners().wss(), "listeners.wss");
+            listener(c.listeners().https(), "listeners.https");
+            listener(c.listeners().amqps(), "listeners.amqps");
+            wsPath(c.listeners().ws(), "listeners.ws.path");
+            wsPath(c.listeners().wss(), "listeners.wss.path");
             require(c.auth() != null && c.auth().anonymous() != null, "auth.anonymous", "must be one of true, false, loopback");
             accessKeys(c);
             mqtt(c.mqtt());
@@ -423,6 +427,10 @@ public final class ConfigLoader {
             require(l != null, path, "must be set");
             require(notBlank(l.host()), path + ".host", "must not be empty");
             range(l.port(), -1, TWO_BYTE_LIMIT, path + ".port");
+        }
+
+        private void wsPath(ListenerConfig l, String path) {
+            require(l.path() != null && l.path().startsWith("/"), path, "must start with '/', was " + l.path());
         }
 
         private void accessKeys(BrokerConfig c) {

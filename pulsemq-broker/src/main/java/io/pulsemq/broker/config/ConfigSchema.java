@@ -1,5 +1,7 @@
 package io.pulsemq.broker.config;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
+
 import java.lang.reflect.ParameterizedType;
 import java.lang.reflect.RecordComponent;
 import java.lang.reflect.Type;
@@ -45,7 +47,7 @@ final class ConfigSchema {
     List<String> keys() {
         List<String> names = new ArrayList<>();
         for (RecordComponent c : ((Class<?>) type).getRecordComponents()) {
-            names.add(c.getName());
+            names.add(name(c));
         }
         return names;
     }
@@ -53,7 +55,7 @@ final class ConfigSchema {
     /** The key of a section named exactly {@code name}. */
     Optional<ConfigSchema> key(String name) {
         for (RecordComponent c : ((Class<?>) type).getRecordComponents()) {
-            if (c.getName().equals(name)) {
+            if (name(c).equals(name)) {
                 return Optional.of(new ConfigSchema(c.getGenericType()));
             }
         }
@@ -63,11 +65,17 @@ final class ConfigSchema {
     /** The canonical name of the key of a section that equals {@code name} ignoring case. */
     Optional<String> keyIgnoringCase(String name) {
         for (RecordComponent c : ((Class<?>) type).getRecordComponents()) {
-            if (c.getName().toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
-                return Optional.of(c.getName());
+            if (name(c).toLowerCase(Locale.ROOT).equals(name.toLowerCase(Locale.ROOT))) {
+                return Optional.of(name(c));
             }
         }
         return Optional.empty();
+    }
+
+    /** A key's name: the component's, or the {@code @JsonProperty} name where a Java keyword is the key. */
+    private static String name(RecordComponent c) {
+        JsonProperty p = c.getAccessor().getAnnotation(JsonProperty.class);
+        return p != null && !p.value().isEmpty() ? p.value() : c.getName();
     }
 
     private Class<?> rawClass() {
