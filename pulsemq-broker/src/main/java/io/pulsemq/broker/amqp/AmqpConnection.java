@@ -15,6 +15,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -75,7 +76,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
         timeout = ctx.executor().schedule(() -> {
             if (state != State.OPEN && state != State.CLOSED) {
-                LOG.debug("AMQP connection {} did not complete the handshake in {}s", ctx.channel().remoteAddress(),
+                LOG.debug("AMQP connection {} did not complete the handshake in {}s", ClientAddress.describe(ctx.channel()),
                         HANDSHAKE_TIMEOUT_SECONDS);
                 ctx.close();
             }
@@ -302,7 +303,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
         AmqpLogin.Result result = services.login().authenticate(ok.getMechanism(),
                 response == null ? null : response.getBytes(), signKey == null ? null : signKey.toString());
         if (!result.accepted()) {
-            LOG.info("AMQP login from {} refused: {}", ctx.channel().remoteAddress(), result.refusal());
+            LOG.info("AMQP login from {} refused: {}", ClientAddress.describe(ctx.channel()), result.refusal());
             throw AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: " + result.refusal(), ok);
         }
         key = result.key();
@@ -341,7 +342,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
             if (idle.state() == IdleState.WRITER_IDLE) {
                 ctx.writeAndFlush(AmqpCodec.heartbeat(ctx.alloc()), ctx.voidPromise());
             } else if (idle.state() == IdleState.READER_IDLE) {
-                LOG.info("AMQP connection {} missed two heartbeats; closing it", ctx.channel().remoteAddress());
+                LOG.info("AMQP connection {} missed two heartbeats; closing it", ClientAddress.describe(ctx.channel()));
                 ctx.close();
             }
             return;
@@ -358,11 +359,11 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
                 ch.close();
             }
             closingChannels.put(channel, Boolean.TRUE);
-            LOG.debug("AMQP channel {} of {} closed: {} {}", channel, ctx.channel().remoteAddress(), e.code, e.getMessage());
+            LOG.debug("AMQP channel {} of {} closed: {} {}", channel, ClientAddress.describe(ctx.channel()), e.code, e.getMessage());
             send(channel, new AMQImpl.Channel.Close(e.code, e.replyText(), e.classId, e.methodId));
             return;
         }
-        LOG.debug("AMQP connection {} closed: {} {}", ctx.channel().remoteAddress(), e.code, e.getMessage());
+        LOG.debug("AMQP connection {} closed: {} {}", ClientAddress.describe(ctx.channel()), e.code, e.getMessage());
         if (state == State.AWAIT_HEADER || state == State.CLOSED) {
             ctx.close();
             return;
@@ -383,7 +384,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.debug("AMQP connection {} failed", ctx.channel().remoteAddress(), cause);
+        LOG.debug("AMQP connection {} failed", ClientAddress.describe(ctx.channel()), cause);
         ctx.close();
     }
 }

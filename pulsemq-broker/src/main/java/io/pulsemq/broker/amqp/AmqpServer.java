@@ -16,6 +16,7 @@ import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.transport.NettyTransport;
+import io.pulsemq.broker.transport.ProxyProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -101,6 +102,7 @@ public final class AmqpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        ProxyProtocol.install(ch.pipeline(), listener);
                         ch.pipeline()
                                 .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))

@@ -24,6 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.pulsemq.broker.http.HttpRoutes.Resolution;
 import io.pulsemq.broker.http.HttpRoutes.Router;
+import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -282,8 +283,8 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static InetSocketAddress remoteAddress(ChannelHandlerContext ctx) {
-        SocketAddress address = ctx.channel().remoteAddress();
-        return address instanceof InetSocketAddress inet ? inet : InetSocketAddress.createUnresolved("unknown", 0);
+        InetSocketAddress address = ClientAddress.of(ctx.channel());
+        return address != null ? address : InetSocketAddress.createUnresolved("unknown", 0);
     }
 
     /** The sink of one streamed answer; thread-safe, every channel operation is Netty's thread-safe one. */

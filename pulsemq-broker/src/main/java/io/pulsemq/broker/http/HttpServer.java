@@ -13,6 +13,7 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.transport.NettyTransport;
+import io.pulsemq.broker.transport.ProxyProtocol;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -116,6 +117,7 @@ public final class HttpServer implements AutoCloseable {
                     @Override
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
+                        ProxyProtocol.install(ch.pipeline(), listener);
                         ch.pipeline()
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast(CODEC, new HttpServerCodec(decoder))

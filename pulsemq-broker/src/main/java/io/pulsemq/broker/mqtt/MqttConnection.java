@@ -46,6 +46,7 @@ import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
+import io.pulsemq.broker.transport.ClientAddress;
 import io.pulsemq.protocol.DisconnectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -753,12 +754,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     private InetSocketAddress remoteAddress() {
-        return channel.remoteAddress() instanceof InetSocketAddress ? (InetSocketAddress) channel.remoteAddress() : null;
+        return ClientAddress.of(channel);
     }
 
     private String remote() {
-        InetSocketAddress a = remoteAddress();
-        return a == null ? String.valueOf(channel.remoteAddress()) : a.getAddress().getHostAddress() + ":" + a.getPort();
+        return ClientAddress.describe(channel);
     }
 
     /** 32 lower-case hex digits of randomness (one per connection: no String.format on this path). */

@@ -60,6 +60,7 @@ public final class MqttServer implements AutoCloseable {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
+                ProxyProtocol.install(p, listener);
                 p.addLast("flush", new FlushConsolidationHandler(256, false));
                 addMqtt(p);
             }
@@ -82,9 +83,11 @@ public final class MqttServer implements AutoCloseable {
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
+                ProxyProtocol.install(p, listener);
                 p.addLast("flush", new FlushConsolidationHandler(256, false));
                 p.addLast("http", new HttpServerCodec());
                 p.addLast("http-aggregator", new HttpObjectAggregator(8192));
+                p.addLast(OriginCheck.HANDLER_NAME, new OriginCheck(listener));
                 p.addLast("websocket", new WebSocketServerProtocolHandler(ws));
                 p.addLast("websocket-frames", new WebSocketFrames());
                 addMqtt(p);
