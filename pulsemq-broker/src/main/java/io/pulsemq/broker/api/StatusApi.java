@@ -53,6 +53,7 @@ public final class StatusApi implements AutoCloseable {
     private final StatusExport export;
     private final RpcEndpoint rpc;
     private final byte[] openApi;
+    private final boolean publicOpenApi;
 
     /**
      * @param config   instance ID and access keys
@@ -71,6 +72,7 @@ public final class StatusApi implements AutoCloseable {
         this.export = new StatusExport(log, executor, clock);
         this.rpc = new RpcEndpoint(config.instanceId(), auth, presence, sessions, traces, executor, clock);
         this.openApi = loadOpenApi();
+        this.publicOpenApi = config.http().publicOpenApi();
     }
 
     /** Registers every route of the API on {@code routes}. */
@@ -85,10 +87,28 @@ public final class StatusApi implements AutoCloseable {
                 .post(PREFIX + "/clients/{clientId}/disconnect", staged(queries::disconnect))
                 .get(PREFIX + "/status/events", inline(events::open))
                 .get(PREFIX + "/status/export", inline(export::open))
-                .get(PREFIX + "/openapi.json", RouteHandler.of(request ->
-                        new HttpResponse(200, HttpResponse.JSON, openApi, Map.of())))
+                .get(PREFIX + "/openapi.json", guarded(publicOpenApi, RouteHandler.of(request ->
+                        new HttpResponse(200, HttpResponse.JSON, openApi, Map.of()))))
                 .get("/", rpc::handle)
                 .post("/", rpc::handle);
+    }
+
+    /**
+     * {@code handler} behind the API's authentication (any server or admin key; 401 without one), or
+     * {@code handler} itself when {@code open}: for routes outside the JSON API such as {@code /metrics}.
+     */
+    public RouteHandler guarded(boolean open, RouteHandler handler) {
+        if (open) {
+            return handler;
+        }
+        return request -> {
+            try {
+                auth.authenticate(request);
+            } catch (ApiException e) {
+                return CompletableFuture.completedFuture(e.toResponse());
+            }
+            return handler.handle(request);
+        };
     }
 
     /** Stops the executor (open streams end with their connections). */

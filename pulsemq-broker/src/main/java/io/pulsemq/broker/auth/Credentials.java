@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ConfigException;
+import io.pulsemq.broker.store.DataDirectory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -36,8 +37,8 @@ import java.util.Set;
  *
  * <p>Keys in the configuration always win. Without any, the keys stored in
  * {@code <dataDir>/}{@value #FILE_NAME} are used; if that file does not exist either, one admin key is
- * generated, stored there and printed once to the given stream (standard output, not the log, so it does
- * not end up in log files). The file is created with POSIX mode {@code 0600} from the start (never widened
+ * generated, stored there and shown once on the terminal (never through the log, and not at all when
+ * standard output is not a terminal, see {@link #forStandardOutput}). The file is created with POSIX mode {@code 0600} from the start (never widened
  * and narrowed afterwards) and appears atomically: a reader sees no file or the whole file.
  *
  * <p>Secrets are never logged. Not thread-safe; called once, at startup, before the broker is built.
@@ -64,15 +65,37 @@ public final class Credentials {
             .build();
 
     private final SecureRandom random;
-    private final PrintStream out;
+    private final PrintStream terminal;
 
     /**
-     * @param random source of generated key IDs and secrets
-     * @param out    where a generated key is announced, normally {@link System#out}
+     * @param random   source of generated key IDs and secrets
+     * @param terminal where a generated key's secret is shown: a terminal the operator reads, never a stream
+     *                 that may end up in a log file; null to show it nowhere (it is then only in the file)
      */
-    public Credentials(SecureRandom random, PrintStream out) {
+    public Credentials(SecureRandom random, PrintStream terminal) {
         this.random = Objects.requireNonNull(random, "random");
-        this.out = Objects.requireNonNull(out, "out");
+        this.terminal = terminal;
+    }
+
+    /**
+     * Credentials that show a generated secret on {@code out} only when standard output is a terminal
+     * ({@link System#console()} is not null); redirected to a file or a log collector, it is not shown.
+     */
+    public static Credentials forStandardOutput(SecureRandom random, PrintStream out) {
+        return new Credentials(random, standardOutputIsTerminal() ? out : null);
+    }
+
+    /** Java 17: a console exists only on a terminal; Java 22+ also has one when redirected, and says so. */
+    private static boolean standardOutputIsTerminal() {
+        java.io.Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) java.io.Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true; // before Java 22 a console is always a terminal
+        }
     }
 
     /** The credentials file of a data directory. */
@@ -100,8 +123,13 @@ public final class Credentials {
         }
         AccessKey generated = generateAdminKey();
         write(file, generated);
-        announce(generated, file);
-        log.info("Generated admin access key {} into {}", generated.id(), file);
+        if (terminal != null) {
+            announce(generated, file);
+            log.info("Generated admin access key {} into {}", generated.id(), file);
+        } else {
+            log.info("Generated admin access key {} into {}; its secret is in that file only (standard output is "
+                    + "not a terminal, so it is not printed)", generated.id(), file);
+        }
         return config.withAccessKeys(List.of(generated));
     }
 
@@ -133,6 +161,10 @@ public final class Credentials {
             if (key == null || isBlank(key.id()) || isBlank(key.secret())) {
                 throw new ConfigException(file + ": every access key needs an id and a secret");
             }
+            if (key.secret().length() < AccessKey.MIN_SECRET_LENGTH) {
+                throw new ConfigException(file + ": the secret of access key '" + key.id() + "' is shorter than "
+                        + AccessKey.MIN_SECRET_LENGTH + " characters (delete the file to generate a new admin key)");
+            }
         }
         return keys;
     }
@@ -140,7 +172,7 @@ public final class Credentials {
     /** Writes the file through a temporary sibling created with mode 0600, then moved into place. */
     private static void write(Path file, AccessKey key) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        DataDirectory.ensure(dir);
         ByteBuffer json = ByteBuffer.wrap(MAPPER.writeValueAsBytes(new StoredCredentials(List.of(key))));
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         Files.deleteIfExists(tmp);
@@ -196,8 +228,8 @@ public final class Credentials {
         lines.add("Use it for the HTTP API (Basic auth, id:secret) and for ApsaraMQ signature-mode clients.");
         lines.add("Keys configured under accessKeys in the config file replace it.");
         lines.add("");
-        lines.forEach(out::println);
-        out.flush();
+        lines.forEach(terminal::println);
+        terminal.flush();
     }
 
     private String randomChars(String alphabet, int count) {

@@ -3,6 +3,8 @@ package io.pulsemq.broker.bootstrap;
 import io.pulsemq.broker.api.StatusApi;
 import io.pulsemq.broker.amqp.AmqpServer;
 import io.pulsemq.broker.auth.Authenticator;
+import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -27,6 +29,7 @@ import io.pulsemq.broker.statuslog.RocksStatusLog;
 import io.pulsemq.broker.statuslog.StatusRecorder;
 import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
+import io.pulsemq.broker.store.DataDirectory;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
@@ -35,7 +38,6 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -69,6 +71,7 @@ public final class Broker implements AutoCloseable {
     private MqttServer mqttServer;
     private Router router;
     private BoundPorts ports;
+    private BanList bans;
     private boolean closed;
 
     private Broker(BrokerConfig config) {
@@ -98,7 +101,7 @@ public final class Broker implements AutoCloseable {
     }
 
     private void build(LifecycleListener listener, Clock clock) throws Exception {
-        Files.createDirectories(config.dataDir());
+        DataDirectory.ensure(config.dataDir());
         BrokerMetrics metrics = register(new BrokerMetrics());
         RocksStore store = register(RocksStore.open(config.dataDir()));
         presence = new PresenceRegistry();
@@ -132,7 +135,9 @@ public final class Broker implements AutoCloseable {
 
         NettyTransport transport = register(new NettyTransport(0));
         Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
-        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock);
+        bans = new BanList(clock);
+        LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
+        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock, guard);
         mqttServer = register(new MqttServer(transport, services));
         bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);
@@ -150,7 +155,8 @@ public final class Broker implements AutoCloseable {
         if (httpListener.enabled()) {
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock));
             HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
-                    .get("/metrics", RouteHandler.of(request -> HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape())));
+                    .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
+                            HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
             http = httpServer.port();
         }
@@ -200,6 +206,11 @@ public final class Broker implements AutoCloseable {
     /** The durable status log. */
     public RocksStatusLog statusLog() {
         return statusLog;
+    }
+
+    /** The ban list (operator bans and the login guard's automatic ones). */
+    public BanList bans() {
+        return bans;
     }
 
     /** The router, for publishing from inside the broker. */

@@ -126,7 +126,7 @@ public final class Main implements Runnable {
         public Integer call() throws InterruptedException {
             BrokerConfig config;
             try {
-                config = new Credentials(new SecureRandom(), out).ensureAccessKeys(loadConfig());
+                config = Credentials.forStandardOutput(new SecureRandom(), out).ensureAccessKeys(loadConfig());
             } catch (ConfigException e) {
                 err.println("pulsemq: configuration error: " + e.getMessage());
                 return EXIT_USAGE;

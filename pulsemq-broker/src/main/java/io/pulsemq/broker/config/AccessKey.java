@@ -12,6 +12,10 @@ import java.util.List;
  */
 public record AccessKey(String id, String secret, Role role, List<String> groups) {
 
+    /** Shortest secret accepted at start: shorter ones are guessable online (and were the MQTT password). */
+    public static final int MIN_SECRET_LENGTH = 16;
+
+
     public AccessKey {
         groups = groups == null || groups.isEmpty() ? List.of("*") : List.copyOf(groups);
         role = role == null ? Role.DEVICE : role;

@@ -401,6 +401,9 @@ public final class ConfigLoader {
             wsPath(c.listeners().ws(), "listeners.ws.path");
             wsPath(c.listeners().wss(), "listeners.wss.path");
             require(c.auth() != null && c.auth().anonymous() != null, "auth.anonymous", "must be one of true, false, loopback");
+            loginHardening(c.auth());
+            origins(c.listeners().ws(), "listeners.ws.allowedOrigins");
+            origins(c.listeners().wss(), "listeners.wss.allowedOrigins");
             accessKeys(c);
             mqtt(c.mqtt());
             require(c.clientIds() != null, "clientIds", "must be set");
@@ -441,6 +444,9 @@ public final class ConfigLoader {
                 require(key != null, path, "must not be empty");
                 require(notBlank(key.id()), path + ".id", "must not be empty");
                 require(notBlank(key.secret()), path + ".secret", "must not be empty");
+                require(key.secret().length() >= AccessKey.MIN_SECRET_LENGTH, path + ".secret",
+                        "is shorter than " + AccessKey.MIN_SECRET_LENGTH
+                                + " characters (access key '" + key.id() + "'); use a longer random secret");
                 require(ids.add(key.id()), path + ".id", "'" + key.id() + "' is used by more than one key");
             }
         }
@@ -460,6 +466,30 @@ public final class ConfigLoader {
             require(m.maxKeepAlive().compareTo(Duration.ofSeconds(TWO_BYTE_LIMIT)) <= 0, "mqtt.maxKeepAlive",
                     "must be at most 65535s (the MQTT limit)");
             positive(m.connectTimeout(), "mqtt.connectTimeout");
+        }
+
+        private void loginHardening(AuthConfig a) {
+            AuthConfig.LoginThrottle t = a.loginThrottle();
+            range(t.freeAttempts(), 0, 1_000_000, "auth.loginThrottle.freeAttempts");
+            require(t.baseDelay() != null && !t.baseDelay().isNegative(), "auth.loginThrottle.baseDelay",
+                    "must be 0 or more");
+            require(t.maxDelay() != null && t.maxDelay().compareTo(t.baseDelay()) >= 0
+                    && t.maxDelay().compareTo(Duration.ofMinutes(10)) <= 0, "auth.loginThrottle.maxDelay",
+                    "must be between baseDelay and 10m");
+            positive(t.window(), "auth.loginThrottle.window");
+            range(t.banAfter(), 0, 1_000_000, "auth.loginThrottle.banAfter");
+            positive(t.banDuration(), "auth.loginThrottle.banDuration");
+            AuthConfig.Flapping f = a.flapping();
+            range(f.maxConnects(), 1, 1_000_000, "auth.flapping.maxConnects");
+            positive(f.window(), "auth.flapping.window");
+            positive(f.banDuration(), "auth.flapping.banDuration");
+        }
+
+        private void origins(ListenerConfig l, String path) {
+            for (String origin : l.allowedOrigins()) {
+                require(origin != null && (origin.equals("*") || origin.matches("(?i)[a-z][a-z0-9+.-]*://[^/]+")),
+                        path, "'" + origin + "' is not an origin like https://app.example.com (or *)");
+            }
         }
 
         private void positive(Duration d, String path) {

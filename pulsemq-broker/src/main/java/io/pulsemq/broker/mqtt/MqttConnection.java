@@ -37,6 +37,7 @@ import io.netty.util.AttributeKey;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pulsemq.broker.auth.AuthResult;
+import io.pulsemq.broker.auth.Ban;
 import io.pulsemq.broker.auth.ConnectCredentials;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.routing.Message;
@@ -52,11 +53,14 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
@@ -289,13 +293,32 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         ConnectNegotiator.Negotiated n = decision.granted();
+        Optional<Ban> ban = services.guard().banned(n.clientId(), connect.payload().userName(), remoteIp());
+        if (ban.isPresent()) {
+            rejectBanned(n.clientId(), connect, now, ban.get());
+            return;
+        }
         AuthResult auth = services.authenticator().authenticate(new ConnectCredentials(n.clientId(),
                 connect.payload().userName(), connect.payload().passwordInBytes(), remoteAddress()));
         if (!auth.accepted()) {
             LOG.info("{}: CONNECT of {} refused: {}", remote(), n.clientId(), auth.detail());
-            reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
-                    auth.outcome() == AuthResult.Outcome.BAD_CREDENTIALS ? Refusal.BAD_CREDENTIALS : Refusal.NOT_AUTHORIZED,
-                    auth.detail());
+            Refusal refusal = auth.outcome() == AuthResult.Outcome.BAD_CREDENTIALS
+                    ? Refusal.BAD_CREDENTIALS : Refusal.NOT_AUTHORIZED;
+            Duration delay = services.guard().failed(remoteIp(), n.clientId());
+            if (delay.isZero()) {
+                reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED, refusal, auth.detail());
+            } else {
+                // throttled: the refusal waits on this event loop; nothing more is read meanwhile
+                channel.config().setAutoRead(false);
+                ctx.executor().schedule(() -> reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
+                        refusal, auth.detail()), delay.toMillis(), TimeUnit.MILLISECONDS);
+            }
+            return;
+        }
+        services.guard().succeeded(n.clientId());
+        Optional<Ban> flapping = services.guard().connected(n.clientId());
+        if (flapping.isPresent()) {
+            rejectBanned(n.clientId(), connect, now, flapping.get());
             return;
         }
         if (!services.sessions().admits()) {
@@ -339,6 +362,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         session.resume();
         ctx.flush();
         LOG.debug("{} connected from {} (v{}, session present {})", clientId, remote(), version.level, sessionPresent);
+    }
+
+    /** Refuses a banned client's CONNECT (v5 0x8A, 3.1.1 return code 5); its trace says why. */
+    private void rejectBanned(String clientId, MqttConnectMessage connect, long now, Ban ban) {
+        LOG.info("{}: CONNECT of {} refused: banned ({} {}: {})", remote(), clientId, ban.kind().wireName(),
+                ban.value(), ban.reason());
+        reject(clientId, connect, now, DisconnectReason.NOT_AUTHORIZED, Refusal.BANNED,
+                "banned (" + ban.kind().wireName() + " " + ban.value() + "): " + ban.reason());
+    }
+
+    private InetAddress remoteIp() {
+        InetSocketAddress a = remoteAddress();
+        return a == null ? null : a.getAddress();
     }
 
     /** Refuses a CONNECT and reports the attempt for the client's trace. */

@@ -1,6 +1,8 @@
 package io.pulsemq.broker.mqtt;
 
 import io.pulsemq.broker.auth.Authenticator;
+import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.session.SessionRegistry;
@@ -17,6 +19,7 @@ import java.time.Clock;
  * @param subscriptions the subscription index
  * @param router        routes publishes and retained messages
  * @param clock         the broker's clock
+ * @param guard         login throttling, bans and flapping detection
  */
 public record MqttServices(
         BrokerConfig config,
@@ -24,5 +27,13 @@ public record MqttServices(
         SessionRegistry sessions,
         SubscriptionTrie subscriptions,
         Router router,
-        Clock clock) {
+        Clock clock,
+        LoginGuard guard) {
+
+    /** Services with a login guard of their own (an empty ban list, {@code config.auth()}'s settings). */
+    public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
+                        SubscriptionTrie subscriptions, Router router, Clock clock) {
+        this(config, authenticator, sessions, subscriptions, router, clock,
+                new LoginGuard(config.auth(), new BanList(clock), clock));
+    }
 }

@@ -13,6 +13,8 @@ enum Refusal {
     SERVER_BUSY(0x03, 0x89),
     BAD_CREDENTIALS(0x04, 0x86),
     NOT_AUTHORIZED(0x05, 0x87),
+    /** On the ban list (or banned automatically by the login guard). */
+    BANNED(0x05, 0x8A),
     MALFORMED_PACKET(-1, 0x81),
     PROTOCOL_ERROR(-1, 0x82),
     BAD_AUTHENTICATION_METHOD(0x05, 0x8C),

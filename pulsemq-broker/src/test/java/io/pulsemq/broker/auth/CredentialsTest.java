@@ -67,6 +67,39 @@ class CredentialsTest {
     }
 
     @Test
+    void forStandardOutput_notATerminal_secretOnlyInTheFile() throws IOException {
+        // the test JVM's standard output is a pipe to Maven, as under systemd or docker
+        Credentials redirected = Credentials.forStandardOutput(new SecureRandom(),
+                new PrintStream(printed, true, StandardCharsets.UTF_8));
+
+        AccessKey key = redirected.ensureAccessKeys(config(dir)).accessKeys().get(0);
+
+        assertThat(printed.toString(StandardCharsets.UTF_8)).doesNotContain(key.secret()).isEmpty();
+        assertThat(Files.readString(Credentials.file(dir))).contains(key.secret());
+    }
+
+    @Test
+    void ensureAccessKeys_generated_dataDirectoryIsOwnerOnly() throws IOException {
+        Path dataDir = dir.resolve("fresh").resolve("data");
+
+        credentials.ensureAccessKeys(config(dataDir));
+
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(dataDir))).isEqualTo("rwx------");
+    }
+
+    @Test
+    void read_secretShorterThan16_isRefusedNamingTheKey() throws IOException {
+        writeOwnerOnly("""
+                {"accessKeys": [{"id": "AK_WEAK", "secret": "short-secret", "role": "admin"}]}
+                """);
+
+        assertThatThrownBy(() -> credentials.ensureAccessKeys(config(dir)))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("AK_WEAK")
+                .hasMessageNotContaining("short-secret\"");
+    }
+
+    @Test
     void ensureAccessKeys_configuredKeys_leavesConfigAndDirectoryAlone() throws IOException {
         Path dataDir = dir.resolve("untouched");
         BrokerConfig configured = config(dataDir)
@@ -82,13 +115,13 @@ class CredentialsTest {
     @Test
     void ensureAccessKeys_existingFile_isUsedWithoutPrinting() throws IOException {
         writeOwnerOnly("""
-                {"accessKeys": [{"id": "AK_FILE", "secret": "s", "role": "server", "groups": ["GID_x*"]}]}
+                {"accessKeys": [{"id": "AK_FILE", "secret": "file-secret-0123456789", "role": "server", "groups": ["GID_x*"]}]}
                 """);
 
         BrokerConfig config = credentials.ensureAccessKeys(config(dir));
 
         assertThat(config.accessKeys())
-                .containsExactly(new AccessKey("AK_FILE", "s", AccessKey.Role.SERVER, List.of("GID_x*")));
+                .containsExactly(new AccessKey("AK_FILE", "file-secret-0123456789", AccessKey.Role.SERVER, List.of("GID_x*")));
         assertThat(printed.size()).isZero();
     }
 

@@ -56,7 +56,7 @@ class ConfigLoaderTest {
                   mqtt: {port: 0}
                 auth: {anonymous: false}
                 accessKeys:
-                  - {id: AK_1, secret: s3cret, role: server, groups: ["GID_car*"]}
+                  - {id: AK_1, secret: s3cret-of-16-chars, role: server, groups: ["GID_car*"]}
                 mqtt:
                   maxSessionExpiry: 1h
                   connectTimeout: PT2S
@@ -70,7 +70,7 @@ class ConfigLoaderTest {
         assertThat(c.listeners().mqtt()).isEqualTo(new ListenerConfig("0.0.0.0", 0, null));
         assertThat(c.listeners().ws().port()).isEqualTo(8083); // the default, untouched by the override
         assertThat(c.auth().anonymous()).isEqualTo(AnonymousPolicy.FALSE);
-        assertThat(c.accessKeys()).containsExactly(new AccessKey("AK_1", "s3cret", AccessKey.Role.SERVER, List.of("GID_car*")));
+        assertThat(c.accessKeys()).containsExactly(new AccessKey("AK_1", "s3cret-of-16-chars", AccessKey.Role.SERVER, List.of("GID_car*")));
         assertThat(c.mqtt().maxSessionExpiry()).isEqualTo(Duration.ofHours(1));
         assertThat(c.mqtt().connectTimeout()).isEqualTo(Duration.ofSeconds(2));
         assertThat(c.mqtt().receiveMaximum()).isEqualTo(100);
@@ -79,7 +79,7 @@ class ConfigLoaderTest {
 
     @Test
     void load_enumValuesInAnyCase_areAccepted() throws IOException {
-        Path file = write("auth: {anonymous: LoopBack}\naccessKeys: [{id: a, secret: b, role: ADMIN}]\n");
+        Path file = write("auth: {anonymous: LoopBack}\naccessKeys: [{id: a, secret: bbbbbbbbbbbbbbbb, role: ADMIN}]\n");
 
         BrokerConfig c = new ConfigLoader(Map.of()).withFile(file).load();
 
@@ -113,14 +113,14 @@ class ConfigLoaderTest {
     void load_environmentListIndex_definesAccessKey() {
         Map<String, String> env = Map.of(
                 "PULSEMQ_ACCESSKEYS_0_ID", "AK_ENV",
-                "PULSEMQ_ACCESSKEYS_0_SECRET", "from-env",
+                "PULSEMQ_ACCESSKEYS_0_SECRET", "from-env-0123456789",
                 "PULSEMQ_ACCESSKEYS_0_ROLE", "admin",
                 "PULSEMQ_ACCESSKEYS_0_GROUPS", "GID_a, GID_b*");
 
         BrokerConfig c = new ConfigLoader(env).load();
 
         assertThat(c.accessKeys()).containsExactly(
-                new AccessKey("AK_ENV", "from-env", AccessKey.Role.ADMIN, List.of("GID_a", "GID_b*")));
+                new AccessKey("AK_ENV", "from-env-0123456789", AccessKey.Role.ADMIN, List.of("GID_a", "GID_b*")));
     }
 
     @Test
@@ -220,7 +220,7 @@ class ConfigLoaderTest {
 
     @Test
     void load_duplicateAccessKeyIds_fail() throws IOException {
-        Path file = write("accessKeys: [{id: a, secret: x}, {id: a, secret: y}]\n");
+        Path file = write("accessKeys: [{id: a, secret: xxxxxxxxxxxxxxxx}, {id: a, secret: yyyyyyyyyyyyyyyy}]\n");
 
         assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
                 .isInstanceOf(ConfigException.class)
@@ -272,5 +272,17 @@ class ConfigLoaderTest {
 
     private Path write(String yaml) throws IOException {
         return Files.writeString(dir.resolve("pulsemq.yaml"), yaml);
+    }
+
+    @Test
+    void load_secretShorterThan16_failsNamingTheKeyNotTheSecret() throws IOException {
+        Path file = write("accessKeys: [{id: AK_SHORT, secret: only15charsXYZ!, role: admin}]\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("accessKeys[0].secret")
+                .hasMessageContaining("AK_SHORT")
+                .hasMessageContaining("16 characters")
+                .hasMessageNotContaining("only15charsXYZ!");
     }
 }
