@@ -14,14 +14,19 @@ import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import io.pulsemq.broker.auth.Ban;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -297,6 +302,13 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     }
 
     private void login(AMQImpl.Connection.StartOk ok) throws AmqpError {
+        InetSocketAddress from = ClientAddress.of(ctx.channel());
+        InetAddress ip = from == null ? null : from.getAddress();
+        Optional<Ban> ban = services.guard().banned(null, null, ip);
+        if (ban.isPresent()) {
+            LOG.info("AMQP login from {} refused: banned ({})", ClientAddress.describe(ctx.channel()), ban.get().reason());
+            throw AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: address banned", ok);
+        }
         Map<String, Object> props = ok.getClientProperties() == null ? Map.of() : ok.getClientProperties();
         Object signKey = props.get(AmqpLogin.SIGN_KEY);
         LongString response = ok.getResponse();
@@ -304,7 +316,15 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
                 response == null ? null : response.getBytes(), signKey == null ? null : signKey.toString());
         if (!result.accepted()) {
             LOG.info("AMQP login from {} refused: {}", ClientAddress.describe(ctx.channel()), result.refusal());
-            throw AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: " + result.refusal(), ok);
+            AmqpError refused = AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: " + result.refusal(), ok);
+            Duration delay = services.guard().failed(ip, null);
+            if (delay.isZero()) {
+                throw refused;
+            }
+            // throttled: the close waits on this event loop; nothing more is read meanwhile
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().schedule(() -> fail(0, refused), delay.toMillis(), TimeUnit.MILLISECONDS);
+            return;
         }
         key = result.key();
         int heartbeat = (int) services.config().heartbeat().toSeconds();

@@ -10,6 +10,8 @@ import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.routing.Router;
@@ -65,6 +67,14 @@ public final class AmqpServer implements AutoCloseable {
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
                                     Router router, Clock clock, String version) {
+        return create(config, transport, statusLog, store, router, clock, version,
+                new LoginGuard(config.auth(), new BanList(clock), clock));
+    }
+
+    /** {@link #create(BrokerConfig, NettyTransport, StatusLog, RocksStore, Router, Clock, String)} with the
+     * broker's login guard: banned addresses are refused, failed logins throttled. */
+    public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
+                                    Router router, Clock clock, String version, LoginGuard guard) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
                 new DefaultThreadFactory("pulsemq-amqp-queues", true));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
@@ -80,7 +90,7 @@ public final class AmqpServer implements AutoCloseable {
                     config.amqp().topicQueueMaxMessages(), clock);
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
-                    config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock);
+                    config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, guard);
             return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();

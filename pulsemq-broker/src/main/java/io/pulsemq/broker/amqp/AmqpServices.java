@@ -1,5 +1,6 @@
 package io.pulsemq.broker.amqp;
 
+import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.AmqpConfig;
 import io.pulsemq.broker.routing.Router;
 
@@ -21,7 +22,8 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param clock          time
  */
 record AmqpServices(AmqpConfig config, AmqpLogin login, StatusQueues status, TopicQueues topics, Router router,
-                    ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock) {
+                    ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock,
+                    LoginGuard guard) {
 
     /** Runs {@code task} on the queue executor; dropped when the broker is stopping. */
     void onQueues(Runnable task) {

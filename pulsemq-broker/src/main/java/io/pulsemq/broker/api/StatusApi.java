@@ -2,6 +2,9 @@ package io.pulsemq.broker.api;
 
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pulsemq.broker.api.ApiAuth.Caller;
+import io.pulsemq.broker.auth.Ban;
+import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.http.HttpRequest;
 import io.pulsemq.broker.http.HttpResponse;
@@ -14,9 +17,12 @@ import io.pulsemq.broker.statuslog.StatusLog;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
@@ -54,6 +60,8 @@ public final class StatusApi implements AutoCloseable {
     private final RpcEndpoint rpc;
     private final byte[] openApi;
     private final boolean publicOpenApi;
+    private final LoginGuard guard;
+    private final BansApi bans;
 
     /**
      * @param config   instance ID and access keys
@@ -63,6 +71,16 @@ public final class StatusApi implements AutoCloseable {
      * @param clock    the broker's clock (RPC timestamps, export defaults, trace times)
      */
     public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock) {
+        this(config, presence, log, sessions, clock, new LoginGuard(config.auth(), new BanList(clock), clock));
+    }
+
+    /**
+     * @param guard failed-login throttling and the ban list ({@code /bans}); a banned address is refused 403
+     */
+    public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
+                     LoginGuard guard) {
+        this.guard = guard;
+        this.bans = new BansApi(guard.bans(), clock);
         this.executor = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("pulsemq-api", true));
         this.executor.setRemoveOnCancelPolicy(true);
         this.auth = new ApiAuth(config.accessKeys(), clock);
@@ -87,6 +105,9 @@ public final class StatusApi implements AutoCloseable {
                 .post(PREFIX + "/clients/{clientId}/disconnect", staged(queries::disconnect))
                 .get(PREFIX + "/status/events", inline(events::open))
                 .get(PREFIX + "/status/export", inline(export::open))
+                .get(PREFIX + "/bans", inline(bans::list))
+                .post(PREFIX + "/bans", offloaded(bans::add))
+                .delete(PREFIX + "/bans/{kind}/{value}", offloaded(bans::remove))
                 .get(PREFIX + "/openapi.json", guarded(publicOpenApi, RouteHandler.of(request ->
                         new HttpResponse(200, HttpResponse.JSON, openApi, Map.of()))))
                 .get("/", rpc::handle)
@@ -103,9 +124,9 @@ public final class StatusApi implements AutoCloseable {
         }
         return request -> {
             try {
-                auth.authenticate(request);
+                caller(request);
             } catch (ApiException e) {
-                return CompletableFuture.completedFuture(e.toResponse());
+                return refused(request, e);
             }
             return handler.handle(request);
         };
@@ -134,9 +155,9 @@ public final class StatusApi implements AutoCloseable {
     private RouteHandler inline(Handler handler) {
         return request -> {
             try {
-                return CompletableFuture.completedFuture(handler.handle(request, auth.authenticate(request)));
+                return CompletableFuture.completedFuture(handler.handle(request, caller(request)));
             } catch (ApiException e) {
-                return CompletableFuture.completedFuture(e.toResponse());
+                return refused(request, e);
             }
         };
     }
@@ -145,11 +166,11 @@ public final class StatusApi implements AutoCloseable {
     private RouteHandler offloaded(Handler handler) {
         return request -> {
             try {
-                Caller caller = auth.authenticate(request);
+                Caller caller = caller(request);
                 return CompletableFuture.supplyAsync(() -> handler.handle(request, caller), executor)
                         .exceptionally(StatusApi::apiError);
             } catch (ApiException e) {
-                return CompletableFuture.completedFuture(e.toResponse());
+                return refused(request, e);
             } catch (RejectedExecutionException e) {
                 return CompletableFuture.completedFuture(HttpResponse.error(503, "unavailable", "the broker is stopping"));
             }
@@ -159,11 +180,41 @@ public final class StatusApi implements AutoCloseable {
     private RouteHandler staged(StagedHandler handler) {
         return request -> {
             try {
-                return handler.handle(request, auth.authenticate(request));
+                return handler.handle(request, caller(request));
             } catch (ApiException e) {
-                return CompletableFuture.completedFuture(e.toResponse());
+                return refused(request, e);
             }
         };
+    }
+
+    /** The caller of a request from an address that is not banned; see {@link ApiAuth#authenticate}. */
+    private Caller caller(HttpRequest request) {
+        InetSocketAddress from = request.remoteAddress();
+        InetAddress ip = from == null ? null : from.getAddress();
+        Optional<Ban> ban = guard.banned(null, null, ip);
+        if (ban.isPresent()) {
+            throw ApiException.forbidden("address " + ban.get().value() + " is banned: " + ban.get().reason());
+        }
+        return auth.authenticate(request);
+    }
+
+    /** The answer to a refused request: a failed login (401) counts for the throttle and waits its delay. */
+    private CompletionStage<HttpResponse> refused(HttpRequest request, ApiException e) {
+        if (e.status() != 401) {
+            return CompletableFuture.completedFuture(e.toResponse());
+        }
+        InetSocketAddress from = request.remoteAddress();
+        Duration delay = guard.failed(from == null ? null : from.getAddress(), null);
+        if (delay.isZero()) {
+            return CompletableFuture.completedFuture(e.toResponse());
+        }
+        CompletableFuture<HttpResponse> later = new CompletableFuture<>();
+        try {
+            executor.schedule(() -> later.complete(e.toResponse()), delay.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RejectedExecutionException stopping) {
+            later.complete(e.toResponse());
+        }
+        return later;
     }
 
     private static HttpResponse apiError(Throwable error) {

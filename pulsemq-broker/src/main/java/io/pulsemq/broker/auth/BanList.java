@@ -14,7 +14,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * The ban list (like EMQX's banned clients): client IDs, usernames and addresses (an IP or a CIDR block) that
- * may not connect, each until its expiry. Expired bans vanish by themselves: a lookup ignores and removes them.
+ * may not connect, each until its expiry. Expired bans vanish by themselves: lookups and {@link #list()} ignore
+ * them at once, {@link #sweep()} deletes them.
  *
  * <p>Lookups are memory only and cheap (one hash lookup per kind, plus a scan of the CIDR bans, which are few),
  * so every CONNECT and login can ask. Thread-safe, lock-free.
@@ -22,31 +23,65 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class BanList {
 
     private final Clock clock;
+    private final BanStore store;
     private final Map<Ban.Kind, ConcurrentHashMap<String, Ban>> byKind = new ConcurrentHashMap<>();
     /** Address bans that name a block, keyed by their value, with the parsed block. */
     private final ConcurrentHashMap<String, Cidr> blocks = new ConcurrentHashMap<>();
 
+    /** A ban list kept in memory only. */
     public BanList(Clock clock) {
+        this(clock, BanStore.NONE);
+    }
+
+    /** A ban list whose operator bans ({@link #addDurably}) are kept in {@code store}; call {@link #load()}. */
+    public BanList(Clock clock, BanStore store) {
         this.clock = clock;
+        this.store = store;
         for (Ban.Kind k : Ban.Kind.values()) {
             byKind.put(k, new ConcurrentHashMap<>());
         }
     }
 
+    /** Loads the stored bans, deleting the expired ones; answers how many are in force. */
+    public int load() {
+        Instant now = clock.instant();
+        int n = 0;
+        for (Ban ban : store.loadAll()) {
+            if (ban.activeAt(now)) {
+                add(ban);
+                n++;
+            } else {
+                store.delete(ban.kind(), ban.value());
+            }
+        }
+        return n;
+    }
+
     /**
-     * Adds or replaces a ban.
+     * Adds or replaces a ban in memory (automatic bans: they end with the broker).
      *
+     * @return the ban as kept (an address in canonical form)
      * @throws IllegalArgumentException if an address ban's value is neither an IP nor a CIDR block
      */
-    public void add(Ban ban) {
+    public Ban add(Ban ban) {
         String value = normalize(ban.kind(), ban.value());
+        Ban kept = value.equals(ban.value()) ? ban
+                : new Ban(ban.kind(), value, ban.until(), ban.reason(), ban.by(), ban.at());
         if (ban.kind() == Ban.Kind.ADDRESS && value.contains("/")) {
             blocks.put(value, Cidr.parse(value));
         }
-        byKind.get(ban.kind()).put(value, ban);
+        byKind.get(ban.kind()).put(value, kept);
+        return kept;
     }
 
-    /** Removes a ban; answers whether there was one. */
+    /** {@link #add}, and stores the ban so that it survives restarts. Not for event loops (it syncs the WAL). */
+    public Ban addDurably(Ban ban) {
+        Ban kept = add(ban);
+        store.put(kept);
+        return kept;
+    }
+
+    /** Removes a ban from memory and the store; answers whether one was in force. */
     public boolean remove(Ban.Kind kind, String value) {
         String key;
         try {
@@ -55,7 +90,20 @@ public final class BanList {
             return false;
         }
         blocks.remove(key);
-        return byKind.get(kind).remove(key) != null;
+        Ban removed = byKind.get(kind).remove(key);
+        store.delete(kind, key);
+        return removed != null && removed.activeAt(clock.instant());
+    }
+
+    /** Drops the bans that have expired, from memory and the store (run periodically, off the event loops). */
+    public void sweep() {
+        Instant now = clock.instant();
+        byKind.forEach((kind, map) -> map.values().forEach(b -> {
+            if (!b.activeAt(now) && map.remove(b.value(), b)) {
+                blocks.remove(b.value());
+                store.delete(kind, b.value());
+            }
+        }));
     }
 
     /** Every ban in force, by kind then value. */
@@ -102,12 +150,7 @@ public final class BanList {
         }
         ConcurrentHashMap<String, Ban> map = byKind.get(kind);
         Ban b = map.get(value);
-        if (b != null && !b.activeAt(now)) {
-            map.remove(value, b);
-            blocks.remove(value);
-            return null;
-        }
-        return b;
+        return b != null && b.activeAt(now) ? b : null;
     }
 
     /** The value as stored: addresses in their canonical text form. */

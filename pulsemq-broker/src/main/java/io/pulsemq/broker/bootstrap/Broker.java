@@ -30,6 +30,7 @@ import io.pulsemq.broker.statuslog.StatusRecorder;
 import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
 import io.pulsemq.broker.store.DataDirectory;
+import io.pulsemq.broker.store.RocksBanStore;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
@@ -135,7 +136,12 @@ public final class Broker implements AutoCloseable {
 
         NettyTransport transport = register(new NettyTransport(0));
         Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
-        bans = new BanList(clock);
+        bans = new BanList(clock, new RocksBanStore(store));
+        int banned = bans.load();
+        if (banned > 0) {
+            LOG.info("ban list: {} bans in force", banned);
+        }
+        timer.scheduleWithFixedDelay(bans::sweep, 60, 60, TimeUnit.SECONDS);
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock, guard);
         mqttServer = register(new MqttServer(transport, services));
@@ -147,13 +153,13 @@ public final class Broker implements AutoCloseable {
         int amqp = -1;
         if (config.listeners().amqp().enabled()) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
-                    Main.Version.number()));
+                    Main.Version.number(), guard));
             amqp = amqpServer.bind(config.listeners().amqp());
         }
         int http = -1;
         ListenerConfig httpListener = config.listeners().http();
         if (httpListener.enabled()) {
-            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock));
+            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard));
             HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));

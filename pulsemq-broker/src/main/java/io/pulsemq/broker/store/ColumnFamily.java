@@ -38,7 +38,9 @@ public enum ColumnFamily {
      * pending while they wait for their delay (so that they outlive a restart). 8-byte delay in seconds, 8-byte
      * epoch ms when due (0: armed), then the message.
      */
-    WILLS("wills");
+    WILLS("wills"),
+    /** Operator bans (the ban list): kind, 0x00, value -> the ban as JSON. */
+    BANS("bans");
 
     private final String id;
 
