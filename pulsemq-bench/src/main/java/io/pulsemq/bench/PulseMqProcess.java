@@ -73,6 +73,7 @@ final class PulseMqProcess extends ManagedProcess {
             env.put("PULSEMQ_LISTENERS_" + listener + "_PORT", "0");
         }
         env.put("PULSEMQ_LOG_LEVEL", "WARN");
+        env.put("PULSEMQ_HTTP_PUBLICMETRICS", "true"); // the bench reads /metrics without a key
         env.put("PULSEMQ_MQTT_MAXINFLIGHT", Integer.toString(MAX_INFLIGHT));
         env.put("PULSEMQ_MQTT_MAXQUEUEDMESSAGES", Integer.toString(MAX_QUEUED_MESSAGES));
         return new PulseMqProcess(cmd, env, workDir, dataDir);

@@ -5,6 +5,8 @@ import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
+import io.pulsemq.broker.config.HttpConfig;
+import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
@@ -115,7 +117,56 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** A customization: who may connect without credentials. */
     public static UnaryOperator<BrokerConfig> anonymous(AuthConfig.AnonymousPolicy policy) {
-        return c -> c.withAuth(new AuthConfig(policy));
+        return c -> c.withAuth(new AuthConfig(policy, c.auth().loginThrottle(), c.auth().flapping()));
+    }
+
+    /** A customization: the MQTT TCP listener expects a PROXY protocol header first. */
+    public static UnaryOperator<BrokerConfig> proxyProtocolOnMqtt() {
+        return c -> {
+            ListenersConfig l = c.listeners();
+            return c.withListeners(new ListenersConfig(proxied(l.mqtt()), l.ws(), l.http(), l.amqp(), l.mqtts(),
+                    l.wss(), l.https(), l.amqps()));
+        };
+    }
+
+    /** A customization: the HTTP listener expects a PROXY protocol header first. */
+    public static UnaryOperator<BrokerConfig> proxyProtocolOnHttp() {
+        return c -> {
+            ListenersConfig l = c.listeners();
+            return c.withListeners(new ListenersConfig(l.mqtt(), l.ws(), proxied(l.http()), l.amqp(), l.mqtts(),
+                    l.wss(), l.https(), l.amqps()));
+        };
+    }
+
+    private static ListenerConfig proxied(ListenerConfig l) {
+        return new ListenerConfig(l.host(), l.port(), l.path(), true, l.clientAuth(), l.allowedOrigins());
+    }
+
+    /** A customization: the WebSocket listener allows these browser origins. */
+    public static UnaryOperator<BrokerConfig> allowedOrigins(String... origins) {
+        return c -> {
+            ListenersConfig l = c.listeners();
+            ListenerConfig ws = l.ws();
+            return c.withListeners(new ListenersConfig(l.mqtt(), new ListenerConfig(ws.host(), ws.port(), ws.path(),
+                    ws.proxyProtocol(), ws.clientAuth(), List.of(origins)), l.http(), l.amqp(), l.mqtts(), l.wss(),
+                    l.https(), l.amqps()));
+        };
+    }
+
+    /** A customization: failed logins are throttled and banned as {@code throttle} says. */
+    public static UnaryOperator<BrokerConfig> loginThrottle(AuthConfig.LoginThrottle throttle) {
+        return c -> c.withAuth(c.auth().withLoginThrottle(throttle));
+    }
+
+    /** A customization: flapping detection on, {@code maxConnects} per minute, a 5-minute ban. */
+    public static UnaryOperator<BrokerConfig> flapping(int maxConnects) {
+        return c -> c.withAuth(c.auth().withFlapping(new AuthConfig.Flapping(true, maxConnects, Duration.ofMinutes(1),
+                Duration.ofMinutes(5))));
+    }
+
+    /** A customization: {@code /metrics} and the OpenAPI document answer without credentials. */
+    public static UnaryOperator<BrokerConfig> publicMetricsAndOpenApi() {
+        return c -> c.withHttp(new HttpConfig(true, true));
     }
 
     /** Stops the broker gracefully and starts it again on the same data directory. */

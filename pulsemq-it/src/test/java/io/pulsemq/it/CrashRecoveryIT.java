@@ -138,6 +138,7 @@ class CrashRecoveryIT {
             env.put("PULSEMQ_LISTENERS_" + listener + "_HOST", "127.0.0.1");
             env.put("PULSEMQ_LISTENERS_" + listener + "_PORT", "0");
         }
+        env.put("PULSEMQ_HTTP_PUBLICMETRICS", "true"); // the test reads /metrics without the generated key
         pb.redirectErrorStream(true);
         pb.redirectOutput(dataDir.resolve("child.log").toFile());
         pb.directory(new File(dataDir.toString()));
