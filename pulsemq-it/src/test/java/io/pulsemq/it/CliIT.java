@@ -186,6 +186,23 @@ class CliIT {
     }
 
     @Test
+    void banListUnban_clientId_isRefusedWhileBannedThenConnects() throws IOException {
+        assertThat(run("ban", "clientId", "GID_ban@@@a", "--duration", "1h", "--reason", "testing")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).startsWith("banned clientId GID_ban@@@a  until ");
+
+        assertThat(run("bans")).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("clientId GID_ban@@@a").contains("(testing)");
+        try (RawMqttClient refused = RawMqttClient.connect(broker, RawMqttClient.Connect.v311("GID_ban@@@a"))) {
+            assertThat(refused.connAck().reasonCode()).isEqualTo(5);
+        }
+
+        assertThat(run("unban", "clientId", "GID_ban@@@a")).isEqualTo(ExitCodes.OK);
+        assertThat(run("unban", "clientId", "GID_ban@@@a")).isEqualTo(ExitCodes.NEGATIVE);
+        assertThat(run("ban", "ip", "10.0.0.1")).isEqualTo(ExitCodes.USAGE);
+        connect("GID_ban@@@a");
+    }
+
+    @Test
     void export_jsonlAndCsv_writeTheGroupsEventsToTheFile() throws IOException {
         Instant begin = Instant.now().minusSeconds(1);
         connect("GID_ex@@@a");

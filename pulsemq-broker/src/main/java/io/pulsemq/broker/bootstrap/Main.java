@@ -1,6 +1,7 @@
 package io.pulsemq.broker.bootstrap;
 
 import io.pulsemq.broker.auth.Credentials;
+import io.pulsemq.broker.cli.BanCommands;
 import io.pulsemq.broker.cli.CliContext;
 import io.pulsemq.broker.cli.ClientCommands;
 import io.pulsemq.broker.config.BrokerConfig;
@@ -8,9 +9,9 @@ import io.pulsemq.broker.config.ConfigException;
 import io.pulsemq.broker.config.ConfigLoader;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
+import picocli.CommandLine;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -86,7 +87,9 @@ public final class Main implements Runnable {
                               boolean terminal) {
         CommandLine cli = new CommandLine(new Main())
                 .addSubcommand("start", new Start(environment, out, err));
-        ClientCommands.register(cli, new CliContext(environment, out, err, terminal));
+        CliContext context = new CliContext(environment, out, err, terminal);
+        ClientCommands.register(cli, context);
+        BanCommands.register(cli, context);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
                 .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         return cli.execute(args);

@@ -35,5 +35,9 @@ class OpenApiDocumentTest {
         assertThat(paths.get("/api/v1/status/export").has("get")).isTrue();
         assertThat(paths.get("/api/v1/openapi.json").has("get")).isTrue();
         assertThat(paths.get("/").has("get")).isTrue();
+        assertThat(paths.get("/api/v1/bans").has("get")).isTrue();
+        assertThat(paths.get("/api/v1/bans").has("post")).isTrue();
+        assertThat(paths.get("/api/v1/bans/{kind}/{value}").has("delete")).isTrue();
+        assertThat(paths.get("/metrics").has("get")).isTrue();
     }
 }
