@@ -50,8 +50,10 @@ class AuthenticationIT {
     @BeforeAll
     static void start() throws Exception {
         logs.attach();
-        strict = BrokerFixture.start(BrokerFixture.anonymous(AnonymousPolicy.FALSE), listener);
-        loopback = BrokerFixture.start();
+        // every refusal here comes from loopback: without throttling, so each test sees its code at once
+        strict = BrokerFixture.start(c -> BrokerFixture.noLoginThrottle().apply(
+                BrokerFixture.anonymous(AnonymousPolicy.FALSE).apply(c)), listener);
+        loopback = BrokerFixture.start(BrokerFixture.noLoginThrottle());
     }
 
     @AfterAll

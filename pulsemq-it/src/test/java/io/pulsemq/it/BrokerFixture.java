@@ -158,6 +158,15 @@ public final class BrokerFixture implements AutoCloseable {
         return c -> c.withAuth(c.auth().withLoginThrottle(throttle));
     }
 
+    /**
+     * A customization: failed logins are neither delayed nor banned, for tests of refusal codes that fail many
+     * logins from the one loopback address (throttling itself is LoginGuardIT's subject).
+     */
+    public static UnaryOperator<BrokerConfig> noLoginThrottle() {
+        return loginThrottle(new AuthConfig.LoginThrottle(Integer.MAX_VALUE / 2, Duration.ZERO, Duration.ZERO,
+                Duration.ofMinutes(10), 0, Duration.ofMinutes(15)));
+    }
+
     /** A customization: flapping detection on, {@code maxConnects} per minute, a 5-minute ban. */
     public static UnaryOperator<BrokerConfig> flapping(int maxConnects) {
         return c -> c.withAuth(c.auth().withFlapping(new AuthConfig.Flapping(true, maxConnects, Duration.ofMinutes(1),
