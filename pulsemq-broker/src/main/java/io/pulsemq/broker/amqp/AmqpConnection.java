@@ -306,7 +306,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
         InetAddress ip = from == null ? null : from.getAddress();
         Optional<Ban> ban = services.guard().banned(null, null, ip);
         if (ban.isPresent()) {
-            LOG.info("AMQP login from {} refused: banned ({})", ClientAddress.describe(ctx.channel()), ban.get().reason());
+            LOG.info("AMQP login from {} refused: banned ({})", ClientAddress.describe(ctx.channel()),
+                    ban.get().reason());
             throw AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: address banned", ok);
         }
         Map<String, Object> props = ok.getClientProperties() == null ? Map.of() : ok.getClientProperties();
@@ -316,7 +317,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
                 response == null ? null : response.getBytes(), signKey == null ? null : signKey.toString());
         if (!result.accepted()) {
             LOG.info("AMQP login from {} refused: {}", ClientAddress.describe(ctx.channel()), result.refusal());
-            AmqpError refused = AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: " + result.refusal(), ok);
+            AmqpError refused = AmqpError.connection(ReplyCode.ACCESS_REFUSED, "login refused: " + result.refusal(),
+                    ok);
             Duration delay = services.guard().failed(ip, null);
             if (delay.isZero()) {
                 throw refused;

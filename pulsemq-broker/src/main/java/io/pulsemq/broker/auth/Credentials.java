@@ -38,7 +38,8 @@ import java.util.Set;
  * <p>Keys in the configuration always win. Without any, the keys stored in
  * {@code <dataDir>/}{@value #FILE_NAME} are used; if that file does not exist either, one admin key is
  * generated, stored there and shown once on the terminal (never through the log, and not at all when
- * standard output is not a terminal, see {@link #forStandardOutput}). The file is created with POSIX mode {@code 0600} from the start (never widened
+ * standard output is not a terminal, see {@link #forStandardOutput}).
+ * The file is created with POSIX mode {@code 0600} from the start (never widened
  * and narrowed afterwards) and appears atomically: a reader sees no file or the whole file.
  *
  * <p>Secrets are never logged. Not thread-safe; called once, at startup, before the broker is built.

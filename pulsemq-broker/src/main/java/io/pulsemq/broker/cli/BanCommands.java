@@ -159,7 +159,8 @@ public final class BanCommands {
         @Option(names = "--until", paramLabel = "TIME", description = "When it ends, ISO-8601 (2026-12-31T00:00:00Z).")
         String until;
 
-        @Option(names = "--reason", paramLabel = "TEXT", description = "Why (shown in the list and in refusals' traces).")
+        @Option(names = "--reason", paramLabel = "TEXT",
+                description = "Why (shown in the list and in refusals' traces).")
         String reason;
 
         BanCommand(CliContext ctx) {
@@ -215,8 +216,11 @@ public final class BanCommands {
             if (response.statusCode() != 204) {
                 return refused(response);
             }
-            ctx.out().println(connection.json ? "{\"kind\":\"" + kind + "\",\"value\":\"" + value + "\",\"lifted\":true}"
-                    : "lifted the " + kind + " ban of " + value);
+            if (connection.json) {
+                ctx.out().println(JSON.createObjectNode().put("kind", kind).put("value", value).put("lifted", true));
+            } else {
+                ctx.out().println("lifted the " + kind + " ban of " + value);
+            }
             return ExitCodes.OK;
         }
 

@@ -47,8 +47,8 @@ public final class RocksBanStore implements BanStore {
 
     @Override
     public void put(Ban ban) {
-        Stored s = new Stored(ban.kind().wireName(), ban.value(),
-                ban.until() == null ? null : ban.until().toEpochMilli(), ban.reason(), ban.by(), ban.at().toEpochMilli());
+        Long until = ban.until() == null ? null : ban.until().toEpochMilli();
+        Stored s = new Stored(ban.kind().wireName(), ban.value(), until, ban.reason(), ban.by(), ban.at().toEpochMilli());
         try (RocksStore.Batch batch = store.newBatch()) {
             batch.put(ColumnFamily.BANS, key(ban.kind(), ban.value()), MAPPER.writeValueAsBytes(s));
             store.writeDurably(batch);
