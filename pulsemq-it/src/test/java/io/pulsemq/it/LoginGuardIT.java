@@ -51,6 +51,26 @@ class LoginGuardIT {
     }
 
     @Test
+    void connect_failureBeyondTheFreeOnes_refusalIsHeldWhileOtherLoginsAreAnswered() throws Exception {
+        AuthConfig.LoginThrottle slow = new AuthConfig.LoginThrottle(1, Duration.ofMinutes(10), Duration.ofMinutes(10),
+                Duration.ofMinutes(10), 0, Duration.ofMinutes(15));
+        try (BrokerFixture broker = BrokerFixture.start(c -> BrokerFixture.loginThrottle(slow).apply(
+                BrokerFixture.anonymous(AuthConfig.AnonymousPolicy.FALSE).apply(c)))) {
+            String clientId = Clients.unique("GID_lg@@@slow");
+            assertThat(connect(broker, clientId, BrokerFixture.ADMIN.id(), "wrong-secret-0")).isNotNull(); // free
+
+            try (java.net.Socket held = new java.net.Socket("127.0.0.1", broker.mqttPort())) {
+                held.getOutputStream().write(RawMqttClient.Connect.v311(clientId).encode()); // anonymous: refused
+                // a correct login sent after it is answered first: the refusal waits, the event loops do not
+                assertThat(connect(broker, Clients.unique("GID_lg@@@ok"), BrokerFixture.ADMIN.id(),
+                        BrokerFixture.ADMIN.secret())).isNull();
+                assertThat(held.getInputStream().available()).isZero();
+                assertThat(broker.broker().sessions().isConnected(clientId)).isFalse();
+            }
+        }
+    }
+
+    @Test
     void ban_addedOverApi_refusesV5AndV3_showsInTrace_survivesRestart_andIsLiftedByDelete() throws Exception {
         try (BrokerFixture broker = BrokerFixture.start()) {
             String clientId = Clients.unique("GID_lg@@@banned");
