@@ -4,7 +4,10 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
 import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
+import com.rabbitmq.client.AuthenticationFailureException;
+import com.rabbitmq.client.ConnectionFactory;
 import io.pulsemq.broker.config.AuthConfig;
+import io.pulsemq.protocol.Signatures;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
 import org.junit.jupiter.api.Test;
@@ -13,9 +16,13 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Base64;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -105,6 +112,32 @@ class LoginGuardIT {
             assertThat(deleted.statusCode()).isEqualTo(204);
             assertThat(connect(broker, clientId, BrokerFixture.ADMIN.id(), BrokerFixture.ADMIN.secret())).isNull();
             assertThat(again.getJson("/api/v1/bans", BrokerFixture.ADMIN).get("items")).isEmpty();
+        }
+    }
+
+    @Test
+    void ban_addressBlock_refusesMqttAmqpAndHttpFromIt() throws Exception {
+        try (BrokerFixture broker = BrokerFixture.start()) {
+            ApiClient api = new ApiClient(broker.httpPort());
+            assertThat(api.post("/api/v1/bans", "{\"kind\":\"address\",\"value\":\"127.0.0.0/8\",\"reason\":\"lab\"}",
+                    BrokerFixture.ADMIN).statusCode()).isEqualTo(201);
+
+            assertThat(refusal(connect(broker, Clients.unique("GID_lg@@@net"), BrokerFixture.ADMIN.id(),
+                    BrokerFixture.ADMIN.secret()))).isEqualTo(Mqtt5ConnAckReasonCode.BANNED);
+            ConnectionFactory amqp = new ConnectionFactory();
+            amqp.setHost("127.0.0.1");
+            amqp.setPort(broker.amqpPort());
+            amqp.setVirtualHost("MQTT");
+            long now = System.currentTimeMillis();
+            amqp.setUsername(Base64.getEncoder().encodeToString(("0:" + broker.config().instanceId() + ":"
+                    + BrokerFixture.CAR_SERVER.id()).getBytes(StandardCharsets.UTF_8)));
+            amqp.setPassword(Signatures.hmacSha1Base64(BrokerFixture.CAR_SERVER.secret(), Long.toString(now)));
+            amqp.setClientProperties(new HashMap<>(Map.of("signKey", Long.toString(now))));
+            amqp.setAutomaticRecoveryEnabled(false);
+            assertThatThrownBy(amqp::newConnection).isInstanceOf(AuthenticationFailureException.class)
+                    .hasMessageContaining("banned");
+            HttpResponse<String> http = api.get("/api/v1/groups", BrokerFixture.ADMIN);
+            assertThat(http.statusCode()).isEqualTo(403);
         }
     }
 
