@@ -285,4 +285,31 @@ class ConfigLoaderTest {
                 .hasMessageContaining("16 characters")
                 .hasMessageNotContaining("only15charsXYZ!");
     }
+
+    @Test
+    void load_loginHardeningAndOrigins_areBoundAndChecked() throws IOException {
+        Path file = write("""
+                listeners:
+                  mqtt: {proxyProtocol: true}
+                  ws: {allowedOrigins: ["https://app.example.com"]}
+                auth:
+                  loginThrottle: {freeAttempts: 5, baseDelay: 2s, banAfter: 0}
+                  flapping: {enabled: true, maxConnects: 3}
+                """);
+
+        BrokerConfig c = new ConfigLoader(Map.of()).withFile(file).load();
+
+        assertThat(c.listeners().mqtt().proxyProtocol()).isTrue();
+        assertThat(c.listeners().http().proxyProtocol()).isFalse();
+        assertThat(c.listeners().ws().allowedOrigins()).containsExactly("https://app.example.com");
+        assertThat(c.auth().loginThrottle()).isEqualTo(new AuthConfig.LoginThrottle(5, Duration.ofSeconds(2),
+                Duration.ofSeconds(30), Duration.ofMinutes(10), 0, Duration.ofMinutes(15)));
+        assertThat(c.auth().flapping()).isEqualTo(new AuthConfig.Flapping(true, 3, Duration.ofMinutes(1),
+                Duration.ofMinutes(5)));
+        assertThat(new ConfigLoader(Map.of("PULSEMQ_LISTENERS_WS_ALLOWEDORIGINS", "https://a.example, https://b.example"))
+                .load().listeners().ws().allowedOrigins()).containsExactly("https://a.example", "https://b.example");
+        Path bad = write("listeners: {ws: {allowedOrigins: [\"app.example.com/path\"]}}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(bad).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("listeners.ws.allowedOrigins");
+    }
 }
