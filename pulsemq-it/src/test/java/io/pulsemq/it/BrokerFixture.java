@@ -1,11 +1,13 @@
 package io.pulsemq.it;
 
 import io.pulsemq.broker.bootstrap.Broker;
+import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
 import io.pulsemq.broker.config.ListenersConfig;
+import io.pulsemq.broker.config.TlsConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
 import io.pulsemq.broker.session.LifecycleListener;
@@ -118,6 +120,15 @@ public final class BrokerFixture implements AutoCloseable {
         return c -> c.withAuth(new AuthConfig(policy));
     }
 
+    /**
+     * A customization: TLS with {@code pki}'s server certificate on every TLS listener, client certificates
+     * trusted from its CA and asked for as {@code clientAuth} says.
+     */
+    public static UnaryOperator<BrokerConfig> tls(TestPki pki, TlsConfig.ClientAuth clientAuth) {
+        return c -> c.withTls(new TlsConfig(pki.certFile().toString(), pki.keyFile().toString(),
+                pki.caFile().toString(), clientAuth));
+    }
+
     /** Stops the broker gracefully and starts it again on the same data directory. */
     public void restart() throws Exception {
         broker.close();
@@ -160,6 +171,11 @@ public final class BrokerFixture implements AutoCloseable {
     /** The server SDK (AMQP) port. */
     public int amqpPort() {
         return broker.ports().amqp();
+    }
+
+    /** The ports of every listener, the TLS ones included. */
+    public BoundPorts ports() {
+        return broker.ports();
     }
 
     /** {@code tcp://127.0.0.1:<port>} for Paho. */
