@@ -6,6 +6,7 @@ import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
+import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.pulsemq.broker.config.TlsConfig;
 import io.pulsemq.broker.config.MqttConfig;
@@ -127,6 +128,17 @@ public final class BrokerFixture implements AutoCloseable {
     public static UnaryOperator<BrokerConfig> tls(TestPki pki, TlsConfig.ClientAuth clientAuth) {
         return c -> c.withTls(new TlsConfig(pki.certFile().toString(), pki.keyFile().toString(),
                 pki.caFile().toString(), clientAuth));
+    }
+
+    /** A customization: the {@code mqtts} listener asks for client certificates as {@code clientAuth} says. */
+    public static UnaryOperator<BrokerConfig> mqttsClientAuth(TlsConfig.ClientAuth clientAuth) {
+        return c -> {
+            ListenersConfig l = c.listeners();
+            ListenerConfig m = l.mqtts();
+            return c.withListeners(new ListenersConfig(l.mqtt(), l.ws(), l.http(), l.amqp(),
+                    new ListenerConfig(m.host(), m.port(), m.path(), m.proxyProtocol(), clientAuth, m.allowedOrigins()),
+                    l.wss(), l.https(), l.amqps()));
+        };
     }
 
     /** Stops the broker gracefully and starts it again on the same data directory. */

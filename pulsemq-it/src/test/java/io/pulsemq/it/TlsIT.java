@@ -2,14 +2,17 @@ package io.pulsemq.it;
 
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.pulsemq.broker.config.TlsConfig;
 import io.pulsemq.protocol.Signatures;
+import io.pulsemq.protocol.StatusEvent;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -18,7 +21,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
-import javax.net.ssl.SSLContext;
+import javax.net.ssl.KeyManagerFactory;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -43,6 +46,8 @@ import static io.pulsemq.it.BrokerFixture.CAR_SERVER;
 import static io.pulsemq.it.Clients.unique;
 import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /**
  * The TLS listeners (mqtts, wss, https, amqps) with a certificate made in the test, reached by real clients:
@@ -164,11 +169,65 @@ class TlsIT {
         }
     }
 
+    @Test
+    void clientCertificate_serial_isTheEventsCertificateChainSnAndInTheClientStatus() throws Exception {
+        String clientId = unique("GID_car@@@tls-cert");
+        Mqtt5BlockingClient client = hive5(broker, pki, clientId, "TLSv1.3", pki.keyManagers());
+        client.connect();
+        try {
+            await().untilAsserted(() -> assertThat(StatusEventsIT.events(broker, clientId))
+                    .extracting(StatusEvent::certificateChainSn).containsExactly(pki.clientSerialHex()));
+            JsonNode status = new ApiClient(broker.httpPort())
+                    .getJson("/api/v1/clients/" + ApiClient.enc(clientId), BrokerFixture.ADMIN);
+            assertThat(status.path("online").asBoolean()).isTrue();
+            assertThat(status.path("certificateChainSn").asText()).isEqualTo(pki.clientSerialHex());
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    @Test
+    void noClientCertificate_certificateChainSnIsNull() throws Exception {
+        String clientId = unique("GID_car@@@tls-nocert");
+        Mqtt5BlockingClient client = hive5(clientId, "TLSv1.3");
+        client.connect();
+        try {
+            await().untilAsserted(() -> assertThat(StatusEventsIT.events(broker, clientId)).hasSize(1));
+            assertThat(StatusEventsIT.events(broker, clientId).get(0).certificateChainSn()).isNull();
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    @Test
+    void listenerClientAuthRequired_clientWithoutCertificate_isRefused() throws Exception {
+        try (BrokerFixture strict = BrokerFixture.start(c -> BrokerFixture.mqttsClientAuth(TlsConfig.ClientAuth.REQUIRED)
+                .apply(BrokerFixture.tls(pki, TlsConfig.ClientAuth.OPTIONAL).apply(c)))) {
+            Mqtt5BlockingClient anonymous = hive5(strict, pki, unique("nocert"), "TLSv1.3", null);
+            assertThatThrownBy(anonymous::connect).isInstanceOf(RuntimeException.class);
+            assertThat(anonymous.getState().isConnected()).isFalse();
+
+            Mqtt5BlockingClient withCertificate = hive5(strict, pki, unique("cert"), "TLSv1.3", pki.keyManagers());
+            withCertificate.connect();
+            assertThat(withCertificate.getState().isConnected()).isTrue();
+            withCertificate.disconnect();
+        }
+    }
+
     private static Mqtt5BlockingClient hive5(String clientId, String protocol) throws Exception {
+        return hive5(broker, pki, clientId, protocol, null);
+    }
+
+    static Mqtt5BlockingClient hive5(BrokerFixture broker, TestPki trusted, String clientId, String protocol,
+                                     KeyManagerFactory clientCertificate) throws Exception {
+        MqttClientSslConfigBuilder ssl = MqttClientSslConfig.builder().trustManagerFactory(trusted.trustManagers())
+                .protocols(List.of(protocol));
+        if (clientCertificate != null) {
+            ssl = ssl.keyManagerFactory(clientCertificate);
+        }
         return MqttClient.builder().useMqttVersion5().identifier(clientId)
                 .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
-                .sslConfig(MqttClientSslConfig.builder().trustManagerFactory(pki.trustManagers())
-                        .protocols(List.of(protocol)).build())
+                .sslConfig(ssl.build())
                 .buildBlocking();
     }
 
