@@ -214,6 +214,41 @@ class TlsIT {
         }
     }
 
+    @Test
+    void certificateFilesReplaced_liveClientKeepsWorking_andNewClientsGetTheNewCertificate() throws Exception {
+        TestPki first = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "first");
+        TestPki second = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "second");
+        try (BrokerFixture reloading = BrokerFixture.start(BrokerFixture.tls(first, TlsConfig.ClientAuth.NONE))) {
+            Mqtt5BlockingClient old = hive5(reloading, first, unique("old"), "TLSv1.3", null);
+            try (Mqtt5BlockingClient.Mqtt5Publishes publishes = old.publishes(MqttGlobalPublishFilter.ALL)) {
+                old.connect();
+                String topic = unique("tls/reload");
+                old.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+
+                first.replaceFilesWith(second);
+
+                await().ignoreExceptions().untilAsserted(() -> {
+                    Mqtt5BlockingClient fresh = hive5(reloading, second, unique("new"), "TLSv1.3", null);
+                    fresh.connect();
+                    fresh.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("from new")).send();
+                    fresh.disconnect();
+                });
+                Optional<Mqtt5Publish> fromNew = publishes.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+                assertThat(fromNew).isPresent();
+                assertThat(new String(fromNew.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("from new");
+                old.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("from old")).send();
+                Optional<Mqtt5Publish> fromOld = publishes.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+                assertThat(fromOld).isPresent();
+                assertThat(new String(fromOld.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("from old");
+                assertThatThrownBy(() -> hive5(reloading, first, unique("stale"), "TLSv1.3", null).connect())
+                        .as("a client trusting only the old CA no longer connects")
+                        .isInstanceOf(RuntimeException.class);
+            } finally {
+                old.disconnect();
+            }
+        }
+    }
+
     private static Mqtt5BlockingClient hive5(String clientId, String protocol) throws Exception {
         return hive5(broker, pki, clientId, protocol, null);
     }
