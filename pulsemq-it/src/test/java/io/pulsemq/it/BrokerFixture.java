@@ -1,6 +1,7 @@
 package io.pulsemq.it;
 
 import io.pulsemq.broker.bootstrap.Broker;
+import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
@@ -8,6 +9,7 @@ import io.pulsemq.broker.config.ClientIdsConfig;
 import io.pulsemq.broker.config.HttpConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
+import io.pulsemq.broker.config.TlsConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.config.StatusLogConfig;
 import io.pulsemq.broker.session.LifecycleListener;
@@ -178,6 +180,26 @@ public final class BrokerFixture implements AutoCloseable {
         return c -> c.withHttp(new HttpConfig(true, true));
     }
 
+    /**
+     * A customization: TLS with {@code pki}'s server certificate on every TLS listener, client certificates
+     * trusted from its CA and asked for as {@code clientAuth} says.
+     */
+    public static UnaryOperator<BrokerConfig> tls(TestPki pki, TlsConfig.ClientAuth clientAuth) {
+        return c -> c.withTls(new TlsConfig(pki.certFile().toString(), pki.keyFile().toString(),
+                pki.caFile().toString(), clientAuth));
+    }
+
+    /** A customization: the {@code mqtts} listener asks for client certificates as {@code clientAuth} says. */
+    public static UnaryOperator<BrokerConfig> mqttsClientAuth(TlsConfig.ClientAuth clientAuth) {
+        return c -> {
+            ListenersConfig l = c.listeners();
+            ListenerConfig m = l.mqtts();
+            return c.withListeners(new ListenersConfig(l.mqtt(), l.ws(), l.http(), l.amqp(),
+                    new ListenerConfig(m.host(), m.port(), m.path(), m.proxyProtocol(), clientAuth, m.allowedOrigins()),
+                    l.wss(), l.https(), l.amqps()));
+        };
+    }
+
     /** Stops the broker gracefully and starts it again on the same data directory. */
     public void restart() throws Exception {
         broker.close();
@@ -220,6 +242,11 @@ public final class BrokerFixture implements AutoCloseable {
     /** The server SDK (AMQP) port. */
     public int amqpPort() {
         return broker.ports().amqp();
+    }
+
+    /** The ports of every listener, the TLS ones included. */
+    public BoundPorts ports() {
+        return broker.ports();
     }
 
     /** {@code tcp://127.0.0.1:<port>} for Paho. */

@@ -158,6 +158,11 @@ class StatusEventsIT {
     }
 
     static List<StatusEvent> events(String clientId) {
+        return events(broker, clientId);
+    }
+
+    /** Every status event of {@code clientId} in {@code broker}'s log, oldest first. */
+    static List<StatusEvent> events(BrokerFixture broker, String clientId) {
         List<StatusEvent> out = new ArrayList<>();
         broker.broker().statusLog().readClient(clientId, 0, false, 0, Long.MAX_VALUE, e -> out.add(e.event()));
         return out;

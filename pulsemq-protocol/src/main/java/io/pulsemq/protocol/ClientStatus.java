@@ -19,6 +19,8 @@ package io.pulsemq.protocol;
  * @param keepAlive       the latest connection's keep-alive in seconds
  * @param cleanStart      the latest connection's clean start flag
  * @param username        the latest connection's username, or null
+ * @param certificateChainSn serial number (lower-case hex) of the client certificate the latest connection
+ *                        presented over TLS, or null
  */
 public record ClientStatus(
         String clientId,
@@ -35,7 +37,16 @@ public record ClientStatus(
         int protocolVersion,
         int keepAlive,
         boolean cleanStart,
-        String username) {
+        String username,
+        String certificateChainSn) {
+
+    /** A status without a client certificate. */
+    public ClientStatus(String clientId, String groupId, boolean online, long version, String lastEventType,
+                        String channelId, String clientIp, String node, long connectedAt, long disconnectedAt,
+                        String lastReason, int protocolVersion, int keepAlive, boolean cleanStart, String username) {
+        this(clientId, groupId, online, version, lastEventType, channelId, clientIp, node, connectedAt, disconnectedAt,
+                lastReason, protocolVersion, keepAlive, cleanStart, username, null);
+    }
 
     /** The status of a client the broker has never seen. */
     public static ClientStatus unknown(String clientId) {

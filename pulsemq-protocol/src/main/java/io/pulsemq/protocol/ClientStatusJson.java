@@ -34,6 +34,7 @@ public final class ClientStatusJson {
     private static final SerializedString KEEP_ALIVE = new SerializedString("keepAlive");
     private static final SerializedString CLEAN_START = new SerializedString("cleanStart");
     private static final SerializedString USERNAME = new SerializedString("username");
+    private static final SerializedString CERTIFICATE_CHAIN_SN = new SerializedString("certificateChainSn");
 
     private ClientStatusJson() {
     }
@@ -82,6 +83,8 @@ public final class ClientStatusJson {
         g.writeBoolean(s.cleanStart());
         g.writeFieldName(USERNAME);
         g.writeString(s.username());
+        g.writeFieldName(CERTIFICATE_CHAIN_SN);
+        g.writeString(s.certificateChainSn());
         g.writeEndObject();
     }
 
@@ -110,6 +113,7 @@ public final class ClientStatusJson {
             int keepAlive = 0;
             boolean cleanStart = false;
             String username = null;
+            String certificateChainSn = null;
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String field = p.currentName();
                 p.nextToken();
@@ -129,6 +133,7 @@ public final class ClientStatusJson {
                     case "keepAlive": keepAlive = p.getValueAsInt(); break;
                     case "cleanStart": cleanStart = p.getValueAsBoolean(); break;
                     case "username": username = p.getValueAsString(); break;
+                    case "certificateChainSn": certificateChainSn = p.getValueAsString(); break;
                     default: p.skipChildren(); break;
                 }
             }
@@ -137,7 +142,7 @@ public final class ClientStatusJson {
             }
             return new ClientStatus(clientId, groupId == null ? ClientIds.groupOf(clientId) : groupId, online, version,
                     lastEventType, channelId, clientIp, node, connectedAt, disconnectedAt, lastReason, protocolVersion,
-                    keepAlive, cleanStart, username);
+                    keepAlive, cleanStart, username, certificateChainSn);
         } catch (IOException e) {
             throw new IllegalArgumentException("not a client status: " + e.getMessage(), e);
         }

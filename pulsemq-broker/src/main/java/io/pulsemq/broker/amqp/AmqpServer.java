@@ -8,6 +8,7 @@ import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pulsemq.broker.auth.BanList;
@@ -19,6 +20,7 @@ import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
+import io.pulsemq.broker.transport.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 /**
  * The server SDK endpoint: the AMQP 0-9-1 listener and the queues behind it. Built by the composition root;
@@ -99,8 +102,17 @@ public final class AmqpServer implements AutoCloseable {
         }
     }
 
-    /** Binds the listener; returns the bound port. */
+    /** Binds the plain listener; returns the bound port. */
     public int bind(ListenerConfig listener) throws InterruptedException {
+        return bind(listener, null);
+    }
+
+    /**
+     * Binds a listener; returns the bound port.
+     *
+     * @param tls the TLS context of each new connection (asked once per connection); null: plain AMQP
+     */
+    public int bind(ListenerConfig listener, Supplier<SslContext> tls) throws InterruptedException {
         ServerBootstrap b = new ServerBootstrap()
                 .group(transport.acceptGroup(), transport.workerGroup())
                 .channel(transport.serverChannelClass())
@@ -113,6 +125,9 @@ public final class AmqpServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         ProxyProtocol.install(ch.pipeline(), listener);
+                        if (tls != null) {
+                            ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))

@@ -7,6 +7,7 @@ import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.config.ListenersConfig;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -35,6 +36,7 @@ import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
+import io.pulsemq.broker.transport.TlsContexts;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +65,8 @@ public final class Broker implements AutoCloseable {
     private final BrokerConfig config;
     /** Most {@code connect} events waiting for the status log before new connections are refused. */
     private static final int MAX_PENDING_CONNECTS = 100_000;
+    /** How often the TLS certificate, key and CA files are checked for changes. */
+    private static final long TLS_RELOAD_SECONDS = 2;
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
@@ -148,27 +152,48 @@ public final class Broker implements AutoCloseable {
         bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);
 
-        int mqtt = config.listeners().mqtt().enabled() ? mqttServer.bindTcp(config.listeners().mqtt()) : -1;
-        int ws = config.listeners().ws().enabled() ? mqttServer.bindWebSocket(config.listeners().ws()) : -1;
+        ListenersConfig listeners = config.listeners();
+        TlsContexts tls = config.tls().enabled() ? TlsContexts.load(config.tls()) : null;
+        if (tls != null) {
+            timer.scheduleWithFixedDelay(tls::reloadIfChanged, TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
+        }
+        int mqtt = listeners.mqtt().enabled() ? mqttServer.bindTcp(listeners.mqtt()) : -1;
+        int ws = listeners.ws().enabled() ? mqttServer.bindWebSocket(listeners.ws()) : -1;
+        int mqtts = tlsOn(tls, listeners.mqtts()) ? mqttServer.bindTcp(listeners.mqtts(), tls.forListener(listeners.mqtts())) : -1;
+        int wss = tlsOn(tls, listeners.wss()) ? mqttServer.bindWebSocket(listeners.wss(), tls.forListener(listeners.wss())) : -1;
         int amqp = -1;
-        if (config.listeners().amqp().enabled()) {
+        int amqps = -1;
+        if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
                     Main.Version.number(), guard));
-            amqp = amqpServer.bind(config.listeners().amqp());
+            amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
+            amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(), tls.forListener(listeners.amqps())) : -1;
         }
         int http = -1;
-        ListenerConfig httpListener = config.listeners().http();
-        if (httpListener.enabled()) {
+        int https = -1;
+        ListenerConfig httpListener = listeners.http();
+        if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard));
             HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
-            HttpServer httpServer = register(HttpServer.start(httpListener, transport, routes));
-            http = httpServer.port();
+            if (httpListener.enabled()) {
+                http = register(HttpServer.start(httpListener, transport, routes)).port();
+            }
+            if (tlsOn(tls, listeners.https())) {
+                https = register(HttpServer.start(listeners.https(), transport, routes, HttpServer.Limits.DEFAULTS,
+                        tls.forListener(listeners.https()))).port();
+            }
         }
-        ports = new BoundPorts(mqtt, ws, http, amqp);
-        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} (epoll={}, data={})", config.instanceId(),
-                config.node(), mqtt, ws, http, amqp, transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+        ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
+        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, data={})",
+                config.instanceId(), config.node(), mqtt, ws, http, amqp, mqtts, wss, https, amqps,
+                transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+    }
+
+    /** Whether a TLS listener is bound: a certificate is configured and the listener is switched on. */
+    private static boolean tlsOn(TlsContexts tls, ListenerConfig listener) {
+        return tls != null && listener.enabled();
     }
 
     private void bindGauges(MeterRegistry registry, Map<String, Session> sessionMap) {

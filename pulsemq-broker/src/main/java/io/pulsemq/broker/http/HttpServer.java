@@ -9,11 +9,13 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
+import io.pulsemq.broker.transport.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +26,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 
 /**
  * The HTTP/1.1 listener: health, metrics and the JSON API, on the shared {@link NettyTransport} event loops.
@@ -97,6 +100,17 @@ public final class HttpServer implements AutoCloseable {
      */
     public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes, Limits limits)
             throws IOException, InterruptedException {
+        return start(listener, transport, routes, limits, null);
+    }
+
+    /**
+     * Binds the listener, with TLS first in every connection's pipeline when {@code tls} is given (HTTPS); see
+     * {@link #start(ListenerConfig, NettyTransport, HttpRoutes, Limits)}.
+     *
+     * @param tls the TLS context of each new connection (asked once per connection); null: plain HTTP
+     */
+    public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes, Limits limits,
+                                   Supplier<SslContext> tls) throws IOException, InterruptedException {
         if (!listener.enabled()) {
             throw new IllegalArgumentException("HTTP listener is disabled (port -1)");
         }
@@ -118,6 +132,9 @@ public final class HttpServer implements AutoCloseable {
                     protected void initChannel(Channel ch) {
                         connections.add(ch);
                         ProxyProtocol.install(ch.pipeline(), listener);
+                        if (tls != null) {
+                            ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
+                        }
                         ch.pipeline()
                                 .addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
                                 .addLast(CODEC, new HttpServerCodec(decoder))

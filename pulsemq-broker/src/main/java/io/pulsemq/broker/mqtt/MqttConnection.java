@@ -45,6 +45,7 @@ import io.pulsemq.broker.session.ClientConnection;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
 import io.pulsemq.broker.transport.ClientAddress;
@@ -334,7 +335,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         state = State.CONNECTED;
 
         ConnectionInfo info = new ConnectionInfo(clientId, connectionId, remote(), version.level, n.keepAlive(),
-                n.cleanStart(), n.username(), now);
+                n.cleanStart(), n.username(), now, TlsContexts.peerCertificateSerial(ctx.channel()));
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();
         if (n.keepAlive() > 0) {
@@ -382,7 +383,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                         String detail) {
         services.sessions().rejected(new ConnectionInfo(attemptedId, connectionId, remote(), version.level,
                 connect.variableHeader().keepAliveTimeSeconds(), connect.variableHeader().isCleanSession(),
-                connect.payload().userName(), now), reason, detail);
+                connect.payload().userName(), now, TlsContexts.peerCertificateSerial(ctx.channel())), reason, detail);
         refuseConnect(refusal, detail);
     }
 

@@ -11,6 +11,7 @@ package io.pulsemq.broker.session;
  * @param cleanStart      clean session (v3) / clean start (v5)
  * @param username        the username presented, or null
  * @param connectedAt     epoch ms of acceptance
+ * @param certificateChainSn serial number (lower-case hex) of the client certificate presented over TLS, or null
  */
 public record ConnectionInfo(
         String clientId,
@@ -20,5 +21,13 @@ public record ConnectionInfo(
         int keepAliveSeconds,
         boolean cleanStart,
         String username,
-        long connectedAt) {
+        long connectedAt,
+        String certificateChainSn) {
+
+    /** A connection without a client certificate. */
+    public ConnectionInfo(String clientId, String connectionId, String remoteAddress, int protocolVersion,
+                          int keepAliveSeconds, boolean cleanStart, String username, long connectedAt) {
+        this(clientId, connectionId, remoteAddress, protocolVersion, keepAliveSeconds, cleanStart, username,
+                connectedAt, null);
+    }
 }

@@ -148,7 +148,7 @@ public final class RocksStatusLog implements StatusLog {
         long now = clock.millis();
         for (ClientStatus s : presence.online()) {
             ConnectionInfo info = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
-                    s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt());
+                    s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
             appends.add(append(new EventDraft(EventType.TCPCLEAN, info, DisconnectReason.SERVER_CRASH, now)));
         }
         CompletableFuture.allOf(appends.toArray(new CompletableFuture<?>[0])).join();
@@ -430,7 +430,7 @@ public final class RocksStatusLog implements StatusLog {
                 offset++;
                 time = Math.max(time, d.observedAt());
                 StatusEvent e = new StatusEvent(offset, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(),
-                        c.connectionId(), c.remoteAddress(), time, version + 1, d.reason(), node, null, null);
+                        c.connectionId(), c.remoteAddress(), time, version + 1, d.reason(), node, c.certificateChainSn(), null);
                 byte[] json = StatusEventJson.encode(e);
                 b.put(ColumnFamily.STATUS_LOG, offsetKey(offset), encodeRecord(e, previousOffset, json));
                 written.add(new StoredEvent(offset, e.clientId(), e.groupId(), e.eventType(), e.time(), json));
@@ -485,7 +485,7 @@ public final class RocksStatusLog implements StatusLog {
         return new ClientStatus(e.clientId(), e.groupId(), online, e.version(), e.eventType().wireName(),
                 e.channelId(), e.clientIp(), node, c.connectedAt(), online ? 0 : e.time(),
                 e.reason() == null ? null : e.reason().wireName(), c.protocolVersion(), c.keepAliveSeconds(),
-                c.cleanStart(), c.username());
+                c.cleanStart(), c.username(), c.certificateChainSn());
     }
 
     private void retain(Duration maxAge, long maxBytes) {

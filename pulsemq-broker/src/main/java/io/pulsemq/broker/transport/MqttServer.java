@@ -22,6 +22,7 @@ import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
 import io.netty.handler.flush.FlushConsolidationHandler;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.mqtt.MqttConnection;
@@ -31,10 +32,11 @@ import org.slf4j.LoggerFactory;
 
 import java.net.InetSocketAddress;
 import java.util.List;
+import java.util.function.Supplier;
 
 /**
- * The MQTT listeners: plain TCP and WebSocket ({@code mqtt} / {@code mqttv3.1} subprotocols). Both
- * pipelines end in the same {@link MqttConnection} handler after Netty's MQTT codec.
+ * The MQTT listeners: TCP and WebSocket ({@code mqtt} / {@code mqttv3.1} subprotocols), each plain or with
+ * TLS first ({@link TlsContexts}). Both pipelines end in the same {@link MqttConnection} handler after Netty's MQTT codec.
  */
 public final class MqttServer implements AutoCloseable {
 
@@ -53,22 +55,41 @@ public final class MqttServer implements AutoCloseable {
         this.services = services;
     }
 
-    /** Binds the TCP listener; returns the bound port. */
+    /** Binds the plain TCP listener; returns the bound port. */
     public int bindTcp(ListenerConfig listener) throws InterruptedException {
+        return bindTcp(listener, null);
+    }
+
+    /**
+     * Binds a TCP listener; returns the bound port.
+     *
+     * @param tls the TLS context of each new connection (asked once per connection); null: plain TCP
+     */
+    public int bindTcp(ListenerConfig listener, Supplier<SslContext> tls) throws InterruptedException {
         return bind(listener, new ChannelInitializer<>() {
             @Override
             protected void initChannel(Channel ch) {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
                 ProxyProtocol.install(p, listener);
+                addTls(p, tls);
                 p.addLast("flush", new FlushConsolidationHandler(256, false));
                 addMqtt(p);
             }
         });
     }
 
-    /** Binds the WebSocket listener on {@code listener.path()}; returns the bound port. */
+    /** Binds the plain WebSocket listener on {@code listener.path()}; returns the bound port. */
     public int bindWebSocket(ListenerConfig listener) throws InterruptedException {
+        return bindWebSocket(listener, null);
+    }
+
+    /**
+     * Binds a WebSocket listener on {@code listener.path()}; returns the bound port.
+     *
+     * @param tls the TLS context of each new connection (asked once per connection); null: plain {@code ws://}
+     */
+    public int bindWebSocket(ListenerConfig listener, Supplier<SslContext> tls) throws InterruptedException {
         String path = listener.path() == null ? "/mqtt" : listener.path();
         int maxFrame = services.config().mqtt().maxPacketSize() + 8;
         WebSocketServerProtocolConfig ws = WebSocketServerProtocolConfig.newBuilder()
@@ -84,6 +105,7 @@ public final class MqttServer implements AutoCloseable {
                 connections.add(ch);
                 ChannelPipeline p = ch.pipeline();
                 ProxyProtocol.install(p, listener);
+                addTls(p, tls);
                 p.addLast("flush", new FlushConsolidationHandler(256, false));
                 p.addLast("http", new HttpServerCodec());
                 p.addLast("http-aggregator", new HttpObjectAggregator(8192));
@@ -93,6 +115,12 @@ public final class MqttServer implements AutoCloseable {
                 addMqtt(p);
             }
         });
+    }
+
+    private static void addTls(ChannelPipeline p, Supplier<SslContext> tls) {
+        if (tls != null) {
+            p.addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(p.channel().alloc()));
+        }
     }
 
     private void addMqtt(ChannelPipeline p) {

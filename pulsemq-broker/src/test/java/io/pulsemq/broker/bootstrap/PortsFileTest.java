@@ -25,6 +25,17 @@ class PortsFileTest {
     }
 
     @Test
+    void write_boundTlsListeners_areNamedAndReadBack() throws IOException {
+        BoundPorts ports = new BoundPorts(1883, -1, 8080, 5672, 8883, 8084, -1, 5671);
+
+        Path file = PortsFile.write(dir, ports);
+
+        assertThat(Files.readString(file)).isEqualTo(
+                "{\"mqtt\":1883,\"ws\":-1,\"http\":8080,\"amqp\":5672,\"mqtts\":8883,\"wss\":8084,\"amqps\":5671}");
+        assertThat(PortsFile.read(dir)).isEqualTo(ports);
+    }
+
+    @Test
     void write_thenRead_roundTrips() throws IOException {
         BoundPorts ports = new BoundPorts(40001, 40002, 40003, -1);
 
@@ -56,7 +67,7 @@ class PortsFileTest {
 
     @Test
     void read_unknownFields_areIgnored() throws IOException {
-        Files.writeString(PortsFile.file(dir), "{\"mqtt\":1,\"ws\":2,\"http\":3,\"amqp\":4,\"mqtts\":5}");
+        Files.writeString(PortsFile.file(dir), "{\"mqtt\":1,\"ws\":2,\"http\":3,\"amqp\":4,\"coap\":5}");
 
         assertThat(PortsFile.read(dir)).isEqualTo(new BoundPorts(1, 2, 3, 4));
     }

@@ -122,13 +122,14 @@ public final class Mirror {
                 e.channelId(), e.clientIp(), e.node(), connectedAt, isOnline ? 0 : e.time(),
                 e.reason() == null ? null : e.reason().wireName(),
                 sameConnection ? held.protocolVersion() : 0, sameConnection ? held.keepAlive() : 0,
-                sameConnection && held.cleanStart(), sameConnection ? held.username() : null);
+                sameConnection && held.cleanStart(), sameConnection ? held.username() : null,
+                e.certificateChainSn());
     }
 
     private static ClientStatus withOnline(ClientStatus s, boolean isOnline) {
         return new ClientStatus(s.clientId(), s.groupId(), isOnline, s.version(), s.lastEventType(), s.channelId(),
                 s.clientIp(), s.node(), s.connectedAt(), s.disconnectedAt(), s.lastReason(), s.protocolVersion(),
-                s.keepAlive(), s.cleanStart(), s.username());
+                s.keepAlive(), s.cleanStart(), s.username(), s.certificateChainSn());
     }
 
     private static DisconnectReason parseReason(String wire) {

@@ -1,0 +1,330 @@
+package io.pulsemq.it;
+
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.MqttClientSslConfig;
+import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
+import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
+import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.rabbitmq.client.Connection;
+import com.rabbitmq.client.ConnectionFactory;
+import io.pulsemq.broker.config.TlsConfig;
+import io.pulsemq.protocol.Signatures;
+import io.pulsemq.protocol.StatusEvent;
+import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
+import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import javax.net.ssl.KeyManagerFactory;
+import java.io.ByteArrayOutputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.util.Base64;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+
+import static io.pulsemq.it.BrokerFixture.CAR_SERVER;
+import static io.pulsemq.it.Clients.unique;
+import static io.pulsemq.it.Clients.utf8;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The TLS listeners (mqtts, wss, https, amqps) with a certificate made in the test, reached by real clients:
+ * HiveMQ MQTT Client with TLS 1.3 and 1.2, Paho v3 over {@code ssl://}, Paho v5 over {@code wss://}, the JDK
+ * HttpClient, RabbitMQ's amqp-client; a client offering only TLS 1.1 is refused.
+ */
+class TlsIT {
+
+    private static TestPki pki;
+    private static BrokerFixture broker;
+
+    @BeforeAll
+    static void startBroker() throws Exception {
+        Path pkiDir = Files.createTempDirectory("pulsemq-tls-");
+        pki = TestPki.create(pkiDir, "tls-it");
+        broker = BrokerFixture.start(BrokerFixture.tls(pki, TlsConfig.ClientAuth.OPTIONAL));
+    }
+
+    @AfterAll
+    static void stopBroker() {
+        broker.close();
+    }
+
+    @Test
+    void tlsEnabled_everyTlsListener_isBoundBesideThePlainOnes() {
+        assertThat(List.of(broker.ports().mqtts(), broker.ports().wss(), broker.ports().https(),
+                broker.ports().amqps())).allMatch(p -> p > 0);
+        assertThat(broker.mqttPort()).isPositive();
+    }
+
+    @Test
+    void hive5_tls13_connectsAndRoundTripsAMessage() throws Exception {
+        assertRoundTrip(hive5(unique("tls13"), "TLSv1.3"));
+    }
+
+    @Test
+    void hive5_tls12Pinned_connectsAndRoundTripsAMessage() throws Exception {
+        assertRoundTrip(hive5(unique("tls12"), "TLSv1.2"));
+    }
+
+    @Test
+    void paho3_sslUri_connectsAndRoundTripsAMessage() throws Exception {
+        org.eclipse.paho.client.mqttv3.MqttClient c = new org.eclipse.paho.client.mqttv3.MqttClient(
+                "ssl://127.0.0.1:" + broker.ports().mqtts(), unique("paho3-tls"), new MemoryPersistence());
+        Clients.Paho3Inbox inbox = new Clients.Paho3Inbox();
+        c.setCallback(inbox);
+        MqttConnectOptions options = new MqttConnectOptions();
+        options.setSocketFactory(pki.clientContext("TLS").getSocketFactory());
+        options.setCleanSession(true);
+        try (Clients.Paho3 paho = new Clients.Paho3(c, inbox)) {
+            c.connect(options);
+            String topic = unique("tls/paho3");
+            c.subscribe(topic, 1);
+            c.publish(topic, utf8("over ssl"), 1, false);
+            inbox.expectNext("over ssl");
+        }
+    }
+
+    @Test
+    void paho5_wssUri_connectsAndRoundTripsAMessage() throws Exception {
+        MqttAsyncClient c = new MqttAsyncClient("wss://127.0.0.1:" + broker.ports().wss() + "/mqtt",
+                unique("paho5-wss"), new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+        Clients.Paho5Inbox inbox = new Clients.Paho5Inbox();
+        c.setCallback(inbox);
+        MqttConnectionOptions options = new MqttConnectionOptions();
+        options.setSocketFactory(pki.clientContext("TLS").getSocketFactory());
+        options.setCleanStart(true);
+        try (Clients.Paho5 paho = new Clients.Paho5(c, inbox)) {
+            Clients.await(c.connect(options));
+            String topic = unique("tls/paho5");
+            Clients.await(c.subscribe(topic, 1));
+            Clients.await(c.publish(topic, utf8("over wss"), 1, false));
+            inbox.expectNext("over wss");
+        }
+    }
+
+    @Test
+    void jdkHttpClient_https_getsHealth() throws Exception {
+        HttpClient http = HttpClient.newBuilder().sslContext(pki.clientContext("TLS")).build();
+
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                URI.create("https://127.0.0.1:" + broker.ports().https() + "/health")).build(),
+                HttpResponse.BodyHandlers.ofString());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).contains("UP");
+    }
+
+    @Test
+    void amqpClient_amqps_completesTheConnection() throws Exception {
+        long signedAt = System.currentTimeMillis();
+        ConnectionFactory f = new ConnectionFactory();
+        f.setHost("127.0.0.1");
+        f.setPort(broker.ports().amqps());
+        f.useSslProtocol(pki.clientContext("TLS"));
+        f.setVirtualHost("MQTT");
+        f.setUsername(Base64.getEncoder().encodeToString(("0:" + broker.config().instanceId() + ":" + CAR_SERVER.id())
+                .getBytes(StandardCharsets.UTF_8)));
+        f.setPassword(Signatures.hmacSha1Base64(CAR_SERVER.secret(), Long.toString(signedAt)));
+        f.setClientProperties(new HashMap<>(Map.of("signKey", Long.toString(signedAt))));
+        f.setAutomaticRecoveryEnabled(false);
+
+        try (Connection connection = f.newConnection()) {
+            assertThat(connection.isOpen()).isTrue();
+            assertThat(connection.createChannel().isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void tls11OnlyClient_isRefused() throws Exception {
+        try (Socket socket = new Socket("127.0.0.1", broker.ports().mqtts())) {
+            socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(Clients.TIMEOUT_S));
+            socket.getOutputStream().write(tls11ClientHello());
+            socket.getOutputStream().flush();
+
+            assertThat(firstRecordType(socket.getInputStream()))
+                    .as("the broker answers a TLS 1.1 ClientHello with an alert or a close, never a ServerHello")
+                    .isNotEqualTo(Optional.of(0x16));
+        }
+    }
+
+    @Test
+    void clientCertificate_serial_isTheEventsCertificateChainSnAndInTheClientStatus() throws Exception {
+        String clientId = unique("GID_car@@@tls-cert");
+        Mqtt5BlockingClient client = hive5(broker, pki, clientId, "TLSv1.3", pki.keyManagers());
+        client.connect();
+        try {
+            await().untilAsserted(() -> assertThat(StatusEventsIT.events(broker, clientId))
+                    .extracting(StatusEvent::certificateChainSn).containsExactly(pki.clientSerialHex()));
+            JsonNode status = new ApiClient(broker.httpPort())
+                    .getJson("/api/v1/clients/" + ApiClient.enc(clientId), BrokerFixture.ADMIN);
+            assertThat(status.path("online").asBoolean()).isTrue();
+            assertThat(status.path("certificateChainSn").asText()).isEqualTo(pki.clientSerialHex());
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    @Test
+    void noClientCertificate_certificateChainSnIsNull() throws Exception {
+        String clientId = unique("GID_car@@@tls-nocert");
+        Mqtt5BlockingClient client = hive5(clientId, "TLSv1.3");
+        client.connect();
+        try {
+            await().untilAsserted(() -> assertThat(StatusEventsIT.events(broker, clientId)).hasSize(1));
+            assertThat(StatusEventsIT.events(broker, clientId).get(0).certificateChainSn()).isNull();
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    @Test
+    void listenerClientAuthRequired_clientWithoutCertificate_isRefused() throws Exception {
+        try (BrokerFixture strict = BrokerFixture.start(c -> BrokerFixture.mqttsClientAuth(TlsConfig.ClientAuth.REQUIRED)
+                .apply(BrokerFixture.tls(pki, TlsConfig.ClientAuth.OPTIONAL).apply(c)))) {
+            Mqtt5BlockingClient anonymous = hive5(strict, pki, unique("nocert"), "TLSv1.3", null);
+            assertThatThrownBy(anonymous::connect).isInstanceOf(RuntimeException.class);
+            assertThat(anonymous.getState().isConnected()).isFalse();
+
+            Mqtt5BlockingClient withCertificate = hive5(strict, pki, unique("cert"), "TLSv1.3", pki.keyManagers());
+            withCertificate.connect();
+            assertThat(withCertificate.getState().isConnected()).isTrue();
+            withCertificate.disconnect();
+        }
+    }
+
+    @Test
+    void certificateFilesReplaced_liveClientKeepsWorking_andNewClientsGetTheNewCertificate() throws Exception {
+        TestPki first = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "first");
+        TestPki second = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "second");
+        try (BrokerFixture reloading = BrokerFixture.start(BrokerFixture.tls(first, TlsConfig.ClientAuth.NONE))) {
+            Mqtt5BlockingClient old = hive5(reloading, first, unique("old"), "TLSv1.3", null);
+            try (Mqtt5BlockingClient.Mqtt5Publishes publishes = old.publishes(MqttGlobalPublishFilter.ALL)) {
+                old.connect();
+                String topic = unique("tls/reload");
+                old.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+
+                first.replaceFilesWith(second);
+
+                await().ignoreExceptions().untilAsserted(() -> {
+                    Mqtt5BlockingClient fresh = hive5(reloading, second, unique("new"), "TLSv1.3", null);
+                    fresh.connect();
+                    fresh.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("from new")).send();
+                    fresh.disconnect();
+                });
+                Optional<Mqtt5Publish> fromNew = publishes.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+                assertThat(fromNew).isPresent();
+                assertThat(new String(fromNew.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("from new");
+                old.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("from old")).send();
+                Optional<Mqtt5Publish> fromOld = publishes.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+                assertThat(fromOld).isPresent();
+                assertThat(new String(fromOld.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("from old");
+                assertThatThrownBy(() -> hive5(reloading, first, unique("stale"), "TLSv1.3", null).connect())
+                        .as("a client trusting only the old CA no longer connects")
+                        .isInstanceOf(RuntimeException.class);
+            } finally {
+                old.disconnect();
+            }
+        }
+    }
+
+    private static Mqtt5BlockingClient hive5(String clientId, String protocol) throws Exception {
+        return hive5(broker, pki, clientId, protocol, null);
+    }
+
+    static Mqtt5BlockingClient hive5(BrokerFixture broker, TestPki trusted, String clientId, String protocol,
+                                     KeyManagerFactory clientCertificate) throws Exception {
+        MqttClientSslConfigBuilder ssl = MqttClientSslConfig.builder().trustManagerFactory(trusted.trustManagers())
+                .protocols(List.of(protocol));
+        if (clientCertificate != null) {
+            ssl = ssl.keyManagerFactory(clientCertificate);
+        }
+        return MqttClient.builder().useMqttVersion5().identifier(clientId)
+                .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
+                .sslConfig(ssl.build())
+                .buildBlocking();
+    }
+
+    private static void assertRoundTrip(Mqtt5BlockingClient client) throws Exception {
+        try (Mqtt5BlockingClient.Mqtt5Publishes publishes = client.publishes(MqttGlobalPublishFilter.ALL)) {
+            client.connect();
+            String topic = unique("tls/hive");
+            client.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+            client.publishWith().topic(topic).qos(MqttQos.AT_LEAST_ONCE).payload(utf8("secret")).send();
+            Optional<Mqtt5Publish> received = publishes.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+            assertThat(received).isPresent();
+            assertThat(new String(received.get().getPayloadAsBytes(), StandardCharsets.UTF_8)).isEqualTo("secret");
+        } finally {
+            client.disconnect();
+        }
+    }
+
+    /** The content type of the first TLS record the server sends; empty when it closes or resets first. */
+    private static Optional<Integer> firstRecordType(InputStream in) {
+        try {
+            int b = in.read();
+            return b < 0 ? Optional.empty() : Optional.of(b);
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    /** A ClientHello offering only TLS 1.1 (version 0x0302) with the ECDHE/RSA CBC suites TLS 1.1 clients use. */
+    private static byte[] tls11ClientHello() throws IOException {
+        ByteArrayOutputStream body = new ByteArrayOutputStream();
+        DataOutputStream b = new DataOutputStream(body);
+        b.writeShort(0x0302);
+        byte[] random = new byte[32];
+        new SecureRandom().nextBytes(random);
+        b.write(random);
+        b.writeByte(0); // no session ID
+        int[] suites = {0xC009, 0xC00A, 0xC013, 0xC014, 0x002F, 0x0035};
+        b.writeShort(suites.length * 2);
+        for (int s : suites) {
+            b.writeShort(s);
+        }
+        b.writeByte(1);
+        b.writeByte(0); // null compression
+        b.writeShort(14); // extensions
+        b.writeShort(0x000a); // supported_groups: secp256r1
+        b.writeShort(4);
+        b.writeShort(2);
+        b.writeShort(0x0017);
+        b.writeShort(0x000b); // ec_point_formats: uncompressed
+        b.writeShort(2);
+        b.writeByte(1);
+        b.writeByte(0);
+        byte[] hello = body.toByteArray();
+        ByteArrayOutputStream record = new ByteArrayOutputStream();
+        DataOutputStream r = new DataOutputStream(record);
+        r.writeByte(0x16); // handshake
+        r.writeShort(0x0301);
+        r.writeShort(hello.length + 4);
+        r.writeByte(1); // ClientHello
+        r.writeByte(hello.length >>> 16);
+        r.writeShort(hello.length & 0xFFFF);
+        r.write(hello);
+        return record.toByteArray();
+    }
+}
