@@ -3,6 +3,7 @@ package io.pulsemq.broker.bootstrap;
 import io.pulsemq.broker.api.StatusApi;
 import io.pulsemq.broker.amqp.AmqpServer;
 import io.pulsemq.broker.auth.Authenticator;
+import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -35,6 +36,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.ArrayDeque;
@@ -132,7 +134,10 @@ public final class Broker implements AutoCloseable {
 
         NettyTransport transport = register(new NettyTransport(0));
         Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
-        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock);
+        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
+                new Authorizer(config.authorization()), new LongAdder());
+        FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
+                .description("publishes not routed because authorization denied them").register(metrics.registry());
         mqttServer = register(new MqttServer(transport, services));
         bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);
