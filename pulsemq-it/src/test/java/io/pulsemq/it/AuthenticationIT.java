@@ -93,12 +93,25 @@ class AuthenticationIT {
     }
 
     @Test
-    void signature_wrongInstanceId_refusedNotAuthorized() {
+    void signature_wrongInstanceId_refusedBadCredentials() {
         String user = signatureUser(CAR_DEVICE, "another-instance");
         assertThat(refusedV3("GID_car@@@sig-inst-v3", user, sign(CAR_DEVICE, "GID_car@@@sig-inst-v3")))
-                .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
+                .isEqualTo(Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD);
         assertThat(refusedV5("GID_car@@@sig-inst-v5", user, sign(CAR_DEVICE, "GID_car@@@sig-inst-v5")))
-                .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+                .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+    }
+
+    @Test
+    void connect_unknownKeyAndWrongSecret_refusedWithTheSameCode() {
+        String unknown = "Signature|AK_NOBODY|" + INSTANCE;
+        String known = signatureUser(CAR_DEVICE, INSTANCE);
+        String wrongSignature = sign(CAR_DEVICE, "GID_car@@@someone-else");
+        assertThat(refusedV5("GID_car@@@unknown-v5", unknown, sign(CAR_DEVICE, "GID_car@@@unknown-v5")))
+                .isEqualTo(refusedV5("GID_car@@@wrong-v5", known, wrongSignature))
+                .isEqualTo(Mqtt5ConnAckReasonCode.BAD_USER_NAME_OR_PASSWORD);
+        assertThat(refusedV3("GID_car@@@unknown-v3", "AK_NOBODY", "whatever-secret"))
+                .isEqualTo(refusedV3("GID_car@@@wrong-v3", CAR_DEVICE.id(), "not-the-secret"))
+                .isEqualTo(Mqtt3ConnAckReturnCode.BAD_USER_NAME_OR_PASSWORD);
     }
 
     @Test

@@ -4,6 +4,7 @@ import io.pulsemq.broker.bootstrap.Broker;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AuthConfig;
+import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
 import io.pulsemq.broker.config.HttpConfig;
@@ -115,6 +116,11 @@ public final class BrokerFixture implements AutoCloseable {
         return c.withMqtt(new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(), maxQueuedMessages,
                 m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout, m.maxTopicLevels(),
                 m.retainAvailable(), m.wildcardSubscriptionAvailable(), m.sharedSubscriptionAvailable()));
+    }
+
+    /** A customization: MQTT topic authorization rules. */
+    public static UnaryOperator<BrokerConfig> authorization(AuthorizationConfig rules) {
+        return c -> c.withAuthorization(rules);
     }
 
     /** A customization: who may connect without credentials. */

@@ -23,10 +23,17 @@ import java.util.stream.Collectors;
  *   <li>no username: allowed per {@link AnonymousPolicy}.</li>
  * </ul>
  * Every secret comparison is constant-time; the key's {@code groups} must allow the client's group.
+ *
+ * <p>Every wrong credential gets the same refusal, {@link AuthResult.Outcome#BAD_CREDENTIALS}, whether the key is
+ * unknown, the instance is another one, the secret is wrong or the username is malformed, and an unknown key costs
+ * the same HMAC as a known one (against a dummy secret), so a refusal does not reveal which key IDs exist. Only the
+ * secret-free {@link AuthResult#detail()} (for logs and traces) says which part was wrong.
  */
 public final class Authenticator {
 
     private static final String SIGNATURE_PREFIX = "Signature|";
+    /** Compared against when the key is unknown, so that refusal takes as long as a wrong signature. */
+    private static final String DUMMY_SECRET = "pulsemq-dummy-secret-never-matches";
 
     private final String instanceId;
     private final AnonymousPolicy anonymous;
@@ -67,14 +74,16 @@ public final class Authenticator {
             return AuthResult.badCredentials("malformed Signature username");
         }
         AccessKey key = keysById.get(parts[1]);
+        String secret = key == null ? DUMMY_SECRET : key.secret();
+        byte[] expected = Signatures.hmacSha1Base64(secret, c.clientId()).getBytes(StandardCharsets.UTF_8);
+        boolean signatureMatches = Signatures.constantTimeEquals(expected, c.password());
         if (key == null) {
             return AuthResult.badCredentials("unknown access key " + parts[1]);
         }
         if (!parts[2].equals(instanceId)) {
-            return AuthResult.notAuthorized("instance " + parts[2] + " is not this instance");
+            return AuthResult.badCredentials("instance " + parts[2] + " is not this instance");
         }
-        byte[] expected = Signatures.hmacSha1Base64(key.secret(), c.clientId()).getBytes(StandardCharsets.UTF_8);
-        if (!Signatures.constantTimeEquals(expected, c.password())) {
+        if (!signatureMatches) {
             return AuthResult.badCredentials("signature mismatch for access key " + key.id());
         }
         return authorizeGroup(key, c);
@@ -82,10 +91,15 @@ public final class Authenticator {
 
     private AuthResult plainKey(ConnectCredentials c) {
         AccessKey key = keysById.get(c.username());
-        if (key == null || c.password() == null) {
-            return AuthResult.badCredentials("unknown access key or missing secret");
+        if (c.password() == null) {
+            return AuthResult.badCredentials("missing secret");
         }
-        if (!Signatures.constantTimeEquals(key.secret().getBytes(StandardCharsets.UTF_8), c.password())) {
+        byte[] secret = (key == null ? DUMMY_SECRET : key.secret()).getBytes(StandardCharsets.UTF_8);
+        boolean secretMatches = Signatures.constantTimeEquals(secret, c.password());
+        if (key == null) {
+            return AuthResult.badCredentials("unknown access key");
+        }
+        if (!secretMatches) {
             return AuthResult.badCredentials("wrong secret for access key " + key.id());
         }
         return authorizeGroup(key, c);

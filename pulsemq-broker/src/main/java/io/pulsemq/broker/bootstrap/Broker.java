@@ -5,6 +5,7 @@ import io.pulsemq.broker.amqp.AmqpServer;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
+import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
@@ -41,6 +42,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.util.concurrent.atomic.LongAdder;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -147,7 +149,10 @@ public final class Broker implements AutoCloseable {
         }
         timer.scheduleWithFixedDelay(bans::sweep, 60, 60, TimeUnit.SECONDS);
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
-        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock, guard);
+        MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
+                new Authorizer(config.authorization()), new LongAdder(), guard);
+        FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
+                .description("publishes not routed because authorization denied them").register(metrics.registry());
         mqttServer = register(new MqttServer(transport, services));
         bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);

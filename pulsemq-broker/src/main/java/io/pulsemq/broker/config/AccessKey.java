@@ -8,7 +8,8 @@ import java.util.List;
  * @param id     the AccessKeyId
  * @param secret the AccessKeySecret; never logged ({@link #toString()} hides it)
  * @param role   what the key may do
- * @param groups group ID patterns this key is allowed for: {@code *} for all, {@code GID_car*} for a prefix
+ * @param groups group ID patterns this key is allowed for: {@code *} for all, {@code GID_car*} for a prefix;
+ *               none configured means none (a key must name its groups, it never gets all of them by omission)
  */
 public record AccessKey(String id, String secret, Role role, List<String> groups) {
 
@@ -17,7 +18,7 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
 
 
     public AccessKey {
-        groups = groups == null || groups.isEmpty() ? List.of("*") : List.copyOf(groups);
+        groups = groups == null ? List.of() : List.copyOf(groups);
         role = role == null ? Role.DEVICE : role;
     }
 

@@ -9,12 +9,20 @@ import java.util.List;
  *
  * @param defaultDecision what applies to an action no rule matches (key {@code default})
  * @param rules           the rules, in order
+ * @param deniedPublish   what a denied PUBLISH from an MQTT 3.1.1 client does (v5 clients always get 0x87)
  */
-public record AuthorizationConfig(@JsonProperty("default") Decision defaultDecision, List<AuthorizationRule> rules) {
+public record AuthorizationConfig(@JsonProperty("default") Decision defaultDecision, List<AuthorizationRule> rules,
+                                  DeniedPublish deniedPublish) {
 
     public AuthorizationConfig {
         defaultDecision = defaultDecision == null ? Decision.ALLOW : defaultDecision;
         rules = rules == null ? List.of() : List.copyOf(rules);
+        deniedPublish = deniedPublish == null ? DeniedPublish.DROP : deniedPublish;
+    }
+
+    /** Rules with a default; a denied 3.1.1 PUBLISH is dropped. */
+    public AuthorizationConfig(Decision defaultDecision, List<AuthorizationRule> rules) {
+        this(defaultDecision, rules, DeniedPublish.DROP);
     }
 
     /** No rules; everything is allowed. */
@@ -25,5 +33,13 @@ public record AuthorizationConfig(@JsonProperty("default") Decision defaultDecis
     /** Allow or deny. */
     public enum Decision {
         ALLOW, DENY
+    }
+
+    /** What a denied PUBLISH from an MQTT 3.1.1 client (which has no negative PUBACK) does. */
+    public enum DeniedPublish {
+        /** Not routed, acknowledged as usual, counted in {@code pulsemq.messages.denied}. */
+        DROP,
+        /** The connection is closed. */
+        DISCONNECT
     }
 }

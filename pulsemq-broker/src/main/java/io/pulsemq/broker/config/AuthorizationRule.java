@@ -12,16 +12,17 @@ import java.util.List;
  * @param keys      access key IDs the rule applies to (empty: any)
  * @param groups    group ID patterns the rule applies to (empty: any)
  * @param clientIds client ID patterns the rule applies to (empty: any)
- * @param anonymous true: the rule applies only to connections without credentials
+ * @param anonymous true: the rule applies only to connections without an access key (absent: false)
  */
 public record AuthorizationRule(Action allow, Action deny, List<String> topics, List<String> keys, List<String> groups,
-                                List<String> clientIds, boolean anonymous) {
+                                List<String> clientIds, Boolean anonymous) {
 
     public AuthorizationRule {
         topics = topics == null ? List.of() : List.copyOf(topics);
         keys = keys == null ? List.of() : List.copyOf(keys);
         groups = groups == null ? List.of() : List.copyOf(groups);
         clientIds = clientIds == null ? List.of() : List.copyOf(clientIds);
+        anonymous = anonymous != null && anonymous;
     }
 
     /** What a rule decides. */

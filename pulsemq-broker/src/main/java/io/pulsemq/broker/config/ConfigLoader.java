@@ -15,6 +15,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import io.pulsemq.broker.authz.Authorizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
@@ -411,6 +412,24 @@ public final class ConfigLoader {
             positive(c.statusLog().retention(), "statusLog.retention");
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
             amqp(c.amqp());
+            authorization(c.authorization());
+        }
+
+        private void authorization(AuthorizationConfig a) {
+            require(a != null, "authorization", "must be set");
+            for (int i = 0; i < a.rules().size(); i++) {
+                AuthorizationRule rule = a.rules().get(i);
+                String path = "authorization.rules[" + i + "]";
+                require(rule != null, path, "must not be empty");
+                require((rule.allow() == null) != (rule.deny() == null), path,
+                        "needs exactly one of allow and deny (publish, subscribe, retain or all)");
+                require(!rule.topics().isEmpty(), path + ".topics", "needs at least one topic filter");
+                for (int t = 0; t < rule.topics().size(); t++) {
+                    String topic = rule.topics().get(t);
+                    require(Authorizer.isValidRuleTopic(topic), path + ".topics[" + t + "]",
+                            "'" + topic + "' is not a valid topic filter (placeholders: %c, %g, %u, %k)");
+                }
+            }
         }
 
         private void amqp(AmqpConfig a) {

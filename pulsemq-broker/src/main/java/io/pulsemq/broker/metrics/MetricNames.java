@@ -23,6 +23,8 @@ public final class MetricNames {
     public static final String MESSAGES_DELIVERED = "pulsemq.messages.delivered";
     /** Function counter: deliveries dropped (offline or congested QoS 0, full queue, too large, expired). */
     public static final String MESSAGES_DROPPED = "pulsemq.messages.dropped";
+    /** Function counter: PUBLISHes (wills included) not routed because authorization denied them. */
+    public static final String MESSAGES_DENIED = "pulsemq.messages.denied";
     /** Timer, tags {@code route} and {@code status}: HTTP API requests and their latency. */
     public static final String HTTP_REQUESTS = "pulsemq.http.requests";
 

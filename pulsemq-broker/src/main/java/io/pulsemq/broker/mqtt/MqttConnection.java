@@ -39,6 +39,9 @@ import io.netty.util.concurrent.ScheduledFuture;
 import io.pulsemq.broker.auth.AuthResult;
 import io.pulsemq.broker.auth.Ban;
 import io.pulsemq.broker.auth.ConnectCredentials;
+import io.pulsemq.broker.authz.Identity;
+import io.pulsemq.broker.authz.Permissions;
+import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.ClientConnection;
@@ -121,6 +124,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private boolean clientSentDisconnect;
     private boolean publishWillOnEnd = true;
     private long sessionExpiry;
+    /** What this connection may publish and subscribe to; decided once at CONNECT. */
+    private Permissions permissions = Permissions.ALLOW_ALL;
 
     private volatile int sendWindow = 65535;
     private volatile int clientMaxPacketSize;
@@ -322,12 +327,22 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             rejectBanned(n.clientId(), connect, now, flapping.get());
             return;
         }
+        Permissions granted = services.authorizer().permissionsFor(new Identity(n.clientId(), n.username(),
+                auth.key() == null ? null : auth.key().id()));
+        if (n.will() != null && !granted.mayPublish(n.will().message().topic(), n.will().message().retain())) {
+            // the will is a PUBLISH the broker makes for the client: it needs the same permission
+            LOG.info("{}: CONNECT of {} refused: will topic not authorized", remote(), n.clientId());
+            reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED, Refusal.NOT_AUTHORIZED,
+                    "will topic " + n.will().message().topic() + " not authorized");
+            return;
+        }
         if (!services.sessions().admits()) {
             refuseConnect(Refusal.SERVER_BUSY, "status log backlog");
             return;
         }
 
         clientId = n.clientId();
+        permissions = granted;
         sessionExpiry = n.sessionExpiry();
         sendWindow = n.clientReceiveMaximum();
         clientMaxPacketSize = n.clientMaxPacketSize();
@@ -458,6 +473,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             protocolError(Refusal.RECEIVE_MAXIMUM_EXCEEDED, "more than Receive Maximum QoS 2 publishes"); // [MQTT-3.3.4-7]
             return;
         }
+        if (!permissions.mayPublish(topic, fixed.isRetain())) {
+            denyPublish(qos, packetId, topic);
+            return;
+        }
         ByteBuf content = publish.content();
         byte[] payload = new byte[content.readableBytes()];
         content.getBytes(content.readerIndex(), payload);
@@ -477,6 +496,28 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 } // else a retransmission: already routed [MQTT-4.3.3-10]
                 ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, (byte) 0), ctx.voidPromise());
                 break;
+        }
+    }
+
+    /**
+     * Acts on a PUBLISH authorization denied: it is not routed. v5 answers QoS 1 and 2 with 0x87 Not authorized;
+     * 3.1.1 has no negative acknowledgement, so it acknowledges as usual (the client must not resend forever)
+     * or, with {@code authorization.deniedPublish: disconnect}, closes the connection.
+     */
+    private void denyPublish(int qos, int packetId, String topic) {
+        services.deniedPublishes().increment();
+        LOG.debug("{} ({}): PUBLISH to {} not authorized", clientId, remote(), topic);
+        if (!version.hasProperties()
+                && services.config().authorization().deniedPublish() == AuthorizationConfig.DeniedPublish.DISCONNECT) {
+            closeWith(DisconnectReason.NOT_AUTHORIZED, Refusal.NOT_AUTHORIZED.v5Code);
+            return;
+        }
+        byte code = version.hasProperties() ? Refusal.NOT_AUTHORIZED.v5Code : 0;
+        if (qos == 1) {
+            ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, code), ctx.voidPromise());
+        } else if (qos == 2) {
+            // v5: a PUBREC of 0x80 or more ends the exchange, no PUBREL follows [MQTT-4.3.3]
+            ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, code), ctx.voidPromise());
         }
     }
 
@@ -595,6 +636,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         boolean wildcard = parsed.filter().indexOf('+') >= 0 || parsed.filter().indexOf('#') >= 0;
         if (wildcard && !limits.wildcardSubscriptionAvailable()) {
             return v5 ? 0xA2 : 0x80;
+        }
+        if (!permissions.maySubscribe(request.topicFilter(), parsed.filter())) {
+            return v5 ? 0x87 : 0x80; // Not authorized / Failure
         }
         return Math.min(request.qualityOfService().value(), 2);
     }

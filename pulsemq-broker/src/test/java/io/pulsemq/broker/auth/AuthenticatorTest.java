@@ -36,9 +36,29 @@ class AuthenticatorTest {
     }
 
     @Test
-    void signatureMode_otherInstance_isNotAuthorized() {
+    void signatureMode_everyWrongPart_isTheSameBadCredentials() {
         String clientId = "GID_car@@@vin1";
-        AuthResult r = auth.authenticate(creds(clientId, "Signature|AK_CAR|inst-2", Signatures.hmacSha1Base64("s3cret", clientId), REMOTE));
+        String good = Signatures.hmacSha1Base64("s3cret", clientId);
+        List<ConnectCredentials> wrong = List.of(
+                creds(clientId, "Signature|AK_NONE|inst-1", Signatures.hmacSha1Base64("s3cret", clientId), REMOTE),
+                creds(clientId, "Signature|AK_CAR|inst-2", good, REMOTE),
+                creds(clientId, "Signature|AK_CAR|inst-1", good + "x", REMOTE),
+                creds(clientId, "Signature|AK_CAR", good, REMOTE),
+                creds(clientId, "Signature|AK_CAR|inst-1|extra", good, REMOTE));
+        for (ConnectCredentials c : wrong) {
+            AuthResult r = auth.authenticate(c);
+            assertThat(r.outcome()).as(c.username()).isEqualTo(AuthResult.Outcome.BAD_CREDENTIALS);
+            assertThat(r.key()).isNull();
+            assertThat(r.detail()).doesNotContain("s3cret");
+        }
+    }
+
+    @Test
+    void accessKey_withoutGroups_allowsNoGroup() {
+        AccessKey bare = new AccessKey("AK_BARE", "bare-secret", AccessKey.Role.DEVICE, null);
+        assertThat(bare.groups()).isEmpty();
+        Authenticator withBare = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(bare));
+        AuthResult r = withBare.authenticate(creds("GID_car@@@x", "AK_BARE", "bare-secret", REMOTE));
         assertThat(r.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
     }
 

@@ -161,6 +161,34 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_authorizationRules_bindInOrder() throws IOException {
+        Path file = write("authorization:\n  default: deny\n  deniedPublish: disconnect\n  rules:\n"
+                + "    - {deny: subscribe, topics: [\"secret/#\"]}\n"
+                + "    - {allow: all, topics: [\"devices/%c/#\"], groups: [\"GID_car*\"]}\n");
+
+        AuthorizationConfig a = new ConfigLoader(Map.of()).withFile(file).load().authorization();
+
+        assertThat(a.defaultDecision()).isEqualTo(AuthorizationConfig.Decision.DENY);
+        assertThat(a.deniedPublish()).isEqualTo(AuthorizationConfig.DeniedPublish.DISCONNECT);
+        assertThat(a.rules()).extracting(AuthorizationRule::deny)
+                .containsExactly(AuthorizationRule.Action.SUBSCRIBE, null);
+        assertThat(a.rules().get(1).groups()).containsExactly("GID_car*");
+    }
+
+    @Test
+    void load_authorizationRuleWithBothOrNeither_failsNamingRule() throws IOException {
+        Path both = write("authorization:\n  rules:\n    - {allow: all, deny: publish, topics: [a]}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(both).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("authorization.rules[0]");
+        Path noTopics = write("authorization:\n  rules:\n    - {allow: all}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(noTopics).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("authorization.rules[0].topics");
+        Path badFilter = write("authorization:\n  rules:\n    - {allow: all, topics: [\"a/#/b\"]}\n");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(badFilter).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("authorization.rules[0].topics[0]");
+    }
+
+    @Test
     void load_keyInWrongCase_suggestsTheKey() throws IOException {
         Path file = write("mqtt: {maxpacketsize: 10}\n");
 
