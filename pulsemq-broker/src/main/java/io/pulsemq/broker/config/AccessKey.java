@@ -16,7 +16,6 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
     /** Shortest secret accepted at start: shorter ones are guessable online (and were the MQTT password). */
     public static final int MIN_SECRET_LENGTH = 16;
 
-
     public AccessKey {
         groups = groups == null ? List.of() : List.copyOf(groups);
         role = role == null ? Role.DEVICE : role;
