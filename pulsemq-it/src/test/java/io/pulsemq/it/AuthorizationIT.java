@@ -22,6 +22,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -96,6 +97,21 @@ class AuthorizationIT {
             assertThat(new ApiClient(broker.httpPort()).get("/metrics", BrokerFixture.ADMIN).body())
                     .containsPattern("pulsemq_messages_denied_total [1-9]");
             c.client().disconnect();
+            c.client().close();
+        }
+    }
+
+    @Test
+    void publish_v311DeniedWithDisconnectConfigured_closesConnection() throws Exception {
+        AuthorizationConfig disconnecting = new AuthorizationConfig(Decision.DENY, RULES.rules(),
+                AuthorizationConfig.DeniedPublish.DISCONNECT);
+        try (BrokerFixture strict = BrokerFixture.start(BrokerFixture.authorization(disconnecting))) {
+            String id = Clients.unique("dev");
+            Clients.Paho3 c = Clients.connectedPaho3(strict.tcpUri(), id, MqttConnectOptions.MQTT_VERSION_3_1_1);
+            c.client().publish("devices/" + id + "/state", "own".getBytes(StandardCharsets.UTF_8), 1, false);
+            catchThrowableOfType(() -> c.client().publish("devices/victim/state",
+                    "forged".getBytes(StandardCharsets.UTF_8), 1, false), MqttException.class);
+            assertThat(c.inbox().lost).succeedsWithin(Duration.ofSeconds(Clients.TIMEOUT_S));
             c.client().close();
         }
     }

@@ -14,9 +14,9 @@ import java.util.List;
  *
  * <p>{@link #permissionsFor} runs once per connection, at CONNECT: it keeps the rules that apply to the identity,
  * in order, with the placeholders {@code %c} (client ID), {@code %g} (group ID), {@code %u} (username) and
- * {@code %k} (access key ID) substituted. A rule whose placeholder has no value, or a value containing {@code +},
- * {@code #} or {@code /}, cannot widen powers: such an allow rule is left out, and such a deny rule denies its
- * action on every topic ({@code #}).
+ * {@code %k} (access key ID) substituted. A rule whose placeholder has no value (no username, no key) does not
+ * apply. A value containing {@code +}, {@code #} or {@code /} cannot widen powers: such an allow rule is left out,
+ * and such a deny rule denies its action on every topic ({@code #}).
  */
 public final class Authorizer {
 
@@ -24,6 +24,8 @@ public final class Authorizer {
     static final String PLACEHOLDERS = "cguk";
 
     private static final String DENY_EVERYWHERE = "#";
+    /** What {@link #substitute} returns when a value contains {@code + # /}; compared by identity. */
+    private static final String INJECTED = new String("injected");
 
     private final List<AuthorizationRule> rules;
     private final boolean defaultAllow;
@@ -54,6 +56,11 @@ public final class Authorizer {
             for (String topic : rule.topics()) {
                 String substituted = substitute(topic, identity);
                 if (substituted == null) {
+                    // a missing value: the rule is not about this identity
+                    topics = null;
+                    break;
+                }
+                if (substituted == INJECTED) {
                     // an allow rule grants nothing; a deny rule denies its action everywhere (fail closed)
                     topics = allow ? null : List.of(DENY_EVERYWHERE);
                     break;
@@ -84,7 +91,7 @@ public final class Authorizer {
             }
         }
         String sample = substitute(topic, new Identity("GID_x@@@x", "x", "x"));
-        return sample != null && Topics.isValidFilter(sample, Integer.MAX_VALUE);
+        return sample != null && sample != INJECTED && Topics.isValidFilter(sample, Integer.MAX_VALUE);
     }
 
     private static boolean appliesTo(AuthorizationRule rule, Identity id) {
@@ -111,7 +118,10 @@ public final class Authorizer {
         return false;
     }
 
-    /** The topic with placeholders replaced, or null when a value is missing or could change the filter's shape. */
+    /**
+     * The topic with placeholders replaced; null when a value is missing, {@link #INJECTED} when one could change
+     * the filter's shape.
+     */
     private static String substitute(String topic, Identity id) {
         if (topic.indexOf('%') < 0) {
             return topic;
@@ -130,8 +140,11 @@ public final class Authorizer {
                 case 'k' -> id.accessKeyId();
                 default -> null;
             };
-            if (value == null || value.isEmpty() || !isPlainLevel(value)) {
+            if (value == null || value.isEmpty()) {
                 return null;
+            }
+            if (!isPlainLevel(value)) {
+                return INJECTED;
             }
             out.append(value);
         }

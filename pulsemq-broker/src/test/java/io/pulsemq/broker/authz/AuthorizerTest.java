@@ -98,6 +98,12 @@ class AuthorizerTest {
     }
 
     @Test
+    void permissionsFor_missingValue_denyRuleDoesNotApply() {
+        Permissions p = permissions(Decision.ALLOW, ANONYMOUS, deny(Action.PUBLISH, "users/%u/#"));
+        assertThat(p).isSameAs(Permissions.ALLOW_ALL);
+    }
+
+    @Test
     void permissionsFor_ruleScopes_selectWhomRulesApplyTo() {
         AuthorizationRule forGroup = new AuthorizationRule(null, Action.ALL, List.of("#"), null, List.of("GID_car*"),
                 null, false);
