@@ -24,6 +24,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -408,6 +409,22 @@ public final class ConfigLoader {
             positive(c.statusLog().retention(), "statusLog.retention");
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
             amqp(c.amqp());
+            tls(c);
+        }
+
+        private void tls(BrokerConfig c) {
+            TlsConfig t = c.tls();
+            if (t == null || !t.enabled()) {
+                return;
+            }
+            require(notBlank(t.keyFile()), "tls.keyFile", "must be set when tls.certFile is set");
+            ListenersConfig l = c.listeners();
+            for (ListenerConfig listener : List.of(l.mqtts(), l.wss(), l.https(), l.amqps())) {
+                TlsConfig.ClientAuth mode = listener.clientAuth() == null ? t.clientAuth() : listener.clientAuth();
+                require(mode == TlsConfig.ClientAuth.NONE || notBlank(t.caFile()), "tls.caFile",
+                        "must be set when client certificates are asked for (clientAuth " + mode.name().toLowerCase()
+                                + ")");
+            }
         }
 
         private void amqp(AmqpConfig a) {
