@@ -1,5 +1,9 @@
 package io.pulsemq.it;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
@@ -11,6 +15,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.pulsemq.broker.config.TlsConfig;
+import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.protocol.Signatures;
 import io.pulsemq.protocol.StatusEvent;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
@@ -20,6 +25,7 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.KeyManagerFactory;
 import java.io.ByteArrayOutputStream;
@@ -215,7 +221,7 @@ class TlsIT {
     }
 
     @Test
-    void certificateFilesReplaced_liveClientKeepsWorking_andNewClientsGetTheNewCertificate() throws Exception {
+    void certificateFilesReplaced_badFileKeepsTheOld_liveClientKeepsWorking_newClientsGetTheNew() throws Exception {
         TestPki first = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "first");
         TestPki second = TestPki.create(Files.createTempDirectory("pulsemq-tls-reload-"), "second");
         try (BrokerFixture reloading = BrokerFixture.start(BrokerFixture.tls(first, TlsConfig.ClientAuth.NONE))) {
@@ -224,6 +230,21 @@ class TlsIT {
                 old.connect();
                 String topic = unique("tls/reload");
                 old.subscribeWith().topicFilter(topic).qos(MqttQos.AT_LEAST_ONCE).send();
+
+                ListAppender<ILoggingEvent> log = new ListAppender<>();
+                Logger tlsLogger = (Logger) LoggerFactory.getLogger(TlsContexts.class);
+                log.start();
+                tlsLogger.addAppender(log);
+                try {
+                    Files.writeString(first.certFile(), "not a certificate\n");
+                    await().ignoreExceptions().untilAsserted(() -> assertThat(List.copyOf(log.list))
+                            .anyMatch(e -> e.getLevel() == Level.ERROR));
+                } finally {
+                    tlsLogger.detachAppender(log);
+                }
+                Mqtt5BlockingClient afterBadFile = hive5(reloading, first, unique("afterbad"), "TLSv1.3", null);
+                afterBadFile.connect();
+                afterBadFile.disconnect();
 
                 first.replaceFilesWith(second);
 

@@ -180,8 +180,11 @@ public final class Main implements Runnable {
                 log.warn("Cannot write {}: {}", PortsFile.file(config.dataDir()), e.toString());
                 where = "not written";
             }
-            log.info("PulseMQ started: mqtt={} ws={} http={} amqp={} (ports file: {})",
-                    port(ports.mqtt()), port(ports.ws()), port(ports.http()), port(ports.amqp()), where);
+            String tls = ports.mqtts() < 0 && ports.wss() < 0 && ports.https() < 0 && ports.amqps() < 0 ? ""
+                    : " mqtts=" + port(ports.mqtts()) + " wss=" + port(ports.wss()) + " https=" + port(ports.https())
+                    + " amqps=" + port(ports.amqps());
+            log.info("PulseMQ started: mqtt={} ws={} http={} amqp={}{} (ports file: {})",
+                    port(ports.mqtt()), port(ports.ws()), port(ports.http()), port(ports.amqp()), tls, where);
         }
 
         private static String port(int port) {

@@ -25,6 +25,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.Iterator;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
@@ -413,6 +414,7 @@ public final class ConfigLoader {
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
             amqp(c.amqp());
             authorization(c.authorization());
+            tls(c);
         }
 
         private void authorization(AuthorizationConfig a) {
@@ -429,6 +431,21 @@ public final class ConfigLoader {
                     require(Authorizer.isValidRuleTopic(topic), path + ".topics[" + t + "]",
                             "'" + topic + "' is not a valid topic filter (placeholders: %c, %g, %u, %k)");
                 }
+            }
+        }
+
+        private void tls(BrokerConfig c) {
+            TlsConfig t = c.tls();
+            if (t == null || !t.enabled()) {
+                return;
+            }
+            require(notBlank(t.keyFile()), "tls.keyFile", "must be set when tls.certFile is set");
+            ListenersConfig l = c.listeners();
+            for (ListenerConfig listener : List.of(l.mqtts(), l.wss(), l.https(), l.amqps())) {
+                TlsConfig.ClientAuth mode = listener.clientAuth() == null ? t.clientAuth() : listener.clientAuth();
+                require(mode == TlsConfig.ClientAuth.NONE || notBlank(t.caFile()), "tls.caFile",
+                        "must be set when client certificates are asked for (clientAuth " + mode.name().toLowerCase()
+                                + ")");
             }
         }
 

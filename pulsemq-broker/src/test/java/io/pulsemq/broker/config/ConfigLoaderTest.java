@@ -189,6 +189,16 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_listenerAsksForClientCertificatesWithoutCaFile_failsNamingCaFile() throws IOException {
+        Path file = write("tls: {certFile: s.pem, keyFile: s.key}\nlisteners:\n  mqtts: {clientAuth: required}\n");
+
+        assertThatThrownBy(() -> new ConfigLoader(Map.of()).withFile(file).load())
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("tls.caFile")
+                .hasMessageContaining("required");
+    }
+
+    @Test
     void load_keyInWrongCase_suggestsTheKey() throws IOException {
         Path file = write("mqtt: {maxpacketsize: 10}\n");
 
