@@ -110,6 +110,11 @@ public final class BrokerFixture implements AutoCloseable {
         };
     }
 
+    /** A customization: keep-alive capped at {@code max}, and whether a client may ask for 0 (no timeout). */
+    public static UnaryOperator<BrokerConfig> keepAlive(Duration max, boolean allowZero) {
+        return c -> c.withMqtt(c.mqtt().withKeepAlive(max, allowZero));
+    }
+
     /** A customization: a new connection has {@code timeout} to send CONNECT. */
     public static UnaryOperator<BrokerConfig> connectTimeout(Duration timeout) {
         return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), timeout);
