@@ -79,4 +79,13 @@ class HttpSignatureTest {
         assertThat(HttpSignature.stringToSign(r, 1000, "abc")).isEqualTo("PULSEMQ-HMAC-SHA256\nGET\n/api/v1/clients\n"
                 + "groupId=GID_a\n1000\nabc\ne3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
     }
+
+    @Test
+    void sign_workedExampleOfDocsApi_sameSignature() {
+        HttpSignature.Request r = request("POST", "/api/v1/clients/status", Map.of(),
+                "{\"clientIds\":[\"GID_car@@@vin1\"]}");
+        assertThat(HttpSignature.sign("an-example-secret-of-32-chars!!!", r, 1_767_225_600_000L,
+                "3f2a9c1e7b4d4e0f9a1b2c3d4e5f6071"))
+                .isEqualTo("b71c2eded25d8391e6768d25b0dd98ce5f33e75d6abb1c7c4b1541201fe6361c");
+    }
 }
