@@ -104,6 +104,22 @@ public final class BrokerFixture implements AutoCloseable {
         return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), max, c.mqtt().connectTimeout());
     }
 
+    /** A customization: clients may have at most {@code max} QoS 1/2 PUBLISHes unacknowledged (announced to v5). */
+    public static UnaryOperator<BrokerConfig> receiveMaximum(int max) {
+        return c -> {
+            MqttConfig m = c.mqtt();
+            return c.withMqtt(new MqttConfig(m.maxPacketSize(), max, m.maxInflight(), m.maxQueuedMessages(),
+                    m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), m.connectTimeout(),
+                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
+                    m.sharedSubscriptionAvailable()));
+        };
+    }
+
+    /** A customization: keep-alive capped at {@code max}, and whether a client may ask for 0 (no timeout). */
+    public static UnaryOperator<BrokerConfig> keepAlive(Duration max, boolean allowZero) {
+        return c -> c.withMqtt(c.mqtt().withKeepAlive(max, allowZero));
+    }
+
     /** A customization: a new connection has {@code timeout} to send CONNECT. */
     public static UnaryOperator<BrokerConfig> connectTimeout(Duration timeout) {
         return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), timeout);

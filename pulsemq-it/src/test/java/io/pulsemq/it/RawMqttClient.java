@@ -227,6 +227,8 @@ final class RawMqttClient implements AutoCloseable {
         private int receiveMaximum;
         private int topicAliasMaximum;
         private long maximumPacketSize;
+        private String username;
+        private String password;
 
         private Connect(int version, String clientId) {
             this.version = version;
@@ -290,8 +292,15 @@ final class RawMqttClient implements AutoCloseable {
             return this;
         }
 
+        /** User Name and Password. */
+        Connect credentials(String user, String pass) {
+            this.username = user;
+            this.password = pass;
+            return this;
+        }
+
         byte[] encode() {
-            int flags = (cleanStart ? 0x02 : 0);
+            int flags = (cleanStart ? 0x02 : 0) | (username != null ? 0x80 : 0) | (password != null ? 0x40 : 0);
             if (willTopic != null) {
                 flags |= 0x04 | (willQos << 3) | (willRetain ? 0x20 : 0);
             }
@@ -322,6 +331,12 @@ final class RawMqttClient implements AutoCloseable {
                     will.writeTo(b);
                 }
                 b.string(willTopic).binary(willPayload.getBytes(StandardCharsets.UTF_8));
+            }
+            if (username != null) {
+                b.string(username);
+            }
+            if (password != null) {
+                b.binary(password.getBytes(StandardCharsets.UTF_8));
             }
             return b.packet(0x10);
         }

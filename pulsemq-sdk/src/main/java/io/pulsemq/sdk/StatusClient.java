@@ -253,6 +253,7 @@ public final class StatusClient implements AutoCloseable {
         private Duration requestTimeout = Duration.ofSeconds(30);
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private Executor executor;
+        private HttpTransport.Authentication authentication = HttpTransport.Authentication.SIGNED;
 
         private Builder() {
         }
@@ -304,6 +305,15 @@ public final class StatusClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * Sends the access key and secret as HTTP Basic instead of signing each request (PULSEMQ-HMAC-SHA256, the
+         * default). Basic puts the secret itself in every request: use it only over TLS.
+         */
+        public Builder basicAuthentication() {
+            this.authentication = HttpTransport.Authentication.BASIC;
+            return this;
+        }
+
         /** The executor of the HTTP client (default: own daemon threads, stopped by close()). */
         public Builder executor(Executor executor) {
             this.executor = executor;
@@ -317,8 +327,8 @@ public final class StatusClient implements AutoCloseable {
             if (accessKey == null || accessKey.isEmpty() || secretKey == null) {
                 throw new IllegalStateException("accessKey and secretKey are required");
             }
-            return new StatusClient(new HttpTransport(baseUrl, accessKey, secretKey, connectTimeout, requestTimeout,
-                    retryPolicy, executor));
+            return new StatusClient(new HttpTransport(baseUrl, accessKey, secretKey, authentication, connectTimeout,
+                    requestTimeout, retryPolicy, executor));
         }
     }
 }

@@ -123,7 +123,7 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
         }
         Resolution.Found found = (Resolution.Found) resolution;
         HttpRequest req = new HttpRequest(method, path, found.pathParams(), query, headers(request),
-                ByteBufUtil.getBytes(request.content()), remoteAddress(ctx));
+                ByteBufUtil.getBytes(request.content()), remoteAddress(ctx), uri.rawPath());
         try {
             CompletionStage<HttpResponse> stage = found.route().handler().handle(req);
             if (stage == null) {

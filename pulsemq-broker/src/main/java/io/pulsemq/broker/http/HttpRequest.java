@@ -16,6 +16,7 @@ import java.util.Optional;
  * @param headers       headers by lower-case name
  * @param body          the body; empty if none
  * @param remoteAddress the client's address
+ * @param rawPath       the path as sent (percent-encoding kept), without the query; what signatures cover
  */
 public record HttpRequest(
         String method,
@@ -24,12 +25,21 @@ public record HttpRequest(
         Map<String, List<String>> queryParams,
         Map<String, List<String>> headers,
         byte[] body,
-        InetSocketAddress remoteAddress) {
+        InetSocketAddress remoteAddress,
+        String rawPath) {
 
     public HttpRequest {
         pathParams = Map.copyOf(pathParams);
         queryParams = Map.copyOf(queryParams);
         headers = Map.copyOf(headers);
+        rawPath = rawPath == null ? path : rawPath;
+    }
+
+    /** A request whose raw path is its decoded path. */
+    public HttpRequest(String method, String path, Map<String, String> pathParams,
+                       Map<String, List<String>> queryParams, Map<String, List<String>> headers, byte[] body,
+                       InetSocketAddress remoteAddress) {
+        this(method, path, pathParams, queryParams, headers, body, remoteAddress, path);
     }
 
     /**

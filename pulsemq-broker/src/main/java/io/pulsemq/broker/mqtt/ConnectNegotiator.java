@@ -97,13 +97,11 @@ final class ConnectNegotiator {
             return Decision.refuse(Refusal.CLIENT_ID_REJECTED, "client ID does not follow GID_x@@@device");
         }
 
-        int keepAlive = header.keepAliveTimeSeconds();
-        int maxKeepAlive = (int) Math.min(65535, limits.maxKeepAlive().toSeconds());
-        boolean serverKeepAlive = false;
-        if (version.hasProperties() && (keepAlive > maxKeepAlive || (keepAlive == 0 && maxKeepAlive < 65535))) {
-            keepAlive = maxKeepAlive;
-            serverKeepAlive = true;
-        }
+        int requestedKeepAlive = header.keepAliveTimeSeconds();
+        int keepAlive = keepAlive(limits, requestedKeepAlive);
+        // [MQTT-3.1.2-21]: a v5 client must use the Server Keep Alive the broker sends; a 3.1.x client is not told,
+        // the broker just applies its own timeout
+        boolean serverKeepAlive = version.hasProperties() && keepAlive != requestedKeepAlive;
 
         long maxExpiry = limits.maxSessionExpiry().toSeconds();
         long expiry;
@@ -159,5 +157,18 @@ final class ConnectNegotiator {
     static int intProperty(MqttProperties props, int id, int absent) {
         MqttProperties.MqttProperty<?> p = props.getProperty(id);
         return p == null ? absent : (Integer) p.value();
+    }
+
+    /**
+     * The keep-alive the broker applies for a client that asked for {@code requested} seconds: the request,
+     * unless it exceeds {@code mqtt.maxKeepAlive} or is 0 (no timeout) while {@code mqtt.allowZeroKeepAlive}
+     * is off; then the maximum.
+     */
+    static int keepAlive(MqttConfig limits, int requested) {
+        int max = (int) Math.min(65535, limits.maxKeepAlive().toSeconds());
+        if (requested > max || (requested == 0 && !limits.allowZeroKeepAlive())) {
+            return max;
+        }
+        return requested;
     }
 }

@@ -3,10 +3,11 @@ package io.pulsemq.broker.mqtt;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.TooLongFrameException;
+import io.netty.handler.codec.http.websocketx.WebSocketServerProtocolHandler;
 import io.netty.handler.codec.mqtt.MqttConnAckMessage;
 import io.netty.handler.codec.mqtt.MqttConnectMessage;
 import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
@@ -92,6 +93,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final String KEEP_ALIVE_HANDLER = "mqtt-keepalive";
+    /**
+     * How long a connection the broker ends keeps reading (and discarding) the client's input after its last
+     * packet, so the client reads that packet instead of a TCP reset; the client closing ends it sooner.
+     */
+    private static final long LAST_PACKET_DRAIN_MS = 2000;
     /** Set by Netty's MqttDecoder when it reads CONNECT; the MqttEncoder reads it too. */
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
@@ -117,6 +123,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private State state = State.AWAIT_CONNECT;
     private ScheduledFuture<?> connectTimeout;
     private boolean connAckSent;
+    /** Set once the broker has written its last packet (DISCONNECT or a refusing CONNACK): input is discarded. */
+    private boolean lastPacketWritten;
 
     private ProtocolVersion version;
     private String clientId;
@@ -201,7 +209,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void channelRead(ChannelHandlerContext ctx, Object msg) {
         try {
-            if (!(msg instanceof MqttMessage) || state == State.CLOSED) {
+            if (!(msg instanceof MqttMessage) || state == State.CLOSED || lastPacketWritten) {
                 return;
             }
             MqttMessage packet = (MqttMessage) msg;
@@ -441,7 +449,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 .returnCode(MqttConnectReturnCode.valueOf(code))
                 .sessionPresent(false) // [MQTT-3.2.2-6]
                 .build();
-        ctx.writeAndFlush(ack).addListener(ChannelFutureListener.CLOSE);
+        writeLastAndClose(ack);
     }
 
     private void onPublish(MqttPublishMessage publish) {
@@ -735,7 +743,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         drainScheduled.set(false);
         int written = 0;
         for (Object packet = outbound.poll(); packet != null; packet = outbound.poll()) {
-            ctx.write(packet instanceof OutboundPublish ? toPublish((OutboundPublish) packet) : packet, ctx.voidPromise());
+            if (!lastPacketWritten) { // after the last packet the output is (being) shut: the session keeps them
+                ctx.write(packet instanceof OutboundPublish ? toPublish((OutboundPublish) packet) : packet,
+                        ctx.voidPromise());
+            }
             written++;
         }
         outboundQueued.addAndGet(-written);
@@ -810,10 +821,33 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private void sendDisconnectAndClose(byte v5Code) {
         if (connAckSent && version.hasProperties() && channel.isActive()) {
             MqttMessage disconnect = MqttMessageBuilders.disconnect().reasonCode(v5Code).build();
-            ctx.writeAndFlush(disconnect).addListener(ChannelFutureListener.CLOSE);
+            writeLastAndClose(disconnect);
         } else {
             ctx.close();
         }
+    }
+
+    /**
+     * Writes the broker's last packet on this connection and ends it so that the client can read it. Closing
+     * at once with unread input in the socket makes the kernel answer with a TCP reset, and the client loses
+     * the packet (a v5 client that overran the Receive Maximum would never read its DISCONNECT 0x93). So from
+     * here on input is released unread, the output is half-closed once the packet is written (over WebSocket
+     * the handler's close frame does that), and the channel closes when the client closes its side or after
+     * {@link #LAST_PACKET_DRAIN_MS}, whichever comes first. Runs on the event loop; never blocks.
+     */
+    private void writeLastAndClose(MqttMessage last) {
+        lastPacketWritten = true;
+        ctx.writeAndFlush(last).addListener(written -> {
+            boolean webSocket = ctx.pipeline().get(WebSocketServerProtocolHandler.class) != null;
+            if (!written.isSuccess() || webSocket || !(channel instanceof DuplexChannel)) {
+                ctx.close();
+                return;
+            }
+            ((DuplexChannel) channel).shutdownOutput();
+            ScheduledFuture<?> drain = ctx.executor().schedule(() -> ctx.close(), LAST_PACKET_DRAIN_MS,
+                    TimeUnit.MILLISECONDS);
+            channel.closeFuture().addListener(closed -> drain.cancel(false));
+        });
     }
 
     // ---- helpers -----------------------------------------------------------------------------

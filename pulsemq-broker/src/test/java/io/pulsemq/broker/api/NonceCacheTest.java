@@ -26,4 +26,17 @@ class NonceCacheTest {
         assertThat(cache.remember("AK", "c", 1000)).isEqualTo(NonceCache.Result.NEW);
         assertThat(cache.size()).isEqualTo(2);
     }
+
+    @Test
+    void remember_oneKeyFloods_otherKeysUnaffected() {
+        NonceCache cache = new NonceCache(1000, 2);
+        assertThat(cache.remember("AK_VICTIM", "v1", 0)).isEqualTo(NonceCache.Result.NEW);
+        for (int i = 0; i < 10; i++) {
+            cache.remember("AK_FLOOD", "f" + i, 1);
+        }
+        assertThat(cache.remember("AK_FLOOD", "f-more", 2)).isEqualTo(NonceCache.Result.FULL);
+        assertThat(cache.remember("AK_VICTIM", "v2", 2)).isEqualTo(NonceCache.Result.NEW);
+        assertThat(cache.remember("AK_VICTIM", "v1", 3)).as("not evicted by the flood")
+                .isEqualTo(NonceCache.Result.REPLAYED);
+    }
 }

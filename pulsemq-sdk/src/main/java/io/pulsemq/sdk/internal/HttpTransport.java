@@ -1,6 +1,7 @@
 package io.pulsemq.sdk.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.pulsemq.protocol.HttpSignature;
 import io.pulsemq.sdk.ApiTimeoutException;
 import io.pulsemq.sdk.ApiUnavailableException;
 import io.pulsemq.sdk.PulseMqException;
@@ -11,6 +12,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URLDecoder;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpConnectTimeoutException;
@@ -18,20 +20,26 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.HexFormat;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.StringJoiner;
-import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executor;
+import java.util.concurrent.ExecutorService;
 import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
 /**
- * Calls {@code <base>/api/v1/...} with HTTP Basic access-key authentication, maps error answers to
+ * Calls {@code <base>/api/v1/...} authenticated with the access key (by default every request is signed with
+ * {@link HttpSignature}, so a captured request cannot be replayed or pointed elsewhere; HTTP Basic on request), maps error answers to
  * {@link StatusApiException}s and transport failures to {@link ApiUnavailableException}s, and retries idempotent
  * calls by the {@link RetryPolicy}. The base URL is asked for before every attempt, so a broker that moved (a
  * restart on port 0) is found again. Thread-safe.
@@ -46,17 +54,39 @@ public final class HttpTransport implements AutoCloseable {
     public static final String API = "/api/v1";
 
     private final Supplier<URI> baseUrl;
+    /** How requests carry the access key. */
+    public enum Authentication {
+        /** {@code Authorization: PULSEMQ-HMAC-SHA256 ...} over method, path, query and body: the secret never travels. */
+        SIGNED,
+        /** HTTP Basic: the secret itself in every request (only over TLS). */
+        BASIC
+    }
+
+    private static final SecureRandom NONCES = new SecureRandom();
+    private static final HexFormat HEX = HexFormat.of();
+
     private final String authorization;
     private final String accessKey;
+    private final String secretKey;
+    private final Authentication authentication;
+    private final Clock clock = Clock.systemUTC();
     private final Duration requestTimeout;
     private final RetryPolicy retry;
     private final ExecutorService ownedExecutor;
     private final HttpClient http;
 
+    /** A transport that signs every request ({@link Authentication#SIGNED}). */
     public HttpTransport(Supplier<URI> baseUrl, String accessKey, String secretKey, Duration connectTimeout,
                          Duration requestTimeout, RetryPolicy retry, Executor executor) {
+        this(baseUrl, accessKey, secretKey, Authentication.SIGNED, connectTimeout, requestTimeout, retry, executor);
+    }
+
+    public HttpTransport(Supplier<URI> baseUrl, String accessKey, String secretKey, Authentication authentication,
+                         Duration connectTimeout, Duration requestTimeout, RetryPolicy retry, Executor executor) {
         this.baseUrl = baseUrl;
         this.accessKey = accessKey;
+        this.secretKey = secretKey;
+        this.authentication = authentication;
         this.authorization = "Basic " + Base64.getEncoder()
                 .encodeToString((accessKey + ":" + secretKey).getBytes(StandardCharsets.UTF_8));
         this.requestTimeout = requestTimeout;
@@ -99,13 +129,52 @@ public final class HttpTransport implements AutoCloseable {
         return URI.create(base + API + pathAndQuery);
     }
 
-    /** A request with authentication; {@code timeout} false for streams (their idle watchdog ends them instead). */
+    /** A GET request (no body) with authentication; {@code timeout} false for streams (their idle watchdog ends them). */
     public HttpRequest.Builder request(String pathAndQuery, boolean timeout) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(uri(pathAndQuery)).header("Authorization", authorization);
+        return request("GET", pathAndQuery, new byte[0], timeout);
+    }
+
+    /**
+     * A request with authentication for {@code method} with {@code body} (the caller sets the same method and
+     * body on the builder; a signature covers them). Each call signs anew, with a fresh nonce, so retries build
+     * their request again.
+     */
+    public HttpRequest.Builder request(String method, String pathAndQuery, byte[] body, boolean timeout) {
+        URI uri = uri(pathAndQuery);
+        HttpRequest.Builder b = HttpRequest.newBuilder(uri).header("Authorization", authorization(method, uri, body));
         if (timeout) {
             b.timeout(requestTimeout);
         }
         return b;
+    }
+
+    private String authorization(String method, URI uri, byte[] body) {
+        if (authentication == Authentication.BASIC) {
+            return authorization;
+        }
+        byte[] nonce = new byte[16];
+        NONCES.nextBytes(nonce);
+        HttpSignature.Request signed = new HttpSignature.Request(method, uri.getRawPath(), query(uri.getRawQuery()),
+                body);
+        return HttpSignature.authorization(accessKey, secretKey, signed, clock.millis(), HEX.formatHex(nonce));
+    }
+
+    /** The decoded parameters of a raw query, as the broker decodes them. */
+    private static Map<String, List<String>> query(String rawQuery) {
+        Map<String, List<String>> params = new LinkedHashMap<>();
+        if (rawQuery == null || rawQuery.isEmpty()) {
+            return params;
+        }
+        for (String pair : rawQuery.split("&")) {
+            if (pair.isEmpty()) {
+                continue;
+            }
+            int eq = pair.indexOf('=');
+            String name = URLDecoder.decode(eq < 0 ? pair : pair.substring(0, eq), StandardCharsets.UTF_8);
+            String value = eq < 0 ? "" : URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            params.computeIfAbsent(name, n -> new ArrayList<>()).add(value);
+        }
+        return params;
     }
 
     /** GET, retried; answers the JSON body. */
@@ -116,7 +185,7 @@ public final class HttpTransport implements AutoCloseable {
 
     /** POST a JSON body; retried only if {@code idempotent}. */
     public HttpResponse<byte[]> post(String path, byte[] json, boolean idempotent, boolean throwOnError) {
-        Supplier<HttpRequest> request = () -> request(path, true)
+        Supplier<HttpRequest> request = () -> request("POST", path, json, true)
                 .header("Content-Type", "application/json").header("Accept", "application/json")
                 .POST(HttpRequest.BodyPublishers.ofByteArray(json)).build();
         return throwOnError ? send(request, idempotent, HttpResponse.BodyHandlers.ofByteArray())
