@@ -26,12 +26,12 @@ class PortsFileTest {
 
     @Test
     void write_boundTlsListeners_areNamedAndReadBack() throws IOException {
-        BoundPorts ports = new BoundPorts(1883, -1, 8080, 5672, 8883, 8084, -1, 5671);
+        BoundPorts ports = new BoundPorts(11883, -1, 18080, 15672, 8883, 8084, -1, 5671);
 
         Path file = PortsFile.write(dir, ports);
 
         assertThat(Files.readString(file)).isEqualTo(
-                "{\"mqtt\":1883,\"ws\":-1,\"http\":8080,\"amqp\":5672,\"mqtts\":8883,\"wss\":8084,\"amqps\":5671}");
+                "{\"mqtt\":11883,\"ws\":-1,\"http\":18080,\"amqp\":15672,\"mqtts\":8883,\"wss\":8084,\"amqps\":5671}");
         assertThat(PortsFile.read(dir)).isEqualTo(ports);
     }
 

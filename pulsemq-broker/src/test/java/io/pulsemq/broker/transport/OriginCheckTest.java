@@ -17,24 +17,24 @@ class OriginCheckTest {
     void allows_defaultList_sameHostOnly() {
         OriginCheck same = check();
 
-        assertThat(same.allows("http://broker.example.com:8083", "broker.example.com:8083")).isTrue();
+        assertThat(same.allows("http://broker.example.com:9083", "broker.example.com:9083")).isTrue();
         assertThat(same.allows("https://broker.example.com", "broker.example.com")).isTrue();
-        assertThat(same.allows("http://evil.example.net", "broker.example.com:8083")).isFalse();
-        assertThat(same.allows("http://broker.example.com:9999", "broker.example.com:8083")).isFalse();
-        assertThat(same.allows("null", "broker.example.com:8083")).isFalse();
+        assertThat(same.allows("http://evil.example.net", "broker.example.com:9083")).isFalse();
+        assertThat(same.allows("http://broker.example.com:9999", "broker.example.com:9083")).isFalse();
+        assertThat(same.allows("null", "broker.example.com:9083")).isFalse();
     }
 
     @Test
     void allows_noOriginHeader_isAllowed() {
-        assertThat(check().allows(null, "broker:8083")).isTrue();
+        assertThat(check().allows(null, "broker:9083")).isTrue();
     }
 
     @Test
     void allows_listedOrigins_onlyThoseAndStarAll() {
         OriginCheck listed = check("https://app.example.com");
 
-        assertThat(listed.allows("https://APP.example.com:443", "broker:8083")).isTrue();
-        assertThat(listed.allows("https://other.example.com", "broker:8083")).isFalse();
-        assertThat(check("*").allows("https://anything.example", "broker:8083")).isTrue();
+        assertThat(listed.allows("https://APP.example.com:443", "broker:9083")).isTrue();
+        assertThat(listed.allows("https://other.example.com", "broker:9083")).isFalse();
+        assertThat(check("*").allows("https://anything.example", "broker:9083")).isTrue();
     }
 }

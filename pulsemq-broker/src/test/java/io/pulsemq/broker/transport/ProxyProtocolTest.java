@@ -26,7 +26,7 @@ class ProxyProtocolTest {
     void v1Header_setsClientAddressAndPassesTheRestThrough() {
         EmbeddedChannel ch = channel(PROXIED);
 
-        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 203.0.113.7 10.0.0.1 40123 1883\r\nMQTT",
+        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 203.0.113.7 10.0.0.1 40123 11883\r\nMQTT",
                 StandardCharsets.US_ASCII));
 
         assertThat(ClientAddress.of(ch)).isEqualTo(new InetSocketAddress("203.0.113.7", 40123));
@@ -41,7 +41,7 @@ class ProxyProtocolTest {
     void v2Header_setsClientAddress() {
         EmbeddedChannel ch = channel(PROXIED);
 
-        ch.writeInbound(Unpooled.wrappedBuffer(ProxyHeaders.v2Proxy("198.51.100.9", 5555, "10.0.0.1", 1883)));
+        ch.writeInbound(Unpooled.wrappedBuffer(ProxyHeaders.v2Proxy("198.51.100.9", 5555, "10.0.0.1", 11883)));
 
         assertThat(ClientAddress.of(ch)).isEqualTo(new InetSocketAddress("198.51.100.9", 5555));
     }
