@@ -126,6 +126,22 @@ class AuthenticationIT {
     }
 
     @Test
+    void deviceKeyBoundToItsClientIds_connectsAsItselfButNotAsASibling() {
+        String user = signatureUser(BrokerFixture.VIN1_DEVICE, INSTANCE);
+        Mqtt3BlockingClient own = Clients.hive3(strict, "GID_car@@@vin1-own");
+        own.connectWith().simpleAuth().username(user)
+                .password(sign(BrokerFixture.VIN1_DEVICE, "GID_car@@@vin1-own").getBytes(StandardCharsets.UTF_8))
+                .applySimpleAuth().send();
+        own.disconnect();
+
+        // a valid signature for the sibling's ID: the key itself is not allowed to be that device
+        assertThat(refusedV3("GID_car@@@vin2", user, sign(BrokerFixture.VIN1_DEVICE, "GID_car@@@vin2")))
+                .isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
+        assertThat(refusedV5("GID_car@@@vin2", user, sign(BrokerFixture.VIN1_DEVICE, "GID_car@@@vin2")))
+                .isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+    }
+
+    @Test
     void plainAccessKey_idAndSecret_acceptedV3AndV5() throws Exception {
         Mqtt3BlockingClient v3 = Clients.hive3(strict, "GID_car@@@plain-v3");
         v3.connectWith().simpleAuth().username(CAR_DEVICE.id())

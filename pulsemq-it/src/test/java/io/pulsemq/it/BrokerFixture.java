@@ -41,6 +41,9 @@ public final class BrokerFixture implements AutoCloseable {
     /** A device key limited to the group GID_car. */
     public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
             List.of("GID_car"));
+    /** A device key bound to the client IDs of one device, {@code GID_car@@@vin1} (and its {@code -suffix}es). */
+    public static final AccessKey VIN1_DEVICE = new AccessKey("AK_TEST_VIN1", "vin1-device-secret",
+            AccessKey.Role.DEVICE, List.of("GID_car"), List.of("GID_car@@@vin1", "GID_car@@@vin1-*"));
     /** A server (backend) key, for the HTTP API and the server SDK, limited to the groups starting with GID_car. */
     public static final AccessKey CAR_SERVER = new AccessKey("AK_TEST_CAR_SERVER", "car-server-secret",
             AccessKey.Role.SERVER, List.of("GID_car*"));
@@ -85,7 +88,7 @@ public final class BrokerFixture implements AutoCloseable {
         MqttConfig mqtt = new MqttConfig(1024 * 1024, 100, 100, 1000, 16, Duration.ofDays(7), Duration.ofSeconds(65535),
                 Duration.ofSeconds(10), 32, true, true, true);
         return new BrokerConfig("pulsemq-local", "node-1", dataDir, ListenersConfig.loopbackEphemeral(),
-                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE, CAR_SERVER), mqtt,
+                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE, CAR_SERVER, VIN1_DEVICE), mqtt,
                 new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
     }
 

@@ -110,6 +110,9 @@ public final class Authenticator {
         if (!key.allowsGroup(group)) {
             return AuthResult.notAuthorized("access key " + key.id() + " is not allowed for group '" + group + "'");
         }
+        if (!key.allowsClientId(c.clientId())) {
+            return AuthResult.notAuthorized("access key " + key.id() + " is not allowed to connect as " + c.clientId());
+        }
         return AuthResult.accepted(key, "access key " + key.id());
     }
 

@@ -10,15 +10,24 @@ import java.util.List;
  * @param role   what the key may do
  * @param groups group ID patterns this key is allowed for: {@code *} for all, {@code GID_car*} for a prefix;
  *               none configured means none (a key must name its groups, it never gets all of them by omission)
+ * @param clientIds MQTT client ID patterns the key may connect as ({@code *} suffix for a prefix); empty: any client
+ *                  ID of its groups. Give each device key its own client ID so that it cannot take over a sibling's
+ *                  session (and its queued messages)
  */
-public record AccessKey(String id, String secret, Role role, List<String> groups) {
+public record AccessKey(String id, String secret, Role role, List<String> groups, List<String> clientIds) {
 
     /** Shortest secret accepted at start: shorter ones are guessable online (and were the MQTT password). */
     public static final int MIN_SECRET_LENGTH = 16;
 
     public AccessKey {
         groups = groups == null ? List.of() : List.copyOf(groups);
+        clientIds = clientIds == null ? List.of() : List.copyOf(clientIds);
         role = role == null ? Role.DEVICE : role;
+    }
+
+    /** A key for any client ID of its groups. */
+    public AccessKey(String id, String secret, Role role, List<String> groups) {
+        this(id, secret, role, groups, List.of());
     }
 
     /** What a key may do. */
@@ -28,9 +37,18 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
 
     /** Whether this key may act for the given group ID. */
     public boolean allowsGroup(String groupId) {
-        for (String pattern : groups) {
-            if (pattern.equals("*") || pattern.equals(groupId)
-                    || (pattern.endsWith("*") && groupId.startsWith(pattern.substring(0, pattern.length() - 1)))) {
+        return matchesAny(groups, groupId);
+    }
+
+    /** Whether this key may connect as the given MQTT client ID ({@link #clientIds} empty: any). */
+    public boolean allowsClientId(String clientId) {
+        return clientIds.isEmpty() || matchesAny(clientIds, clientId);
+    }
+
+    private static boolean matchesAny(List<String> patterns, String value) {
+        for (String pattern : patterns) {
+            if (pattern.equals("*") || pattern.equals(value)
+                    || (pattern.endsWith("*") && value.startsWith(pattern.substring(0, pattern.length() - 1)))) {
                 return true;
             }
         }
@@ -39,6 +57,7 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
 
     @Override
     public String toString() {
-        return "AccessKey[id=" + id + ", role=" + role + ", groups=" + groups + ", secret=***]";
+        return "AccessKey[id=" + id + ", role=" + role + ", groups=" + groups + ", clientIds=" + clientIds
+                + ", secret=***]";
     }
 }

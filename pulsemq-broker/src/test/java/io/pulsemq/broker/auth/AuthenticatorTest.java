@@ -70,6 +70,22 @@ class AuthenticatorTest {
     }
 
     @Test
+    void deviceKeyBoundToClientIds_cannotConnectAsASibling() {
+        AccessKey vin1 = new AccessKey("AK_VIN1", "vin1-device-secret", AccessKey.Role.DEVICE, List.of("GID_car"),
+                List.of("GID_car@@@vin1"));
+        Authenticator bound = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(vin1));
+
+        AuthResult own = bound.authenticate(creds("GID_car@@@vin1", "Signature|AK_VIN1|inst-1",
+                Signatures.hmacSha1Base64("vin1-device-secret", "GID_car@@@vin1"), REMOTE));
+        AuthResult sibling = bound.authenticate(creds("GID_car@@@vin2", "Signature|AK_VIN1|inst-1",
+                Signatures.hmacSha1Base64("vin1-device-secret", "GID_car@@@vin2"), REMOTE));
+
+        assertThat(own.accepted()).isTrue();
+        assertThat(sibling.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+        assertThat(sibling.detail()).contains("GID_car@@@vin2").doesNotContain("vin1-device-secret");
+    }
+
+    @Test
     void plainKey_rightAndWrongSecret() {
         assertThat(auth.authenticate(creds("GID_car@@@x", "AK_CAR", "s3cret", REMOTE)).accepted()).isTrue();
         assertThat(auth.authenticate(creds("GID_car@@@x", "AK_CAR", "s3creT", REMOTE)).outcome())
