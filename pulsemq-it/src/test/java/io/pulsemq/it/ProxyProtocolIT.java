@@ -27,7 +27,7 @@ class ProxyProtocolIT {
                 AuthConfig.AnonymousPolicy.TRUE).apply(BrokerFixture.proxyProtocolOnMqtt().apply(c)));
              Socket s = socket(broker)) {
             String clientId = Clients.unique("GID_px@@@v1");
-            s.getOutputStream().write("PROXY TCP4 203.0.113.7 10.0.0.1 40123 1883\r\n".getBytes(StandardCharsets.US_ASCII));
+            s.getOutputStream().write("PROXY TCP4 203.0.113.7 10.0.0.1 40123 18830\r\n".getBytes(StandardCharsets.US_ASCII));
             s.getOutputStream().write(RawMqttClient.Connect.v311(clientId).encode());
 
             assertThat(readConnAckCode(s.getInputStream())).isZero();
@@ -88,7 +88,7 @@ class ProxyProtocolIT {
     void http_v1Header_passesThroughToTheApi() throws Exception {
         try (BrokerFixture broker = BrokerFixture.start(BrokerFixture.proxyProtocolOnHttp());
              Socket s = new Socket("127.0.0.1", broker.httpPort())) {
-            s.getOutputStream().write(("PROXY TCP4 203.0.113.8 10.0.0.1 40000 8080\r\n"
+            s.getOutputStream().write(("PROXY TCP4 203.0.113.8 10.0.0.1 40000 18080\r\n"
                     + "GET /health HTTP/1.1\r\nHost: broker\r\nConnection: close\r\n\r\n")
                     .getBytes(StandardCharsets.US_ASCII));
 
@@ -112,9 +112,11 @@ class ProxyProtocolIT {
         return ack[3] & 0xFF;
     }
 
+    /** The port clients connected to on the proxy (not the broker's). */
+    private static final int PROXY_PORT = 18830;
     private static final byte[] V2_SIGNATURE = {0x0D, 0x0A, 0x0D, 0x0A, 0x00, 0x0D, 0x0A, 0x51, 0x55, 0x49, 0x54, 0x0A};
 
-    /** v2 PROXY, TCP over IPv4, to 10.0.0.1:1883 (HAProxy proxy-protocol.txt 2.2). */
+    /** v2 PROXY, TCP over IPv4, to 10.0.0.1:18830 (the proxy's own port; HAProxy proxy-protocol.txt 2.2). */
     private static byte[] v2Proxy(String source, int port) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream();
         out.writeBytes(V2_SIGNATURE);
@@ -126,8 +128,8 @@ class ProxyProtocolIT {
         out.writeBytes(InetAddress.getByName("10.0.0.1").getAddress());
         out.write(port >> 8);
         out.write(port & 0xFF);
-        out.write(1883 >> 8);
-        out.write(1883 & 0xFF);
+        out.write(PROXY_PORT >> 8);
+        out.write(PROXY_PORT & 0xFF);
         return out.toByteArray();
     }
 
