@@ -40,7 +40,7 @@ public final class BrokerFixture implements AutoCloseable {
     public static final AccessKey ADMIN = new AccessKey("AK_TEST_ADMIN", "test-admin-secret", AccessKey.Role.ADMIN, List.of("*"));
     /** A device key limited to the group GID_car. */
     public static final AccessKey CAR_DEVICE = new AccessKey("AK_TEST_CAR", "car-device-secret", AccessKey.Role.DEVICE,
-            List.of("GID_car"));
+            List.of("GID_car"), List.of("GID_car@@@*"));
     /** A device key bound to the client IDs of one device, {@code GID_car@@@vin1} (and its {@code -suffix}es). */
     public static final AccessKey VIN1_DEVICE = new AccessKey("AK_TEST_VIN1", "vin1-device-secret",
             AccessKey.Role.DEVICE, List.of("GID_car"), List.of("GID_car@@@vin1", "GID_car@@@vin1-*"));

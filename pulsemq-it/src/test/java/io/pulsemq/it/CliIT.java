@@ -1,9 +1,11 @@
 package io.pulsemq.it;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.pulsemq.broker.bootstrap.Main;
 import io.pulsemq.broker.bootstrap.PortsFile;
 import io.pulsemq.broker.cli.ExitCodes;
+import io.pulsemq.protocol.Signatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -200,6 +202,28 @@ class CliIT {
         assertThat(run("unban", "clientId", "GID_ban@@@a")).isEqualTo(ExitCodes.NEGATIVE);
         assertThat(run("ban", "ip", "10.0.0.1")).isEqualTo(ExitCodes.USAGE);
         connect("GID_ban@@@a");
+    }
+
+    @Test
+    void deviceCredential_registerPrintsWhatTheDeviceNeeds_getRefreshRevoke() throws Exception {
+        String clientId = "GID_cli@@@dc";
+        assertThat(run("device-credential", "register", clientId, "--json")).isEqualTo(ExitCodes.OK);
+        JsonNode c = ApiClient.json(out());
+        String username = c.get("username").asText();
+        assertThat(username).startsWith("DeviceCredential|DC.");
+
+        Mqtt5BlockingClient device = Clients.hive5(broker, clientId);
+        device.connectWith().simpleAuth().username(username).password(Signatures.hmacSha1Base64(
+                c.get("deviceAccessKeySecret").asText(), clientId).getBytes(StandardCharsets.UTF_8)).applySimpleAuth().send();
+        device.disconnect();
+
+        assertThat(run("device-credential", "get", clientId)).isEqualTo(ExitCodes.OK);
+        assertThat(out()).contains("username: " + username);
+        assertThat(run("device-credential", "refresh", clientId)).isEqualTo(ExitCodes.OK);
+        assertThat(out()).doesNotContain(username).contains("username: DeviceCredential|DC.");
+        assertThat(run("device-credential", "revoke", clientId)).isEqualTo(ExitCodes.OK);
+        assertThat(run("device-credential", "revoke", clientId)).isEqualTo(ExitCodes.NEGATIVE);
+        assertThat(err()).contains("has no device credential");
     }
 
     @Test

@@ -70,7 +70,7 @@ class RpcIT {
     }
 
     /** Signs as the Alibaba Cloud SDK does and returns the query string with the Signature. */
-    private static String signed(String method, Map<String, String> params, String secret) throws Exception {
+    static String signed(String method, Map<String, String> params, String secret) throws Exception {
         String canonical = new TreeMap<>(params).entrySet().stream()
                 .map(e -> enc(e.getKey()) + "=" + enc(e.getValue())).collect(Collectors.joining("&"));
         String toSign = method + "&" + enc("/") + "&" + enc(canonical);

@@ -1,5 +1,7 @@
 package io.pulsemq.broker.api;
 
+import io.pulsemq.broker.auth.DeviceCredential;
+import io.pulsemq.broker.auth.DeviceCredentials;
 import io.netty.handler.codec.http.QueryStringDecoder;
 import io.pulsemq.broker.api.TraceReader.EventItem;
 import io.pulsemq.broker.api.TraceReader.Item;
@@ -51,9 +53,17 @@ final class RpcEndpoint {
     private final TraceReader traces;
     private final Executor executor;
     private final Clock clock;
+    private final DeviceCredentialsApi devices;
 
     RpcEndpoint(String instanceId, ApiAuth auth, PresenceRegistry presence, SessionRegistry sessions,
                 TraceReader traces, Executor executor, Clock clock) {
+        this(instanceId, auth, presence, sessions, traces, executor, clock, new DeviceCredentialsApi(
+                DeviceCredentials.inMemory(clock), sessions, instanceId, false));
+    }
+
+    RpcEndpoint(String instanceId, ApiAuth auth, PresenceRegistry presence, SessionRegistry sessions,
+                TraceReader traces, Executor executor, Clock clock, DeviceCredentialsApi devices) {
+        this.devices = devices;
         this.instanceId = instanceId;
         this.auth = auth;
         this.presence = presence;
@@ -134,7 +144,9 @@ final class RpcEndpoint {
             throw new RpcException(400, "MissingAction", "Action is mandatory for this action.");
         }
         switch (action) {
-            case "QuerySessionByClientId", "BatchQuerySessionByClientIds", "QueryMqttTraceDevice", "CloseConnection" -> { }
+            case "QuerySessionByClientId", "BatchQuerySessionByClientIds", "QueryMqttTraceDevice", "CloseConnection",
+                    "RegisterDeviceCredential", "GetDeviceCredential", "RefreshDeviceCredential",
+                    "UnRegisterDeviceCredential" -> { }
             default -> throw new RpcException(400, "InvalidAction.NotFound", "Specified api " + action + " is not found.");
         }
         String instance = required(params, "InstanceId");
@@ -154,6 +166,11 @@ final class RpcEndpoint {
                 TraceQuery query = traceQuery(params, key);
                 yield CompletableFuture.supplyAsync(() -> trace(query, requestId), executor);
             }
+            case "RegisterDeviceCredential", "GetDeviceCredential", "RefreshDeviceCredential",
+                    "UnRegisterDeviceCredential" -> {
+                String clientId = clientId(params, key);
+                yield CompletableFuture.supplyAsync(() -> deviceCredential(action, clientId, key, requestId), executor);
+            }
             default -> {
                 String clientId = clientId(params, key);
                 yield sessions.kick(clientId).thenApply(kicked -> {
@@ -166,6 +183,48 @@ final class RpcEndpoint {
                 });
             }
         };
+    }
+
+    /** The device credential actions: {@code {"RequestId", "DeviceCredential": {...}}} ({@code UnRegister}: no credential). */
+    private HttpResponse deviceCredential(String action, String clientId, AccessKey key, String requestId) {
+        ApiAuth.Caller caller = new ApiAuth.Caller(key);
+        DeviceCredential credential;
+        try {
+            credential = switch (action) {
+                case "RegisterDeviceCredential" -> devices.register(clientId, caller).current();
+                case "RefreshDeviceCredential" -> devices.refresh(clientId, caller).orElseThrow(() -> noCredential(clientId))
+                        .current();
+                case "UnRegisterDeviceCredential" -> {
+                    devices.revoke(clientId, caller).orElseThrow(() -> noCredential(clientId));
+                    yield null;
+                }
+                default -> {
+                    devices.permitted(clientId, caller);
+                    yield devices.find(clientId);
+                }
+            };
+        } catch (ApiException e) {
+            throw e.status() == 404 ? noCredential(clientId)
+                    : new RpcException(e.status(), e.status() == 403 ? "PermissionCheckFailed" : "ParameterCheckFailed",
+                    e.getMessage());
+        }
+        Map<String, Object> body = new LinkedHashMap<>();
+        body.put("RequestId", requestId);
+        if (credential != null) {
+            Map<String, Object> c = new LinkedHashMap<>();
+            c.put("ClientId", credential.clientId());
+            c.put("DeviceAccessKeyId", credential.accessKeyId());
+            c.put("DeviceAccessKeySecret", credential.secret());
+            c.put("InstanceId", instanceId);
+            c.put("CreateTime", credential.createdAt());
+            c.put("UpdateTime", credential.updatedAt());
+            body.put("DeviceCredential", c);
+        }
+        return HttpResponse.json(200, body);
+    }
+
+    private static RpcException noCredential(String clientId) {
+        return new RpcException(404, "DeviceCredentialNotFound", "Client " + clientId + " has no device credential.");
     }
 
     private HttpResponse batch(Map<String, String> params, AccessKey key, String requestId) {

@@ -4,6 +4,7 @@ import io.netty.util.concurrent.DefaultThreadFactory;
 import io.pulsemq.broker.api.ApiAuth.Caller;
 import io.pulsemq.broker.auth.Ban;
 import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.DeviceCredentials;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.http.HttpRequest;
@@ -38,7 +39,10 @@ import java.util.concurrent.TimeUnit;
  * {@code GET /api/v1/clients/{clientId}}, {@code POST /api/v1/clients/status}, {@code GET /api/v1/clients},
  * {@code GET /api/v1/groups}, {@code GET /api/v1/groups/{groupId}}, {@code GET /api/v1/clients/{clientId}/trace},
  * {@code POST /api/v1/clients/{clientId}/disconnect}, {@code GET /api/v1/status/events} (SSE),
- * {@code GET /api/v1/status/export}, {@code GET /api/v1/openapi.json}, and {@code GET|POST /} (RPC).
+ * {@code GET /api/v1/status/export}, {@code GET|POST /api/v1/bans}, {@code DELETE /api/v1/bans/{kind}/{value}},
+ * {@code POST /api/v1/device-credentials}, {@code GET|DELETE /api/v1/device-credentials/{clientId}},
+ * {@code POST /api/v1/device-credentials/{clientId}/refresh}, {@code GET /api/v1/openapi.json}, and
+ * {@code GET|POST /} (RPC).
  *
  * <p>Memory lookups answer on the event loop; anything that reads RocksDB or scans runs on the executor.
  * {@link #close()} stops the executor; close the HTTP server first so no stream still uses it.
@@ -62,6 +66,7 @@ public final class StatusApi implements AutoCloseable {
     private final boolean publicOpenApi;
     private final LoginGuard guard;
     private final BansApi bans;
+    private final DeviceCredentialsApi devices;
 
     /**
      * @param config   instance ID and access keys
@@ -79,7 +84,17 @@ public final class StatusApi implements AutoCloseable {
      */
     public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
                      LoginGuard guard) {
+        this(config, presence, log, sessions, clock, guard, DeviceCredentials.inMemory(clock));
+    }
+
+    /**
+     * @param deviceCredentials the device credentials {@code /device-credentials} and the RPC actions manage
+     */
+    public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
+                     LoginGuard guard, DeviceCredentials deviceCredentials) {
         this.guard = guard;
+        this.devices = new DeviceCredentialsApi(deviceCredentials, sessions, config.instanceId(),
+                config.clientIds().strict());
         this.bans = new BansApi(guard.bans(), clock);
         this.executor = new ScheduledThreadPoolExecutor(2, new DefaultThreadFactory("pulsemq-api", true));
         this.executor.setRemoveOnCancelPolicy(true);
@@ -88,7 +103,7 @@ public final class StatusApi implements AutoCloseable {
         this.queries = new ClientQueries(presence, sessions, traces);
         this.events = new EventStream(log, executor, HEARTBEAT);
         this.export = new StatusExport(log, executor, clock);
-        this.rpc = new RpcEndpoint(config.instanceId(), auth, presence, sessions, traces, executor, clock);
+        this.rpc = new RpcEndpoint(config.instanceId(), auth, presence, sessions, traces, executor, clock, devices);
         this.openApi = loadOpenApi();
         this.publicOpenApi = config.http().publicOpenApi();
     }
@@ -108,6 +123,10 @@ public final class StatusApi implements AutoCloseable {
                 .get(PREFIX + "/bans", inline(bans::list))
                 .post(PREFIX + "/bans", offloaded(bans::add))
                 .delete(PREFIX + "/bans/{kind}/{value}", offloaded(bans::remove))
+                .post(PREFIX + "/device-credentials", offloaded(devices::register))
+                .get(PREFIX + "/device-credentials/{clientId}", inline(devices::get))
+                .post(PREFIX + "/device-credentials/{clientId}/refresh", offloaded(devices::refresh))
+                .delete(PREFIX + "/device-credentials/{clientId}", offloaded(devices::revoke))
                 .get(PREFIX + "/openapi.json", guarded(publicOpenApi, RouteHandler.of(request ->
                         new HttpResponse(200, HttpResponse.JSON, openApi, Map.of()))))
                 .get("/", rpc::handle)

@@ -19,6 +19,10 @@ import java.util.stream.Collectors;
  * <ul>
  *   <li>ApsaraMQ Signature mode: username {@code Signature|<AccessKeyId>|<InstanceId>}, password
  *       {@code Base64(HmacSHA1(key = AccessKeySecret, data = ClientId))};</li>
+ *   <li>ApsaraMQ device credentials (one secret per device): username
+ *       {@code DeviceCredential|<DeviceAccessKeyId>|<InstanceId>}, password
+ *       {@code Base64(HmacSHA1(key = DeviceAccessKeySecret, data = ClientId))}, good only for the credential's own
+ *       client ID ({@link DeviceCredentials});</li>
  *   <li>plain access keys: username {@code <AccessKeyId>}, password {@code <AccessKeySecret>};</li>
  *   <li>no username: allowed per {@link AnonymousPolicy}.</li>
  * </ul>
@@ -32,17 +36,28 @@ import java.util.stream.Collectors;
 public final class Authenticator {
 
     private static final String SIGNATURE_PREFIX = "Signature|";
+    private static final String DEVICE_CREDENTIAL_PREFIX = "DeviceCredential|";
     /** Compared against when the key is unknown, so that refusal takes as long as a wrong signature. */
     private static final String DUMMY_SECRET = "pulsemq-dummy-secret-never-matches";
 
     private final String instanceId;
     private final AnonymousPolicy anonymous;
     private final Map<String, AccessKey> keysById;
+    private final DeviceCredentials devices;
 
+    /** An authenticator without device credentials. */
     public Authenticator(String instanceId, AnonymousPolicy anonymous, List<AccessKey> keys) {
+        this(instanceId, anonymous, keys, null);
+    }
+
+    /**
+     * @param devices the device credentials {@code DeviceCredential|...} usernames are checked against; null: none
+     */
+    public Authenticator(String instanceId, AnonymousPolicy anonymous, List<AccessKey> keys, DeviceCredentials devices) {
         this.instanceId = instanceId;
         this.anonymous = anonymous;
         this.keysById = keys.stream().collect(Collectors.toUnmodifiableMap(AccessKey::id, Function.identity(), (a, b) -> a));
+        this.devices = devices;
     }
 
     /** Authenticates one CONNECT. */
@@ -53,6 +68,9 @@ public final class Authenticator {
         }
         if (c.username().startsWith(SIGNATURE_PREFIX)) {
             return signatureMode(c);
+        }
+        if (c.username().startsWith(DEVICE_CREDENTIAL_PREFIX)) {
+            return deviceCredentialMode(c);
         }
         return plainKey(c);
     }
@@ -87,6 +105,31 @@ public final class Authenticator {
             return AuthResult.badCredentials("signature mismatch for access key " + key.id());
         }
         return authorizeGroup(key, c);
+    }
+
+    private AuthResult deviceCredentialMode(ConnectCredentials c) {
+        String[] parts = c.username().split("\\|", -1);
+        if (parts.length != 3 || c.password() == null) {
+            return AuthResult.badCredentials("malformed DeviceCredential username");
+        }
+        DeviceCredential credential = devices == null ? null : devices.byAccessKeyId(parts[1]).orElse(null);
+        String secret = credential == null ? DUMMY_SECRET : credential.secret();
+        byte[] expected = Signatures.hmacSha1Base64(secret, c.clientId()).getBytes(StandardCharsets.UTF_8);
+        boolean signatureMatches = Signatures.constantTimeEquals(expected, c.password());
+        if (credential == null) {
+            return AuthResult.badCredentials("unknown device credential " + parts[1]);
+        }
+        if (!parts[2].equals(instanceId)) {
+            return AuthResult.badCredentials("instance " + parts[2] + " is not this instance");
+        }
+        if (!signatureMatches) {
+            return AuthResult.badCredentials("signature mismatch for device credential " + credential.accessKeyId());
+        }
+        if (!credential.clientId().equals(c.clientId())) {
+            // the HMAC was over the presented client ID with the right secret: a device borrowing another's identity
+            return AuthResult.notAuthorized("device credential " + credential.accessKeyId() + " belongs to another client ID");
+        }
+        return AuthResult.accepted(credential.asAccessKey(), "device credential " + credential.accessKeyId());
     }
 
     private AuthResult plainKey(ConnectCredentials c) {

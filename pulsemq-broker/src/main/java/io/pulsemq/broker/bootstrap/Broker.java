@@ -4,6 +4,7 @@ import io.pulsemq.broker.api.StatusApi;
 import io.pulsemq.broker.amqp.AmqpServer;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.auth.BanList;
+import io.pulsemq.broker.auth.DeviceCredentials;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
@@ -33,6 +34,7 @@ import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
 import io.pulsemq.broker.store.DataDirectory;
 import io.pulsemq.broker.store.RocksBanStore;
+import io.pulsemq.broker.store.RocksDeviceCredentialStore;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
@@ -141,7 +143,13 @@ public final class Broker implements AutoCloseable {
         }
 
         NettyTransport transport = register(new NettyTransport(0));
-        Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys());
+        DeviceCredentials deviceCredentials = new DeviceCredentials(new RocksDeviceCredentialStore(store), clock);
+        int devices = deviceCredentials.load();
+        if (devices > 0) {
+            LOG.info("device credentials: {} client IDs", devices);
+        }
+        Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys(),
+                deviceCredentials);
         bans = new BanList(clock, new RocksBanStore(store));
         int banned = bans.load();
         if (banned > 0) {
@@ -178,7 +186,7 @@ public final class Broker implements AutoCloseable {
         int https = -1;
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
-            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard));
+            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
             HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));

@@ -2,6 +2,7 @@ package io.pulsemq.broker.bootstrap;
 
 import io.pulsemq.broker.auth.Credentials;
 import io.pulsemq.broker.cli.BanCommands;
+import io.pulsemq.broker.cli.DeviceCredentialCommands;
 import io.pulsemq.broker.cli.CliContext;
 import io.pulsemq.broker.cli.ClientCommands;
 import io.pulsemq.broker.config.BrokerConfig;
@@ -90,6 +91,7 @@ public final class Main implements Runnable {
         CliContext context = new CliContext(environment, out, err, terminal);
         ClientCommands.register(cli, context);
         BanCommands.register(cli, context);
+        DeviceCredentialCommands.register(cli, context);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
                 .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         return cli.execute(args);

@@ -112,12 +112,17 @@ public final class BanCommands {
             }
             int status = response.statusCode();
             if (status == 401 || status == 403) {
-                return fail(ExitCodes.AUTH, "not allowed: " + message + " (bans need an admin key)");
+                return fail(ExitCodes.AUTH, "not allowed: " + message + " (" + keyHint() + ")");
             }
             if (status == 404) {
                 return fail(ExitCodes.NEGATIVE, message);
             }
             return fail(status == 400 ? ExitCodes.USAGE : ExitCodes.FAILURE, message + " (HTTP " + status + ")");
+        }
+
+        /** What key the command needs, said when the broker refuses it. */
+        String keyHint() {
+            return "bans need an admin key";
         }
 
         int fail(int code, String message) {

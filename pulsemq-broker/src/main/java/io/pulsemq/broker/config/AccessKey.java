@@ -10,9 +10,10 @@ import java.util.List;
  * @param role   what the key may do
  * @param groups group ID patterns this key is allowed for: {@code *} for all, {@code GID_car*} for a prefix;
  *               none configured means none (a key must name its groups, it never gets all of them by omission)
- * @param clientIds MQTT client ID patterns the key may connect as ({@code *} suffix for a prefix); empty: any client
- *                  ID of its groups. Give each device key its own client ID so that it cannot take over a sibling's
- *                  session (and its queued messages)
+ * @param clientIds MQTT client ID patterns the key may connect as ({@code *} suffix for a prefix). Empty means none
+ *                  for a device key (it must name its client IDs, {@code GID_car@@@*} for the whole group, so that it
+ *                  never gets a group by accident and cannot take over a sibling's session and its queued messages)
+ *                  and any client ID of its groups for server and admin keys
  */
 public record AccessKey(String id, String secret, Role role, List<String> groups, List<String> clientIds) {
 
@@ -40,9 +41,15 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
         return matchesAny(groups, groupId);
     }
 
-    /** Whether this key may connect as the given MQTT client ID ({@link #clientIds} empty: any). */
+    /**
+     * Whether this key may connect as the given MQTT client ID: one of {@link #clientIds}; with none configured, no
+     * client ID for a device key and any for a server or admin key (its groups still apply).
+     */
     public boolean allowsClientId(String clientId) {
-        return clientIds.isEmpty() || matchesAny(clientIds, clientId);
+        if (clientIds.isEmpty()) {
+            return role != Role.DEVICE;
+        }
+        return matchesAny(clientIds, clientId);
     }
 
     private static boolean matchesAny(List<String> patterns, String value) {

@@ -484,6 +484,13 @@ public final class ConfigLoader {
                         "is shorter than " + AccessKey.MIN_SECRET_LENGTH
                                 + " characters (access key '" + key.id() + "'); use a longer random secret");
                 require(ids.add(key.id()), path + ".id", "'" + key.id() + "' is used by more than one key");
+                if (key.groups().isEmpty()) {
+                    log.warn("{} ('{}') names no groups, so it is allowed for none; list them, e.g. groups: [\"GID_car\"]",
+                            path, key.id());
+                } else if (key.role() == AccessKey.Role.DEVICE && key.clientIds().isEmpty()) {
+                    log.warn("{} ('{}') is a device key without clientIds, so it may connect as no client; list them, "
+                            + "e.g. clientIds: [\"GID_car@@@vin1\"], or [\"GID_car@@@*\"] for the whole group", path, key.id());
+                }
             }
         }
 

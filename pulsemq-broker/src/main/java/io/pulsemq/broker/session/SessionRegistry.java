@@ -17,6 +17,7 @@ import java.util.concurrent.ConcurrentMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReentrantLock;
+import java.util.function.Predicate;
 
 /**
  * Owns the life of every client ID: which connection is attached to which session, takeovers,
@@ -229,11 +230,19 @@ public final class SessionRegistry {
      * is not connected.
      */
     public CompletionStage<Boolean> kick(String clientId) {
+        return kickIf(clientId, info -> true);
+    }
+
+    /**
+     * {@link #kick} if the client's current connection is one {@code which} accepts (for instance: the one that
+     * logged in with a credential just revoked); completes with false at once otherwise.
+     */
+    public CompletionStage<Boolean> kickIf(String clientId, Predicate<ConnectionInfo> which) {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
             Session session = sessions.get(clientId);
-            if (session == null || session.current == null) {
+            if (session == null || session.current == null || !which.test(session.current.info())) {
                 return CompletableFuture.completedFuture(false);
             }
             Attachment a = session.current;

@@ -40,7 +40,9 @@ public enum ColumnFamily {
      */
     WILLS("wills"),
     /** Operator bans (the ban list): kind, 0x00, value -> the ban as JSON. */
-    BANS("bans");
+    BANS("bans"),
+    /** Device credentials (one per client ID): client ID -> the credential as JSON. */
+    DEVICE_CREDENTIALS("device_credentials");
 
     private final String id;
 

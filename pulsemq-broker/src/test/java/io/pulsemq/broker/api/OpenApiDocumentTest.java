@@ -32,6 +32,9 @@ class OpenApiDocumentTest {
         assertThat(paths.get("/api/v1/clients/{clientId}/trace").has("get")).isTrue();
         assertThat(paths.get("/api/v1/clients/{clientId}/disconnect").has("post")).isTrue();
         assertThat(paths.get("/api/v1/status/events").has("get")).isTrue();
+        assertThat(paths.get("/api/v1/device-credentials").has("post")).isTrue();
+        assertThat(paths.get("/api/v1/device-credentials/{clientId}").has("delete")).isTrue();
+        assertThat(paths.get("/api/v1/device-credentials/{clientId}/refresh").has("post")).isTrue();
         assertThat(paths.get("/api/v1/status/export").has("get")).isTrue();
         assertThat(paths.get("/api/v1/openapi.json").has("get")).isTrue();
         assertThat(paths.get("/").has("get")).isTrue();

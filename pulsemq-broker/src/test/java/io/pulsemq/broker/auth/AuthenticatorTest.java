@@ -13,7 +13,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class AuthenticatorTest {
 
-    private static final AccessKey CAR = new AccessKey("AK_CAR", "s3cret", AccessKey.Role.DEVICE, List.of("GID_car"));
+    private static final AccessKey CAR = new AccessKey("AK_CAR", "s3cret", AccessKey.Role.DEVICE, List.of("GID_car"),
+            List.of("GID_car@@@*"));
     private static final InetSocketAddress LOCAL = new InetSocketAddress("127.0.0.1", 40000);
     private static final InetSocketAddress REMOTE = new InetSocketAddress("192.0.2.10", 40000);
 
@@ -83,6 +84,62 @@ class AuthenticatorTest {
         assertThat(own.accepted()).isTrue();
         assertThat(sibling.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
         assertThat(sibling.detail()).contains("GID_car@@@vin2").doesNotContain("vin1-device-secret");
+    }
+
+    @Test
+    void deviceKeyWithoutClientIds_connectsAsNoClient_whileAServerKeyGetsItsGroups() {
+        AccessKey device = new AccessKey("AK_DEV", "device-secret-16chars", AccessKey.Role.DEVICE, List.of("GID_car"));
+        AccessKey server = new AccessKey("AK_SRV", "server-secret-16chars", AccessKey.Role.SERVER, List.of("GID_car"));
+        Authenticator a = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(device, server));
+
+        AuthResult d = a.authenticate(creds("GID_car@@@vin1", "AK_DEV", "device-secret-16chars", REMOTE));
+        AuthResult s = a.authenticate(creds("GID_car@@@vin1", "AK_SRV", "server-secret-16chars", REMOTE));
+
+        assertThat(d.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+        assertThat(s.accepted()).isTrue();
+    }
+
+    @Test
+    void deviceCredential_acceptedForItsOwnClientIdOnly() {
+        DeviceCredentials devices = DeviceCredentials.inMemory(java.time.Clock.systemUTC());
+        DeviceCredential vin1 = devices.register("GID_car@@@vin1").current();
+        Authenticator a = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(CAR), devices);
+        String username = "DeviceCredential|" + vin1.accessKeyId() + "|inst-1";
+
+        AuthResult own = a.authenticate(creds("GID_car@@@vin1", username,
+                Signatures.hmacSha1Base64(vin1.secret(), "GID_car@@@vin1"), REMOTE));
+        AuthResult sibling = a.authenticate(creds("GID_car@@@vin2", username,
+                Signatures.hmacSha1Base64(vin1.secret(), "GID_car@@@vin2"), REMOTE));
+        AuthResult wrongSecret = a.authenticate(creds("GID_car@@@vin1", username,
+                Signatures.hmacSha1Base64("not-the-secret", "GID_car@@@vin1"), REMOTE));
+
+        assertThat(own.accepted()).isTrue();
+        assertThat(own.key().id()).isEqualTo(vin1.accessKeyId());
+        assertThat(own.key().allowsClientId("GID_car@@@vin2")).isFalse();
+        assertThat(sibling.outcome()).isEqualTo(AuthResult.Outcome.NOT_AUTHORIZED);
+        assertThat(wrongSecret.outcome()).isEqualTo(AuthResult.Outcome.BAD_CREDENTIALS);
+        assertThat(wrongSecret.detail()).doesNotContain(vin1.secret());
+    }
+
+    @Test
+    void deviceCredential_unknownWrongInstanceAndReplaced_answerTheSame() {
+        DeviceCredentials devices = DeviceCredentials.inMemory(java.time.Clock.systemUTC());
+        DeviceCredential old = devices.register("GID_car@@@vin1").current();
+        DeviceCredential current = devices.register("GID_car@@@vin1").current();
+        Authenticator a = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(CAR), devices);
+        String clientId = "GID_car@@@vin1";
+
+        AuthResult replaced = a.authenticate(creds(clientId, "DeviceCredential|" + old.accessKeyId() + "|inst-1",
+                Signatures.hmacSha1Base64(old.secret(), clientId), REMOTE));
+        AuthResult unknown = a.authenticate(creds(clientId, "DeviceCredential|DC.nope|inst-1",
+                Signatures.hmacSha1Base64(current.secret(), clientId), REMOTE));
+        AuthResult otherInstance = a.authenticate(creds(clientId, "DeviceCredential|" + current.accessKeyId() + "|inst-2",
+                Signatures.hmacSha1Base64(current.secret(), clientId), REMOTE));
+        AuthResult noStore = new Authenticator("inst-1", AnonymousPolicy.FALSE, List.of(CAR)).authenticate(creds(clientId,
+                "DeviceCredential|" + current.accessKeyId() + "|inst-1", Signatures.hmacSha1Base64(current.secret(), clientId), REMOTE));
+
+        assertThat(List.of(replaced, unknown, otherInstance, noStore))
+                .extracting(AuthResult::outcome).containsOnly(AuthResult.Outcome.BAD_CREDENTIALS);
     }
 
     @Test
