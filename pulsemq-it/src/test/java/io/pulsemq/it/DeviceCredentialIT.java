@@ -18,12 +18,8 @@ import org.junit.jupiter.api.Test;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Map;
-import java.util.TreeMap;
-import java.util.UUID;
 
 import static io.pulsemq.it.BrokerFixture.ADMIN;
 import static io.pulsemq.it.BrokerFixture.CAR_DEVICE;
@@ -227,16 +223,7 @@ class DeviceCredentialIT {
     }
 
     private static HttpResponse<String> rpcCall(String action, String clientId, AccessKey key) throws Exception {
-        Map<String, String> p = new TreeMap<>();
-        p.put("Action", action);
-        p.put("Version", "2020-04-20");
-        p.put("Format", "JSON");
-        p.put("AccessKeyId", key.id());
-        p.put("SignatureMethod", "HMAC-SHA1");
-        p.put("SignatureVersion", "1.0");
-        p.put("SignatureNonce", UUID.randomUUID().toString());
-        p.put("Timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        p.put("InstanceId", broker.config().instanceId());
+        Map<String, String> p = RpcIT.params(action, key, broker.config().instanceId());
         p.put("ClientId", clientId);
         return api.get("/?" + RpcIT.signed("GET", p, key.secret()), null);
     }

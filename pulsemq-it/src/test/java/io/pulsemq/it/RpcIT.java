@@ -52,6 +52,11 @@ class RpcIT {
 
     /** The common parameters of a call, fresh nonce and timestamp. */
     private static Map<String, String> params(String action, AccessKey key) {
+        return params(action, key, broker.config().instanceId());
+    }
+
+    /** The common parameters of a call to {@code instanceId}, fresh nonce and timestamp. */
+    static Map<String, String> params(String action, AccessKey key, String instanceId) {
         Map<String, String> p = new TreeMap<>();
         p.put("Action", action);
         p.put("Version", "2020-04-20");
@@ -61,7 +66,7 @@ class RpcIT {
         p.put("SignatureVersion", "1.0");
         p.put("SignatureNonce", UUID.randomUUID().toString());
         p.put("Timestamp", Instant.now().truncatedTo(ChronoUnit.SECONDS).toString());
-        p.put("InstanceId", broker.config().instanceId());
+        p.put("InstanceId", instanceId);
         return p;
     }
 

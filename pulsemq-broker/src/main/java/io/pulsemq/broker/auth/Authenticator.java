@@ -87,49 +87,43 @@ public final class Authenticator {
     }
 
     private AuthResult signatureMode(ConnectCredentials c) {
+        return signedLogin(c, "Signature", "access key", keysById::get, key -> authorizeGroup(key, c));
+    }
+
+    private AuthResult deviceCredentialMode(ConnectCredentials c) {
+        return signedLogin(c, "DeviceCredential", "device credential",
+                id -> devices == null ? null : devices.byAccessKeyId(id).map(DeviceCredential::asAccessKey).orElse(null),
+                key -> key.allowsClientId(c.clientId())
+                        // the right secret over another client ID: a device borrowing a sibling's identity
+                        ? AuthResult.accepted(key, "device credential " + key.id())
+                        : AuthResult.notAuthorized("device credential " + key.id() + " belongs to another client ID"));
+    }
+
+    /**
+     * A {@code <mode>|<id>|<InstanceId>} username with password {@code Base64(HmacSHA1(secret, clientId))}. The
+     * HMAC is computed whether or not the ID is known (against a dummy secret), and every failure is
+     * {@link AuthResult.Outcome#BAD_CREDENTIALS}; {@code then} decides for a valid login.
+     */
+    private AuthResult signedLogin(ConnectCredentials c, String mode, String what, Function<String, AccessKey> keys,
+                                   Function<AccessKey, AuthResult> then) {
         String[] parts = c.username().split("\\|", -1);
         if (parts.length != 3 || c.password() == null) {
-            return AuthResult.badCredentials("malformed Signature username");
+            return AuthResult.badCredentials("malformed " + mode + " username");
         }
-        AccessKey key = keysById.get(parts[1]);
+        AccessKey key = keys.apply(parts[1]);
         String secret = key == null ? DUMMY_SECRET : key.secret();
         byte[] expected = Signatures.hmacSha1Base64(secret, c.clientId()).getBytes(StandardCharsets.UTF_8);
         boolean signatureMatches = Signatures.constantTimeEquals(expected, c.password());
         if (key == null) {
-            return AuthResult.badCredentials("unknown access key " + parts[1]);
+            return AuthResult.badCredentials("unknown " + what + " " + parts[1]);
         }
         if (!parts[2].equals(instanceId)) {
             return AuthResult.badCredentials("instance " + parts[2] + " is not this instance");
         }
         if (!signatureMatches) {
-            return AuthResult.badCredentials("signature mismatch for access key " + key.id());
+            return AuthResult.badCredentials("signature mismatch for " + what + " " + key.id());
         }
-        return authorizeGroup(key, c);
-    }
-
-    private AuthResult deviceCredentialMode(ConnectCredentials c) {
-        String[] parts = c.username().split("\\|", -1);
-        if (parts.length != 3 || c.password() == null) {
-            return AuthResult.badCredentials("malformed DeviceCredential username");
-        }
-        DeviceCredential credential = devices == null ? null : devices.byAccessKeyId(parts[1]).orElse(null);
-        String secret = credential == null ? DUMMY_SECRET : credential.secret();
-        byte[] expected = Signatures.hmacSha1Base64(secret, c.clientId()).getBytes(StandardCharsets.UTF_8);
-        boolean signatureMatches = Signatures.constantTimeEquals(expected, c.password());
-        if (credential == null) {
-            return AuthResult.badCredentials("unknown device credential " + parts[1]);
-        }
-        if (!parts[2].equals(instanceId)) {
-            return AuthResult.badCredentials("instance " + parts[2] + " is not this instance");
-        }
-        if (!signatureMatches) {
-            return AuthResult.badCredentials("signature mismatch for device credential " + credential.accessKeyId());
-        }
-        if (!credential.clientId().equals(c.clientId())) {
-            // the HMAC was over the presented client ID with the right secret: a device borrowing another's identity
-            return AuthResult.notAuthorized("device credential " + credential.accessKeyId() + " belongs to another client ID");
-        }
-        return AuthResult.accepted(credential.asAccessKey(), "device credential " + credential.accessKeyId());
+        return then.apply(key);
     }
 
     private AuthResult plainKey(ConnectCredentials c) {
