@@ -89,7 +89,7 @@ public final class BrokerFixture implements AutoCloseable {
                 Duration.ofSeconds(10), 32, true, true, true);
         return new BrokerConfig("pulsemq-local", "node-1", dataDir, ListenersConfig.loopbackEphemeral(),
                 new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(ADMIN, CAR_DEVICE, CAR_SERVER, VIN1_DEVICE), mqtt,
-                new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)));
+                new ClientIdsConfig(false), new StatusLogConfig(Duration.ofDays(7)).withMinFreeDisk(0));
     }
 
     /** A customization: the broker accepts packets of at most {@code bytes} and announces it. */

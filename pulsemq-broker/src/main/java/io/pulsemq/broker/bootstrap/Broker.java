@@ -33,6 +33,7 @@ import io.pulsemq.broker.statuslog.StatusRecorder;
 import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
 import io.pulsemq.broker.store.DataDirectory;
+import io.pulsemq.broker.store.DiskSpace;
 import io.pulsemq.broker.store.RocksBanStore;
 import io.pulsemq.broker.store.RocksDeviceCredentialStore;
 import io.pulsemq.broker.store.RocksStore;
@@ -114,7 +115,11 @@ public final class Broker implements AutoCloseable {
         BrokerMetrics metrics = register(new BrokerMetrics());
         RocksStore store = register(RocksStore.open(config.dataDir()));
         presence = new PresenceRegistry();
-        statusLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS));
+        DiskSpace disk = DiskSpace.of(config.dataDir(), config.statusLog().minFreeDisk());
+        Gauge.builder(MetricNames.DISK_FREE, disk, d -> d.minFree() == 0 ? Double.NaN : d.usable())
+                .description("free bytes of the data directory's file system (NaN without statusLog.minFreeDisk)")
+                .baseUnit("bytes").register(metrics.registry());
+        statusLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS, disk));
         int crashed = statusLog.recoverUncleanStop();
         if (crashed > 0) {
             LOG.warn("the last stop was unclean: logged tcpclean/server_crash for {} clients that were online", crashed);
@@ -182,12 +187,13 @@ public final class Broker implements AutoCloseable {
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(), tls.forListener(listeners.amqps())) : -1;
         }
+        HealthChecks health = new HealthChecks(statusLog);
         int http = -1;
         int https = -1;
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
-            HttpRoutes routes = api.register(new HttpRoutes().observe(metrics::httpRequest))
+            HttpRoutes routes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
@@ -199,6 +205,7 @@ public final class Broker implements AutoCloseable {
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
+        health.started();
         LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, data={})",
                 config.instanceId(), config.node(), mqtt, ws, http, amqp, mqtts, wss, https, amqps,
                 transport.nativeEpoll(), config.dataDir().toAbsolutePath());
@@ -219,6 +226,10 @@ public final class Broker implements AutoCloseable {
                 .description("client IDs the status log has seen").register(registry);
         Gauge.builder(MetricNames.STATUS_LOG_OFFSET, statusLog, RocksStatusLog::lastOffset)
                 .description("offset of the newest durable status event").register(registry);
+        Gauge.builder(MetricNames.STATUS_LOG_WRITABLE, statusLog, log -> log.unavailable().isEmpty() ? 1 : 0)
+                .description("1 while the status log can write and connections are accepted").register(registry);
+        FunctionCounter.builder(MetricNames.STATUS_LOG_WRITE_FAILURES, statusLog, RocksStatusLog::writeFailures)
+                .description("status log writes that failed (each retry counts)").register(registry);
         FunctionCounter.builder(MetricNames.MESSAGES_PUBLISHED, router, Router::publishedCount)
                 .description("application messages published").register(registry);
         FunctionCounter.builder(MetricNames.MESSAGES_DELIVERED, router, Router::deliveredCount)

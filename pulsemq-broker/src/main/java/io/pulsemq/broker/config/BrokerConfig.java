@@ -100,6 +100,12 @@ public record BrokerConfig(
                 tls, a, http);
     }
 
+    /** A copy with other status log settings. */
+    public BrokerConfig withStatusLog(StatusLogConfig s) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, s, amqp,
+                tls, authorization, http);
+    }
+
     /** A copy with other HTTP API settings. */
     public BrokerConfig withHttp(HttpConfig h) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,

@@ -412,6 +412,7 @@ public final class ConfigLoader {
             require(c.statusLog() != null, "statusLog", "must be set");
             positive(c.statusLog().retention(), "statusLog.retention");
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
+            require(c.statusLog().minFreeDisk() >= 0, "statusLog.minFreeDisk", "must not be negative");
             amqp(c.amqp());
             authorization(c.authorization());
             tls(c);

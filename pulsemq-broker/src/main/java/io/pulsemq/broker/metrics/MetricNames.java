@@ -27,6 +27,12 @@ public final class MetricNames {
     public static final String MESSAGES_DENIED = "pulsemq.messages.denied";
     /** Timer, tags {@code route} and {@code status}: HTTP API requests and their latency. */
     public static final String HTTP_REQUESTS = "pulsemq.http.requests";
+    /** Gauge: 1 while the status log can write (connections are accepted), 0 while it cannot. */
+    public static final String STATUS_LOG_WRITABLE = "pulsemq.statuslog.writable";
+    /** Counter: status log writes that failed (each retry counts). */
+    public static final String STATUS_LOG_WRITE_FAILURES = "pulsemq.statuslog.write.failures";
+    /** Gauge: free bytes of the data directory's file system, as last checked. */
+    public static final String DISK_FREE = "pulsemq.disk.free";
 
     private MetricNames() {
     }

@@ -45,6 +45,7 @@ import io.pulsemq.broker.authz.Permissions;
 import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.session.Admission;
 import io.pulsemq.broker.session.ClientConnection;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.Session;
@@ -67,6 +68,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -344,8 +346,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                     "will topic " + n.will().message().topic() + " not authorized");
             return;
         }
-        if (!services.sessions().admits()) {
-            refuseConnect(Refusal.SERVER_BUSY, "status log backlog");
+        Admission admission = services.sessions().admission();
+        if (admission != Admission.OPEN) {
+            // not recorded in the trace: the log is what cannot keep up, or cannot write at all
+            boolean busy = admission == Admission.BUSY;
+            refuseConnect(busy ? Refusal.SERVER_BUSY : Refusal.SERVER_UNAVAILABLE,
+                    busy ? "status log backlog" : "the status log cannot write");
             return;
         }
 
@@ -369,8 +375,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         // The CONNACK waits until the connection's start is recorded (its status event is durable).
         result.recorded().whenComplete((ignored, error) -> ctx.executor().execute(() -> {
             if (error != null) {
-                LOG.error("{}: could not record the connection of {}; closing it", remote(), clientId, error);
-                closeWith(DisconnectReason.CONNECTION_LOST, (byte) 0x83);
+                // never durable, so it never happened: no CONNACK, no end event, the client may retry
+                LOG.warn("{}: CONNECT of {} refused: its connection could not be recorded ({})", remote(), clientId,
+                        (error instanceof CompletionException ? error.getCause() : error).getMessage());
+                services.sessions().abandon(clientId, this);
+                refuseConnect(Refusal.SERVER_UNAVAILABLE, "the status log cannot write");
                 return;
             }
             sendConnAck(n, result.sessionPresent());

@@ -18,16 +18,18 @@ public interface LifecycleListener {
     CompletionStage<Void> DONE = CompletableFuture.completedFuture(null);
 
     /**
-     * Whether a new connection may be accepted now; false refuses it with "server busy" before any
-     * state changes (the listener cannot keep up).
+     * Whether a new connection may be accepted now; anything but {@link Admission#OPEN} refuses it before any
+     * state changes.
      */
-    default boolean admits() {
-        return true;
+    default Admission admission() {
+        return Admission.OPEN;
     }
 
     /**
      * A connection was accepted. Its CONNACK is sent when the returned stage completes (for example
-     * once the {@code connect} event is durable); an exceptional completion closes the connection.
+     * once the {@code connect} event is durable); an exceptional completion refuses the connection, which then
+     * never existed for the listener: it is {@linkplain SessionRegistry#abandon abandoned} and gets no
+     * {@link #disconnected} call.
      */
     CompletionStage<?> connected(ConnectionInfo connection);
 
@@ -58,8 +60,9 @@ public interface LifecycleListener {
     static LifecycleListener both(LifecycleListener first, LifecycleListener second) {
         return new LifecycleListener() {
             @Override
-            public boolean admits() {
-                return first.admits() && second.admits();
+            public Admission admission() {
+                Admission a = first.admission();
+                return a != Admission.OPEN ? a : second.admission();
             }
 
             @Override

@@ -77,9 +77,9 @@ public final class SessionRegistry {
     public record ConnectResult(Session session, boolean sessionPresent, CompletionStage<?> recorded) {
     }
 
-    /** Whether a new connection may be accepted now (the lifecycle listener keeps up). */
-    public boolean admits() {
-        return listener.admits();
+    /** Whether a new connection may be accepted now (the lifecycle listener keeps up and can record it). */
+    public Admission admission() {
+        return listener.admission();
     }
 
     /** Reports a refused connection attempt to the lifecycle listener. */
@@ -182,6 +182,36 @@ public final class SessionRegistry {
                 store.saveWill(clientId, new SessionStore.StoredWill(will.message(), will.delaySeconds(), 0));
             }
             return new ConnectResult(session, present, listener.connected(info));
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Detaches a connection whose start could not be recorded (its {@code connect} never became durable, so for
+     * the status log it never existed): no end is recorded and its will is dropped, as the client never got a
+     * CONNACK. The session stays as {@link #connect} left it otherwise (a resumed persistent one waits for its
+     * client again). Does nothing if another connection is attached by now.
+     */
+    public void abandon(String clientId, ClientConnection connection) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || session.current == null || session.current.connection() != connection) {
+                return;
+            }
+            Attachment a = session.current;
+            session.current = null;
+            session.detach(connection);
+            if (a.will() != null) {
+                store.removeWill(clientId);
+            }
+            if (session.persistent()) {
+                scheduleExpiry(session, TimeUnit.SECONDS.toMillis(session.expirySeconds()));
+            } else {
+                discard(session);
+            }
         } finally {
             lock.unlock();
         }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.store.ColumnFamily;
+import io.pulsemq.broker.store.DiskSpace;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.protocol.ClientIds;
 import io.pulsemq.protocol.ClientStatus;
@@ -26,6 +27,7 @@ import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
@@ -42,6 +44,13 @@ import java.util.function.Predicate;
  * threads' writes do not wait for it), then applies the batch to the {@link PresenceRegistry},
  * publishes the new last offset (readers never read past it) and completes the appends. Throughput
  * grows with load (one fsync per batch); ordering is the queue's.
+ *
+ * <p><b>When it cannot write</b> (a store error, or free disk below its floor): a failed batch changes nothing
+ * anyone can see. Its {@code connect} events fail (those connections are refused), its endings are kept and written
+ * first once the store takes writes again, in their order, so no client is left looking online. Meanwhile new
+ * {@code connect}s fail at once with {@link StatusLogUnavailableException}; the writer retries with a growing pause
+ * (to {@value #MAX_RETRY_PAUSE_MILLIS} ms) and the log is {@link #unavailable() available} again by itself after
+ * the first write that succeeds.
  *
  * <p>Record layout (column family {@code status_log}, key = 8-byte big-endian offset): format byte,
  * event type byte, 8-byte time, the 8-byte offset of the same client's previous event (0 if none),
@@ -66,15 +75,19 @@ public final class RocksStatusLog implements StatusLog {
     private static final int TAIL_MASK = TAIL_SIZE - 1;
     private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper RECORD_JSON = new ObjectMapper();
+    static final long MAX_RETRY_PAUSE_MILLIS = 2_000;
+    private static final byte[] PROBE_KEY = "statuslog.probe".getBytes(StandardCharsets.UTF_8);
 
     private final RocksStore store;
     private final PresenceRegistry presence;
     private final String node;
     private final Clock clock;
     private final int maxPendingConnects;
+    private final DiskSpace disk;
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rejectedSeq = new AtomicLong();
+    private final AtomicLong writeFailures = new AtomicLong();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread writer;
 
@@ -88,11 +101,15 @@ public final class RocksStatusLog implements StatusLog {
     private volatile long lastOffset;
     private volatile long firstOffset;
     private volatile boolean closed;
+    /** Why the last write failed while it still fails; null while the log writes. */
+    private volatile String writeFailure;
     /** Writer thread only. */
     private long lastTime;
 
-    private RocksStatusLog(RocksStore store, PresenceRegistry presence, String node, Clock clock, int maxPendingConnects) {
+    private RocksStatusLog(RocksStore store, PresenceRegistry presence, String node, Clock clock, int maxPendingConnects,
+                           DiskSpace disk) {
         this.store = store;
+        this.disk = disk;
         this.presence = presence;
         this.node = node;
         this.clock = clock;
@@ -109,7 +126,16 @@ public final class RocksStatusLog implements StatusLog {
      */
     public static RocksStatusLog open(RocksStore store, PresenceRegistry presence, String node, Clock clock,
                                       int maxPendingConnects) {
-        RocksStatusLog log = new RocksStatusLog(store, presence, node, clock, maxPendingConnects);
+        return open(store, presence, node, clock, maxPendingConnects, DiskSpace.UNBOUNDED);
+    }
+
+    /**
+     * As {@link #open(RocksStore, PresenceRegistry, String, Clock, int)}, refusing {@code connect}s while {@code disk}
+     * is low.
+     */
+    public static RocksStatusLog open(RocksStore store, PresenceRegistry presence, String node, Clock clock,
+                                      int maxPendingConnects, DiskSpace disk) {
+        RocksStatusLog log = new RocksStatusLog(store, presence, node, clock, maxPendingConnects, disk);
         log.load();
         log.writer.start();
         return log;
@@ -162,6 +188,13 @@ public final class RocksStatusLog implements StatusLog {
             future.completeExceptionally(new IllegalStateException("the status log is closed"));
             return future;
         }
+        if (draft.type() == EventType.CONNECT) {
+            Optional<String> why = unavailable();
+            if (why.isPresent()) {
+                future.completeExceptionally(new StatusLogUnavailableException(why.get()));
+                return future;
+            }
+        }
         int now = pending.incrementAndGet();
         if (draft.type() == EventType.CONNECT && now > maxPendingConnects) {
             pending.decrementAndGet();
@@ -175,6 +208,27 @@ public final class RocksStatusLog implements StatusLog {
     @Override
     public boolean acceptingConnects() {
         return !closed && pending.get() < maxPendingConnects;
+    }
+
+    /** Writes that failed so far (each retry counts). */
+    public long writeFailures() {
+        return writeFailures.get();
+    }
+
+    @Override
+    public Optional<String> unavailable() {
+        String failure = writeFailure;
+        if (failure != null) {
+            return Optional.of(failure);
+        }
+        if (disk.low()) {
+            return Optional.of("free disk space (" + (disk.usable() >> 20) + " MiB) is below statusLog.minFreeDisk ("
+                    + (disk.minFree() >> 20) + " MiB)");
+        }
+        if (closed) {
+            return Optional.of("the broker is stopping");
+        }
+        return writer.isAlive() ? Optional.empty() : Optional.of("the status log writer has stopped");
     }
 
     @Override
@@ -375,31 +429,94 @@ public final class RocksStatusLog implements StatusLog {
 
     private void runWriter() {
         List<Op> batch = new ArrayList<>(MAX_BATCH);
+        List<Op> retry = new ArrayList<>();
+        long pauseMillis = 0;
         while (true) {
             try {
-                Op first = queue.poll(100, TimeUnit.MILLISECONDS);
-                if (first == null) {
+                batch.addAll(retry);
+                retry.clear();
+                Op first = batch.isEmpty() && writeFailure == null ? queue.poll(100, TimeUnit.MILLISECONDS) : queue.poll();
+                if (first != null) {
+                    batch.add(first);
+                    queue.drainTo(batch, MAX_BATCH - batch.size());
+                }
+                if (batch.isEmpty() && writeFailure == null) {
                     if (closed && queue.isEmpty()) {
                         return;
                     }
                     continue;
                 }
-                batch.add(first);
-                queue.drainTo(batch, MAX_BATCH - 1);
-                commit(batch);
+                if (batch.isEmpty()) {
+                    probe(); // nothing to retry: find out whether the store takes writes again
+                } else {
+                    commit(batch);
+                }
+                if (writeFailure != null) {
+                    LOG.info("the status log writes again; accepting connections");
+                    writeFailure = null;
+                }
+                pauseMillis = 0;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
+                failAll(batch, new IllegalStateException("the status log writer was interrupted"));
                 return;
             } catch (RuntimeException | Error e) {
-                LOG.error("status log writer failed a batch of {} operations", batch.size(), e);
-                for (Op op : batch) {
-                    if (op.future != null && !op.future.isDone()) {
-                        op.future.completeExceptionally(e);
-                    }
+                if (writeFailure == null) {
+                    LOG.error("the status log cannot write ({}); refusing new connections, keeping {} operations to "
+                            + "retry", e.getMessage(), batch.size(), e);
+                }
+                writeFailures.incrementAndGet();
+                writeFailure = e.getMessage() == null ? e.getClass().getSimpleName() : e.getMessage();
+                failConnects(batch, retry);
+                if (closed) {
+                    LOG.error("stopping with {} status events not written: {}", retry.size(), writeFailure);
+                    failAll(retry, e);
+                    return;
+                }
+                pauseMillis = Math.min(Math.max(2 * pauseMillis, 50), MAX_RETRY_PAUSE_MILLIS);
+                try {
+                    TimeUnit.MILLISECONDS.sleep(pauseMillis); // the writer's own thread, never an event loop
+                } catch (InterruptedException interrupted) {
+                    Thread.currentThread().interrupt();
+                    failAll(retry, e);
+                    return;
                 }
             } finally {
                 batch.clear();
             }
+        }
+    }
+
+    /**
+     * After a failed batch: its {@code connect}s fail (their connections are refused), its tasks run (they complete
+     * their own futures), rejected attempts are dropped (best effort), and endings go to {@code retry}, in order.
+     */
+    private void failConnects(List<Op> batch, List<Op> retry) {
+        for (Op op : batch) {
+            if (op.draft != null && op.draft.type() != EventType.CONNECT) {
+                retry.add(op);
+            } else if (op.future != null) {
+                pending.decrementAndGet();
+                op.future.completeExceptionally(new StatusLogUnavailableException(writeFailure));
+            } else if (op.task != null) {
+                op.task.run();
+            }
+        }
+    }
+
+    private void failAll(List<Op> ops, Throwable cause) {
+        for (Op op : ops) {
+            if (op.future != null && !op.future.isDone()) {
+                pending.decrementAndGet();
+                op.future.completeExceptionally(cause);
+            }
+        }
+    }
+
+    private void probe() {
+        try (RocksStore.Batch b = store.newBatch()) {
+            b.put(ColumnFamily.META, PROBE_KEY, ByteBuffer.allocate(8).putLong(clock.millis()).array());
+            store.writeDurably(b);
         }
     }
 

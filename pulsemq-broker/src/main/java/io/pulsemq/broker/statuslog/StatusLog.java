@@ -2,6 +2,7 @@ package io.pulsemq.broker.statuslog;
 
 import io.pulsemq.protocol.StatusEvent;
 
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
@@ -25,6 +26,13 @@ public interface StatusLog extends AutoCloseable {
 
     /** Whether a {@code connect} appended now would be accepted (the writer is keeping up). */
     boolean acceptingConnects();
+
+    /**
+     * Why the log cannot write now (a store error, the disk below its free-space floor, a stopped writer), or empty
+     * while it can. While it cannot, {@code connect} appends fail with {@link StatusLogUnavailableException} and
+     * endings wait to be written; it becomes available again by itself.
+     */
+    Optional<String> unavailable();
 
     /** Records a refused connection attempt for the client's trace (not a status event); best effort. */
     void recordRejected(RejectedConnect rejected);

@@ -1,6 +1,7 @@
 package io.pulsemq.broker.statuslog;
 
 import io.pulsemq.broker.metrics.BrokerMetrics;
+import io.pulsemq.broker.session.Admission;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.protocol.DisconnectReason;
@@ -27,8 +28,11 @@ public final class StatusRecorder implements LifecycleListener {
     }
 
     @Override
-    public boolean admits() {
-        return log.acceptingConnects();
+    public Admission admission() {
+        if (log.unavailable().isPresent()) {
+            return Admission.UNAVAILABLE;
+        }
+        return log.acceptingConnects() ? Admission.OPEN : Admission.BUSY;
     }
 
     @Override

@@ -4,6 +4,7 @@ import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.protocol.ClientStatus;
 import io.pulsemq.protocol.DisconnectReason;
 import io.pulsemq.protocol.EventType;
@@ -11,6 +12,10 @@ import io.pulsemq.protocol.StatusEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -19,8 +24,11 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assumptions.assumeThat;
+import static org.awaitility.Awaitility.await;
 
 class RocksStatusLogTest {
 
@@ -50,6 +58,59 @@ class RocksStatusLogTest {
                 assertThat(log.newestOffsetOfGroup("GID_none")).isZero();
             }
         }
+    }
+
+    @Test
+    void storeWriteError_refusesConnects_keepsEndingsToRetry_andShowsNothingUnwritten() throws Exception {
+        Path mount = Files.createDirectories(dir.resolve("tmpfs"));
+        assumeThat(run("mount", "-t", "tmpfs", "-o", "size=" + (24 << 20), "tmpfs", mount.toString()))
+                .as("mounting a tmpfs needs root (as in CI)").isZero();
+        try (RocksStore store = RocksStore.open(mount.resolve("data"))) {
+            PresenceRegistry presence = new PresenceRegistry();
+            try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 10)) {
+                log.append(draft(EventType.CONNECT, "c1", "ch1", null)).join();
+                try (OutputStream filler = Files.newOutputStream(mount.resolve("filler"))) {
+                    byte[] chunk = new byte[64 << 10];
+                    while (Files.getFileStore(mount).getUsableSpace() > 0) {
+                        filler.write(chunk); // the disk fills up for real: RocksDB's next write fails
+                    }
+                } catch (IOException full) {
+                    // No space left on device: as intended
+                }
+                byte[] big = new byte[64 << 10];
+                for (int i = 0; ; i++) { // then other writers use up the write-ahead log's preallocated room
+                    try (RocksStore.Batch b = store.newBatch()) {
+                        b.put(ColumnFamily.RETAINED, ("retained/" + i).getBytes(StandardCharsets.UTF_8), big);
+                        store.write(b);
+                    } catch (StoreException full) {
+                        break;
+                    }
+                }
+
+                CompletableFuture<StatusEvent> ending = log.append(draft(EventType.TCPCLEAN, "c1", "ch1",
+                        DisconnectReason.CONNECTION_LOST));
+                List<CompletableFuture<StatusEvent>> connects = new ArrayList<>();
+                for (int i = 0; i < 20; i++) { // twice the pending limit: failed connects must not stay counted
+                    connects.add(log.append(draft(EventType.CONNECT, "c" + (i + 2), "ch" + (i + 2), null)));
+                }
+
+                await().atMost(Duration.ofSeconds(30)).until(() -> connects.stream().allMatch(CompletableFuture::isDone));
+                assertThat(connects).allSatisfy(f -> assertThat(f).isCompletedExceptionally());
+                assertThat(log.unavailable()).get().asString().contains("No space left");
+                assertThat(log.acceptingConnects()).as("no failed connect left counted as pending").isTrue();
+                assertThat(ending).as("an ending is kept to be written, never dropped").isNotDone();
+                assertThat(presence.get("c1").online()).as("nothing unwritten is shown").isTrue();
+                assertThat(log.lastOffset()).isEqualTo(1);
+            }
+        } finally {
+            run("umount", mount.toString());
+        }
+    }
+
+    private static int run(String... command) throws Exception {
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        p.getInputStream().readAllBytes();
+        return p.waitFor(30, TimeUnit.SECONDS) ? p.exitValue() : -1;
     }
 
     @Test
