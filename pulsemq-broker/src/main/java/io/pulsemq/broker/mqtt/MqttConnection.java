@@ -508,8 +508,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, (byte) 0), ctx.voidPromise());
                 break;
             default:
-                if (session.beginInboundQos2(packetId)) {
+                if (!session.awaitsRelease(packetId)) {
+                    // routed (and stored where it went) before its ID is recorded: a store error loses nothing
                     services.router().publish(message);
+                    session.recordInboundQos2(packetId);
                 } // else a retransmission: already routed [MQTT-4.3.3-10]
                 ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, (byte) 0), ctx.voidPromise());
                 break;

@@ -246,15 +246,25 @@ public final class Session {
     }
 
     /**
-     * Records an inbound QoS 2 PUBLISH. Returns true the first time for a packet ID (the message is to
-     * be routed), false for a retransmission of one not yet released (it must not be routed again).
+     * Whether an inbound QoS 2 PUBLISH with this packet ID was routed and awaits its PUBREL: a retransmission
+     * of it must not be routed again [MQTT-4.3.3-10].
      */
-    public synchronized boolean beginInboundQos2(int packetId) {
-        boolean added = inboundQos2.add(packetId);
-        if (added && persistent()) {
+    public synchronized boolean awaitsRelease(int packetId) {
+        return inboundQos2.contains(packetId);
+    }
+
+    /**
+     * Records an inbound QoS 2 PUBLISH once it has been routed (and so stored wherever it went): stored first,
+     * remembered only once stored, so that a store error leaves no ID behind whose retransmission would be
+     * acknowledged without being routed. A failure after routing can at worst route a retransmission twice.
+     *
+     * @throws io.pulsemq.broker.store.StoreException if the store cannot record it; nothing is recorded then
+     */
+    public synchronized void recordInboundQos2(int packetId) {
+        if (persistent() && !inboundQos2.contains(packetId)) {
             store.saveInboundQos2(clientId, packetId);
         }
-        return added;
+        inboundQos2.add(packetId);
     }
 
     /** PUBREL from the client. Returns false if the packet ID was unknown. */

@@ -123,8 +123,8 @@ public final class SessionRegistry {
                 dueAt = now + TimeUnit.SECONDS.toMillis(delay);
             }
             if (s == null || dueAt <= now) {
+                router.publish(will.message()); // published, then forgotten: a store error here loses no will
                 store.removeWill(clientId);
-                router.publish(will.message());
                 return;
             }
             if (will.armed()) {
@@ -339,10 +339,10 @@ public final class SessionRegistry {
                 store.saveWill(session.clientId(), new SessionStore.StoredWill(will.message(), will.delaySeconds(),
                         clock.millis() + TimeUnit.SECONDS.toMillis(delay)));
             } else {
-                store.removeWill(session.clientId());
                 if (publishWill) {
-                    router.publish(will.message());
+                    router.publish(will.message()); // before it is deleted, so that a failure keeps it stored
                 }
+                store.removeWill(session.clientId());
             }
         }
         if (session.persistent()) {
@@ -361,8 +361,8 @@ public final class SessionRegistry {
                 Will will = session.pendingWill;
                 session.pendingWill = null;
                 session.willTimer = null;
-                store.removeWill(session.clientId());
                 router.publish(will.message());
+                store.removeWill(session.clientId());
             }
         } finally {
             lock.unlock();
@@ -395,13 +395,13 @@ public final class SessionRegistry {
         for (Subscription sub : session.subscriptionSnapshot()) {
             subscriptions.unsubscribe(sub.clientId(), sub.fullFilter());
         }
-        if (session.persistent()) {
-            store.removeSession(session.clientId());
-        }
         Will pending = session.pendingWill;
         cancelTimers(session);
         if (pending != null) {
-            router.publish(pending.message());
+            router.publish(pending.message()); // before the session (and its stored will) is deleted
+        }
+        if (session.persistent()) {
+            store.removeSession(session.clientId());
         }
     }
 

@@ -2,8 +2,10 @@ package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
+import io.pulsemq.broker.retained.RetainedStore;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.protocol.DisconnectReason;
@@ -23,6 +25,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** The lifecycle rules of {@link SessionRegistry}, without Netty. */
 class SessionRegistryTest {
@@ -233,6 +236,38 @@ class SessionRegistryTest {
             }
         });
         return found[0];
+    }
+
+    @Test
+    void willWhosePublishFails_staysStored_soItIsNotLost() {
+        RetainedStore full = new RetainedStore() {
+            @Override
+            public void put(Message message) {
+                throw new StoreException("No space left on device");
+            }
+
+            @Override
+            public void remove(String topic) {
+            }
+
+            @Override
+            public void match(String filter, java.util.function.Consumer<Message> sink) {
+            }
+
+            @Override
+            public int size() {
+                return 0;
+            }
+        };
+        SessionRegistry failing = new SessionRegistry(map, trie, store, new Router(trie, full, map::get, Clock.systemUTC()),
+                LifecycleListener.NONE, timer, Clock.systemUTC(), limits());
+        FakeConnection a = new FakeConnection("a");
+        failing.connect(info("dev", "a", true), a, 0, new Will(Message.of("wills/dev", 0, true, new byte[]{9}, "dev", 0), 0));
+
+        assertThatThrownBy(() -> failing.disconnected("dev", a, false, DisconnectReason.CONNECTION_LOST, true))
+                .isInstanceOf(StoreException.class);
+
+        assertThat(storedWills()).containsOnlyKeys("dev"); // the next start publishes it
     }
 
     private Map<String, SessionStore.StoredWill> storedWills() {

@@ -1,9 +1,12 @@
 package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.protocol.DisconnectReason;
 import org.junit.jupiter.api.Test;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
@@ -11,6 +14,7 @@ import java.util.ArrayList;
 import java.util.List;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 /** Flow control, ordering and bounds of one session's outbound messages. */
 class SessionTest {
@@ -110,10 +114,32 @@ class SessionTest {
     @Test
     void inboundQos2_retransmission_isRoutedOnce() {
         Session s = new Session("c", 5, 0, store, clock, 100);
-        assertThat(s.beginInboundQos2(7)).isTrue();
-        assertThat(s.beginInboundQos2(7)).isFalse(); // [MQTT-4.3.3-10]
+        assertThat(s.awaitsRelease(7)).isFalse();
+        s.recordInboundQos2(7);
+        assertThat(s.awaitsRelease(7)).isTrue(); // [MQTT-4.3.3-10]: a retransmission is not routed again
         assertThat(s.releaseInboundQos2(7)).isTrue();
-        assertThat(s.beginInboundQos2(7)).isTrue();
+        assertThat(s.awaitsRelease(7)).isFalse();
+    }
+
+    @Test
+    void inboundQos2_idTheStoreCouldNotRecord_isNotRemembered_soTheRetransmissionIsRouted() {
+        SessionStore failing = (SessionStore) Proxy.newProxyInstance(SessionStore.class.getClassLoader(),
+                new Class<?>[]{SessionStore.class}, (proxy, method, args) -> {
+                    if (method.getName().equals("saveInboundQos2")) {
+                        throw new StoreException("No space left on device");
+                    }
+                    try {
+                        return method.invoke(store, args);
+                    } catch (InvocationTargetException e) {
+                        throw e.getCause();
+                    }
+                });
+        Session s = new Session("c", 5, 60, failing, clock, 100);
+
+        assertThatThrownBy(() -> s.recordInboundQos2(7)).isInstanceOf(StoreException.class);
+
+        assertThat(s.awaitsRelease(7)).isFalse();
+        assertThat(s.inboundQos2Count()).isZero();
     }
 
     private static Message msg(String topic, int qos) {
