@@ -345,11 +345,23 @@ final class AmqpChannel {
         }
     }
 
-    /** A 403 channel error naming what was refused and why; logged at INFO (never a secret: the key ID at most). */
+    /**
+     * A 403 channel error naming what was refused and why; logged (never a secret: the key ID at most), at INFO the
+     * first time on the connection.
+     */
     private AmqpError refused(Method m, String what, String why) {
-        LOG.info("AMQP {} (access key {}): {} on {} refused: {}", connection.remote(), scope.key().id(),
-                m.protocolMethodName(), what, why);
+        String line = m.protocolMethodName() + " on " + what + " refused: " + why;
+        log(line);
         return AmqpError.channel(ReplyCode.ACCESS_REFUSED, what + ": " + why, m);
+    }
+
+    private void log(String refusal) {
+        if (connection.firstRefusal(refusal)) {
+            LOG.info("AMQP {} (access key {}): {} (repeats on this connection are logged at DEBUG)",
+                    connection.remote(), scope.key().id(), refusal);
+        } else {
+            LOG.debug("AMQP {} (access key {}): {}", connection.remote(), scope.key().id(), refusal);
+        }
     }
 
     // ---- publishing ----------------------------------------------------------------------------
@@ -400,13 +412,8 @@ final class AmqpChannel {
      */
     private void denyPublish(PendingPublish p, String why) throws AmqpError {
         services.deniedPublishes().increment();
+        log("basic.publish to '" + p.topic + "' denied: " + why);
         String text = AmqpError.codeName(ReplyCode.ACCESS_REFUSED) + " - publish to '" + p.topic + "': " + why;
-        if (connection.firstPublishDenial()) {
-            LOG.info("AMQP {} (access key {}): {} (further denied publishes of this connection are logged at DEBUG)",
-                    connection.remote(), scope.key().id(), text);
-        } else {
-            LOG.debug("AMQP {} (access key {}): {}", connection.remote(), scope.key().id(), text);
-        }
         if (!p.method.getMandatory() && !confirms) {
             throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "publish to '" + p.topic + "': " + why, p.method);
         }

@@ -49,6 +49,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private static final String IDLE_HANDLER = "amqp-heartbeat";
     private static final int HANDSHAKE_TIMEOUT_SECONDS = 10;
     private static final int CLOSE_TIMEOUT_SECONDS = 5;
+    /** Most distinct refusals one connection logs at INFO; repeats and any beyond go to DEBUG. */
+    private static final int MAX_LOGGED_REFUSALS = 32;
 
     private enum State {
         AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, CLOSED
@@ -61,11 +63,12 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private final Map<Integer, Boolean> closingChannels = new HashMap<>();
     /** Queues (status groups, parent topics) consumed or declared here; at most amqp.maxQueuesPerConnection. */
     private final Set<String> queuesUsed = new HashSet<>();
+    /** Refusals of this connection already logged at INFO (the SDK retries a refused consume every 5 s). */
+    private final Set<String> loggedRefusals = new HashSet<>();
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_HEADER;
     /** What the logged-in key may read and send; set at login. */
     private KeyScope scope;
-    private boolean publishDenialLogged;
     private int frameMax;
     private int channelMax;
     private ScheduledFuture<?> timeout;
@@ -141,11 +144,12 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
         return true;
     }
 
-    /** Whether a denied publish is the first on this connection (logged at INFO; later ones at DEBUG). */
-    boolean firstPublishDenial() {
-        boolean first = !publishDenialLogged;
-        publishDenialLogged = true;
-        return first;
+    /**
+     * Whether a refusal described by {@code what} is new on this connection, to be logged at INFO; a repeat (or any
+     * beyond the first {@value #MAX_LOGGED_REFUSALS}) is logged at DEBUG.
+     */
+    boolean firstRefusal(String what) {
+        return loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(what);
     }
 
     /** Writes a method frame. */
