@@ -1,5 +1,9 @@
 package io.pulsemq.it;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.alibaba.mqtt.server.ServerConsumer;
 import com.alibaba.mqtt.server.config.ChannelConfig;
 import com.alibaba.mqtt.server.config.ConsumerConfig;
@@ -16,10 +20,15 @@ import com.rabbitmq.client.Envelope;
 import com.rabbitmq.client.ShutdownSignalException;
 import com.rabbitmq.client.impl.AMQImpl;
 import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.config.AuthorizationConfig;
+import io.pulsemq.broker.config.AuthorizationConfig.Decision;
+import io.pulsemq.broker.config.AuthorizationRule;
+import io.pulsemq.broker.config.AuthorizationRule.Action;
 import io.pulsemq.protocol.Signatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -28,22 +37,33 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
 
 import static io.pulsemq.it.BrokerFixture.ADMIN;
 import static io.pulsemq.it.BrokerFixture.CAR_SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowable;
 import static org.awaitility.Awaitility.await;
 
-/** Edge cases of the AMQP endpoint, driven by RabbitMQ's amqp-client and by hand-written frames. */
+/**
+ * Edge cases of the AMQP endpoint, driven by RabbitMQ's amqp-client and by hand-written frames. The car backend's key
+ * may read only {@code telemetry} and send nowhere; a connection may use at most {@value #MAX_QUEUES} queues.
+ */
 class AmqpEndpointIT {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int MAX_QUEUES = 4;
+    private static final AuthorizationConfig RULES = new AuthorizationConfig(Decision.ALLOW, List.of(
+            new AuthorizationRule(Action.SUBSCRIBE, null, List.of("telemetry/#"), List.of(CAR_SERVER.id()), null, null,
+                    null),
+            new AuthorizationRule(null, Action.ALL, List.of("#"), List.of(CAR_SERVER.id()), null, null, null)));
     private static BrokerFixture broker;
 
     @BeforeAll
     static void start() throws Exception {
-        broker = BrokerFixture.start();
+        broker = BrokerFixture.start(c -> BrokerFixture.maxQueuesPerConnection(MAX_QUEUES)
+                .apply(BrokerFixture.authorization(RULES).apply(c)));
     }
 
     @AfterAll
@@ -109,6 +129,148 @@ class AmqpEndpointIT {
                     .rootCause().hasMessageContaining("reply-code=404");
             assertThat(c.createChannel().queueDeclarePassive("STATUS").getQueue()).isEqualTo("STATUS");
         }
+    }
+
+    @Test
+    void queueDeclare_arbitraryDurableQueue_refused403NamingIt_theSdksQueuesDeclare() throws Exception {
+        try (Connection c = factory(CAR_SERVER).newConnection()) {
+            assertThat(declareRefusal(c, ch -> ch.queueDeclare("backup-of-everything", true, false, false, null)))
+                    .contains("ACCESS_REFUSED - queue 'backup-of-everything'", "subscribe to 'backup-of-everything/#'");
+            assertThat(declareRefusal(c, Channel::queueDeclare)).contains("server-named queues cannot be declared");
+            assertThat(declareRefusal(c, ch -> ch.queueDeclare("orders/backup", true, false, false, null)))
+                    .contains("queue 'orders/backup'", "one queue per parent topic");
+
+            Channel ch = c.createChannel();
+            assertThat(ch.queueDeclare("telemetry", true, false, false, null).getQueue()).isEqualTo("telemetry");
+            assertThat(ch.queueDeclarePassive("STATUS").getQueue()).isEqualTo("STATUS");
+            assertThat(c.isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void queues_moreThanTheLimitPerConnection_refused403_anotherConnectionMayUseThem() throws Exception {
+        try (Connection c = factory(ADMIN).newConnection(); Connection other = factory(ADMIN).newConnection()) {
+            Channel ch = c.createChannel();
+            for (int i = 0; i < MAX_QUEUES - 1; i++) {
+                ch.queueDeclarePassive("limit" + i);
+            }
+            ch.basicConsume("STATUS", false, Map.of("GROUP_ID", "GID_limit"), new DefaultConsumer(ch));
+            ch.queueDeclarePassive("limit0"); // the same queue again counts once
+
+            assertThat(declareRefusal(c, next -> next.queueDeclarePassive("limit" + MAX_QUEUES)))
+                    .contains("ACCESS_REFUSED - queue 'limit" + MAX_QUEUES + "'", "at most " + MAX_QUEUES + " queues");
+            assertThat(other.createChannel().queueDeclarePassive("limit" + MAX_QUEUES).getQueue())
+                    .isEqualTo("limit" + MAX_QUEUES);
+        }
+    }
+
+    @Test
+    void consumeTopic_theRulesDoNotLetTheKeyRead_refused403NamingTheQueue_loggedAtInfoWithoutTheSecret()
+            throws Exception {
+        Logger channelLog = (Logger) LoggerFactory.getLogger("io.pulsemq.broker.amqp.AmqpChannel");
+        ListAppender<ILoggingEvent> log = new ListAppender<>();
+        log.start();
+        Level level = channelLog.getLevel();
+        channelLog.setLevel(Level.INFO);
+        channelLog.addAppender(log);
+        try (Connection c = factory(CAR_SERVER).newConnection()) {
+            Channel ch = c.createChannel();
+            assertThatThrownBy(() -> ch.basicConsume("billing", false, new DefaultConsumer(ch)))
+                    .rootCause().hasMessageContaining("reply-code=403")
+                    .hasMessageContaining("ACCESS_REFUSED - queue 'billing'");
+            assertThat(c.isOpen()).isTrue();
+        } finally {
+            channelLog.detachAppender(log);
+            channelLog.setLevel(level);
+        }
+        assertThat(List.copyOf(log.list)).anySatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.INFO);
+            assertThat(e.getFormattedMessage()).contains(CAR_SERVER.id(), "queue 'billing'", "refused")
+                    .doesNotContain(CAR_SERVER.secret());
+        });
+    }
+
+    @Test
+    void consumeTopic_aDeviceOfAGroupOutsideTheKey_neverDelivered_anotherKeyHasAQueueOfItsOwn() throws Exception {
+        try (Connection car = factory(CAR_SERVER).newConnection(); Connection admin = factory(ADMIN).newConnection()) {
+            List<String> toCar = new CopyOnWriteArrayList<>();
+            List<String> toAdmin = new CopyOnWriteArrayList<>();
+            Channel carChannel = car.createChannel();
+            carChannel.basicConsume("telemetry", false, payloads(carChannel, toCar));
+            Channel adminChannel = admin.createChannel();
+            adminChannel.basicConsume("telemetry", false, payloads(adminChannel, toAdmin));
+
+            Mqtt5BlockingClient bike = Clients.connectedHive5(broker, "GID_bike@@@t1");
+            Mqtt5BlockingClient carDevice = Clients.connectedHive5(broker, "GID_car@@@t1");
+            Clients.publish(bike, "telemetry/speed", "bike", 1);
+            Clients.publish(carDevice, "telemetry/speed", "car", 1);
+            bike.disconnect();
+            carDevice.disconnect();
+
+            // one channel delivers a queue in its order: a bike message in the car backend's queue would come first
+            await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).until(() -> !toCar.isEmpty());
+            assertThat(toCar).first().isEqualTo("car");
+            await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).untilAsserted(() ->
+                    assertThat(toAdmin).containsExactly("bike", "car"));
+        }
+    }
+
+    @Test
+    void publishDenied_mandatoryReturned403_confirmNack_plainPublishClosesTheChannel403() throws Exception {
+        try (Connection c = factory(CAR_SERVER).newConnection()) {
+            List<Integer> returnCodes = new CopyOnWriteArrayList<>();
+            List<String> returnTexts = new CopyOnWriteArrayList<>();
+            Channel confirmed = c.createChannel();
+            confirmed.addReturnListener((code, text, exchange, routingKey, props, body) -> {
+                returnCodes.add(code);
+                returnTexts.add(text);
+            });
+            confirmed.confirmSelect();
+            confirmed.basicPublish("commands/unlock", "commands/unlock", true, new AMQP.BasicProperties(),
+                    "open".getBytes(StandardCharsets.UTF_8));
+            assertThat(confirmed.waitForConfirms(TimeUnit.SECONDS.toMillis(Clients.TIMEOUT_S))).isFalse();
+            await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).until(() -> !returnCodes.isEmpty());
+            assertThat(returnCodes).containsExactly(403);
+            assertThat(returnTexts).singleElement().asString()
+                    .startsWith("ACCESS_REFUSED - publish to 'commands/unlock'").contains(CAR_SERVER.id());
+            assertThat(confirmed.isOpen()).isTrue();
+
+            Channel plain = c.createChannel();
+            plain.basicPublish("commands/unlock", "", false, new AMQP.BasicProperties(),
+                    "open".getBytes(StandardCharsets.UTF_8));
+            await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).until(() -> !plain.isOpen());
+            AMQP.Channel.Close close = (AMQP.Channel.Close) plain.getCloseReason().getReason();
+            assertThat(close.getReplyCode()).isEqualTo(403);
+            assertThat(close.getReplyText()).contains("publish to 'commands/unlock'");
+            assertThat(c.isOpen()).isTrue();
+        }
+    }
+
+    /** The reply text of the channel close a declare on a new channel of {@code c} ends in. */
+    private static String declareRefusal(Connection c, Declare declare) throws IOException {
+        Channel ch = c.createChannel();
+        Throwable refused = catchThrowable(() -> declare.on(ch));
+        assertThat(refused).as("queue.declare refused").isNotNull();
+        assertThat(ch.isOpen()).isFalse();
+        AMQP.Channel.Close close = (AMQP.Channel.Close) ch.getCloseReason().getReason();
+        assertThat(close.getReplyCode()).isEqualTo(403);
+        return close.getReplyText();
+    }
+
+    @FunctionalInterface
+    private interface Declare {
+        void on(Channel ch) throws IOException;
+    }
+
+    private static DefaultConsumer payloads(Channel ch, List<String> sink) {
+        return new DefaultConsumer(ch) {
+            @Override
+            public void handleDelivery(String consumerTag, Envelope envelope, AMQP.BasicProperties properties, byte[] body)
+                    throws IOException {
+                sink.add(new String(body, StandardCharsets.UTF_8));
+                getChannel().basicAck(envelope.getDeliveryTag(), false);
+            }
+        };
     }
 
     @Test

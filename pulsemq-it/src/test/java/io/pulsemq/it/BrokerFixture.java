@@ -3,6 +3,7 @@ package io.pulsemq.it;
 import io.pulsemq.broker.bootstrap.Broker;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.config.AmqpConfig;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.BrokerConfig;
@@ -135,6 +136,15 @@ public final class BrokerFixture implements AutoCloseable {
         return c.withMqtt(new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(), maxQueuedMessages,
                 m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout, m.maxTopicLevels(),
                 m.retainAvailable(), m.wildcardSubscriptionAvailable(), m.sharedSubscriptionAvailable()));
+    }
+
+    /** A customization: a server SDK connection may use at most {@code n} queues (status groups, parent topics). */
+    public static UnaryOperator<BrokerConfig> maxQueuesPerConnection(int n) {
+        return c -> {
+            AmqpConfig a = c.amqp();
+            return c.withAmqp(new AmqpConfig(a.signatureMaxAge(), a.signatureMaxClockSkew(), a.heartbeat(), a.frameMax(),
+                    a.channelMax(), a.topicQueueMaxMessages(), a.redeliveryDelay(), n));
+        };
     }
 
     /** A customization: MQTT topic authorization rules. */

@@ -1,12 +1,15 @@
 package io.pulsemq.it;
 
 import com.alibaba.mqtt.server.ServerConsumer;
+import com.alibaba.mqtt.server.ServerProducer;
 import com.alibaba.mqtt.server.config.ChannelConfig;
 import com.alibaba.mqtt.server.config.ConsumerConfig;
+import com.alibaba.mqtt.server.config.ProducerConfig;
 import com.alibaba.mqtt.server.model.StatusNotice;
 import com.alibaba.mqtt.server.model.StatusType;
 import io.pulsemq.broker.config.AccessKey;
 
+import javax.net.ssl.SSLContext;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 
@@ -33,6 +36,30 @@ final class ServerSdk {
         ServerConsumer consumer = new ServerConsumer(channelConfig(broker, key), new ConsumerConfig());
         consumer.start();
         return consumer;
+    }
+
+    /**
+     * A started consumer on the AMQPS listener, trusting what {@code tls} trusts. The SDK (1.0.8) has no TLS setting
+     * of its own, but its RabbitMQ {@code ConnectionFactory} is a protected field that {@code start()} configures
+     * and keeps: a subclass hands it the SSL context, and every connection (reconnects too) uses TLS.
+     */
+    static ServerConsumer tlsConsumer(BrokerFixture broker, AccessKey key, SSLContext tls) throws Exception {
+        ChannelConfig config = channelConfig(broker, key);
+        config.setPort(broker.ports().amqps());
+        ServerConsumer consumer = new ServerConsumer(config, new ConsumerConfig()) {
+            {
+                factory.useSslProtocol(tls);
+            }
+        };
+        consumer.start();
+        return consumer;
+    }
+
+    /** A started producer. */
+    static ServerProducer producer(BrokerFixture broker, AccessKey key) throws Exception {
+        ServerProducer producer = new ServerProducer(channelConfig(broker, key), new ProducerConfig());
+        producer.start();
+        return producer;
     }
 
     /** Notices as a status listener received them. */

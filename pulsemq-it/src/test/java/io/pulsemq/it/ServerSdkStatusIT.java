@@ -12,6 +12,7 @@ import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
 import java.time.Duration;
 import java.util.List;
 import java.util.Set;
@@ -21,6 +22,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import static io.pulsemq.it.BrokerFixture.ADMIN;
 import static io.pulsemq.it.BrokerFixture.CAR_SERVER;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 /** The published ApsaraMQ server SDK ({@code com.alibaba.mqtt:server-sdk:1.0.8.Final}) receiving status notices. */
@@ -77,6 +79,38 @@ class ServerSdkStatusIT {
             assertThat(notices.all).noneMatch(n -> n.getClientId().startsWith("GID_bike"));
         } finally {
             serverConsumer.stop();
+        }
+    }
+
+    @Test
+    void subscribeStatus_groupOutsideTheKey_refused403NamingTheQueue_nothingDelivered_ownGroupStillWorks()
+            throws Exception {
+        ServerSdk.Notices own = new ServerSdk.Notices();
+        ServerSdk.Notices foreign = new ServerSdk.Notices();
+        ServerConsumer consumer = ServerSdk.consumer(broker, CAR_SERVER); // groups GID_car*
+        try {
+            consumer.subscribeStatus("GID_car_scope", own::add);
+            assertThatThrownBy(() -> consumer.subscribeStatus("GID_bike_scope", foreign::add))
+                    .isInstanceOf(IOException.class).rootCause()
+                    .hasMessageContaining("reply-code=403")
+                    .hasMessageContaining("ACCESS_REFUSED - queue 'STATUS' of group 'GID_bike_scope'")
+                    .hasMessageContaining(CAR_SERVER.id());
+
+            // the other group's device comes and goes first, then the key's own
+            Mqtt5BlockingClient bike = Clients.hive5(broker, "GID_bike_scope@@@b1");
+            bike.connect();
+            bike.disconnect();
+            Mqtt5BlockingClient car = Clients.hive5(broker, "GID_car_scope@@@c1");
+            car.connect();
+            car.disconnect();
+
+            await().atMost(Duration.ofSeconds(Clients.TIMEOUT_S)).untilAsserted(() ->
+                    assertThat(own.of("GID_car_scope@@@c1")).containsExactly("GID_car_scope@@@c1 ONLINE",
+                            "GID_car_scope@@@c1 OFFLINE", "GID_car_scope@@@c1 OFFLINE"));
+            assertThat(foreign.all).isEmpty();
+            assertThat(own.all).noneMatch(n -> n.getClientId().startsWith("GID_bike"));
+        } finally {
+            consumer.stop();
         }
     }
 

@@ -4,6 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
+import com.alibaba.mqtt.server.ServerConsumer;
 import com.hivemq.client.mqtt.MqttClient;
 import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
@@ -58,7 +59,7 @@ import static org.awaitility.Awaitility.await;
 /**
  * The TLS listeners (mqtts, wss, https, amqps) with a certificate made in the test, reached by real clients:
  * HiveMQ MQTT Client with TLS 1.3 and 1.2, Paho v3 over {@code ssl://}, Paho v5 over {@code wss://}, the JDK
- * HttpClient, RabbitMQ's amqp-client; a client offering only TLS 1.1 is refused.
+ * HttpClient, RabbitMQ's amqp-client and the published server SDK; a client offering only TLS 1.1 is refused.
  */
 class TlsIT {
 
@@ -159,6 +160,24 @@ class TlsIT {
         try (Connection connection = f.newConnection()) {
             assertThat(connection.isOpen()).isTrue();
             assertThat(connection.createChannel().isOpen()).isTrue();
+        }
+    }
+
+    @Test
+    void serverSdk_overAmqps_receivesStatusEvents() throws Exception {
+        ServerSdk.Notices notices = new ServerSdk.Notices();
+        ServerConsumer consumer = ServerSdk.tlsConsumer(broker, CAR_SERVER, pki.clientContext("TLS"));
+        try {
+            consumer.subscribeStatus("GID_car_tls", notices::add);
+            String clientId = "GID_car_tls@@@" + unique("sdk");
+            Mqtt5BlockingClient device = hive5(clientId, "TLSv1.3");
+            device.connect();
+            device.disconnect();
+
+            await().untilAsserted(() -> assertThat(notices.of(clientId))
+                    .containsExactly(clientId + " ONLINE", clientId + " OFFLINE", clientId + " OFFLINE"));
+        } finally {
+            consumer.stop();
         }
     }
 

@@ -7,6 +7,8 @@ import com.rabbitmq.client.impl.Method;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.subscription.Topics;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
@@ -14,6 +16,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
 import java.util.function.Supplier;
@@ -25,7 +28,9 @@ import java.util.function.Supplier;
  *
  * <p>Queues: {@code STATUS} with consume argument {@code GROUP_ID} (a status group; with {@code x-stream-offset}
  * a replay) and any valid first-level MQTT topic (its device messages). Publishing sends to MQTT devices:
- * the exchange names the MQTT topic (the routing key when the exchange is empty).
+ * the exchange names the MQTT topic (the routing key when the exchange is empty). Which groups, parent topics
+ * and topics the connection's key may use is its {@link KeyScope}'s decision; a refusal is a 403 naming the queue
+ * or topic.
  */
 final class AmqpChannel {
 
@@ -33,11 +38,12 @@ final class AmqpChannel {
     static final String GROUP_ID = "GROUP_ID";
     /** Consume argument of a status replay. */
     static final String STREAM_OFFSET = "x-stream-offset";
+    private static final Logger LOG = LoggerFactory.getLogger(AmqpChannel.class);
 
     private final AmqpConnection connection;
     private final int number;
     private final AmqpServices services;
-    private final AccessKey key;
+    private final KeyScope scope;
 
     private final Map<String, ChannelConsumer> consumers = new HashMap<>();
     private final TreeMap<Long, Unacked> unacked = new TreeMap<>();
@@ -48,11 +54,11 @@ final class AmqpChannel {
     private boolean closed;
     private PendingPublish publishing;
 
-    AmqpChannel(AmqpConnection connection, int number, AmqpServices services, AccessKey key) {
+    AmqpChannel(AmqpConnection connection, int number, AmqpServices services, KeyScope scope) {
         this.connection = connection;
         this.number = number;
         this.services = services;
-        this.key = key;
+        this.scope = scope;
     }
 
     int number() {
@@ -186,20 +192,27 @@ final class AmqpChannel {
                 throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "consuming STATUS needs the argument GROUP_ID", c);
             }
             String groupId = group.toString();
-            if (!key.allowsGroup(groupId)) {
-                throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "access key " + key.id() + " is not allowed for group "
-                        + groupId, c);
+            Optional<String> refusal = scope.statusRefusal(groupId);
+            if (refusal.isPresent()) {
+                throw refused(c, "queue '" + StatusQueues.QUEUE + "' of group '" + groupId + "'", refusal.get());
             }
             Object offset = args.get(STREAM_OFFSET);
             if (offset != null && !StatusQueues.validStreamOffset(offset)) {
                 throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, "x-stream-offset must be an offset, a timestamp, "
                         + "\"first\", \"last\" or \"next\", was " + offset, c);
             }
+            use(c, StatusQueues.QUEUE + "\0" + groupId, "queue '" + StatusQueues.QUEUE + "' of group '" + groupId + "'");
             queueOf = offset == null
                     ? () -> services.status().group(groupId)
                     : () -> services.status().replay(groupId, services.status().replayStart(groupId, offset));
         } else if (TopicQueues.validParentTopic(queue)) {
-            queueOf = () -> services.topics().queue(queue);
+            Optional<String> refusal = scope.topicRefusal(queue);
+            if (refusal.isPresent()) {
+                throw refused(c, "queue '" + queue + "'", refusal.get());
+            }
+            use(c, queue, "queue '" + queue + "'");
+            AccessKey reader = scope.key();
+            queueOf = () -> services.topics().queue(reader, queue);
         } else {
             throw AmqpError.channel(ReplyCode.NOT_FOUND, "no queue '" + queue + "': consume STATUS (with GROUP_ID) "
                     + "or a first-level MQTT topic", c);
@@ -296,19 +309,58 @@ final class AmqpChannel {
         }
     }
 
+    /**
+     * {@code queue.declare}: only the queues the server SDK consumes exist, and nothing else can be made. {@code STATUS}
+     * always exists; a parent topic's queue may be declared (created, unless passive) by a key that may read it, and
+     * counts against the connection's queues. Anything else, server-named queues included, is refused with 403.
+     */
     private void declareQueue(AMQImpl.Queue.Declare d) throws AmqpError {
         String queue = d.getQueue();
-        if (queue.isEmpty()) {
-            throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "server-named queues are not supported", d);
-        }
-        if (!StatusQueues.QUEUE.equals(queue) && !TopicQueues.validParentTopic(queue)) {
-            throw AmqpError.channel(ReplyCode.NOT_FOUND, "no queue '" + queue + "'", d);
-        }
-        if (!StatusQueues.QUEUE.equals(queue) && !d.getPassive()) {
-            services.onQueues(() -> services.topics().queue(queue));
+        if (!StatusQueues.QUEUE.equals(queue)) {
+            if (!TopicQueues.validParentTopic(queue)) {
+                throw refused(d, "queue '" + queue + "'", "the server SDK endpoint has only the queue '"
+                        + StatusQueues.QUEUE + "' and one queue per parent topic (one MQTT topic level); "
+                        + (queue.isEmpty() ? "server-named queues" : "other queues") + " cannot be declared");
+            }
+            Optional<String> refusal = scope.topicRefusal(queue);
+            if (refusal.isPresent()) {
+                throw refused(d, "queue '" + queue + "'", refusal.get());
+            }
+            use(d, queue, "queue '" + queue + "'");
+            if (!d.getPassive()) {
+                AccessKey reader = scope.key();
+                services.onQueues(() -> services.topics().queue(reader, queue));
+            }
         }
         if (!d.getNowait()) {
             connection.send(number, new AMQImpl.Queue.DeclareOk(queue, 0, 0));
+        }
+    }
+
+    /** Counts {@code name} against the connection's queues; 403 when it would be one too many. */
+    private void use(Method m, String name, String description) throws AmqpError {
+        if (!connection.useQueue(name)) {
+            throw refused(m, description, "a connection may use at most " + services.config().maxQueuesPerConnection()
+                    + " queues (amqp.maxQueuesPerConnection); open another connection or raise the limit");
+        }
+    }
+
+    /**
+     * A 403 channel error naming what was refused and why; logged (never a secret: the key ID at most), at INFO the
+     * first time on the connection.
+     */
+    private AmqpError refused(Method m, String what, String why) {
+        String line = m.protocolMethodName() + " on " + what + " refused: " + why;
+        log(line);
+        return AmqpError.channel(ReplyCode.ACCESS_REFUSED, what + ": " + why, m);
+    }
+
+    private void log(String refusal) {
+        if (connection.firstRefusal(refusal)) {
+            LOG.info("AMQP {} (access key {}): {} (repeats on this connection are logged at DEBUG)",
+                    connection.remote(), scope.key().id(), refusal);
+        } else {
+            LOG.debug("AMQP {} (access key {}): {}", connection.remote(), scope.key().id(), refusal);
         }
     }
 
@@ -337,12 +389,40 @@ final class AmqpChannel {
         } catch (IllegalArgumentException e) {
             throw AmqpError.channel(ReplyCode.PRECONDITION_FAILED, e.getMessage(), p.method);
         }
+        Optional<String> refusal = scope.publishRefusal(message.topic(), message.retain());
+        if (refusal.isPresent()) {
+            denyPublish(p, refusal.get());
+            return;
+        }
         // Routing hands the message to sessions (which persist QoS 1 and 2 for offline clients) the same way
         // an MQTT publish does on its event loop; the confirm follows once it was routed and stored.
         services.router().publish(message);
         if (confirms) {
             // one ack per message: the SDK's confirm listener ignores the multiple flag
             connection.send(number, new AMQImpl.Basic.Ack(publishSeq, false));
+        }
+    }
+
+    /**
+     * Acts on a publish the rules denied: it is not routed, and it is counted like a denied MQTT PUBLISH. The sender
+     * learns it as AMQP lets it: a {@code mandatory} message comes back with {@code basic.return} 403 and the reason;
+     * with publisher confirms it is {@code basic.nack}ed (what the SDK reports as a failed send: it publishes
+     * mandatory, with confirms, and has no return listener); a plain publish without either closes the channel with
+     * 403, as RabbitMQ does.
+     */
+    private void denyPublish(PendingPublish p, String why) throws AmqpError {
+        services.deniedPublishes().increment();
+        log("basic.publish to '" + p.topic + "' denied: " + why);
+        String text = AmqpError.codeName(ReplyCode.ACCESS_REFUSED) + " - publish to '" + p.topic + "': " + why;
+        if (!p.method.getMandatory() && !confirms) {
+            throw AmqpError.channel(ReplyCode.ACCESS_REFUSED, "publish to '" + p.topic + "': " + why, p.method);
+        }
+        if (p.method.getMandatory()) {
+            connection.sendContent(number, new AMQImpl.Basic.Return(ReplyCode.ACCESS_REFUSED, AmqpError.shortString(text),
+                    p.method.getExchange(), p.method.getRoutingKey()), p.properties, p.body.toByteArray());
+        }
+        if (confirms) {
+            connection.send(number, new AMQImpl.Basic.Nack(publishSeq, false, false));
         }
     }
 

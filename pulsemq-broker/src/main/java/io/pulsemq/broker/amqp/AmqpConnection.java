@@ -15,7 +15,6 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pulsemq.broker.auth.Ban;
-import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,8 +24,10 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
@@ -48,6 +49,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private static final String IDLE_HANDLER = "amqp-heartbeat";
     private static final int HANDSHAKE_TIMEOUT_SECONDS = 10;
     private static final int CLOSE_TIMEOUT_SECONDS = 5;
+    /** Most distinct refusals one connection logs at INFO; repeats and any beyond go to DEBUG. */
+    private static final int MAX_LOGGED_REFUSALS = 32;
 
     private enum State {
         AWAIT_HEADER, AWAIT_START_OK, AWAIT_TUNE_OK, AWAIT_OPEN, OPEN, CLOSING, CLOSED
@@ -58,9 +61,14 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     /** Channels we sent channel.close on, waiting for close-ok; their other frames are discarded. */
     private final Map<Integer, Boolean> closingChannels = new HashMap<>();
+    /** Queues (status groups, parent topics) consumed or declared here; at most amqp.maxQueuesPerConnection. */
+    private final Set<String> queuesUsed = new HashSet<>();
+    /** Refusals of this connection already logged at INFO (the SDK retries a refused consume every 5 s). */
+    private final Set<String> loggedRefusals = new HashSet<>();
     private ChannelHandlerContext ctx;
     private State state = State.AWAIT_HEADER;
-    private AccessKey key;
+    /** What the logged-in key may read and send; set at login. */
+    private KeyScope scope;
     private int frameMax;
     private int channelMax;
     private ScheduledFuture<?> timeout;
@@ -112,6 +120,36 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
         } catch (RejectedExecutionException stopped) {
             ifGone.run();
         }
+    }
+
+    /** The client's address, for log lines. */
+    String remote() {
+        return ClientAddress.describe(ctx.channel());
+    }
+
+    /**
+     * Records that this connection uses queue {@code name} ({@code STATUS} of one group, or a parent topic), unless
+     * that would exceed {@code amqp.maxQueuesPerConnection} distinct queues.
+     *
+     * @return false when the connection already uses that many other queues
+     */
+    boolean useQueue(String name) {
+        if (queuesUsed.contains(name)) {
+            return true;
+        }
+        if (queuesUsed.size() >= services.config().maxQueuesPerConnection()) {
+            return false;
+        }
+        queuesUsed.add(name);
+        return true;
+    }
+
+    /**
+     * Whether a refusal described by {@code what} is new on this connection, to be logged at INFO; a repeat (or any
+     * beyond the first {@value #MAX_LOGGED_REFUSALS}) is logged at DEBUG.
+     */
+    boolean firstRefusal(String what) {
+        return loggedRefusals.size() < MAX_LOGGED_REFUSALS && loggedRefusals.add(what);
     }
 
     /** Writes a method frame. */
@@ -213,7 +251,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
             if (channels.containsKey(channel)) {
                 throw AmqpError.connection(ReplyCode.CHANNEL_ERROR, "channel " + channel + " is already open", m);
             }
-            channels.put(channel, new AmqpChannel(this, channel, services, key));
+            channels.put(channel, new AmqpChannel(this, channel, services, scope));
             send(channel, new AMQImpl.Channel.OpenOk(LongStringHelper.asLongString("")));
             return;
         }
@@ -328,7 +366,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
             ctx.executor().schedule(() -> fail(0, refused), delay.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }
-        key = result.key();
+        scope = KeyScope.of(result.key(), services.authorizer());
         int heartbeat = (int) services.config().heartbeat().toSeconds();
         send(0, new AMQImpl.Connection.Tune(channelMax, frameMax, heartbeat));
         state = State.AWAIT_TUNE_OK;

@@ -2,6 +2,8 @@ package io.pulsemq.broker.amqp;
 
 import com.rabbitmq.client.impl.Method;
 
+import java.nio.charset.StandardCharsets;
+
 /**
  * A protocol error, raised by method handlers and turned into a {@code channel.close} or
  * {@code connection.close} in one place ({@link AmqpConnection}).
@@ -36,9 +38,28 @@ final class AmqpError extends Exception {
         return new AmqpError(Scope.CONNECTION, code, text, cause);
     }
 
-    /** The reply text, prefixed with the code's name as RabbitMQ does ({@code NOT_FOUND - ...}). */
+    /** Most UTF-8 bytes of an AMQP short string, the type of every reply text [AMQP 0-9-1 4.2.5.3]. */
+    static final int SHORT_STRING_MAX = 255;
+
+    /**
+     * The reply text, prefixed with the code's name as RabbitMQ does ({@code NOT_FOUND - ...}), cut to fit a short
+     * string.
+     */
     String replyText() {
-        return codeName(code) + " - " + getMessage();
+        return shortString(codeName(code) + " - " + getMessage());
+    }
+
+    /** {@code text}, or when its UTF-8 form is longer than a short string holds, its start and "...". */
+    static String shortString(String text) {
+        byte[] utf8 = text.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length <= SHORT_STRING_MAX) {
+            return text;
+        }
+        int end = SHORT_STRING_MAX - 3;
+        while (end > 0 && (utf8[end] & 0xC0) == 0x80) {
+            end--; // not inside a character: utf8[end] starts the first one left out
+        }
+        return new String(utf8, 0, end, StandardCharsets.UTF_8) + "...";
     }
 
     static String codeName(int code) {

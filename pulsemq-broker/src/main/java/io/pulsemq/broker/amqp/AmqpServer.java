@@ -11,8 +11,8 @@ import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
-import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
+import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.routing.Router;
@@ -30,6 +30,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
 
 /**
@@ -65,19 +66,22 @@ public final class AmqpServer implements AutoCloseable {
     }
 
     /**
+     * What the endpoint shares with the MQTT listeners.
+     *
+     * @param guard           login throttling and bans
+     * @param authorizer      the authorization rules; a backend's sends and reads are decided by them like an MQTT
+     *                        client's publishes and subscriptions
+     * @param deniedPublishes counts publishes the rules kept from being routed ({@code pulsemq.messages.denied})
+     */
+    public record Access(LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes) {
+    }
+
+    /**
      * Builds the endpoint: loads the durable topic queues and attaches to the router (device messages) and the
      * status log (commit notifications). Call {@link #bind} to listen.
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
-                                    Router router, Clock clock, String version) {
-        return create(config, transport, statusLog, store, router, clock, version,
-                new LoginGuard(config.auth(), new BanList(clock), clock));
-    }
-
-    /** {@link #create(BrokerConfig, NettyTransport, StatusLog, RocksStore, Router, Clock, String)} with the
-     * broker's login guard: banned addresses are refused, failed logins throttled. */
-    public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
-                                    Router router, Clock clock, String version, LoginGuard guard) {
+                                    Router router, Clock clock, String version, Access access) {
         ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
                 new DefaultThreadFactory("pulsemq-amqp-queues", true));
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
@@ -89,11 +93,12 @@ public final class AmqpServer implements AutoCloseable {
                     config.amqp().signatureMaxAge(), config.amqp().signatureMaxClockSkew());
             StatusQueues status = new StatusQueues(statusLog, store, progress, config.instanceId(), executor,
                     config.amqp().redeliveryDelay());
-            TopicQueues topics = new TopicQueues(store, progress, executor, config.amqp().redeliveryDelay(),
-                    config.amqp().topicQueueMaxMessages(), clock);
+            TopicQueues topics = new TopicQueues(store, progress, executor, config.amqp(), clock, config.accessKeys(),
+                    access.authorizer());
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
-                    config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, guard);
+                    config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, access.guard(),
+                    access.authorizer(), access.deniedPublishes());
             return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();

@@ -1,12 +1,14 @@
 package io.pulsemq.broker.amqp;
 
 import io.pulsemq.broker.auth.LoginGuard;
+import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.AmqpConfig;
 import io.pulsemq.broker.routing.Router;
 
 import java.time.Clock;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.atomic.LongAdder;
 
 /**
  * What every AMQP connection uses.
@@ -20,10 +22,13 @@ import java.util.concurrent.ScheduledExecutorService;
  * @param maxMessageSize largest message body accepted from a backend (the MQTT maximum packet size)
  * @param maxTopicLevels most topic levels of a published topic
  * @param clock          time
+ * @param guard          login throttling and bans
+ * @param authorizer     the authorization rules each login's {@link KeyScope} is derived from
+ * @param deniedPublishes counts publishes the rules kept from being routed, from any event loop
  */
 record AmqpServices(AmqpConfig config, AmqpLogin login, StatusQueues status, TopicQueues topics, Router router,
                     ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock,
-                    LoginGuard guard) {
+                    LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes) {
 
     /** Runs {@code task} on the queue executor; dropped when the broker is stopping. */
     void onQueues(Runnable task) {

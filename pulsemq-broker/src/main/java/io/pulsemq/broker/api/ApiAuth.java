@@ -188,7 +188,7 @@ final class ApiAuth {
 
         /** Whether this caller may see and act on clients of {@code groupId}. */
         boolean sees(String groupId) {
-            return key.role() == AccessKey.Role.ADMIN || key.allowsGroup(groupId);
+            return key.seesGroup(groupId);
         }
 
         /** @throws ApiException 403 unless the caller may see {@code groupId} */

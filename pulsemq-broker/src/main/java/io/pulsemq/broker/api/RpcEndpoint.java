@@ -372,7 +372,7 @@ final class RpcEndpoint {
 
     private static void requireGroup(AccessKey key, String clientId) {
         String group = ClientIds.groupOf(clientId);
-        if (key.role() != AccessKey.Role.ADMIN && !key.allowsGroup(group)) {
+        if (!key.seesGroup(group)) {
             throw new RpcException(403, "PermissionCheckFailed",
                     "Access key " + key.id() + " is not allowed for group '" + group + "'.");
         }

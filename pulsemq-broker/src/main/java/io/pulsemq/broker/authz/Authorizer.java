@@ -12,10 +12,11 @@ import java.util.List;
 /**
  * The configured MQTT authorization rules, compiled once. Immutable and thread-safe.
  *
- * <p>{@link #permissionsFor} runs once per connection, at CONNECT: it keeps the rules that apply to the identity,
- * in order, with the placeholders {@code %c} (client ID), {@code %g} (group ID), {@code %u} (username) and
- * {@code %k} (access key ID) substituted. A rule whose placeholder has no value (no username, no key) does not
- * apply. A value containing {@code +}, {@code #} or {@code /} cannot widen powers: such an allow rule is left out,
+ * <p>{@link #permissionsFor} runs once per connection (an MQTT CONNECT, a server SDK login): it keeps the rules that
+ * apply to the identity, in order, with the placeholders {@code %c} (client ID), {@code %g} (group ID), {@code %u}
+ * (username) and {@code %k} (access key ID) substituted. A rule whose placeholder has no value (no username, no key,
+ * no client ID for a backend) does not apply; neither does a rule naming {@code groups} or {@code clientIds} to a
+ * backend ({@link Identity#backend}). A value containing {@code +}, {@code #} or {@code /} cannot widen powers: such an allow rule is left out,
  * and such a deny rule denies its action on every topic ({@code #}).
  */
 public final class Authorizer {
@@ -100,6 +101,10 @@ public final class Authorizer {
         }
         if (!rule.keys().isEmpty() && (id.accessKeyId() == null || !rule.keys().contains(id.accessKeyId()))) {
             return false;
+        }
+        if (id.clientId() == null) {
+            // a backend: rules that select MQTT clients by client ID or group are not about it
+            return rule.groups().isEmpty() && rule.clientIds().isEmpty();
         }
         if (!rule.groups().isEmpty() && !anyMatches(rule.groups(), id.groupId())) {
             return false;

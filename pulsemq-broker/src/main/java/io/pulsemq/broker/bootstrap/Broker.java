@@ -162,10 +162,11 @@ public final class Broker implements AutoCloseable {
         }
         timer.scheduleWithFixedDelay(bans::sweep, 60, 60, TimeUnit.SECONDS);
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
+        AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder());
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
-                new Authorizer(config.authorization()), new LongAdder(), guard);
+                access.authorizer(), access.deniedPublishes(), guard);
         FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
-                .description("publishes not routed because authorization denied them").register(metrics.registry());
+                .description("publishes (MQTT and server SDK) not routed because authorization denied them").register(metrics.registry());
         mqttServer = register(new MqttServer(transport, services));
         bindGauges(metrics.registry(), sessionMap);
         register(sessions::shutdown);
@@ -183,7 +184,7 @@ public final class Broker implements AutoCloseable {
         int amqps = -1;
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
-                    Main.Version.number(), guard));
+                    Main.Version.number(), access));
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(), tls.forListener(listeners.amqps())) : -1;
         }

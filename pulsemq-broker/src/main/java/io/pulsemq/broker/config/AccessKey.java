@@ -36,9 +36,18 @@ public record AccessKey(String id, String secret, Role role, List<String> groups
         DEVICE, SERVER, ADMIN
     }
 
-    /** Whether this key may act for the given group ID. */
+    /** Whether this key may act for the given group ID: connect as one of its clients, or (server keys) read it. */
     public boolean allowsGroup(String groupId) {
         return matchesAny(groups, groupId);
+    }
+
+    /**
+     * Whether this key, used by a backend (HTTP API, server SDK endpoint), may see and act on the clients of
+     * {@code groupId}: their status, their messages, sending to them. Admin keys see every group; server keys the
+     * groups their {@link #groups} patterns allow. The one rule both surfaces apply.
+     */
+    public boolean seesGroup(String groupId) {
+        return role == Role.ADMIN || allowsGroup(groupId);
     }
 
     /**

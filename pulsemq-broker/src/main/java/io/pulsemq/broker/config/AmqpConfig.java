@@ -20,6 +20,8 @@ import java.time.Duration;
  * @param redeliveryDelay         delay before an event or message the consumer rejected ({@code basic.nack} or
  *                                {@code basic.reject} with {@code requeue=false}) is delivered again; doubles
  *                                on each further rejection, up to 64 times this value
+ * @param maxQueuesPerConnection  most distinct queues (status groups and parent topics) one connection may consume
+ *                                or declare; each is durable state (a group cursor, a topic queue)
  */
 public record AmqpConfig(
         Duration signatureMaxAge,
@@ -28,11 +30,12 @@ public record AmqpConfig(
         int frameMax,
         int channelMax,
         int topicQueueMaxMessages,
-        Duration redeliveryDelay) {
+        Duration redeliveryDelay,
+        int maxQueuesPerConnection) {
 
     /** The built-in defaults (also in {@code pulsemq-defaults.yaml}). */
     public static AmqpConfig defaults() {
         return new AmqpConfig(Duration.ofDays(30), Duration.ofMinutes(5), Duration.ofSeconds(60), 131_072, 2047,
-                100_000, Duration.ofSeconds(1));
+                100_000, Duration.ofSeconds(1), 256);
     }
 }

@@ -461,6 +461,7 @@ public final class ConfigLoader {
             range(a.channelMax(), 1, TWO_BYTE_LIMIT, "amqp.channelMax");
             range(a.topicQueueMaxMessages(), 1, Integer.MAX_VALUE, "amqp.topicQueueMaxMessages");
             positive(a.redeliveryDelay(), "amqp.redeliveryDelay");
+            range(a.maxQueuesPerConnection(), 1, Integer.MAX_VALUE, "amqp.maxQueuesPerConnection");
         }
 
         private void listener(ListenerConfig l, String path) {

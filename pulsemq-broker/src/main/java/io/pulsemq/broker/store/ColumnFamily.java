@@ -28,10 +28,11 @@ public enum ColumnFamily {
     PRESENCE("presence"),
     /**
      * Server SDK endpoint state: status-group cursors ({@code status}, 0x00, instance, 0x00, group -> 8-byte
-     * offset), parent-topic queues and their cursors ({@code topic}, 0x00, parent topic -> 8-byte sequence).
+     * offset), the queues of (access key, parent topic) and their cursors ({@code topicq}, 0x00, 4-byte key ID
+     * length, key ID, parent topic -> 8-byte sequence).
      */
     AMQP_CURSORS("amqp_cursors"),
-    /** Device messages queued for server SDK consumers: parent topic, 0x00, 8-byte sequence. */
+    /** Device messages queued for server SDK consumers: 0x00, 4-byte key ID length, key ID, parent topic, 0x00, 8-byte sequence. */
     AMQP_TOPIC_MESSAGES("amqp_topic_messages"),
     /**
      * Will messages by client ID: armed while the client's connection is up (so that a crash does not lose them),

@@ -123,6 +123,29 @@ class AuthorizerTest {
     }
 
     @Test
+    void permissionsFor_backend_onlyRulesForEveryoneOrForItsKey_noClientPlaceholders() {
+        AuthorizationRule forGroup = new AuthorizationRule(null, Action.ALL, List.of("#"), null, List.of("*"), null,
+                false);
+        AuthorizationRule forClient = new AuthorizationRule(null, Action.ALL, List.of("#"), null, null, List.of("*"),
+                false);
+        AuthorizationRule ownTree = allow(Action.ALL, "devices/%c/#");
+        AuthorizationRule ownGroup = allow(Action.ALL, "groups/%g/#");
+        AuthorizationRule forKey = new AuthorizationRule(Action.SUBSCRIBE, null, List.of("backends/%k/#"),
+                List.of("key1"), null, null, false);
+        Identity backend = Identity.backend("key1");
+        assertThat(permissions(Decision.ALLOW, backend, forGroup, forClient)).isSameAs(Permissions.ALLOW_ALL);
+        assertThat(permissions(Decision.ALLOW, backend, deny(Action.ALL, "devices/%c/#"))).isSameAs(Permissions.ALLOW_ALL);
+        Permissions p = permissions(Decision.DENY, backend, ownTree, ownGroup, forKey, allow(Action.PUBLISH, "open/#"));
+        assertThat(p.maySubscribe("backends/key1/#", "backends/key1/#")).isTrue();
+        assertThat(p.maySubscribe("backends/key2/#", "backends/key2/#")).isFalse();
+        assertThat(p.mayPublish("open/x", false)).isTrue();
+        assertThat(p.mayPublish("devices/x/y", false)).isFalse();
+        assertThat(p.mayPublish("groups/x/y", false)).isFalse();
+        assertThat(backend.groupId()).isNull();
+        assertThat(backend.anonymous()).isFalse();
+    }
+
+    @Test
     void maySubscribe_allowRule_mustCoverWholeFilter() {
         Identity c1 = new Identity("c1", null, "key1");
         Permissions p = permissions(Decision.DENY, c1, allow(Action.SUBSCRIBE, "devices/%c/#"));
