@@ -197,8 +197,8 @@ public final class SessionRegistry {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
-            Session session = sessions.get(clientId);
-            if (session == null || session.current == null || session.current.connection() != connection) {
+            Session session = attachedTo(clientId, connection);
+            if (session == null) {
                 return;
             }
             Attachment a = session.current;
@@ -207,11 +207,7 @@ public final class SessionRegistry {
             if (a.will() != null) {
                 store.removeWill(clientId);
             }
-            if (session.persistent()) {
-                scheduleExpiry(session, TimeUnit.SECONDS.toMillis(session.expirySeconds()));
-            } else {
-                discard(session);
-            }
+            expireLaterOrDiscard(session);
         } finally {
             lock.unlock();
         }
@@ -230,8 +226,8 @@ public final class SessionRegistry {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
-            Session session = sessions.get(clientId);
-            if (session == null || session.current == null || session.current.connection() != connection) {
+            Session session = attachedTo(clientId, connection);
+            if (session == null) {
                 return;
             }
             end(session, session.current, clientSentDisconnect, reason, publishWill);
@@ -345,12 +341,23 @@ public final class SessionRegistry {
                 store.removeWill(session.clientId());
             }
         }
+        expireLaterOrDiscard(session);
+        return recorded;
+    }
+
+    /** The session {@code connection} is attached to right now, or null; the caller holds the client's lock. */
+    private Session attachedTo(String clientId, ClientConnection connection) {
+        Session session = sessions.get(clientId);
+        return session != null && session.current != null && session.current.connection() == connection ? session : null;
+    }
+
+    /** After its connection ended: a persistent session waits for its expiry, any other one goes now. */
+    private void expireLaterOrDiscard(Session session) {
         if (session.persistent()) {
             scheduleExpiry(session, TimeUnit.SECONDS.toMillis(session.expirySeconds()));
         } else {
             discard(session);
         }
-        return recorded;
     }
 
     private void fireWill(Session session) {
