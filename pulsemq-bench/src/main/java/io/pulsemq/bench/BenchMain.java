@@ -3,7 +3,9 @@ package io.pulsemq.bench;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import io.pulsemq.bench.amqp.StatusNotificationBenchmark;
+import io.netty.handler.ssl.SslContext;
 import io.pulsemq.bench.pubsub.PubSubLoad;
+import io.pulsemq.bench.tls.BenchCertificate;
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -24,6 +26,7 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -37,8 +40,9 @@ import java.util.stream.Collectors;
  * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
  * clients), JMH, status notifications to the server SDK and the SSE stream (a fresh PulseMQ in its own JVM, see
  * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
- * ({@link PubSubBench}). Each broker runs only during its own part, a fresh process per part, and is stopped in a
- * finally block (and by a shutdown hook). A broker that is not installed is left out with a note.
+ * ({@link PubSubBench}), then TLS and authorization against PulseMQ and Mosquitto ({@link #runTls}). Each broker
+ * runs only during its own part, a fresh process per part, and is stopped in a finally block (and by a shutdown
+ * hook). A broker that is not installed is left out with a note.
  */
 public final class BenchMain {
 
@@ -173,6 +177,7 @@ public final class BenchMain {
                 status -> results.overloadStatus = status);
         failures += eachBroker(brokers, options.skipIdle(), "idle", "part 7: idle connections", this::runIdle,
                 status -> results.idleStatus = status);
+        failures += runTls(brokers);
         results.loadAverageAfter = MachineInfo.loadAverage();
         results.totalSeconds = (System.nanoTime() - t0) / 1e9;
         write();
@@ -224,7 +229,7 @@ public final class BenchMain {
         return switch (kind) {
             case PULSEMQ -> {
                 PulseMqProcess p = PulseMqProcess.start(pulsemqJar, dir(name), jvmOptions(name));
-                yield new BrokerUnderTest(kind, results.pulsemqJar.replace("pulsemq-broker-", "").replace("-all.jar", ""),
+                yield new BrokerUnderTest(kind, pulsemqVersion(),
                         new InetSocketAddress("127.0.0.1", p.ports().mqtt()), p, p.ports().http());
             }
             case MOSQUITTO -> {
@@ -280,7 +285,7 @@ public final class BenchMain {
         log("part 1: connection churn against " + kind.label()
                 + (kind == BrokerUnderTest.Kind.PULSEMQ ? " (separate JVM, durable status events)" : ""));
         try (BrokerUnderTest b = startBroker(kind, "churn")) {
-            results.churn.add(churn(b.name(), b.version(), b.mqtt(), b.pid()));
+            results.churn.add(churn(b.name(), b.version(), b.mqtt(), null, options.churnWarmup(), b.pid()));
             if (kind == BrokerUnderTest.Kind.PULSEMQ) {
                 long events = metric(b.httpPort(), "pulsemq_statuslog_offset");
                 if (events > 0) {
@@ -331,19 +336,20 @@ public final class BenchMain {
         return limit;
     }
 
-    private Results.Churn churn(String broker, String version, InetSocketAddress target, long brokerPid)
-            throws InterruptedException {
+    /** A churn run against {@code target}, over TLS when {@code tls} is not null, after {@code warmup}. */
+    private Results.Churn churn(String broker, String version, InetSocketAddress target, SslContext tls,
+                                Duration warmup, long brokerPid) throws InterruptedException {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicLongArray perSlot = new AtomicLongArray(options.concurrency());
         String prefix = GROUP + "@@@churn-";
-        generator.start(target, options.concurrency(), slot -> {
+        generator.start(target, tls, options.concurrency(), slot -> {
             if (stop.get()) {
                 return null;
             }
             long n = perSlot.getAndIncrement(slot);
             return new MqttLoadGenerator.Attempt(prefix + slot + "-" + (n % IDS_PER_SLOT), false);
         });
-        sleep(options.churnWarmup());
+        sleep(warmup);
         generator.resetInterval();
         results.sampleLoad();
         double brokerCpu0 = MachineInfo.cpuSeconds(brokerPid);
@@ -376,6 +382,87 @@ public final class BenchMain {
                 iv.counts().errors(), brokerCpu, selfCpu, c.machineUserMicrosPerConnect(),
                 c.machineKernelMicrosPerConnect(), c.machineIdleCores()));
         return c;
+    }
+
+    // ---- part 8 --------------------------------------------------------------------------------
+
+    /** Setup label of part 8's PulseMQ run with the rule list. */
+    static final String RULES_SETUP = "plain, " + TlsPart.RULES + " rules";
+
+    /**
+     * Part 8: TLS and authorization. PulseMQ and Mosquitto, each with the same certificate on an MQTT over TLS
+     * listener beside the plain one: churn over plain TCP, TLS 1.3 and TLS 1.2 (full handshakes), then the 10 to 1
+     * 64 B pub/sub workloads over plain TCP, TLS 1.3 and plain TCP again, all against one process per broker. Then a fresh PulseMQ with
+     * {@value TlsPart#RULES} authorization rules runs the plain pub/sub workloads again. HiveMQ CE is left out: its
+     * TLS listener needs a Java key store and its community edition is not the TLS reference the issue names.
+     */
+    private int runTls(List<BrokerUnderTest.Kind> brokers) throws IOException {
+        if (options.skipTls()) {
+            results.tlsStatus = "skipped by --skip-tls";
+            return 0;
+        }
+        BenchCertificate cert = BenchCertificate.create(work.resolve("tls"));
+        int failures = 0;
+        for (BrokerUnderTest.Kind kind : brokers) {
+            if (kind == BrokerUnderTest.Kind.HIVEMQ) {
+                continue;
+            }
+            log("part 8: TLS against " + kind.label());
+            results.sampleLoad();
+            try (BrokerUnderTest b = startTlsBroker(kind, cert)) {
+                for (String transport : TlsPart.TRANSPORTS) {
+                    SslContext tls = TlsPart.clientContext(cert, transport);
+                    log("  churn over " + transport);
+                    Duration warmup = transport.equals(TlsPart.PLAIN) ? options.churnWarmup() : options.warmup();
+                    results.tlsChurn.add(new Results.TlsChurn(transport, churn(b.name(), b.version(),
+                            tls == null ? b.mqtt() : b.mqtts(), tls, warmup, b.pid())));
+                }
+                for (String transport : TlsPart.PUBSUB_SETUPS) {
+                    SslContext tls = TlsPart.clientContext(cert, transport);
+                    for (Results.PubSub p : pubsubBench().tlsPubSub(b, tls == null ? b.mqtt() : b.mqtts(), tls)) {
+                        results.tlsPubsub.add(new Results.TlsPubSub(transport, p));
+                    }
+                }
+            } catch (Exception e) {
+                failures++;
+                fail(kind.label() + " part 8: TLS", e);
+            }
+            results.sampleLoad();
+            if (kind == BrokerUnderTest.Kind.PULSEMQ) {
+                profile("pulsemq-tls", "PulseMQ TLS churn and pub/sub (warm-up included)");
+            }
+        }
+        log("part 8: PulseMQ with " + TlsPart.RULES + " authorization rules");
+        try (PulseMqProcess p = PulseMqProcess.start(pulsemqJar, dir("pulsemq-rules"), List.of(), Map.of(),
+                TlsPart.writeRules(work.resolve("rules.yaml")))) {
+            BrokerUnderTest b = new BrokerUnderTest(BrokerUnderTest.Kind.PULSEMQ, pulsemqVersion(),
+                    new InetSocketAddress("127.0.0.1", p.ports().mqtt()), p, p.ports().http());
+            for (Results.PubSub r : pubsubBench().tlsPubSub(b, b.mqtt(), null)) {
+                results.tlsPubsub.add(new Results.TlsPubSub(RULES_SETUP, r));
+            }
+        } catch (Exception e) {
+            failures++;
+            fail("PulseMQ part 8: authorization rules", e);
+        }
+        results.tlsStatus = failures == 0 ? "measured" : "measured with failures (see notes)";
+        return failures;
+    }
+
+    private BrokerUnderTest startTlsBroker(BrokerUnderTest.Kind kind, BenchCertificate cert) throws Exception {
+        String name = kind.name().toLowerCase(Locale.ROOT) + "-tls";
+        if (kind == BrokerUnderTest.Kind.MOSQUITTO) {
+            MosquittoProcess m = MosquittoProcess.start(mosquittoBinary, dir(name), cert.certFile(), cert.keyFile());
+            return new BrokerUnderTest(kind, results.mosquittoVersion.replace("mosquitto version ", ""),
+                    new InetSocketAddress("127.0.0.1", m.port()), m, 0, new InetSocketAddress("127.0.0.1", m.tlsPort()));
+        }
+        PulseMqProcess p = PulseMqProcess.start(pulsemqJar, dir(name), jvmOptions("pulsemq-tls"),
+                TlsPart.pulsemqTlsEnv(cert), null);
+        return new BrokerUnderTest(kind, pulsemqVersion(), new InetSocketAddress("127.0.0.1", p.ports().mqtt()), p,
+                p.ports().http(), new InetSocketAddress("127.0.0.1", p.ports().mqtts()));
+    }
+
+    private String pulsemqVersion() {
+        return results.pulsemqJar.replace("pulsemq-broker-", "").replace("-all.jar", "");
     }
 
     // ---- part 2 --------------------------------------------------------------------------------

@@ -10,9 +10,14 @@ import java.net.InetSocketAddress;
  * @param mqtt     its MQTT listener
  * @param process  its process
  * @param httpPort PulseMQ's HTTP port (for /metrics), or 0
+ * @param mqtts    its MQTT over TLS listener, or null when it was started without one
  */
-record BrokerUnderTest(Kind kind, String version, InetSocketAddress mqtt, ManagedProcess process, int httpPort)
-        implements AutoCloseable {
+record BrokerUnderTest(Kind kind, String version, InetSocketAddress mqtt, ManagedProcess process, int httpPort,
+                       InetSocketAddress mqtts) implements AutoCloseable {
+
+    BrokerUnderTest(Kind kind, String version, InetSocketAddress mqtt, ManagedProcess process, int httpPort) {
+        this(kind, version, mqtt, process, httpPort, null);
+    }
 
     /** The brokers the bench compares. */
     enum Kind {

@@ -82,6 +82,7 @@ final class MarkdownReport {
         pubsub();
         overload();
         idle();
+        tls();
         targets();
         profiles();
         interpretation();
@@ -495,8 +496,216 @@ final class MarkdownReport {
         plot("bench-idle-memory.png", "RSS per idle connection");
     }
 
+    private void tls() {
+        line("## 8. TLS and authorization");
+        line();
+        if (r.tlsChurn.isEmpty() && r.tlsPubsub.isEmpty()) {
+            line("Status: " + r.tlsStatus + ".");
+            line();
+            return;
+        }
+        line("PulseMQ (BoringSSL through netty-tcnative) and Mosquitto (OpenSSL) each get the same self-signed EC "
+                + "P-256 certificate on an MQTT over TLS listener beside the plain one, one process per broker for "
+                + "this part. The load generator (OpenSSL through netty-tcnative) trusts exactly that certificate "
+                + "and keeps no TLS sessions, so every TLS connect is a full handshake (no resumption): the worst "
+                + "case, a fleet reconnecting after an outage. Churn as in part 1 (plain first, with part 1's "
+                + "warm-up; then TLS 1.3 and TLS 1.2, each after a " + r.options.warmup().toSeconds()
+                + " s warm-up); CONNACK latency is from the TCP connection being up to CONNACK read, so it "
+                + "includes the TLS handshake. Handshake CPU is the broker's CPU per connect over TLS less its CPU "
+                + "per connect over plain TCP in the same process: what TLS adds to one connect.");
+        line();
+        line("| broker | transport | connects/s | CONNACK p50 | p99 | p99.9 | errors | broker CPU per connect | "
+                + "TLS handshake: broker CPU | generator CPU (cores) |");
+        line("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
+        for (Results.TlsChurn t : r.tlsChurn) {
+            Results.Churn c = t.churn();
+            line("| " + c.broker() + " " + c.version() + " | " + t.transport() + " | "
+                    + fmt("%,.0f", c.connectsPerSecond()) + " | " + LatencyStats.format(c.connackLatency().p50Us())
+                    + " | " + LatencyStats.format(c.connackLatency().p99Us()) + " | "
+                    + LatencyStats.format(c.connackLatency().p999Us()) + " | " + c.counts().errors() + " | "
+                    + fmt("%,.0f µs", c.brokerCpuMicrosPerConnect()) + " | " + handshakeCost(c.broker(), t.transport())
+                    + " | " + fmt("%.2f", c.generatorCpuCores()) + " |");
+        }
+        line();
+        line("Over TLS the generator does a full client handshake per connect on the same two cores (its CPU "
+                + "column), so connects/s over TLS is bounded by the machine, not by one broker; the broker CPU per "
+                + "handshake is the figure that compares brokers.");
+        line();
+        line("Publish/subscribe: the 10 to 1 workloads of part 5 with 64 B payloads, closed loop, against the same "
+                + "process over plain TCP, then over TLS 1.3, then over plain TCP again: the two plain runs bracket "
+                + "the TLS one, and their difference is the run-to-run spread. TLS / plain compares with their mean.");
+        line();
+        List<String> brokers = tlsBrokers();
+        StringBuilder head = new StringBuilder("| workload |");
+        StringBuilder sep = new StringBuilder("|---|");
+        for (String b : brokers) {
+            head.append(" ").append(b).append(" plain (1st / 2nd) | ").append(b).append(" TLS 1.3 | TLS / plain |");
+            sep.append("---:|---:|---:|");
+        }
+        head.append(" PulseMQ TLS / Mosquitto TLS |");
+        sep.append("---:|");
+        line(head.toString());
+        line(sep.toString());
+        for (String scenario : tlsScenarios()) {
+            StringBuilder row = new StringBuilder("| " + scenario + " |");
+            for (String b : brokers) {
+                Results.PubSub tls = r.tlsPubsubOf(b, TlsPart.TLS13, scenario);
+                List<Results.PubSub> plain = plainRuns(b, scenario, false);
+                row.append(" ").append(rates(plain)).append(" | ").append(rate(tls)).append(" | ")
+                        .append(tls == null || plain.isEmpty() ? "-" : fmt("%.2fx", tls.deliveredPerSecond()
+                                / mean(plain))).append(" |");
+            }
+            row.append(" ").append(ratio(r.tlsPubsubOf("PulseMQ", TlsPart.TLS13, scenario),
+                    r.tlsPubsubOf("Mosquitto", TlsPart.TLS13, scenario))).append(" |");
+            line(row.toString());
+        }
+        line();
+        line("Authorization: a fresh PulseMQ with " + TlsPart.RULES + " rules and `authorization.default: deny` "
+                + "(per-group rules that do not apply to the bench's clients, deny rules for other topics, "
+                + "per-client rules for other client IDs, and last the rule allowing `bench/#`), the same plain "
+                + "workloads. Compared with PulseMQ's runs without rules: the two plain runs above and, when it ran, "
+                + "part 5's (another process, same workload).");
+        line();
+        line("| workload | without rules (msgs/s) | with " + TlsPart.RULES + " rules | with rules / mean without | "
+                + "spread without (max - min) / max |");
+        line("|---|---:|---:|---:|---:|");
+        for (String scenario : tlsScenarios()) {
+            List<Results.PubSub> without = plainRuns("PulseMQ", scenario, true);
+            Results.PubSub rules = r.tlsPubsubOf("PulseMQ", BenchMain.RULES_SETUP, scenario);
+            line("| " + scenario + " | " + rates(without) + " | " + rate(rules) + " | "
+                    + (rules == null || without.isEmpty() ? "-" : fmt("%.2fx", rules.deliveredPerSecond()
+                    / mean(without))) + " | " + spread(without) + " |");
+        }
+        line();
+    }
+
+    private void tlsTargets() {
+        for (String scenario : tlsScenarios()) {
+            Results.PubSub p = r.tlsPubsubOf("PulseMQ", TlsPart.TLS13, scenario);
+            Results.PubSub m = r.tlsPubsubOf("Mosquitto", TlsPart.TLS13, scenario);
+            List<Results.PubSub> plain = plainRuns("PulseMQ", scenario, false);
+            if (p != null && m != null) {
+                double x = p.deliveredPerSecond() / m.deliveredPerSecond();
+                line("| TLS pub/sub " + scenario + ": >= 1.0x Mosquitto with TLS | " + fmt("%.2fx (%,.0f vs %,.0f "
+                        + "msgs/s)", x, p.deliveredPerSecond(), m.deliveredPerSecond()) + " | " + verdict(x >= 1.0,
+                        fmt("%.0f%% short", (1 - x) * 100)) + " |");
+            }
+            if (p != null && !plain.isEmpty()) {
+                double cost = 1 - p.deliveredPerSecond() / mean(plain);
+                line("| TLS costs PulseMQ <= 30% of its plain throughput, " + scenario + " | "
+                        + (cost <= 0 ? fmt("none measurable (TLS %,.0f, plain %s msgs/s)", p.deliveredPerSecond(),
+                        rates(plain)) : fmt("%.0f%% (TLS %,.0f, plain %s msgs/s)", cost * 100,
+                        p.deliveredPerSecond(), rates(plain))) + " | " + verdict(cost <= 0.30,
+                        fmt("%.0f%%", cost * 100)) + " |");
+            }
+            Results.PubSub rules = r.tlsPubsubOf("PulseMQ", BenchMain.RULES_SETUP, scenario);
+            List<Results.PubSub> without = plainRuns("PulseMQ", scenario, true);
+            if (rules != null && without.size() >= 2) {
+                double lo = without.stream().mapToDouble(Results.PubSub::deliveredPerSecond).min().orElseThrow();
+                double x = rules.deliveredPerSecond();
+                line("| " + TlsPart.RULES + " rules within the run-to-run spread, " + scenario + " | "
+                        + fmt("%,.0f msgs/s with rules; %s without", x, rates(without)) + " | "
+                        + (x >= lo ? "**met**" : fmt("**missed** (%.0f%% below the slowest run without)",
+                        (1 - x / lo) * 100)) + " |");
+            }
+        }
+        for (String transport : List.of(TlsPart.TLS13, TlsPart.TLS12)) {
+            double cost = handshakeMicros("PulseMQ", transport);
+            if (!Double.isNaN(cost)) {
+                line("| full " + transport + " handshake < 1 ms of broker CPU (PulseMQ) | " + fmt("%,.0f µs", cost)
+                        + " | " + verdict(cost < 1000, fmt("%.1fx", cost / 1000)) + " |");
+            }
+        }
+    }
+
+    /** {@code broker}'s plain runs of part 8 (and part 5's, when {@code withPart5} and it ran) for {@code scenario}. */
+    private List<Results.PubSub> plainRuns(String broker, String scenario, boolean withPart5) {
+        List<Results.PubSub> out = new ArrayList<>();
+        for (String setup : List.of(TlsPart.PLAIN, TlsPart.PLAIN_AGAIN)) {
+            Results.PubSub p = r.tlsPubsubOf(broker, setup, scenario);
+            if (p != null) {
+                out.add(p);
+            }
+        }
+        Results.PubSub part5 = withPart5 ? r.pubsubOf(broker, scenario, 0) : null;
+        if (part5 != null) {
+            out.add(part5);
+        }
+        return out;
+    }
+
+    private static double mean(List<Results.PubSub> runs) {
+        return runs.stream().mapToDouble(Results.PubSub::deliveredPerSecond).average().orElse(Double.NaN);
+    }
+
+    private static String rates(List<Results.PubSub> runs) {
+        if (runs.isEmpty()) {
+            return "-";
+        }
+        List<String> out = new ArrayList<>();
+        for (Results.PubSub p : runs) {
+            out.add(rate(p));
+        }
+        return String.join(" / ", out);
+    }
+
+    private static String spread(List<Results.PubSub> runs) {
+        if (runs.size() < 2) {
+            return "- (one run)";
+        }
+        double hi = runs.stream().mapToDouble(Results.PubSub::deliveredPerSecond).max().orElseThrow();
+        double lo = runs.stream().mapToDouble(Results.PubSub::deliveredPerSecond).min().orElseThrow();
+        return fmt("%.0f%%", (hi - lo) / hi * 100);
+    }
+
+    private static String verdict(boolean met, String shortBy) {
+        return met ? "**met**" : "**missed** (" + shortBy + ")";
+    }
+
+    /** Broker CPU a TLS connect costs more than a plain one, in the same process, or NaN. */
+    private double handshakeMicros(String broker, String transport) {
+        Results.Churn tls = r.tlsChurnOf(broker, transport);
+        Results.Churn plain = r.tlsChurnOf(broker, TlsPart.PLAIN);
+        return tls == null || plain == null || tls.connectsPerSecond() <= 0 || plain.connectsPerSecond() <= 0
+                ? Double.NaN : tls.brokerCpuMicrosPerConnect() - plain.brokerCpuMicrosPerConnect();
+    }
+
+    private String handshakeCost(String broker, String transport) {
+        double us = handshakeMicros(broker, transport);
+        return transport.equals(TlsPart.PLAIN) || Double.isNaN(us) ? "-" : fmt("%,.0f µs", us);
+    }
+
+    private List<String> tlsBrokers() {
+        List<String> out = new ArrayList<>();
+        for (Results.TlsPubSub t : r.tlsPubsub) {
+            if (!out.contains(t.pubsub().broker())) {
+                out.add(t.pubsub().broker());
+            }
+        }
+        return out;
+    }
+
+    private List<String> tlsScenarios() {
+        List<String> out = new ArrayList<>();
+        for (Results.TlsPubSub t : r.tlsPubsub) {
+            if (!out.contains(t.pubsub().scenario())) {
+                out.add(t.pubsub().scenario());
+            }
+        }
+        return out;
+    }
+
+    private static String rate(Results.PubSub p) {
+        return p == null ? "-" : fmt("%,.0f", p.deliveredPerSecond());
+    }
+
+    private static String ratio(Results.PubSub a, Results.PubSub b) {
+        return a == null || b == null || b.deliveredPerSecond() <= 0 ? "-"
+                : fmt("%.2fx", a.deliveredPerSecond() / b.deliveredPerSecond());
+    }
+
     private void targets() {
-        if (r.pubsub.isEmpty() && r.churn.isEmpty() && r.idle.isEmpty()) {
+        if (r.pubsub.isEmpty() && r.churn.isEmpty() && r.idle.isEmpty() && r.tlsPubsub.isEmpty()) {
             return;
         }
         line("## Targets");
@@ -531,6 +740,7 @@ final class MarkdownReport {
                     kib <= TARGET_KIB_PER_CONNECTION ? "**met**" : fmt("**missed** (%.1fx the target)",
                             kib / TARGET_KIB_PER_CONNECTION)));
         }
+        tlsTargets();
         line();
     }
 

@@ -28,6 +28,7 @@ import io.netty.handler.codec.mqtt.MqttMessageBuilders;
 import io.netty.handler.codec.mqtt.MqttMessageType;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.GlobalEventExecutor;
 import io.netty.util.concurrent.ScheduledFuture;
@@ -116,6 +117,7 @@ public final class MqttLoadGenerator implements AutoCloseable {
 
     private Bootstrap bootstrap;
     private Plan plan;
+    private SslContext tls;
     private CountDownLatch slotsDone;
 
     /**
@@ -154,11 +156,21 @@ public final class MqttLoadGenerator implements AutoCloseable {
      * Starts {@code slots} slots against {@code target}, each following {@code plan}. Returns at once; see
      * {@link #await}.
      */
-    public synchronized void start(InetSocketAddress target, int slots, Plan plan) {
+    public void start(InetSocketAddress target, int slots, Plan plan) {
+        start(target, null, slots, plan);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, int, Plan)}, over TLS when {@code tls} is not null: each attempt is a
+     * new TCP connection with a full TLS handshake (no session resumption), and its CONNACK latency includes the
+     * handshake (CONNECT is written at once and sent when the handshake completes).
+     */
+    public synchronized void start(InetSocketAddress target, SslContext tls, int slots, Plan plan) {
         if (slotsDone != null && slotsDone.getCount() > 0) {
             throw new IllegalStateException("a run is going on");
         }
         this.plan = plan;
+        this.tls = tls;
         this.slotsDone = new CountDownLatch(slots);
         bootstrap = new Bootstrap()
                 .group(group)
@@ -259,9 +271,14 @@ public final class MqttLoadGenerator implements AutoCloseable {
             slotsDone.countDown();
             return;
         }
+        SslContext tlsContext = tls;
         Bootstrap b = bootstrap.clone().handler(new ChannelInitializer<SocketChannel>() {
             @Override
             protected void initChannel(SocketChannel ch) {
+                if (tlsContext != null) {
+                    // No peer host and port: the client keeps no session to resume, every handshake is a full one.
+                    ch.pipeline().addLast(tlsContext.newHandler(ch.alloc()));
+                }
                 ch.pipeline().addLast(new MqttDecoder(), MqttEncoder.INSTANCE, new Client(slot, attempt));
             }
         });

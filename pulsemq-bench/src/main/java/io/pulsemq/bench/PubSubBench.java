@@ -1,9 +1,11 @@
 package io.pulsemq.bench;
 
+import io.netty.handler.ssl.SslContext;
 import io.pulsemq.bench.pubsub.PubSubLoad;
 import io.pulsemq.bench.pubsub.PubSubLoad.Mode;
 import io.pulsemq.bench.pubsub.PubSubLoad.Scenario;
 
+import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -72,9 +74,27 @@ final class PubSubBench {
     }
 
     private Results.PubSub measure(BrokerUnderTest broker, Scenario s, Mode mode, int offered) throws Exception {
+        return measure(broker, broker.mqtt(), null, s, mode, offered);
+    }
+
+    /**
+     * Part 8's closed-loop runs: the 10 to 1 workloads with 64 B payloads, QoS 0 and 1, against {@code target}
+     * (the broker's plain or TLS listener), over TLS when {@code tls} is not null.
+     */
+    List<Results.PubSub> tlsPubSub(BrokerUnderTest broker, InetSocketAddress target, SslContext tls) throws Exception {
+        List<Results.PubSub> out = new ArrayList<>();
+        for (int qos = 0; qos <= 1; qos++) {
+            out.add(measure(broker, target, tls, new Scenario(MANY, 1, qos, 64, options.pubsubWindow()),
+                    Mode.CLOSED_LOOP, 0));
+        }
+        return out;
+    }
+
+    private Results.PubSub measure(BrokerUnderTest broker, InetSocketAddress target, SslContext tls, Scenario s,
+                                   Mode mode, int offered) throws Exception {
         // The offered rate counts deliveries, so both shapes move the same number of messages to subscribers.
         int publishRate = Math.max(1, offered / s.subscribers());
-        try (PubSubLoad.Run run = load.start(broker.mqtt(), s, mode, publishRate, runId())) {
+        try (PubSubLoad.Run run = load.start(target, tls, s, mode, publishRate, runId())) {
             TimeUnit.MILLISECONDS.sleep(options.warmup().toMillis());
             run.resetInterval();
             Cpu cpu = new Cpu(broker.pid());
@@ -87,8 +107,9 @@ final class PubSubBench {
                     s.subscribers(), s.qos(), s.payloadBytes(), mode == Mode.CLOSED_LOOP ? "closed-loop" : "fixed-rate",
                     offered, iv.seconds(), iv.deliveredPerSecond(), LatencyStats.ofNanos(iv.latency()), t.sent(),
                     t.lost(), t.duplicates(), t.reordered(), t.stalls(), cores[0], cores[1]);
-            log.accept(String.format(Locale.ROOT, "  %s %s %s: %,.0f delivered/s, p50 %s p99 %s, lost %,d of %,d%s%s",
-                    broker.name(), s.label(), mode == Mode.CLOSED_LOOP ? "closed loop" : String.format(Locale.ROOT,
+            log.accept(String.format(Locale.ROOT, "  %s%s %s %s: %,.0f delivered/s, p50 %s p99 %s, lost %,d of %,d%s%s",
+                    broker.name(), tls == null ? "" : " (TLS)", s.label(), mode == Mode.CLOSED_LOOP ? "closed loop"
+                            : String.format(Locale.ROOT,
                             "at %,d/s", offered), r.deliveredPerSecond(), LatencyStats.format(r.latency().p50Us()),
                     LatencyStats.format(r.latency().p99Us()), r.lost(), t.expected(),
                     t.duplicates() > 0 ? ", " + t.duplicates() + " duplicates" : "",

@@ -60,6 +60,15 @@ final class PulseMqProcess extends ManagedProcess {
      * @param jvmOptions extra JVM options (e.g. a JFR recording)
      */
     static PulseMqProcess start(Path jar, Path workDir, List<String> jvmOptions) throws IOException, InterruptedException {
+        return start(jar, workDir, jvmOptions, Map.of(), null);
+    }
+
+    /**
+     * As {@link #start(Path, Path, List)}, with more configuration: {@code env} adds {@code PULSEMQ_*} overrides
+     * (they win over the defaults set here), {@code configFile} (or null) is passed as {@code --config}.
+     */
+    static PulseMqProcess start(Path jar, Path workDir, List<String> jvmOptions, Map<String, String> extraEnv,
+                                Path configFile) throws IOException, InterruptedException {
         Path dataDir = workDir.resolve("data");
         Files.createDirectories(dataDir);
         List<String> cmd = new ArrayList<>();
@@ -67,6 +76,9 @@ final class PulseMqProcess extends ManagedProcess {
         cmd.addAll(launcherJvmOptions(System.getenv("PULSEMQ_JAVA_OPTS")));
         cmd.addAll(jvmOptions);
         cmd.addAll(List.of("-jar", jar.toAbsolutePath().toString(), "start", "--data-dir", dataDir.toString()));
+        if (configFile != null) {
+            cmd.addAll(List.of("--config", configFile.toAbsolutePath().toString()));
+        }
         Map<String, String> env = new HashMap<>();
         for (String listener : List.of("MQTT", "WS", "HTTP", "AMQP")) {
             env.put("PULSEMQ_LISTENERS_" + listener + "_HOST", "127.0.0.1");
@@ -76,6 +88,7 @@ final class PulseMqProcess extends ManagedProcess {
         env.put("PULSEMQ_HTTP_PUBLICMETRICS", "true"); // the bench reads /metrics without a key
         env.put("PULSEMQ_MQTT_MAXINFLIGHT", Integer.toString(MAX_INFLIGHT));
         env.put("PULSEMQ_MQTT_MAXQUEUEDMESSAGES", Integer.toString(MAX_QUEUED_MESSAGES));
+        env.putAll(extraEnv);
         return new PulseMqProcess(cmd, env, workDir, dataDir);
     }
 

@@ -223,6 +223,22 @@ public final class Results {
         }
     }
 
+    /**
+     * One churn run of part 8.
+     *
+     * @param transport {@code plain}, {@code TLS 1.3} or {@code TLS 1.2}
+     */
+    public record TlsChurn(String transport, Churn churn) {
+    }
+
+    /**
+     * One publish/subscribe run of part 8.
+     *
+     * @param setup {@code plain}, {@code TLS 1.3}, or {@code plain, N rules} (PulseMQ with an authorization rule list)
+     */
+    public record TlsPubSub(String setup, PubSub pubsub) {
+    }
+
     public String date;
     public String command;
     /** The git revision the jars were built from (set by the launcher), or null. */
@@ -248,6 +264,9 @@ public final class Results {
     public final List<PubSub> pubsub = new ArrayList<>();
     public String overloadStatus = "not run";
     public final List<Overload> overload = new ArrayList<>();
+    public String tlsStatus = "not run";
+    public final List<TlsChurn> tlsChurn = new ArrayList<>();
+    public final List<TlsPubSub> tlsPubsub = new ArrayList<>();
     public String idleStatus = "not run";
     public final List<Idle> idle = new ArrayList<>();
     /** PNG plots written next to the report (file names). */
@@ -291,6 +310,18 @@ public final class Results {
         m.put("maxQueuedMessages", ManagedProcess.MAX_QUEUED_MESSAGES);
         m.put("maxInflight", ManagedProcess.MAX_INFLIGHT);
         return m;
+    }
+
+    /** Part 8's churn run of {@code broker} over {@code transport}, or null. */
+    Churn tlsChurnOf(String broker, String transport) {
+        return tlsChurn.stream().filter(c -> c.churn().broker().equals(broker) && c.transport().equals(transport))
+                .map(TlsChurn::churn).findFirst().orElse(null);
+    }
+
+    /** Part 8's publish/subscribe run of {@code broker} in {@code setup} and {@code scenario}, or null. */
+    PubSub tlsPubsubOf(String broker, String setup, String scenario) {
+        return tlsPubsub.stream().filter(p -> p.pubsub().broker().equals(broker) && p.setup().equals(setup)
+                && p.pubsub().scenario().equals(scenario)).map(TlsPubSub::pubsub).findFirst().orElse(null);
     }
 
     Churn churnOf(String broker) {

@@ -30,6 +30,7 @@ import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
 import io.netty.handler.codec.mqtt.MqttSubAckMessage;
 import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.netty.util.concurrent.ScheduledFuture;
 import org.HdrHistogram.Histogram;
@@ -156,7 +157,13 @@ public final class PubSubLoad implements AutoCloseable {
      */
     public Run start(InetSocketAddress target, Scenario scenario, Mode mode, int ratePerSecond, String runId)
             throws Exception {
-        Run run = new Run(target, scenario, mode, ratePerSecond, runId);
+        return start(target, null, scenario, mode, ratePerSecond, runId);
+    }
+
+    /** As {@link #start(InetSocketAddress, Scenario, Mode, int, String)}, over TLS when {@code tls} is not null. */
+    public Run start(InetSocketAddress target, SslContext tls, Scenario scenario, Mode mode, int ratePerSecond,
+                     String runId) throws Exception {
+        Run run = new Run(target, tls, scenario, mode, ratePerSecond, runId);
         try {
             run.connect();
         } catch (Exception e) {
@@ -175,6 +182,7 @@ public final class PubSubLoad implements AutoCloseable {
     public final class Run implements AutoCloseable {
 
         private final InetSocketAddress target;
+        private final SslContext tls;
         private final Scenario scenario;
         private final Mode mode;
         private final int rate;
@@ -194,8 +202,9 @@ public final class PubSubLoad implements AutoCloseable {
         private long sentAtStart;
         private long deliveredAtStart;
 
-        private Run(InetSocketAddress target, Scenario scenario, Mode mode, int rate, String runId) {
+        private Run(InetSocketAddress target, SslContext tls, Scenario scenario, Mode mode, int rate, String runId) {
             this.target = target;
+            this.tls = tls;
             this.scenario = scenario;
             this.mode = mode;
             this.rate = rate;
@@ -234,6 +243,9 @@ public final class PubSubLoad implements AutoCloseable {
                     .handler(new ChannelInitializer<SocketChannel>() {
                         @Override
                         protected void initChannel(SocketChannel ch) {
+                            if (tls != null) {
+                                ch.pipeline().addLast(tls.newHandler(ch.alloc()));
+                            }
                             ch.pipeline().addLast(new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, client);
                         }
                     });
