@@ -10,7 +10,12 @@ import com.hivemq.client.mqtt.MqttClientSslConfig;
 import com.hivemq.client.mqtt.MqttClientSslConfigBuilder;
 import com.hivemq.client.mqtt.MqttGlobalPublishFilter;
 import com.hivemq.client.mqtt.datatypes.MqttQos;
+import com.hivemq.client.mqtt.mqtt3.Mqtt3BlockingClient;
+import com.hivemq.client.mqtt.mqtt3.exceptions.Mqtt3ConnAckException;
+import com.hivemq.client.mqtt.mqtt3.message.connect.connack.Mqtt3ConnAckReturnCode;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException;
+import com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode;
 import com.hivemq.client.mqtt.mqtt5.message.publish.Mqtt5Publish;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.rabbitmq.client.Connection;
@@ -54,6 +59,7 @@ import static io.pulsemq.it.Clients.unique;
 import static io.pulsemq.it.Clients.utf8;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
 import static org.awaitility.Awaitility.await;
 
 /**
@@ -65,17 +71,22 @@ class TlsIT {
 
     private static TestPki pki;
     private static BrokerFixture broker;
+    /** {@code tls.bindClientId} on, client certificates optional. */
+    private static BrokerFixture bound;
 
     @BeforeAll
     static void startBroker() throws Exception {
         Path pkiDir = Files.createTempDirectory("pulsemq-tls-");
         pki = TestPki.create(pkiDir, "tls-it");
         broker = BrokerFixture.start(BrokerFixture.tls(pki, TlsConfig.ClientAuth.OPTIONAL));
+        bound = BrokerFixture.start(c -> BrokerFixture.bindClientId()
+                .apply(BrokerFixture.tls(pki, TlsConfig.ClientAuth.OPTIONAL).apply(c)));
     }
 
     @AfterAll
     static void stopBroker() {
         broker.close();
+        bound.close();
     }
 
     @Test
@@ -289,6 +300,78 @@ class TlsIT {
         }
     }
 
+    @Test
+    void bindClientId_certificateCnOrDnsNameIsTheClientId_connects() throws Exception {
+        String clientId = unique("GID_bound@@@cn");
+        Mqtt5BlockingClient byCn = hive5(bound, pki, clientId, "TLSv1.3", pki.clientKeyManagers(clientId));
+        byCn.connect();
+        assertThat(bound.broker().sessions().isConnected(clientId)).isTrue();
+        byCn.disconnect();
+
+        String other = unique("GID_bound@@@san");
+        Mqtt5BlockingClient bySan = hive5(bound, pki, other, "TLSv1.3",
+                pki.clientKeyManagers("a device", "device.example.com", other));
+        bySan.connect();
+        assertThat(bound.broker().sessions().isConnected(other)).isTrue();
+        bySan.disconnect();
+    }
+
+    @Test
+    void bindClientId_certificateCnIsTheGroup_everyDeviceOfTheGroupConnects() throws Exception {
+        KeyManagerFactory groupCertificate = pki.clientKeyManagers("GID_fleet");
+        for (String clientId : List.of(unique("GID_fleet@@@a"), unique("GID_fleet@@@b"))) {
+            Mqtt5BlockingClient v5 = hive5(bound, pki, clientId, "TLSv1.3", groupCertificate);
+            v5.connect();
+            assertThat(bound.broker().sessions().isConnected(clientId)).isTrue();
+            v5.disconnect();
+        }
+        String v3Id = unique("GID_fleet@@@v3");
+        Mqtt3BlockingClient v3 = hive3(bound, v3Id, groupCertificate);
+        v3.connect();
+        assertThat(bound.broker().sessions().isConnected(v3Id)).isTrue();
+        v3.disconnect();
+    }
+
+    @Test
+    void bindClientId_certificateOfAnotherDeviceOrGroup_refusedNotAuthorizedInV5AndV311_andInTheTrace()
+            throws Exception {
+        KeyManagerFactory deviceCertificate = pki.clientKeyManagers("GID_bound@@@vin1");
+        String sibling = unique("GID_bound@@@vin2");
+        Mqtt5ConnAckException v5 = catchThrowableOfType(Mqtt5ConnAckException.class,
+                () -> hive5(bound, pki, sibling, "TLSv1.3", deviceCertificate).connect());
+        assertThat(v5).as("v5 CONNECT with a sibling's certificate refused").isNotNull();
+        assertThat(v5.getMqttMessage().getReasonCode()).isEqualTo(Mqtt5ConnAckReasonCode.NOT_AUTHORIZED);
+
+        String otherGroup = unique("GID_other@@@vin1");
+        Mqtt3ConnAckException v3 = catchThrowableOfType(Mqtt3ConnAckException.class,
+                () -> hive3(bound, otherGroup, pki.clientKeyManagers("GID_bound")).connect());
+        assertThat(v3).as("3.1.1 CONNECT with another group's certificate refused").isNotNull();
+        assertThat(v3.getMqttMessage().getReturnCode()).isEqualTo(Mqtt3ConnAckReturnCode.NOT_AUTHORIZED);
+
+        assertThat(bound.broker().sessions().get(sibling)).isNull();
+        assertThat(bound.broker().sessions().get(otherGroup)).isNull();
+        ApiClient api = new ApiClient(bound.httpPort());
+        for (String clientId : List.of(sibling, otherGroup)) {
+            await().untilAsserted(() -> {
+                JsonNode items = api.getJson("/api/v1/clients/" + ApiClient.enc(clientId) + "/trace",
+                        BrokerFixture.ADMIN).get("items");
+                assertThat(items).isNotEmpty();
+                JsonNode last = items.get(items.size() - 1);
+                assertThat(last.get("eventType").asText()).isEqualTo("connect_rejected");
+                assertThat(last.get("remark").asText()).contains("not bound to client ID " + clientId);
+            });
+        }
+    }
+
+    @Test
+    void bindClientId_noCertificateOnAnOptionalListener_isNotAffected() throws Exception {
+        String clientId = unique("GID_bound@@@nocert");
+        Mqtt5BlockingClient client = hive5(bound, pki, clientId, "TLSv1.3", null);
+        client.connect();
+        assertThat(bound.broker().sessions().isConnected(clientId)).isTrue();
+        client.disconnect();
+    }
+
     private static Mqtt5BlockingClient hive5(String clientId, String protocol) throws Exception {
         return hive5(broker, pki, clientId, protocol, null);
     }
@@ -303,6 +386,15 @@ class TlsIT {
         return MqttClient.builder().useMqttVersion5().identifier(clientId)
                 .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
                 .sslConfig(ssl.build())
+                .buildBlocking();
+    }
+
+    private static Mqtt3BlockingClient hive3(BrokerFixture broker, String clientId, KeyManagerFactory clientCertificate)
+            throws Exception {
+        return MqttClient.builder().useMqttVersion3().identifier(clientId)
+                .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
+                .sslConfig(MqttClientSslConfig.builder().trustManagerFactory(pki.trustManagers())
+                        .keyManagerFactory(clientCertificate).build())
                 .buildBlocking();
     }
 

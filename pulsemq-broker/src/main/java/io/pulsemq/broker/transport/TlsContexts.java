@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslProvider;
 import io.netty.handler.ssl.SupportedCipherSuiteFilter;
+import io.pulsemq.broker.auth.ClientCertificate;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.TlsConfig;
 import org.slf4j.Logger;
@@ -132,18 +133,17 @@ public final class TlsContexts {
     }
 
     /**
-     * The serial number (lower-case hex) of the certificate the peer of {@code channel} presented in its TLS
-     * handshake; null for a plain connection or a client without a certificate. Call after the handshake.
+     * The certificate the peer of {@code channel} presented in its TLS handshake (the first of its chain); null for
+     * a plain connection or a client without a certificate. Call after the handshake.
      */
-    public static String peerCertificateSerial(Channel channel) {
+    public static ClientCertificate peerCertificate(Channel channel) {
         SslHandler ssl = channel.pipeline().get(SslHandler.class);
         if (ssl == null) {
             return null;
         }
         try {
             Certificate[] chain = ssl.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate x509
-                    ? x509.getSerialNumber().toString(16) : null;
+            return chain.length > 0 && chain[0] instanceof X509Certificate x509 ? ClientCertificate.of(x509) : null;
         } catch (SSLPeerUnverifiedException e) {
             return null;
         }
