@@ -34,6 +34,8 @@ import org.junit.jupiter.api.Test;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -301,6 +303,48 @@ class TlsIT {
     }
 
     @Test
+    void alpn_mqtts_jdkClientOffersMqtt_mqttIsSelected_andItsMqttConnectIsAccepted() throws Exception {
+        SSLSocket socket = alpnSocket(broker.ports().mqtts(), "mqtt");
+        assertThat(socket.getApplicationProtocol()).isEqualTo("mqtt");
+        String clientId = unique("alpn");
+        try (RawMqttClient mqtt = RawMqttClient.over(socket, RawMqttClient.V311)) {
+            mqtt.send(RawMqttClient.Connect.v311(clientId).encode());
+            RawMqttClient.Packet ack = mqtt.read();
+            assertThat(ack.type()).isEqualTo(RawMqttClient.CONNACK);
+            assertThat(ack.reasonCode()).isZero();
+            assertThat(broker.broker().sessions().isConnected(clientId)).isTrue();
+            mqtt.disconnect();
+        }
+    }
+
+    @Test
+    void alpn_httpsAndWss_clientOfferingH2AndHttp11_getsHttp11_andHttpsAnswersOnIt() throws Exception {
+        try (SSLSocket wss = alpnSocket(broker.ports().wss(), "h2", "http/1.1")) {
+            assertThat(wss.getApplicationProtocol()).isEqualTo("http/1.1");
+        }
+        try (SSLSocket https = alpnSocket(broker.ports().https(), "h2", "http/1.1")) {
+            assertThat(https.getApplicationProtocol()).isEqualTo("http/1.1");
+            https.getOutputStream().write("GET /health HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+                    .getBytes(StandardCharsets.US_ASCII));
+            assertThat(new String(https.getInputStream().readAllBytes(), StandardCharsets.UTF_8))
+                    .startsWith("HTTP/1.1 200");
+        }
+    }
+
+    @Test
+    void alpn_clientOfferingOnlyOtherProtocols_stillConnectsWithoutAlpn() throws Exception {
+        SSLSocket socket = alpnSocket(broker.ports().mqtts(), "x-amzn-mqtt-ca");
+        assertThat(socket.getApplicationProtocol()).isEmpty();
+        try (RawMqttClient mqtt = RawMqttClient.over(socket, RawMqttClient.V311)) {
+            mqtt.send(RawMqttClient.Connect.v311(unique("alpn-other")).encode());
+            assertThat(mqtt.read().reasonCode()).isZero();
+        }
+        try (SSLSocket amqps = alpnSocket(broker.ports().amqps(), "amqp")) {
+            assertThat(amqps.getApplicationProtocol()).as("amqps advertises no ALPN").isEmpty();
+        }
+    }
+
+    @Test
     void bindClientId_certificateCnOrDnsNameIsTheClientId_connects() throws Exception {
         String clientId = unique("GID_bound@@@cn");
         Mqtt5BlockingClient byCn = hive5(bound, pki, clientId, "TLSv1.3", pki.clientKeyManagers(clientId));
@@ -387,6 +431,17 @@ class TlsIT {
                 .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
                 .sslConfig(ssl.build())
                 .buildBlocking();
+    }
+
+    /** A JDK TLS socket to {@code port} offering {@code alpn}, after its handshake. */
+    private static SSLSocket alpnSocket(int port, String... alpn) throws Exception {
+        SSLSocket socket = (SSLSocket) pki.clientContext("TLS").getSocketFactory().createSocket("127.0.0.1", port);
+        socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(Clients.TIMEOUT_S));
+        SSLParameters parameters = socket.getSSLParameters();
+        parameters.setApplicationProtocols(alpn);
+        socket.setSSLParameters(parameters);
+        socket.startHandshake();
+        return socket;
     }
 
     private static Mqtt3BlockingClient hive3(BrokerFixture broker, String clientId, KeyManagerFactory clientCertificate)

@@ -41,6 +41,7 @@ import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.TlsContexts;
+import io.pulsemq.broker.transport.TlsContexts.ApplicationProtocol;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -178,15 +179,19 @@ public final class Broker implements AutoCloseable {
         }
         int mqtt = listeners.mqtt().enabled() ? mqttServer.bindTcp(listeners.mqtt()) : -1;
         int ws = listeners.ws().enabled() ? mqttServer.bindWebSocket(listeners.ws()) : -1;
-        int mqtts = tlsOn(tls, listeners.mqtts()) ? mqttServer.bindTcp(listeners.mqtts(), tls.forListener(listeners.mqtts())) : -1;
-        int wss = tlsOn(tls, listeners.wss()) ? mqttServer.bindWebSocket(listeners.wss(), tls.forListener(listeners.wss())) : -1;
+        int mqtts = tlsOn(tls, listeners.mqtts()) ? mqttServer.bindTcp(listeners.mqtts(),
+                tls.forListener(listeners.mqtts(), ApplicationProtocol.MQTT)) : -1;
+        // a WebSocket starts as an HTTP/1.1 upgrade
+        int wss = tlsOn(tls, listeners.wss()) ? mqttServer.bindWebSocket(listeners.wss(),
+                tls.forListener(listeners.wss(), ApplicationProtocol.HTTP_1_1)) : -1;
         int amqp = -1;
         int amqps = -1;
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
                     Main.Version.number(), access));
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
-            amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(), tls.forListener(listeners.amqps())) : -1;
+            amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
+                    tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
         }
         HealthChecks health = new HealthChecks(statusLog);
         int http = -1;
@@ -202,7 +207,7 @@ public final class Broker implements AutoCloseable {
             }
             if (tlsOn(tls, listeners.https())) {
                 https = register(HttpServer.start(listeners.https(), transport, routes, HttpServer.Limits.DEFAULTS,
-                        tls.forListener(listeners.https()))).port();
+                        tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1))).port();
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
