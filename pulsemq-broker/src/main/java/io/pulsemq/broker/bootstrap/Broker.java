@@ -53,6 +53,7 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -83,6 +84,9 @@ public final class Broker implements AutoCloseable {
     private Router router;
     private BoundPorts ports;
     private BanList bans;
+    private ScheduledExecutorService timer;
+    /** The TLS contexts; null without {@code tls.certFile}. */
+    private TlsContexts tls;
     private boolean closed;
 
     private Broker(BrokerConfig config) {
@@ -131,7 +135,7 @@ public final class Broker implements AutoCloseable {
         SubscriptionTrie subscriptions = new SubscriptionTrie();
         ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
         router = new Router(subscriptions, retained, sessionMap::get, clock);
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+        timer = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pulsemq-timer", true));
         register(() -> {
             timer.shutdownNow();
@@ -173,7 +177,7 @@ public final class Broker implements AutoCloseable {
         register(sessions::shutdown);
 
         ListenersConfig listeners = config.listeners();
-        TlsContexts tls = config.tls().enabled() ? TlsContexts.load(config.tls()) : null;
+        tls = config.tls().enabled() ? TlsContexts.load(config.tls()) : null;
         if (tls != null) {
             timer.scheduleWithFixedDelay(tls::reloadIfChanged, TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
         }
@@ -247,6 +251,25 @@ public final class Broker implements AutoCloseable {
     private <T extends AutoCloseable> T register(T closeable) {
         closeables.push(closeable);
         return closeable;
+    }
+
+    /**
+     * Reloads the TLS certificate, key and CA files now, whether or not they look changed (on SIGHUP), on the
+     * timer thread that also checks them every {@value #TLS_RELOAD_SECONDS} s. Returns at once; the outcome is
+     * logged.
+     *
+     * @return false when there is nothing to reload: no TLS configured, or the broker is closed
+     */
+    public boolean reloadCertificates() {
+        if (tls == null) {
+            return false;
+        }
+        try {
+            timer.execute(tls::reload);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // closing
+        }
     }
 
     /** The ports the listeners bound. */

@@ -39,7 +39,7 @@ import java.util.function.Supplier;
  * <p>OpenSSL (BoringSSL from {@code netty-tcnative-boringssl-static}) when it loads, else the JDK provider;
  * TLS 1.3 and 1.2 only; for TLS 1.2 only ECDHE key exchange with AEAD ciphers.
  *
- * <p>Threading: {@link #reloadIfChanged()} is called from one thread (the broker's timer); the current
+ * <p>Threading: {@link #reloadIfChanged()} and {@link #reload()} are called from one thread (the broker's timer); the current
  * contexts are one volatile value, so a pipeline being set up on an event loop reads either the old or the
  * new set whole. A connection keeps the context it was accepted with: a reload never touches live
  * connections.
@@ -168,9 +168,20 @@ public final class TlsContexts {
      */
     public boolean reloadIfChanged() {
         List<FileStamp> now = stamps();
-        if (now.equals(loadedStamps)) {
-            return false;
-        }
+        return !now.equals(loadedStamps) && reload(now);
+    }
+
+    /**
+     * Rebuilds the contexts from the files now, whether or not they look changed (SIGHUP: a file replaced by one
+     * of the same size and modification time is loaded too). Files that cannot be loaded keep the old contexts.
+     *
+     * @return whether new contexts are now in use
+     */
+    public boolean reload() {
+        return reload(stamps());
+    }
+
+    private boolean reload(List<FileStamp> now) {
         loadedStamps = now;
         try {
             current = build();
