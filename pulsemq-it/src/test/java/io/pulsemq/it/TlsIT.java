@@ -31,6 +31,9 @@ import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.slf4j.LoggerFactory;
 
 import javax.net.ssl.KeyManagerFactory;
@@ -55,6 +58,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 import static io.pulsemq.it.BrokerFixture.CAR_SERVER;
 import static io.pulsemq.it.Clients.unique;
@@ -66,8 +70,9 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The TLS listeners (mqtts, wss, https, amqps) with a certificate made in the test, reached by real clients:
- * HiveMQ MQTT Client with TLS 1.3 and 1.2, Paho v3 over {@code ssl://}, Paho v5 over {@code wss://}, the JDK
- * HttpClient, RabbitMQ's amqp-client and the published server SDK; a client offering only TLS 1.1 is refused.
+ * HiveMQ MQTT Client with TLS 1.3 and 1.2, Paho v3 and v5 each over {@code ssl://} and {@code wss://} with TLS 1.2
+ * and 1.3 pinned, the JDK HttpClient, RabbitMQ's amqp-client and the published server SDK; a client offering only
+ * TLS 1.1 is refused. ALPN, client certificates and {@code tls.bindClientId}, certificate reload.
  */
 class TlsIT {
 
@@ -108,40 +113,55 @@ class TlsIT {
         assertRoundTrip(hive5(unique("tls12"), "TLSv1.2"));
     }
 
-    @Test
-    void paho3_sslUri_connectsAndRoundTripsAMessage() throws Exception {
-        org.eclipse.paho.client.mqttv3.MqttClient c = new org.eclipse.paho.client.mqttv3.MqttClient(
-                "ssl://127.0.0.1:" + broker.ports().mqtts(), unique("paho3-tls"), new MemoryPersistence());
-        Clients.Paho3Inbox inbox = new Clients.Paho3Inbox();
-        c.setCallback(inbox);
-        MqttConnectOptions options = new MqttConnectOptions();
-        options.setSocketFactory(pki.clientContext("TLS").getSocketFactory());
-        options.setCleanSession(true);
-        try (Clients.Paho3 paho = new Clients.Paho3(c, inbox)) {
-            c.connect(options);
-            String topic = unique("tls/paho3");
-            c.subscribe(topic, 1);
-            c.publish(topic, utf8("over ssl"), 1, false);
-            inbox.expectNext("over ssl");
-        }
+    /** The Paho clients of the matrix. */
+    enum Paho { V3, V5 }
+
+    static Stream<Arguments> pahoMatrix() {
+        return Stream.of(Paho.values()).flatMap(paho -> Stream.of("ssl", "wss").flatMap(scheme ->
+                Stream.of("TLSv1.2", "TLSv1.3").map(protocol -> Arguments.of(paho, scheme, protocol))));
     }
 
-    @Test
-    void paho5_wssUri_connectsAndRoundTripsAMessage() throws Exception {
-        MqttAsyncClient c = new MqttAsyncClient("wss://127.0.0.1:" + broker.ports().wss() + "/mqtt",
-                unique("paho5-wss"), new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
-        Clients.Paho5Inbox inbox = new Clients.Paho5Inbox();
-        c.setCallback(inbox);
-        MqttConnectionOptions options = new MqttConnectionOptions();
-        options.setSocketFactory(pki.clientContext("TLS").getSocketFactory());
-        options.setCleanStart(true);
-        try (Clients.Paho5 paho = new Clients.Paho5(c, inbox)) {
-            Clients.await(c.connect(options));
-            String topic = unique("tls/paho5");
-            Clients.await(c.subscribe(topic, 1));
-            Clients.await(c.publish(topic, utf8("over wss"), 1, false));
-            inbox.expectNext("over wss");
+    @ParameterizedTest(name = "Paho {0} {1}:// {2}")
+    @MethodSource("pahoMatrix")
+    void paho_mqttsAndWss_tlsVersionPinned_negotiatesItAndRoundTripsAMessage(Paho paho, String scheme, String protocol)
+            throws Exception {
+        String uri = scheme.equals("ssl") ? "ssl://127.0.0.1:" + broker.ports().mqtts()
+                : "wss://127.0.0.1:" + broker.ports().wss() + "/mqtt";
+        PinnedSocketFactory sockets = new PinnedSocketFactory(pki.clientContext(protocol), protocol);
+        String topic = unique("tls/paho");
+        String payload = "paho " + paho + " over " + scheme + " with " + protocol;
+        String clientId = unique("paho-" + paho + "-" + scheme);
+
+        if (paho == Paho.V3) {
+            org.eclipse.paho.client.mqttv3.MqttClient c = new org.eclipse.paho.client.mqttv3.MqttClient(uri, clientId,
+                    new MemoryPersistence());
+            Clients.Paho3Inbox inbox = new Clients.Paho3Inbox();
+            c.setCallback(inbox);
+            MqttConnectOptions options = new MqttConnectOptions();
+            options.setSocketFactory(sockets);
+            options.setCleanSession(true);
+            try (Clients.Paho3 ignored = new Clients.Paho3(c, inbox)) {
+                c.connect(options);
+                c.subscribe(topic, 1);
+                c.publish(topic, utf8(payload), 1, false);
+                inbox.expectNext(payload);
+            }
+        } else {
+            MqttAsyncClient c = new MqttAsyncClient(uri, clientId,
+                    new org.eclipse.paho.mqttv5.client.persist.MemoryPersistence());
+            Clients.Paho5Inbox inbox = new Clients.Paho5Inbox();
+            c.setCallback(inbox);
+            MqttConnectionOptions options = new MqttConnectionOptions();
+            options.setSocketFactory(sockets);
+            options.setCleanStart(true);
+            try (Clients.Paho5 ignored = new Clients.Paho5(c, inbox)) {
+                Clients.await(c.connect(options));
+                Clients.await(c.subscribe(topic, 1));
+                Clients.await(c.publish(topic, utf8(payload), 1, false));
+                inbox.expectNext(payload);
+            }
         }
+        assertThat(sockets.negotiated()).as("TLS versions of the client's connections").containsExactly(protocol);
     }
 
     @Test
