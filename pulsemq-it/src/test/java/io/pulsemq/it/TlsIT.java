@@ -22,8 +22,14 @@ import com.rabbitmq.client.Connection;
 import com.rabbitmq.client.ConnectionFactory;
 import io.pulsemq.broker.config.TlsConfig;
 import io.pulsemq.broker.transport.TlsContexts;
+import io.pulsemq.protocol.EventType;
+import io.pulsemq.protocol.HttpSignature;
 import io.pulsemq.protocol.Signatures;
 import io.pulsemq.protocol.StatusEvent;
+import io.pulsemq.sdk.ApiUnavailableException;
+import io.pulsemq.sdk.RetryPolicy;
+import io.pulsemq.sdk.StatusClient;
+import io.pulsemq.sdk.StatusStream;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
@@ -52,11 +58,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
+import java.time.Duration;
 import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 
@@ -174,6 +182,61 @@ class TlsIT {
 
         assertThat(response.statusCode()).isEqualTo(200);
         assertThat(response.body()).contains("UP");
+    }
+
+    @Test
+    void jdkHttpClient_https_signedApiQueryAnswersTheStatus() throws Exception {
+        String clientId = unique("GID_car@@@https-signed");
+        Mqtt5BlockingClient device = hive5(clientId, "TLSv1.3");
+        device.connect();
+        try {
+            HttpClient http = HttpClient.newBuilder().sslContext(pki.clientContext("TLS")).build();
+            String path = "/api/v1/clients/" + ApiClient.enc(clientId);
+            String authorization = HttpSignature.authorization(BrokerFixture.ADMIN.id(), BrokerFixture.ADMIN.secret(),
+                    new HttpSignature.Request("GET", path, Map.of(), new byte[0]), System.currentTimeMillis(),
+                    UUID.randomUUID().toString());
+
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(
+                    URI.create("https://127.0.0.1:" + broker.ports().https() + path))
+                    .header("Authorization", authorization).GET().build(), HttpResponse.BodyHandlers.ofString());
+
+            assertThat(response.statusCode()).isEqualTo(200);
+            JsonNode status = ApiClient.JSON.readTree(response.body());
+            assertThat(status.path("clientId").asText()).isEqualTo(clientId);
+            assertThat(status.path("online").asBoolean()).isTrue();
+        } finally {
+            device.disconnect();
+        }
+    }
+
+    @Test
+    void sdk_httpsWithTheTestCa_queriesStatusAndStreamsEvents() throws Exception {
+        String group = unique("GID_sdktls");
+        String clientId = group + "@@@dev";
+        try (StatusClient client = sdkOverHttps().sslContext(pki.clientContext("TLS")).build();
+             StatusStream events = StatusStream.builder().client(client).group(group).from(0).open()) {
+            Mqtt5BlockingClient device = hive5(clientId, "TLSv1.3");
+            device.connect();
+            assertThat(client.status(clientId).online()).isTrue();
+            StatusEvent online = events.poll(Duration.ofSeconds(Clients.TIMEOUT_S));
+            assertThat(online).isNotNull();
+            assertThat(online.clientId()).isEqualTo(clientId);
+            assertThat(online.eventType()).isEqualTo(EventType.CONNECT);
+
+            device.disconnect();
+            StatusEvent offline = events.poll(Duration.ofSeconds(Clients.TIMEOUT_S));
+            assertThat(offline).isNotNull();
+            assertThat(offline.clientId()).isEqualTo(clientId);
+            assertThat(offline.eventType()).isNotEqualTo(EventType.CONNECT);
+            assertThat(client.status(clientId).online()).isFalse();
+        }
+    }
+
+    @Test
+    void sdk_httpsWithoutTheTestCa_isRefusedByTheJdksDefaultTrust() {
+        try (StatusClient client = sdkOverHttps().retryPolicy(RetryPolicy.NONE).build()) {
+            assertThatThrownBy(() -> client.status("GID_car@@@x")).isInstanceOf(ApiUnavailableException.class);
+        }
     }
 
     @Test
@@ -451,6 +514,11 @@ class TlsIT {
                 .serverHost("127.0.0.1").serverPort(broker.ports().mqtts())
                 .sslConfig(ssl.build())
                 .buildBlocking();
+    }
+
+    private static StatusClient.Builder sdkOverHttps() {
+        return StatusClient.builder().baseUrl("https://127.0.0.1:" + broker.ports().https())
+                .accessKey(BrokerFixture.ADMIN.id()).secretKey(BrokerFixture.ADMIN.secret());
     }
 
     /** A JDK TLS socket to {@code port} offering {@code alpn}, after its handshake. */
