@@ -221,7 +221,12 @@ public final class BrokerFixture implements AutoCloseable {
      */
     public static UnaryOperator<BrokerConfig> tls(TestPki pki, TlsConfig.ClientAuth clientAuth) {
         return c -> c.withTls(new TlsConfig(pki.certFile().toString(), pki.keyFile().toString(),
-                pki.caFile().toString(), clientAuth));
+                pki.caFile().toString(), clientAuth, false));
+    }
+
+    /** A customization (after {@link #tls}): {@code tls.bindClientId} on. */
+    public static UnaryOperator<BrokerConfig> bindClientId() {
+        return c -> c.withTls(c.tls().withBindClientId(true));
     }
 
     /** A customization: the {@code mqtts} listener asks for client certificates as {@code clientAuth} says. */

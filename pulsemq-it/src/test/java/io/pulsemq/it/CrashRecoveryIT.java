@@ -6,7 +6,6 @@ import com.hivemq.client.mqtt.datatypes.MqttQos;
 import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.broker.bootstrap.Broker;
-import io.pulsemq.broker.bootstrap.PortsFile;
 import io.pulsemq.broker.statuslog.EventFilter;
 import io.pulsemq.protocol.ClientStatus;
 import io.pulsemq.protocol.DisconnectReason;
@@ -15,19 +14,15 @@ import io.pulsemq.protocol.StatusEvent;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.io.File;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -44,11 +39,11 @@ class CrashRecoveryIT {
 
     @Test
     void sigkill_nextStartLogsServerCrashForEveryOnlineClient() throws Exception {
-        Process child = startChildBroker();
+        ChildBroker child = ChildBroker.start(dataDir,
+                Map.of("PULSEMQ_HTTP_PUBLICMETRICS", "true")); // the test reads /metrics without the generated key
         List<Mqtt5BlockingClient> clients = new ArrayList<>();
         try {
-            await().atMost(Duration.ofSeconds(90)).until(() -> Files.exists(PortsFile.file(dataDir)));
-            BoundPorts ports = PortsFile.read(dataDir);
+            BoundPorts ports = child.awaitPorts();
             for (String id : List.of("GID_crash@@@a", "GID_crash@@@b", "GID_crash@@@c")) {
                 Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id)
                         .serverHost("127.0.0.1").serverPort(ports.mqtt()).buildBlocking();
@@ -70,8 +65,7 @@ class CrashRecoveryIT {
             await().until(() -> http.send(metrics, HttpResponse.BodyHandlers.ofString()).body()
                     .contains("pulsemq_clients_online 3.0"));
         } finally {
-            child.destroyForcibly(); // SIGKILL: no shutdown hook runs
-            child.waitFor(30, TimeUnit.SECONDS);
+            child.close(); // SIGKILL: no shutdown hook runs
         }
 
         try (Broker restarted = Broker.start(BrokerFixture.defaultConfig(dataDir))) {
@@ -127,21 +121,5 @@ class CrashRecoveryIT {
         c.connect();
         c.subscribeWith().topicFilter(filter).qos(MqttQos.AT_LEAST_ONCE).send();
         return new Clients.Subscriber(c, publishes);
-    }
-
-    private Process startChildBroker() throws Exception {
-        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-        ProcessBuilder pb = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "io.pulsemq.broker.bootstrap.Main", "start", "--data-dir", dataDir.toString());
-        Map<String, String> env = pb.environment();
-        for (String listener : List.of("MQTT", "WS", "HTTP")) {
-            env.put("PULSEMQ_LISTENERS_" + listener + "_HOST", "127.0.0.1");
-            env.put("PULSEMQ_LISTENERS_" + listener + "_PORT", "0");
-        }
-        env.put("PULSEMQ_HTTP_PUBLICMETRICS", "true"); // the test reads /metrics without the generated key
-        pb.redirectErrorStream(true);
-        pb.redirectOutput(dataDir.resolve("child.log").toFile());
-        pb.directory(new File(dataDir.toString()));
-        return pb.start();
     }
 }

@@ -65,6 +65,13 @@ final class RawMqttClient implements AutoCloseable {
         return new RawMqttClient(version, s);
     }
 
+    /** A client on a connection already open (a TLS socket after its handshake); sends nothing yet. */
+    static RawMqttClient over(Socket socket, int version) throws IOException {
+        socket.setSoTimeout(READ_TIMEOUT_MS);
+        socket.setTcpNoDelay(true);
+        return new RawMqttClient(version, socket);
+    }
+
     /** Opens a connection, sends {@code connect} and returns the CONNACK. */
     static RawMqttClient connect(BrokerFixture broker, Connect connect) throws IOException {
         RawMqttClient c = open(broker, connect.version);

@@ -29,6 +29,7 @@ import java.security.cert.X509Certificate;
 import java.security.spec.ECGenParameterSpec;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Base64;
 import java.util.Date;
 
@@ -118,13 +119,31 @@ final class TestPki {
     }
 
     KeyManagerFactory keyManagers() throws GeneralSecurityException, IOException {
+        return keyManagers(clientKey, client);
+    }
+
+    private KeyManagerFactory keyManagers(KeyPair key, X509Certificate certificate)
+            throws GeneralSecurityException, IOException {
         KeyStore keys = KeyStore.getInstance("PKCS12");
         keys.load(null, null);
         char[] password = "test".toCharArray();
-        keys.setKeyEntry("client", clientKey.getPrivate(), password, new X509Certificate[]{client, ca});
+        keys.setKeyEntry("client", key.getPrivate(), password, new X509Certificate[]{certificate, ca});
         KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
         kmf.init(keys, password);
         return kmf;
+    }
+
+    /**
+     * Key managers presenting a new client certificate signed by this CA, with subject {@code CN=<commonName>} and
+     * {@code dnsNames} as DNS subject alternative names.
+     */
+    KeyManagerFactory clientKeyManagers(String commonName, String... dnsNames) throws Exception {
+        KeyPair key = ecKey();
+        GeneralNames san = dnsNames.length == 0 ? null : new GeneralNames(Arrays.stream(dnsNames)
+                .map(n -> new GeneralName(GeneralName.dNSName, n)).toArray(GeneralName[]::new));
+        X509Certificate certificate = sign(new X500Name("CN=" + commonName), X500Name.getInstance(ca.getSubjectX500Principal().getEncoded()), key,
+                caKey, false, san);
+        return keyManagers(key, certificate);
     }
 
     /** Replaces the broker's files with those of {@code other} (each file moved into place atomically). */

@@ -21,6 +21,8 @@ import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * An exact local mirror of who is online, in one group or all, kept by list-then-watch (CONTRACT.md section 4):
  * list the clients and take the list's revision R, stream status events with {@code from=R}, and apply an event
@@ -388,6 +390,12 @@ public final class PresenceTracker implements AutoCloseable {
 
         public Builder secretKey(String secretKey) {
             clientBuilder.secretKey(secretKey);
+            return this;
+        }
+
+        /** The TLS context of an own client for an {@code https} address ({@link StatusClient.Builder#sslContext}). */
+        public Builder sslContext(SSLContext sslContext) {
+            clientBuilder.sslContext(sslContext);
             return this;
         }
 

@@ -28,6 +28,8 @@ import java.util.function.Supplier;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * The status queries of the PulseMQ HTTP API ({@code /api/v1}), synchronous, over {@code java.net.http}.
  *
@@ -254,6 +256,7 @@ public final class StatusClient implements AutoCloseable {
         private RetryPolicy retryPolicy = RetryPolicy.DEFAULT;
         private Executor executor;
         private HttpTransport.Authentication authentication = HttpTransport.Authentication.SIGNED;
+        private SSLContext sslContext;
 
         private Builder() {
         }
@@ -314,6 +317,16 @@ public final class StatusClient implements AutoCloseable {
             return this;
         }
 
+        /**
+         * The TLS context for an {@code https} base URL: the CAs it trusts (a private CA's, for a broker whose
+         * certificate it signed) and, for mutual TLS, the client certificate (default: the JDK's default context,
+         * which trusts the JDK's public CAs). Host names are verified against the certificate either way.
+         */
+        public Builder sslContext(SSLContext sslContext) {
+            this.sslContext = Objects.requireNonNull(sslContext, "sslContext");
+            return this;
+        }
+
         /** The executor of the HTTP client (default: own daemon threads, stopped by close()). */
         public Builder executor(Executor executor) {
             this.executor = executor;
@@ -328,7 +341,7 @@ public final class StatusClient implements AutoCloseable {
                 throw new IllegalStateException("accessKey and secretKey are required");
             }
             return new StatusClient(new HttpTransport(baseUrl, accessKey, secretKey, authentication, connectTimeout,
-                    requestTimeout, retryPolicy, executor));
+                    requestTimeout, retryPolicy, executor, sslContext));
         }
     }
 }

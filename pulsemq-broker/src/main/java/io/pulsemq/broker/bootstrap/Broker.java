@@ -41,6 +41,7 @@ import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.TlsContexts;
+import io.pulsemq.broker.transport.TlsContexts.ApplicationProtocol;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,6 +53,7 @@ import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 
@@ -82,6 +84,9 @@ public final class Broker implements AutoCloseable {
     private Router router;
     private BoundPorts ports;
     private BanList bans;
+    private ScheduledExecutorService timer;
+    /** The TLS contexts; null without {@code tls.certFile}. */
+    private TlsContexts tls;
     private boolean closed;
 
     private Broker(BrokerConfig config) {
@@ -130,7 +135,7 @@ public final class Broker implements AutoCloseable {
         SubscriptionTrie subscriptions = new SubscriptionTrie();
         ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
         router = new Router(subscriptions, retained, sessionMap::get, clock);
-        ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor(
+        timer = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pulsemq-timer", true));
         register(() -> {
             timer.shutdownNow();
@@ -172,21 +177,25 @@ public final class Broker implements AutoCloseable {
         register(sessions::shutdown);
 
         ListenersConfig listeners = config.listeners();
-        TlsContexts tls = config.tls().enabled() ? TlsContexts.load(config.tls()) : null;
+        tls = config.tls().enabled() ? TlsContexts.load(config.tls()) : null;
         if (tls != null) {
             timer.scheduleWithFixedDelay(tls::reloadIfChanged, TLS_RELOAD_SECONDS, TLS_RELOAD_SECONDS, TimeUnit.SECONDS);
         }
         int mqtt = listeners.mqtt().enabled() ? mqttServer.bindTcp(listeners.mqtt()) : -1;
         int ws = listeners.ws().enabled() ? mqttServer.bindWebSocket(listeners.ws()) : -1;
-        int mqtts = tlsOn(tls, listeners.mqtts()) ? mqttServer.bindTcp(listeners.mqtts(), tls.forListener(listeners.mqtts())) : -1;
-        int wss = tlsOn(tls, listeners.wss()) ? mqttServer.bindWebSocket(listeners.wss(), tls.forListener(listeners.wss())) : -1;
+        int mqtts = tlsOn(tls, listeners.mqtts()) ? mqttServer.bindTcp(listeners.mqtts(),
+                tls.forListener(listeners.mqtts(), ApplicationProtocol.MQTT)) : -1;
+        // a WebSocket starts as an HTTP/1.1 upgrade
+        int wss = tlsOn(tls, listeners.wss()) ? mqttServer.bindWebSocket(listeners.wss(),
+                tls.forListener(listeners.wss(), ApplicationProtocol.HTTP_1_1)) : -1;
         int amqp = -1;
         int amqps = -1;
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
                     Main.Version.number(), access));
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
-            amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(), tls.forListener(listeners.amqps())) : -1;
+            amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
+                    tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
         }
         HealthChecks health = new HealthChecks(statusLog);
         int http = -1;
@@ -202,7 +211,7 @@ public final class Broker implements AutoCloseable {
             }
             if (tlsOn(tls, listeners.https())) {
                 https = register(HttpServer.start(listeners.https(), transport, routes, HttpServer.Limits.DEFAULTS,
-                        tls.forListener(listeners.https()))).port();
+                        tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1))).port();
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
@@ -242,6 +251,25 @@ public final class Broker implements AutoCloseable {
     private <T extends AutoCloseable> T register(T closeable) {
         closeables.push(closeable);
         return closeable;
+    }
+
+    /**
+     * Reloads the TLS certificate, key and CA files now, whether or not they look changed (on SIGHUP), on the
+     * timer thread that also checks them every {@value #TLS_RELOAD_SECONDS} s. Returns at once; the outcome is
+     * logged.
+     *
+     * @return false when there is nothing to reload: no TLS configured, or the broker is closed
+     */
+    public boolean reloadCertificates() {
+        if (tls == null) {
+            return false;
+        }
+        try {
+            timer.execute(tls::reload);
+            return true;
+        } catch (RejectedExecutionException e) {
+            return false; // closing
+        }
     }
 
     /** The ports the listeners bound. */

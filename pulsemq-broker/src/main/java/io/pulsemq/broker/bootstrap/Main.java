@@ -33,7 +33,7 @@ import java.util.concurrent.CountDownLatch;
  * {@code kick}, {@code export}; their exit codes are in {@link io.pulsemq.broker.cli.ExitCodes}).
  *
  * <p>{@code start} runs the broker in the foreground until the JVM is asked to stop (SIGTERM, SIGINT), then
- * closes it gracefully from a shutdown hook. Exit codes: {@value #EXIT_OK} after a normal stop or for help and
+ * closes it gracefully from a shutdown hook; SIGHUP reloads the TLS certificates ({@link HangupSignal}). Exit codes: {@value #EXIT_OK} after a normal stop or for help and
  * version; {@value #EXIT_FAILURE} if the broker cannot start (a port is taken, the data directory is not
  * writable); {@value #EXIT_USAGE} for a configuration or command-line error, reported in one message without a
  * stack trace.
@@ -104,7 +104,8 @@ public final class Main implements Runnable {
 
     /** Runs the broker in the foreground. */
     @Command(name = "start", mixinStandardHelpOptions = true, versionProvider = Main.Version.class,
-            description = {"Runs the broker in the foreground until SIGTERM or SIGINT, then stops it gracefully.",
+            description = {"Runs the broker in the foreground until SIGTERM or SIGINT, then stops it gracefully;"
+                    + " SIGHUP reloads the TLS certificates.",
                     "Configuration: built-in defaults, then the config file, then PULSEMQ_* environment variables,"
                             + " then --data-dir."})
     static final class Start implements Callable<Integer> {
@@ -156,6 +157,13 @@ public final class Main implements Runnable {
                 log.info("PulseMQ stopped");
                 stopped.countDown();
             }, "pulsemq-shutdown"));
+            HangupSignal.install(() -> {
+                if (broker.reloadCertificates()) {
+                    log.info("SIGHUP: reloading the TLS certificates");
+                } else {
+                    log.info("SIGHUP: no TLS certificate to reload");
+                }
+            });
             announce(config, broker.ports());
             stopped.await();
             return EXIT_OK;

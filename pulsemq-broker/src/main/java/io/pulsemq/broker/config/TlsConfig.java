@@ -7,8 +7,11 @@ package io.pulsemq.broker.config;
  * @param keyFile    PEM private key (PKCS#8) of the certificate
  * @param caFile     PEM bundle of the CAs trusted for client certificates; null: none
  * @param clientAuth whether clients must present a certificate; a listener's {@code clientAuth} overrides it
+ * @param bindClientId when true, an MQTT client that presented a certificate must use a client ID its CN or one of
+ *                     its DNS subject alternative names equals, or whose group ID (before {@code @@@}) one of them
+ *                     equals; a client without a certificate is not affected
  */
-public record TlsConfig(String certFile, String keyFile, String caFile, ClientAuth clientAuth) {
+public record TlsConfig(String certFile, String keyFile, String caFile, ClientAuth clientAuth, boolean bindClientId) {
 
     public TlsConfig {
         clientAuth = clientAuth == null ? ClientAuth.NONE : clientAuth;
@@ -16,7 +19,12 @@ public record TlsConfig(String certFile, String keyFile, String caFile, ClientAu
 
     /** TLS switched off: no certificate. */
     public static TlsConfig none() {
-        return new TlsConfig(null, null, null, ClientAuth.NONE);
+        return new TlsConfig(null, null, null, ClientAuth.NONE, false);
+    }
+
+    /** This configuration with {@code bindClientId} set as given. */
+    public TlsConfig withBindClientId(boolean bind) {
+        return new TlsConfig(certFile, keyFile, caFile, clientAuth, bind);
     }
 
     /** Whether a certificate is configured, so the TLS listeners are bound. */

@@ -39,6 +39,8 @@ import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.pulsemq.broker.auth.AuthResult;
 import io.pulsemq.broker.auth.Ban;
+import io.pulsemq.broker.auth.CertificateBinding;
+import io.pulsemq.broker.auth.ClientCertificate;
 import io.pulsemq.broker.auth.ConnectCredentials;
 import io.pulsemq.broker.authz.Identity;
 import io.pulsemq.broker.authz.Permissions;
@@ -130,6 +132,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private ProtocolVersion version;
     private String clientId;
+    /** The certificate the client presented in its TLS handshake, read at CONNECT; null: none, or plain. */
+    private ClientCertificate certificate;
     private Session session;
     private boolean clientSentDisconnect;
     private boolean publishWillOnEnd = true;
@@ -298,6 +302,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private void onConnect(MqttConnectMessage connect) {
         connectTimeout.cancel(false);
         long now = services.clock().millis();
+        certificate = TlsContexts.peerCertificate(channel);
         ConnectNegotiator.Decision decision = negotiator.decide(connect, now);
         version = ProtocolVersion.ofLevel(connect.variableHeader().version());
         if (version == null) {
@@ -329,6 +334,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 ctx.executor().schedule(() -> reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
                         refusal, auth.detail()), delay.toMillis(), TimeUnit.MILLISECONDS);
             }
+            return;
+        }
+        Optional<String> unbound = CertificateBinding.refusal(services.config().tls(), certificate, n.clientId());
+        if (unbound.isPresent()) {
+            // valid credentials, but the certificate names another device or group (tls.bindClientId)
+            LOG.info("{}: CONNECT of {} refused: {}", remote(), n.clientId(), unbound.get());
+            reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED, Refusal.NOT_AUTHORIZED, unbound.get());
             return;
         }
         services.guard().succeeded(n.clientId());
@@ -364,7 +376,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         state = State.CONNECTED;
 
         ConnectionInfo info = new ConnectionInfo(clientId, connectionId, remote(), version.level, n.keepAlive(),
-                n.cleanStart(), n.username(), now, TlsContexts.peerCertificateSerial(ctx.channel()));
+                n.cleanStart(), n.username(), now, serial(certificate));
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();
         if (n.keepAlive() > 0) {
@@ -405,6 +417,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 "banned (" + ban.kind().wireName() + " " + ban.value() + "): " + ban.reason());
     }
 
+    private static String serial(ClientCertificate certificate) {
+        return certificate == null ? null : certificate.serialHex();
+    }
+
     private InetAddress remoteIp() {
         InetSocketAddress a = remoteAddress();
         return a == null ? null : a.getAddress();
@@ -415,7 +431,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                         String detail) {
         services.sessions().rejected(new ConnectionInfo(attemptedId, connectionId, remote(), version.level,
                 connect.variableHeader().keepAliveTimeSeconds(), connect.variableHeader().isCleanSession(),
-                connect.payload().userName(), now, TlsContexts.peerCertificateSerial(ctx.channel())), reason, detail);
+                connect.payload().userName(), now, serial(certificate)), reason, detail);
         refuseConnect(refusal, detail);
     }
 

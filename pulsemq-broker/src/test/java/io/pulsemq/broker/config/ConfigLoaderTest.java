@@ -199,6 +199,15 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_tlsBindClientId_offByDefault_onWhenSet() throws IOException {
+        assertThat(new ConfigLoader(Map.of()).load().tls().bindClientId()).isFalse();
+        Path file = write("tls: {certFile: s.pem, keyFile: s.key, caFile: ca.pem, clientAuth: required, bindClientId: true}\n");
+
+        assertThat(new ConfigLoader(Map.of()).withFile(file).load().tls().bindClientId()).isTrue();
+        assertThat(new ConfigLoader(Map.of("PULSEMQ_TLS_BINDCLIENTID", "true")).load().tls().bindClientId()).isTrue();
+    }
+
+    @Test
     void load_keyInWrongCase_suggestsTheKey() throws IOException {
         Path file = write("mqtt: {maxpacketsize: 10}\n");
 

@@ -37,6 +37,8 @@ import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * Calls {@code <base>/api/v1/...} authenticated with the access key (by default every request is signed with
  * {@link HttpSignature}, so a captured request cannot be replayed or pointed elsewhere; HTTP Basic on request), maps error answers to
@@ -75,14 +77,20 @@ public final class HttpTransport implements AutoCloseable {
     private final ExecutorService ownedExecutor;
     private final HttpClient http;
 
-    /** A transport that signs every request ({@link Authentication#SIGNED}). */
+    /** A transport that signs every request ({@link Authentication#SIGNED}), with the JDK's default TLS trust. */
     public HttpTransport(Supplier<URI> baseUrl, String accessKey, String secretKey, Duration connectTimeout,
                          Duration requestTimeout, RetryPolicy retry, Executor executor) {
-        this(baseUrl, accessKey, secretKey, Authentication.SIGNED, connectTimeout, requestTimeout, retry, executor);
+        this(baseUrl, accessKey, secretKey, Authentication.SIGNED, connectTimeout, requestTimeout, retry, executor,
+                null);
     }
 
+    /**
+     * @param sslContext the TLS context of {@code https} base URLs (trusted CAs, a client certificate); null: the
+     *                   JDK's default ({@code SSLContext.getDefault()}, the JDK's trusted CAs)
+     */
     public HttpTransport(Supplier<URI> baseUrl, String accessKey, String secretKey, Authentication authentication,
-                         Duration connectTimeout, Duration requestTimeout, RetryPolicy retry, Executor executor) {
+                         Duration connectTimeout, Duration requestTimeout, RetryPolicy retry, Executor executor,
+                         SSLContext sslContext) {
         this.baseUrl = baseUrl;
         this.accessKey = accessKey;
         this.secretKey = secretKey;
@@ -99,11 +107,14 @@ public final class HttpTransport implements AutoCloseable {
         } else {
             this.ownedExecutor = null;
         }
-        this.http = HttpClient.newBuilder()
+        HttpClient.Builder http = HttpClient.newBuilder()
                 .connectTimeout(connectTimeout)
                 .followRedirects(HttpClient.Redirect.NEVER)
-                .executor(executor)
-                .build();
+                .executor(executor);
+        if (sslContext != null) {
+            http.sslContext(sslContext);
+        }
+        this.http = http.build();
     }
 
     public HttpClient http() {
