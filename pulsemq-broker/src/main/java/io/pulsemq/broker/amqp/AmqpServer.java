@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -133,10 +134,7 @@ public final class AmqpServer implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
                         }
-                        ch.pipeline()
-                                .addLast("flush", new FlushConsolidationHandler(256, true))
-                                .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
-                                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version));
+                        addProtocolHandlers(ch.pipeline());
                     }
                 });
         Channel server = b.bind(listener.host(), listener.port()).sync().channel();
@@ -144,6 +142,16 @@ public final class AmqpServer implements AutoCloseable {
         int port = ((InetSocketAddress) server.localAddress()).getPort();
         LOG.debug("AMQP listener bound on {}:{}", listener.host(), port);
         return port;
+    }
+
+    /**
+     * Adds what speaks AMQP on a connection, after the transport's handlers (PROXY protocol, TLS): flush
+     * consolidation, the frame decoder and the connection. Also used by pipeline tests on an embedded channel.
+     */
+    void addProtocolHandlers(ChannelPipeline pipeline) {
+        pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
+                .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
+                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version));
     }
 
     /** Number of open AMQP connections. */

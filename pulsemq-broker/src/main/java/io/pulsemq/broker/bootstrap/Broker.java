@@ -81,6 +81,7 @@ public final class Broker implements AutoCloseable {
     private RocksStatusLog statusLog;
     private SessionRegistry sessions;
     private MqttServer mqttServer;
+    private HttpRoutes httpRoutes;
     private Router router;
     private BoundPorts ports;
     private BanList bans;
@@ -203,7 +204,7 @@ public final class Broker implements AutoCloseable {
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
-            HttpRoutes routes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
+            HttpRoutes routes = httpRoutes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
@@ -270,6 +271,14 @@ public final class Broker implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             return false; // closing
         }
+    }
+
+    /**
+     * The routes every HTTP listener serves (API, health, metrics); null when no HTTP listener is bound. For
+     * in-process harnesses that drive the HTTP pipeline without a socket (fuzzing).
+     */
+    public HttpRoutes httpRoutes() {
+        return httpRoutes;
     }
 
     /** The ports the listeners bound. */
