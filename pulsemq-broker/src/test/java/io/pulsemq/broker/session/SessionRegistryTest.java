@@ -224,18 +224,8 @@ class SessionRegistryTest {
     }
 
     private List<String> queuedFor(String clientId) {
-        SessionStore.StoredSession s = stored(clientId);
-        return s == null ? List.of() : s.outbound().stream().map(o -> o.message().topic()).toList();
-    }
-
-    private SessionStore.StoredSession stored(String clientId) {
-        SessionStore.StoredSession[] found = new SessionStore.StoredSession[1];
-        store.loadAll(s -> {
-            if (s.meta().clientId().equals(clientId)) {
-                found[0] = s;
-            }
-        });
-        return found[0];
+        return store.loadOutbound(clientId, Long.MIN_VALUE, Integer.MAX_VALUE).stream()
+                .map(o -> o.message().topic()).toList();
     }
 
     @Test
