@@ -433,8 +433,12 @@ public final class Session {
         return queuedBytes;
     }
 
-    /** How many outbound messages (queued or in flight) are held in memory right now. */
-    synchronized int inMemoryCount() {
+    /**
+     * How many of the outbound messages (queued or in flight) are held in memory right now, as opposed to only in
+     * the store: 0 for a persistent session whose client is away, at most the window plus a page while it is
+     * connected.
+     */
+    public synchronized int messagesInMemory() {
         return queue.size() + inflight.size();
     }
 

@@ -220,17 +220,17 @@ class SessionRegistryTest {
         for (int i = 0; i < 150; i++) {
             router.publish(Message.of("t/" + i, 1, false, new byte[]{1}, "other", 0));
         }
-        assertThat(registry.get("dev").inMemoryCount()).isZero();
+        assertThat(registry.get("dev").messagesInMemory()).isZero();
 
         Restarted after = new Restarted();
         after.registry.restore();
         Session restored = after.registry.get("dev");
-        assertThat(restored.inMemoryCount()).isZero();
+        assertThat(restored.messagesInMemory()).isZero();
         assertThat(restored.pendingCount()).isEqualTo(150);
         for (int i = 150; i < 200; i++) { // the restored subscriptions route to the session still offline
             after.router.publish(Message.of("t/" + i, 1, false, new byte[]{1}, "other", 0));
         }
-        assertThat(restored.inMemoryCount()).isZero();
+        assertThat(restored.messagesInMemory()).isZero();
         assertThat(restored.pendingCount()).isEqualTo(200);
 
         FakeConnection back = new FakeConnection("back");
@@ -238,7 +238,7 @@ class SessionRegistryTest {
         assertThat(resumed.sessionPresent()).isTrue();
         resumed.session().resume();
         for (int i = 0; i < back.packetIds.size(); i++) {
-            assertThat(resumed.session().inMemoryCount()).isLessThanOrEqualTo(10 + Session.DEFAULT_PAGE_SIZE);
+            assertThat(resumed.session().messagesInMemory()).isLessThanOrEqualTo(10 + Session.DEFAULT_PAGE_SIZE);
             assertThat(resumed.session().onPubAck(back.packetIds.get(i))).isTrue();
         }
 

@@ -153,7 +153,7 @@ class SessionTest {
             assertThat(s.offer(msg("t/" + i, 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
         }
 
-        assertThat(s.inMemoryCount()).isZero();
+        assertThat(s.messagesInMemory()).isZero();
         assertThat(s.pendingCount()).isEqualTo(1_000);
         assertThat(s.queuedBytes()).isEqualTo(1_000);
         assertThat(stored("c")).hasSize(1_000);
@@ -167,11 +167,11 @@ class SessionTest {
         for (int i = 0; i < 8; i++) {
             s.offer(msg("t/" + i, 1), List.of());
         }
-        assertThat(s.inMemoryCount()).isEqualTo(8);
+        assertThat(s.messagesInMemory()).isEqualTo(8);
 
         s.detach(first);
 
-        assertThat(s.inMemoryCount()).isZero();
+        assertThat(s.messagesInMemory()).isZero();
         assertThat(s.pendingCount()).isEqualTo(8);
     }
 
@@ -187,11 +187,11 @@ class SessionTest {
 
         Recorder second = new Recorder(5);
         s.attach(second, 5, 60);
-        assertThat(s.inMemoryCount()).isEqualTo(10); // one page, not the queue
+        assertThat(s.messagesInMemory()).isEqualTo(10); // one page, not the queue
         s.resume();
         int acked = 0;
         while (acked < 100) {
-            assertThat(s.inMemoryCount()).isLessThanOrEqualTo(5 + 10);
+            assertThat(s.messagesInMemory()).isLessThanOrEqualTo(5 + 10);
             assertThat(s.onPubAck(packetId(second.sent.get(acked)))).isTrue();
             acked++;
         }
@@ -218,7 +218,7 @@ class SessionTest {
         assertThat(second.sent).extracting(SessionTest::topic).containsExactly("t/0", "t/1", "t/2", "t/3", "t/4");
 
         s.detach(second); // t/2, t/3, t/4 in flight, t/5 in the page, t/6.. only in the store
-        assertThat(s.inMemoryCount()).isZero();
+        assertThat(s.messagesInMemory()).isZero();
         Recorder third = new Recorder(3);
         attachAndResume(s, third, 60);
 
@@ -242,7 +242,7 @@ class SessionTest {
         // the broker stops here, without a DISCONNECT: t/0..t/3 in flight, t/4..t/29 queued
 
         Session after = Session.restore(storedSession("c"), store, clock, 10_000, 10);
-        assertThat(after.inMemoryCount()).isZero();
+        assertThat(after.messagesInMemory()).isZero();
         assertThat(after.pendingCount()).isEqualTo(30);
         assertThat(after.queuedBytes()).isEqualTo(26);
 
@@ -326,13 +326,13 @@ class SessionTest {
         for (int i = 0; i < 20; i++) {
             s.offer(msg("t/" + i, 1), List.of());
         }
-        assertThat(s.inMemoryCount()).isEqualTo(2 + 3);
+        assertThat(s.messagesInMemory()).isEqualTo(2 + 3);
         assertThat(s.pendingCount()).isEqualTo(20);
 
         for (int i = 0; i < 20; i++) {
             s.onPubAck(packetId(conn.sent.get(i)));
             s.offer(msg("late/" + i, 1), List.of());
-            assertThat(s.inMemoryCount()).isLessThanOrEqualTo(2 + 3);
+            assertThat(s.messagesInMemory()).isLessThanOrEqualTo(2 + 3);
         }
         for (int i = 20; i < 40; i++) {
             s.onPubAck(packetId(conn.sent.get(i)));
