@@ -28,7 +28,8 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <p>Threading: deliveries arrive from every event loop, acknowledgements from the attached
  * connection's loop. All message state is guarded by this object's monitor; it is held only for
- * in-memory bookkeeping, a store write and a hand-off to the connection (which never blocks).
+ * in-memory bookkeeping, a store write, a bounded store read (one page, see below) and a hand-off to the
+ * connection (which never blocks).
  * Subscriptions are a concurrent map because the router reads them without the monitor.
  *
  * <p>When the session is persistent ({@code expirySeconds > 0}) every change to its outbound
@@ -403,8 +404,8 @@ public final class Session {
         ready = false;
         disconnectedAt = clock.millis();
         if (persistent()) {
+            pageOut(); // first: memory lets go even if the write below fails
             store.saveSession(meta());
-            pageOut();
         }
         return true;
     }
