@@ -29,7 +29,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -83,9 +82,7 @@ public final class AmqpServer implements AutoCloseable {
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
                                     Router router, Clock clock, String version, Access access) {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
-                new DefaultThreadFactory("pulsemq-amqp-queues", true));
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
+        QueueExecutor executor = new QueueExecutor();
         ExecutorService progressThread = Executors.newSingleThreadExecutor(
                 new DefaultThreadFactory("pulsemq-amqp-progress", true));
         try {
@@ -157,6 +154,11 @@ public final class AmqpServer implements AutoCloseable {
     /** Number of open AMQP connections. */
     public int openConnections() {
         return connections.size();
+    }
+
+    /** Queue tasks that failed (each logged; see {@link QueueExecutor}). */
+    public long queueFailures() {
+        return ((QueueExecutor) services.queueExecutor()).failures();
     }
 
     /** Device messages dropped because their parent-topic queue was full. */

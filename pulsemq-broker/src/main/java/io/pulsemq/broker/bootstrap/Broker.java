@@ -194,6 +194,8 @@ public final class Broker implements AutoCloseable {
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
                     Main.Version.number(), access));
+            FunctionCounter.builder(MetricNames.AMQP_QUEUE_FAILURES, amqpServer, AmqpServer::queueFailures)
+                    .description("server SDK queue tasks that failed (each logged)").register(metrics.registry());
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
                     tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
