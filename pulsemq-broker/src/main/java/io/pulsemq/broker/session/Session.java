@@ -40,8 +40,10 @@ public final class Session {
         ACCEPTED,
         /** QoS 0 to an offline client: dropped by design. */
         DROPPED_OFFLINE,
-        /** The queue is at its limit. */
+        /** The queue is at its limit in messages ({@code mqtt.maxQueuedMessages}). */
         DROPPED_QUEUE_FULL,
+        /** The queue is at its limit in payload bytes ({@code mqtt.maxQueuedBytes}). */
+        DROPPED_QUEUE_BYTES,
         /** Too large for the client's Maximum Packet Size. */
         DROPPED_TOO_LARGE,
         /** Expired before it could be delivered. */
@@ -54,6 +56,8 @@ public final class Session {
     private final SessionStore store;
     private final Clock clock;
     private final int maxQueued;
+    /** Most payload bytes queued; 0: no limit. */
+    private final long maxQueuedBytes;
 
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
@@ -66,6 +70,8 @@ public final class Session {
     private ClientConnection connection;
     /** False between attach and resume: nothing is sent before the CONNACK. */
     private boolean ready;
+    /** Payload bytes of the messages in {@link #queue}. */
+    private long queuedBytes;
     private long nextSeq = 1;
     private int nextPacketId = 1;
 
@@ -78,18 +84,30 @@ public final class Session {
     ScheduledFuture<?> willTimer;
 
     Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued) {
+        this(clientId, protocolVersion, expirySeconds, store, clock, maxQueued, 0);
+    }
+
+    /**
+     * @param maxQueued      most messages queued (not counting those in flight)
+     * @param maxQueuedBytes most payload bytes queued; 0: no limit
+     */
+    Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued,
+            long maxQueuedBytes) {
         this.clientId = clientId;
         this.protocolVersion = protocolVersion;
         this.expirySeconds = expirySeconds;
         this.store = store;
         this.clock = clock;
         this.maxQueued = maxQueued;
+        this.maxQueuedBytes = maxQueuedBytes;
     }
 
     /** Rebuilds a session loaded from the store; it starts offline. */
-    static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued) {
+    static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued,
+                           long maxQueuedBytes) {
         SessionMeta meta = stored.meta();
-        Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued);
+        Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued,
+                maxQueuedBytes);
         s.disconnectedAt = meta.disconnectedAt() == 0 ? clock.millis() : meta.disconnectedAt();
         for (Subscription sub : stored.subscriptions()) {
             s.subscriptions.put(sub.fullFilter(), sub);
@@ -97,6 +115,7 @@ public final class Session {
         for (OutboundMessage m : stored.outbound()) {
             if (m.state() == OutboundState.QUEUED) {
                 s.queue.add(m);
+                s.queuedBytes += m.message().payload().length;
             } else {
                 s.inflight.put(m.packetId(), m);
             }
@@ -131,6 +150,16 @@ public final class Session {
     /** The subscriptions, keyed by full filter. Safe to read from any thread. */
     public Collection<Subscription> subscriptions() {
         return subscriptions.values();
+    }
+
+    /** How many subscriptions the session holds. Safe to call from any thread. */
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    /** Whether the session holds a subscription to {@code fullFilter} (as the client sent it). Any thread. */
+    public boolean hasSubscription(String fullFilter) {
+        return subscriptions.containsKey(fullFilter);
     }
 
     /** Adds or replaces a subscription; returns the one it replaced, or null. */
@@ -183,11 +212,17 @@ public final class Session {
             live.sendPublish(message, m.packetId(), false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
+        // a full queue keeps what it has and drops the newcomer, in messages and in bytes alike
         if (queue.size() >= maxQueued) {
             return OfferResult.DROPPED_QUEUE_FULL;
         }
+        int size = message.payload().length;
+        if (maxQueuedBytes > 0 && queuedBytes + size > maxQueuedBytes) {
+            return OfferResult.DROPPED_QUEUE_BYTES;
+        }
         OutboundMessage m = new OutboundMessage(nextSeq++, 0, OutboundState.QUEUED, message, subscriptionIds);
         queue.add(m);
+        queuedBytes += size;
         persistOutbound(m);
         return OfferResult.ACCEPTED;
     }
@@ -346,6 +381,11 @@ public final class Session {
         }
     }
 
+    /** Payload bytes of the messages queued (not in flight). */
+    public synchronized long queuedBytes() {
+        return queuedBytes;
+    }
+
     /** Number of messages waiting for the client (queued plus in flight). */
     public synchronized int pendingCount() {
         return queue.size() + inflight.size();
@@ -361,6 +401,7 @@ public final class Session {
         while (it.hasNext() && inflight.size() < window) {
             OutboundMessage queued = it.next();
             it.remove();
+            queuedBytes -= queued.message().payload().length;
             if (queued.message().expiredAt(now) || !connection.fits(queued.message(), queued.subscriptionIds())) {
                 if (persistent()) {
                     store.removeOutbound(clientId, queued.seq());

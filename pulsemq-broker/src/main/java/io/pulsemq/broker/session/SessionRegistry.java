@@ -82,8 +82,12 @@ public final class SessionRegistry {
         return listener.admission();
     }
 
-    /** Reports a refused connection attempt to the lifecycle listener. */
-    public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+    /**
+     * Reports a refused connection attempt to the lifecycle listener.
+     *
+     * @param reason the trace's reason (see {@link LifecycleListener#rejected})
+     */
+    public void rejected(ConnectionInfo attempt, String reason, String detail) {
         listener.rejected(attempt, reason, detail);
     }
 
@@ -96,7 +100,8 @@ public final class SessionRegistry {
      */
     public int restore() {
         List<Session> restored = new ArrayList<>();
-        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages())));
+        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages(),
+                config.maxQueuedBytes())));
         for (Session s : restored) {
             sessions.put(s.clientId(), s);
             for (Subscription sub : s.subscriptions()) {
@@ -165,7 +170,8 @@ public final class SessionRegistry {
                 if (existing != null) {
                     discard(existing);
                 }
-                session = new Session(clientId, info.protocolVersion(), expirySeconds, store, clock, config.maxQueuedMessages());
+                session = new Session(clientId, info.protocolVersion(), expirySeconds, store, clock, config.maxQueuedMessages(),
+                        config.maxQueuedBytes());
                 sessions.put(clientId, session);
                 present = false;
             } else {
