@@ -56,6 +56,37 @@ class SessionTest {
     }
 
     @Test
+    void offer_queueAtByteLimit_dropsTheNewcomer_andRoomComesBackAsTheQueueDrains() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 10); // 10 payload bytes
+        assertThat(s.offer(sized("a", 6), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        assertThat(s.offer(sized("b", 5), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+        assertThat(s.offer(sized("c", 4), List.of())).isEqualTo(Session.OfferResult.ACCEPTED); // exactly full
+        assertThat(s.queuedBytes()).isEqualTo(10);
+
+        Recorder conn = new Recorder(1);
+        attachAndResume(s, conn, 60);
+        assertThat(conn.sent).containsExactly("a#1"); // one in flight: it no longer counts as queued
+        assertThat(s.queuedBytes()).isEqualTo(4);
+        assertThat(s.offer(sized("d", 6), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        assertThat(s.offer(sized("e", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+    }
+
+    @Test
+    void restore_countsTheQueuedBytesItLoads() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 10);
+        Recorder conn = new Recorder(1);
+        s.attach(conn, 5, 60); // stores the session
+        s.detach(conn);
+        s.offer(sized("a", 8), List.of());
+        List<SessionStore.StoredSession> stored = new ArrayList<>();
+        store.loadAll(stored::add);
+        Session restored = Session.restore(stored.get(0), store, clock, 100, 10);
+
+        assertThat(restored.queuedBytes()).isEqualTo(8);
+        assertThat(restored.offer(sized("b", 3), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+    }
+
+    @Test
     void offer_congestedConnection_dropsQos0ButStillSendsQos1() {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(10);
@@ -140,6 +171,10 @@ class SessionTest {
 
         assertThat(s.awaitsRelease(7)).isFalse();
         assertThat(s.inboundQos2Count()).isZero();
+    }
+
+    private static Message sized(String topic, int payloadBytes) {
+        return Message.of(topic, 1, false, new byte[payloadBytes], "p", 0);
     }
 
     private static Message msg(String topic, int qos) {
