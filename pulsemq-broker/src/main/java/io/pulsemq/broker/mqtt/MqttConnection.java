@@ -44,8 +44,8 @@ import io.pulsemq.broker.authz.Identity;
 import io.pulsemq.broker.authz.Permissions;
 import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.MqttConfig;
-import io.pulsemq.broker.limits.Slots;
 import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.Slots;
 import io.pulsemq.broker.limits.Throttle;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.routing.Router;
@@ -452,7 +452,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private boolean admit(String presentedId, MqttConnectMessage connect, long now) {
         if (!services.connectRate().tryAcquire(TimeUnit.MILLISECONDS.toNanos(now))) {
             services.limitHits().hit(Limit.MQTT_CONNECT_RATE);
-            rejectOverLimit(presentedId, connect, now, Refusal.CONNECTION_RATE_EXCEEDED, CONNECTION_RATE_EXCEEDED,
+            rejectAs(presentedId, connect, now, Refusal.CONNECTION_RATE_EXCEEDED, CONNECTION_RATE_EXCEEDED,
                     "more than mqtt.connectRate (" + limits.connectRate() + "/s, burst " + limits.connectBurst()
                             + ") CONNECTs");
             return false;
@@ -462,12 +462,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         switch (slot) {
             case OVER_TOTAL:
                 services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS);
-                rejectOverLimit(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
+                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
                         "mqtt.maxConnections (" + limits.maxConnections() + ") connections are open");
                 return false;
             case OVER_KEY:
                 services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS_PER_ADDRESS);
-                rejectOverLimit(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
+                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
                         "mqtt.maxConnectionsPerAddress (" + limits.maxConnectionsPerAddress()
                                 + ") connections are open from " + ip.getHostAddress());
                 return false;
@@ -494,12 +494,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     /** Refuses a CONNECT and reports the attempt for the client's trace. */
     private void reject(String attemptedId, MqttConnectMessage connect, long now, DisconnectReason reason, Refusal refusal,
                         String detail) {
-        rejectOverLimit(attemptedId, connect, now, refusal, reason.wireName(), detail);
+        rejectAs(attemptedId, connect, now, refusal, reason.wireName(), detail);
     }
 
-    /** Refuses a CONNECT and reports the attempt for the client's trace with {@code traceReason}. */
-    private void rejectOverLimit(String attemptedId, MqttConnectMessage connect, long now, Refusal refusal,
-                                 String traceReason, String detail) {
+    /** Refuses a CONNECT and reports the attempt for the client's trace with {@code traceReason} (a limit's own). */
+    private void rejectAs(String attemptedId, MqttConnectMessage connect, long now, Refusal refusal,
+                          String traceReason, String detail) {
         services.sessions().rejected(new ConnectionInfo(attemptedId, connectionId, remote(), version.level,
                 connect.variableHeader().keepAliveTimeSeconds(), connect.variableHeader().isCleanSession(),
                 connect.payload().userName(), now, TlsContexts.peerCertificateSerial(ctx.channel())), traceReason,
