@@ -88,6 +88,12 @@ final class PulseMqProcess extends ManagedProcess {
         env.put("PULSEMQ_HTTP_PUBLICMETRICS", "true"); // the bench reads /metrics without a key
         env.put("PULSEMQ_MQTT_MAXINFLIGHT", Integer.toString(MAX_INFLIGHT));
         env.put("PULSEMQ_MQTT_MAXQUEUEDMESSAGES", Integer.toString(MAX_QUEUED_MESSAGES));
+        env.put("PULSEMQ_MQTT_MAXQUEUEDBYTES", "0"); // the other brokers' queues are limited by count only
+        // The parts measure capacity against Mosquitto and HiveMQ CE, which limit no rates by default: the connect
+        // rate and per-connection publish rates would measure the limits instead (extraEnv may set them again).
+        env.put("PULSEMQ_MQTT_CONNECTRATE", "0");
+        env.put("PULSEMQ_MQTT_MAXPUBLISHRATE", "0");
+        env.put("PULSEMQ_MQTT_MAXPUBLISHBYTESRATE", "0");
         env.putAll(extraEnv);
         return new PulseMqProcess(cmd, env, workDir, dataDir);
     }

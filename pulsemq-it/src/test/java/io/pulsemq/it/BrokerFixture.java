@@ -112,10 +112,10 @@ public final class BrokerFixture implements AutoCloseable {
     public static UnaryOperator<BrokerConfig> receiveMaximum(int max) {
         return c -> {
             MqttConfig m = c.mqtt();
-            return c.withMqtt(new MqttConfig(m.maxPacketSize(), max, m.maxInflight(), m.maxQueuedMessages(),
-                    m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(), m.connectTimeout(),
-                    m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
-                    m.sharedSubscriptionAvailable()));
+            return c.withMqtt(withResourceLimitsOf(m, new MqttConfig(m.maxPacketSize(), max, m.maxInflight(),
+                    m.maxQueuedMessages(), m.topicAliasMaximum(), m.maxSessionExpiry(), m.maxKeepAlive(),
+                    m.connectTimeout(), m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
+                    m.sharedSubscriptionAvailable(), m.allowZeroKeepAlive())));
         };
     }
 
@@ -129,22 +129,44 @@ public final class BrokerFixture implements AutoCloseable {
         return c -> withMqtt(c, c.mqtt().maxPacketSize(), c.mqtt().maxQueuedMessages(), c.mqtt().maxKeepAlive(), timeout);
     }
 
-    /** {@code c} with the MQTT limits the customizations adjust replaced (MqttConfig has no copy methods). */
+    /** {@code c} with the MQTT limits the customizations adjust replaced, the others kept. */
     private static BrokerConfig withMqtt(BrokerConfig c, int maxPacketSize, int maxQueuedMessages, Duration maxKeepAlive,
                                          Duration connectTimeout) {
         MqttConfig m = c.mqtt();
-        return c.withMqtt(new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(), maxQueuedMessages,
-                m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout, m.maxTopicLevels(),
-                m.retainAvailable(), m.wildcardSubscriptionAvailable(), m.sharedSubscriptionAvailable()));
+        return c.withMqtt(withResourceLimitsOf(m, new MqttConfig(maxPacketSize, m.receiveMaximum(), m.maxInflight(),
+                maxQueuedMessages, m.topicAliasMaximum(), m.maxSessionExpiry(), maxKeepAlive, connectTimeout,
+                m.maxTopicLevels(), m.retainAvailable(), m.wildcardSubscriptionAvailable(),
+                m.sharedSubscriptionAvailable(), m.allowZeroKeepAlive())));
+    }
+
+    /** {@code to} with the resource limits (connections, rates, topics, stored messages) of {@code from}. */
+    private static MqttConfig withResourceLimitsOf(MqttConfig from, MqttConfig to) {
+        return to.withConnectionLimits(from.maxConnections(), from.maxConnectionsPerAddress(), from.connectRate(),
+                        from.connectBurst())
+                .withPublishRates(from.maxPublishRate(), from.maxPublishBytesRate())
+                .withTopicLimits(from.maxSubscriptionsPerClient(), from.maxTopicLength(), to.maxTopicLevels())
+                .withStorageLimits(from.maxRetainedMessages(), from.maxRetainedBytes(), to.maxQueuedMessages(),
+                        from.maxQueuedBytes());
+    }
+
+    /** A customization of the MQTT section, e.g. {@code mqtt(m -> m.withConnectionLimits(2, 0, 0, 0))}. */
+    public static UnaryOperator<BrokerConfig> mqtt(UnaryOperator<MqttConfig> change) {
+        return c -> c.withMqtt(change.apply(c.mqtt()));
+    }
+
+    /** A customization of the HTTP section, e.g. {@code http(h -> h.withStreamLimits(2, 1))}. */
+    public static UnaryOperator<BrokerConfig> http(UnaryOperator<HttpConfig> change) {
+        return c -> c.withHttp(change.apply(c.http()));
+    }
+
+    /** A customization of the server SDK endpoint's section. */
+    public static UnaryOperator<BrokerConfig> amqp(UnaryOperator<AmqpConfig> change) {
+        return c -> c.withAmqp(change.apply(c.amqp()));
     }
 
     /** A customization: a server SDK connection may use at most {@code n} queues (status groups, parent topics). */
     public static UnaryOperator<BrokerConfig> maxQueuesPerConnection(int n) {
-        return c -> {
-            AmqpConfig a = c.amqp();
-            return c.withAmqp(new AmqpConfig(a.signatureMaxAge(), a.signatureMaxClockSkew(), a.heartbeat(), a.frameMax(),
-                    a.channelMax(), a.topicQueueMaxMessages(), a.redeliveryDelay(), n));
-        };
+        return amqp(a -> a.withConnectionLimits(n, a.maxConsumersPerConnection(), a.maxUnackedPerConnection()));
     }
 
     /** A customization: MQTT topic authorization rules. */
@@ -212,7 +234,19 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** A customization: {@code /metrics} and the OpenAPI document answer without credentials. */
     public static UnaryOperator<BrokerConfig> publicMetricsAndOpenApi() {
-        return c -> c.withHttp(new HttpConfig(true, true));
+        return c -> {
+            HttpConfig h = c.http();
+            return c.withHttp(new HttpConfig(true, true, h.headerTimeout(), h.idleTimeout(), h.maxBodySize(),
+                    h.maxPipelined(), h.maxInitialLineLength(), h.maxHeaderSize(), h.maxStreams(), h.maxStreamsPerKey()));
+        };
+    }
+
+    /** The hits of the limit named by its configuration key, as {@code /metrics} reports them. */
+    public double limitHits(String key) {
+        String prefix = "pulsemq_limit_hits_total{limit=\"" + key + "\"} ";
+        String text = new ApiClient(httpPort()).get("/metrics", ADMIN).body();
+        return text.lines().filter(l -> l.startsWith(prefix)).mapToDouble(l -> Double.parseDouble(l.substring(prefix.length())))
+                .findFirst().orElseThrow(() -> new AssertionError("no metric line " + prefix));
     }
 
     /**

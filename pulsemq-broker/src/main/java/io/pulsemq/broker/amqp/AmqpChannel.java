@@ -5,6 +5,7 @@ import com.rabbitmq.client.impl.AMQContentHeader;
 import com.rabbitmq.client.impl.AMQImpl;
 import com.rabbitmq.client.impl.Method;
 import io.pulsemq.broker.config.AccessKey;
+import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.subscription.Topics;
 import org.slf4j.Logger;
@@ -89,6 +90,10 @@ final class AmqpChannel {
             }
         } else if (m instanceof AMQImpl.Basic.Qos q) {
             prefetch = q.getPrefetchCount(); // applies to consumers created afterwards, as in RabbitMQ
+            if (prefetch > services.config().maxUnackedPerConnection()) {
+                // [AMQP 0-9-1 basic.qos] the server may send less in advance than the prefetch allows, never more
+                services.limitHits().hit(Limit.AMQP_MAX_UNACKED_PER_CONNECTION);
+            }
             connection.send(number, new AMQImpl.Basic.QosOk());
         } else if (m instanceof AMQImpl.Confirm.Select s) {
             confirms = true;
@@ -184,7 +189,15 @@ final class AmqpChannel {
         }
         Map<String, Object> args = c.getArguments() == null ? Map.of() : c.getArguments();
         String queue = c.getQueue();
-        ChannelConsumer consumer = new ChannelConsumer(tag, c.getNoAck(), prefetch);
+        int max = services.config().maxUnackedPerConnection();
+        int credit = Math.min(prefetch <= 0 ? DeliveryQueue.UNLIMITED_CREDIT : prefetch, max);
+        ChannelConsumer consumer = new ChannelConsumer(tag, c.getNoAck(), credit);
+        if (connection.consumerCount() >= services.config().maxConsumersPerConnection()) {
+            services.limitHits().hit(Limit.AMQP_MAX_CONSUMERS_PER_CONNECTION);
+            throw refused(c, "consumer on queue '" + queue + "'", "a connection may have at most "
+                    + services.config().maxConsumersPerConnection() + " consumers (amqp.maxConsumersPerConnection); "
+                    + "cancel one, open another connection or raise the limit");
+        }
         Supplier<DeliveryQueue> queueOf;
         if (StatusQueues.QUEUE.equals(queue)) {
             Object group = args.get(GROUP_ID);
@@ -218,6 +231,7 @@ final class AmqpChannel {
                     + "or a first-level MQTT topic", c);
         }
         consumers.put(tag, consumer);
+        connection.addConsumer();
         boolean reply = !c.getNowait();
         services.onQueues(() -> attach(consumer, queueOf.get(), reply));
     }
@@ -236,13 +250,14 @@ final class AmqpChannel {
             }, () -> { });
         }
         if (!consumer.cancelled) {
-            queue.addConsumer(consumer, consumer.credit);
+            queue.addConsumer(consumer, consumer.credit, connection.credit());
         }
     }
 
     private void cancel(String tag) {
         ChannelConsumer consumer = consumers.remove(tag);
         if (consumer != null) {
+            connection.removeConsumer();
             consumer.cancelled = true;
             services.onQueues(() -> {
                 if (consumer.queue != null) {
@@ -371,8 +386,15 @@ final class AmqpChannel {
             throw AmqpError.connection(ReplyCode.NOT_IMPLEMENTED, "immediate=true is not supported", p);
         }
         String topic = p.getExchange().isEmpty() ? p.getRoutingKey() : p.getExchange();
-        if (!Topics.isValidTopicName(topic, services.maxTopicLevels()) || topic.startsWith("$")) {
-            throw AmqpError.channel(ReplyCode.NOT_FOUND, "'" + topic + "' is not an MQTT topic a backend may publish to", p);
+        Topics.Check check = Topics.checkTopicName(topic, services.maxTopicLevels(), services.maxTopicLength());
+        if (check == Topics.Check.TOO_DEEP || check == Topics.Check.TOO_LONG) {
+            services.limitHits().hit(check == Topics.Check.TOO_DEEP
+                    ? Limit.MQTT_MAX_TOPIC_LEVELS : Limit.MQTT_MAX_TOPIC_LENGTH);
+        }
+        if (check != Topics.Check.VALID || topic.startsWith("$")) {
+            throw AmqpError.channel(ReplyCode.NOT_FOUND, "'" + topic + "' is not an MQTT topic a backend may publish to"
+                    + (check == Topics.Check.TOO_DEEP ? " (deeper than mqtt.maxTopicLevels)"
+                    : check == Topics.Check.TOO_LONG ? " (longer than mqtt.maxTopicLength)" : ""), p);
         }
         if (confirms) {
             publishSeq++;

@@ -15,6 +15,7 @@ import io.netty.handler.timeout.IdleState;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.pulsemq.broker.auth.Ban;
+import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,6 +64,10 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private final Map<Integer, Boolean> closingChannels = new HashMap<>();
     /** Queues (status groups, parent topics) consumed or declared here; at most amqp.maxQueuesPerConnection. */
     private final Set<String> queuesUsed = new HashSet<>();
+    /** Consumers open over all channels; at most amqp.maxConsumersPerConnection. */
+    private int consumers;
+    /** Deliveries unacknowledged over all consumers (queue executor only); at most amqp.maxUnackedPerConnection. */
+    private DeliveryCredit credit;
     /** Refusals of this connection already logged at INFO (the SDK retries a refused consume every 5 s). */
     private final Set<String> loggedRefusals = new HashSet<>();
     private ChannelHandlerContext ctx;
@@ -83,6 +88,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
         this.ctx = ctx;
         this.frameMax = services.config().frameMax();
         this.channelMax = services.config().channelMax();
+        this.credit = new DeliveryCredit(services.config().maxUnackedPerConnection(), services.queueExecutor(),
+                services.limitHits());
     }
 
     @Override
@@ -138,10 +145,31 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
             return true;
         }
         if (queuesUsed.size() >= services.config().maxQueuesPerConnection()) {
+            services.limitHits().hit(Limit.AMQP_MAX_QUEUES_PER_CONNECTION);
             return false;
         }
         queuesUsed.add(name);
         return true;
+    }
+
+    /** Consumers open over all channels, against {@code amqp.maxConsumersPerConnection}. */
+    int consumerCount() {
+        return consumers;
+    }
+
+    /** A consumer was opened on one of the channels. */
+    void addConsumer() {
+        consumers++;
+    }
+
+    /** A consumer counted by {@link #addConsumer} was cancelled, or its channel closed. */
+    void removeConsumer() {
+        consumers--;
+    }
+
+    /** The connection's unacknowledged deliveries, shared by its consumers (used on the queue executor only). */
+    DeliveryCredit credit() {
+        return credit;
     }
 
     /**

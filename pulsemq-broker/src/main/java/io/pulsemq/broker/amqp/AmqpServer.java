@@ -16,6 +16,7 @@ import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
@@ -72,8 +73,14 @@ public final class AmqpServer implements AutoCloseable {
      * @param authorizer      the authorization rules; a backend's sends and reads are decided by them like an MQTT
      *                        client's publishes and subscriptions
      * @param deniedPublishes counts publishes the rules kept from being routed ({@code pulsemq.messages.denied})
+     * @param limitHits       counts the limits connections run into ({@code pulsemq.limit.hits})
      */
-    public record Access(LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes) {
+    public record Access(LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes, LimitHits limitHits) {
+
+        /** Access whose limit hits are counted apart. */
+        public Access(LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes) {
+            this(guard, authorizer, deniedPublishes, new LimitHits());
+        }
     }
 
     /**
@@ -96,7 +103,7 @@ public final class AmqpServer implements AutoCloseable {
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
                     config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, access.guard(),
-                    access.authorizer(), access.deniedPublishes());
+                    access.authorizer(), access.deniedPublishes(), config.mqtt().maxTopicLength(), access.limitHits());
             return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();

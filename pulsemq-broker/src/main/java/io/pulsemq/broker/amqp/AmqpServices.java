@@ -3,6 +3,7 @@ package io.pulsemq.broker.amqp;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.AmqpConfig;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.routing.Router;
 
 import java.time.Clock;
@@ -25,10 +26,13 @@ import java.util.concurrent.atomic.LongAdder;
  * @param guard          login throttling and bans
  * @param authorizer     the authorization rules each login's {@link KeyScope} is derived from
  * @param deniedPublishes counts publishes the rules kept from being routed, from any event loop
+ * @param maxTopicLength longest topic of a published message, in UTF-8 bytes (the MQTT limit)
+ * @param limitHits      counts every limit a connection runs into
  */
 record AmqpServices(AmqpConfig config, AmqpLogin login, StatusQueues status, TopicQueues topics, Router router,
                     ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock,
-                    LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes) {
+                    LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes, int maxTopicLength,
+                    LimitHits limitHits) {
 
     /** Runs {@code task} on the queue executor; dropped when the broker is stopping. */
     void onQueues(Runnable task) {

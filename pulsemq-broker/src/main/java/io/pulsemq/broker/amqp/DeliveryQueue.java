@@ -17,7 +17,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>It reads a window of at most {@value #WINDOW} unacknowledged entries from the source and hands each
- *       to one consumer with credit (prefetch minus unacknowledged), round-robin.</li>
+ *       to one consumer with credit (prefetch minus unacknowledged, and room in its connection's
+ *       {@link DeliveryCredit}), round-robin.</li>
  *   <li>Per order key (client ID) at most one entry is out at a time, and the next one goes out only after
  *       the previous was acknowledged: whatever the consumer's threading, it processes one client's
  *       entries in order.</li>
@@ -75,7 +76,15 @@ final class DeliveryQueue {
 
     /** Adds a consumer with the given prefetch (0: no limit) and delivers to it. */
     void addConsumer(QueueConsumer consumer, int prefetch) {
-        ConsumerState s = new ConsumerState(consumer, prefetch <= 0 ? UNLIMITED_CREDIT : prefetch);
+        addConsumer(consumer, prefetch, DeliveryCredit.UNLIMITED);
+    }
+
+    /**
+     * Adds a consumer with the given prefetch (0: no limit) whose deliveries also count against its connection's
+     * {@code credit}, and delivers to it.
+     */
+    void addConsumer(QueueConsumer consumer, int prefetch, DeliveryCredit credit) {
+        ConsumerState s = new ConsumerState(consumer, prefetch <= 0 ? UNLIMITED_CREDIT : prefetch, credit);
         states.put(consumer, s);
         consumers.add(s);
         pump();
@@ -163,6 +172,11 @@ final class DeliveryQueue {
         pump();
     }
 
+    /** A connection's {@link DeliveryCredit} this queue waited for has room again. */
+    void resume() {
+        pump();
+    }
+
     private void advanceCommitted() {
         long newCommitted = pending.isEmpty() ? readTo : pending.firstKey() - 1;
         if (newCommitted > committed) {
@@ -184,6 +198,7 @@ final class DeliveryQueue {
         ConsumerState s = slot.holder;
         slot.holder = null;
         s.outstanding--;
+        s.credit.returned();
         if (!s.active && s.outstanding == 0) {
             states.remove(s.consumer);
         }
@@ -208,6 +223,7 @@ final class DeliveryQueue {
             it.remove();
             slot.holder = target;
             target.outstanding++;
+            target.credit.taken();
             boolean redelivered = slot.deliveries++ > 0;
             target.consumer.deliver(this, slot.entry, redelivered);
         }
@@ -228,6 +244,10 @@ final class DeliveryQueue {
         for (int i = 0; i < n; i++) {
             ConsumerState s = consumers.get(Math.floorMod(nextConsumer + i, n));
             if (s.outstanding < s.prefetch) {
+                if (!s.credit.available()) {
+                    s.credit.waitFor(this);
+                    continue;
+                }
                 nextConsumer = Math.floorMod(nextConsumer + i + 1, n);
                 return s;
             }
@@ -249,12 +269,14 @@ final class DeliveryQueue {
     private static final class ConsumerState {
         final QueueConsumer consumer;
         final int prefetch;
+        final DeliveryCredit credit;
         int outstanding;
         boolean active = true;
 
-        ConsumerState(QueueConsumer consumer, int prefetch) {
+        ConsumerState(QueueConsumer consumer, int prefetch, DeliveryCredit credit) {
             this.consumer = consumer;
             this.prefetch = prefetch;
+            this.credit = credit;
         }
     }
 }

@@ -4,6 +4,9 @@ import io.pulsemq.broker.api.ApiAuth.Caller;
 import io.pulsemq.broker.http.HttpRequest;
 import io.pulsemq.broker.http.HttpResponse;
 import io.pulsemq.broker.http.StreamSink;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.limits.Slots;
 import io.pulsemq.broker.statuslog.EventFilter;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.statuslog.StoredEvent;
@@ -28,6 +31,10 @@ import java.util.function.LongConsumer;
  * from the log in batches, then follows commits. Reading runs on the API executor, one batch at a time, and
  * pauses while the client is not reading (the sink is not writable), so a slow reader costs at most one batch
  * of memory.
+ *
+ * <p>Open streams are limited in all ({@code http.maxStreams}: 503) and per access key ({@code http.maxStreamsPerKey}:
+ * 429). A stream holds its slot from the moment its response starts until it ends; the refusal is decided when the
+ * request is validated, so a stream that loses a race for the last slot in between is closed at once.
  */
 final class EventStream {
 
@@ -44,11 +51,33 @@ final class EventStream {
     private final StatusLog log;
     private final ScheduledExecutorService executor;
     private final Duration heartbeat;
+    private final Slots<String> streams;
+    private final int maxStreams;
+    private final int maxStreamsPerKey;
+    private final LimitHits hits;
 
     EventStream(StatusLog log, ScheduledExecutorService executor, Duration heartbeat) {
+        this(log, executor, heartbeat, 0, 0, new LimitHits());
+    }
+
+    /**
+     * @param maxStreams       most streams open at once (0: no limit)
+     * @param maxStreamsPerKey most streams open at once per access key (0: no limit)
+     */
+    EventStream(StatusLog log, ScheduledExecutorService executor, Duration heartbeat, int maxStreams,
+                int maxStreamsPerKey, LimitHits hits) {
         this.log = log;
         this.executor = executor;
         this.heartbeat = heartbeat;
+        this.streams = new Slots<>(maxStreams, maxStreamsPerKey);
+        this.maxStreams = maxStreams;
+        this.maxStreamsPerKey = maxStreamsPerKey;
+        this.hits = hits;
+    }
+
+    /** Streams open now. */
+    int openStreams() {
+        return streams.inUse();
     }
 
     /** Validates the request and answers 200 with the stream, or 400/403/410. */
@@ -79,9 +108,32 @@ final class EventStream {
                     + log.firstOffset() + ". Take a new list or batch answer and stream from its revision.");
         }
         EventFilter filter = new EventFilter(group.orElse(null), types);
-        return HttpResponse.stream(200, "text/event-stream; charset=utf-8", sink -> new Pump(sink, filter, caller, from).start())
+        String key = caller.key().id();
+        refuseOverLimit(streams.check(key), key);
+        return HttpResponse.stream(200, "text/event-stream; charset=utf-8", sink -> {
+                    if (streams.tryAcquire(key) != Slots.Outcome.ADMITTED) {
+                        sink.abort(); // lost the last slot to another stream since the check
+                        return;
+                    }
+                    sink.onClose(() -> streams.release(key));
+                    new Pump(sink, filter, caller, from).start();
+                })
                 .withHeader("Cache-Control", "no-cache")
                 .withHeader("X-Accel-Buffering", "no");
+    }
+
+    /** Throws the refusal of a stream over {@code http.maxStreams} (503) or {@code http.maxStreamsPerKey} (429). */
+    private void refuseOverLimit(Slots.Outcome outcome, String key) {
+        if (outcome == Slots.Outcome.OVER_TOTAL) {
+            hits.hit(Limit.HTTP_MAX_STREAMS);
+            throw new ApiException(503, "too_many_streams", "the broker serves " + maxStreams
+                    + " event streams already (http.maxStreams); retry later");
+        }
+        if (outcome == Slots.Outcome.OVER_KEY) {
+            hits.hit(Limit.HTTP_MAX_STREAMS_PER_KEY);
+            throw new ApiException(429, "too_many_streams", "access key " + key + " has " + maxStreamsPerKey
+                    + " event streams open (http.maxStreamsPerKey); close one first");
+        }
     }
 
     /** Moves events from the log to one client. Its steps never overlap ({@link SerialTask}). */

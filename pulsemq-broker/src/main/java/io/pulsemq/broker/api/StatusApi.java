@@ -11,6 +11,7 @@ import io.pulsemq.broker.http.HttpRequest;
 import io.pulsemq.broker.http.HttpResponse;
 import io.pulsemq.broker.http.HttpRoutes;
 import io.pulsemq.broker.http.RouteHandler;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.statuslog.StatusLog;
@@ -92,6 +93,14 @@ public final class StatusApi implements AutoCloseable {
      */
     public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
                      LoginGuard guard, DeviceCredentials deviceCredentials) {
+        this(config, presence, log, sessions, clock, guard, deviceCredentials, new LimitHits());
+    }
+
+    /**
+     * @param limitHits counts the event streams refused by {@code http.maxStreams} and {@code http.maxStreamsPerKey}
+     */
+    public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
+                     LoginGuard guard, DeviceCredentials deviceCredentials, LimitHits limitHits) {
         this.guard = guard;
         this.devices = new DeviceCredentialsApi(deviceCredentials, sessions, config.instanceId(),
                 config.clientIds().strict());
@@ -101,11 +110,17 @@ public final class StatusApi implements AutoCloseable {
         this.auth = new ApiAuth(config.accessKeys(), clock);
         TraceReader traces = new TraceReader(log);
         this.queries = new ClientQueries(presence, sessions, traces);
-        this.events = new EventStream(log, executor, HEARTBEAT);
+        this.events = new EventStream(log, executor, HEARTBEAT, config.http().maxStreams(),
+                config.http().maxStreamsPerKey(), limitHits);
         this.export = new StatusExport(log, executor, clock);
         this.rpc = new RpcEndpoint(config.instanceId(), auth, presence, sessions, traces, executor, clock, devices);
         this.openApi = loadOpenApi();
         this.publicOpenApi = config.http().publicOpenApi();
+    }
+
+    /** Status event streams (SSE) open now. */
+    public int openStreams() {
+        return events.openStreams();
     }
 
     /** Registers every route of the API on {@code routes}. */

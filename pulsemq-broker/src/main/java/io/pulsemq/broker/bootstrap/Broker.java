@@ -19,6 +19,9 @@ import io.pulsemq.broker.http.RouteHandler;
 import io.pulsemq.broker.metrics.BrokerMetrics;
 import io.pulsemq.broker.metrics.MetricNames;
 import io.pulsemq.broker.http.HttpServer;
+import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.limits.Slots;
+import io.pulsemq.broker.retained.RetainedLimits;
 import io.pulsemq.broker.mqtt.MqttServices;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
@@ -119,6 +122,8 @@ public final class Broker implements AutoCloseable {
     private void build(LifecycleListener listener, Clock clock) throws Exception {
         DataDirectory.ensure(config.dataDir());
         BrokerMetrics metrics = register(new BrokerMetrics());
+        LimitHits limitHits = new LimitHits();
+        limitHits.bindTo(metrics.registry());
         RocksStore store = register(RocksStore.open(config.dataDir()));
         presence = new PresenceRegistry();
         DiskSpace disk = DiskSpace.of(config.dataDir(), config.statusLog().minFreeDisk());
@@ -135,7 +140,12 @@ public final class Broker implements AutoCloseable {
 
         SubscriptionTrie subscriptions = new SubscriptionTrie();
         ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
-        router = new Router(subscriptions, retained, sessionMap::get, clock);
+        router = new Router(subscriptions, retained, sessionMap::get, clock,
+                new RetainedLimits(config.mqtt().maxRetainedMessages(), config.mqtt().maxRetainedBytes()), limitHits);
+        Gauge.builder(MetricNames.RETAINED_MESSAGES, retained, RetainedStore::size)
+                .description("retained messages").register(metrics.registry());
+        Gauge.builder(MetricNames.RETAINED_BYTES, retained, RetainedStore::bytes)
+                .description("payload bytes of the retained messages").baseUnit("bytes").register(metrics.registry());
         timer = Executors.newSingleThreadScheduledExecutor(
                 new DefaultThreadFactory("pulsemq-timer", true));
         register(() -> {
@@ -168,9 +178,12 @@ public final class Broker implements AutoCloseable {
         }
         timer.scheduleWithFixedDelay(bans::sweep, 60, 60, TimeUnit.SECONDS);
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
-        AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder());
+        AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder(),
+                limitHits);
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
-                access.authorizer(), access.deniedPublishes(), guard);
+                access.authorizer(), access.deniedPublishes(), guard, limitHits);
+        Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), Slots::inUse)
+                .description("MQTT connections admitted at CONNECT, against mqtt.maxConnections").register(metrics.registry());
         FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
                 .description("publishes (MQTT and server SDK) not routed because authorization denied them").register(metrics.registry());
         mqttServer = register(new MqttServer(transport, services));
@@ -205,16 +218,20 @@ public final class Broker implements AutoCloseable {
         int https = -1;
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
-            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
+            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials,
+                    limitHits));
+            Gauge.builder(MetricNames.HTTP_STREAMS, api, StatusApi::openStreams)
+                    .description("open status event streams (SSE)").register(metrics.registry());
+            HttpServer.Limits httpLimits = HttpServer.Limits.of(config.http());
             HttpRoutes routes = httpRoutes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
-                http = register(HttpServer.start(httpListener, transport, routes)).port();
+                http = register(HttpServer.start(httpListener, transport, routes, httpLimits, null, limitHits)).port();
             }
             if (tlsOn(tls, listeners.https())) {
-                https = register(HttpServer.start(listeners.https(), transport, routes, HttpServer.Limits.DEFAULTS,
-                        tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1))).port();
+                https = register(HttpServer.start(listeners.https(), transport, routes, httpLimits,
+                        tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1), limitHits)).port();
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);

@@ -22,6 +22,11 @@ import java.time.Duration;
  *                                on each further rejection, up to 64 times this value
  * @param maxQueuesPerConnection  most distinct queues (status groups and parent topics) one connection may consume
  *                                or declare; each is durable state (a group cursor, a topic queue)
+ * @param maxConsumersPerConnection most consumers ({@code basic.consume}) open on one connection, over all its
+ *                                channels; one more is refused with {@code channel.close} 403
+ * @param maxUnackedPerConnection most deliveries one connection has unacknowledged, over all its consumers; each
+ *                                consumer's prefetch ({@code basic.qos}, 0 = none) is capped at it, and deliveries
+ *                                wait while the connection holds this many
  */
 public record AmqpConfig(
         Duration signatureMaxAge,
@@ -31,11 +36,32 @@ public record AmqpConfig(
         int channelMax,
         int topicQueueMaxMessages,
         Duration redeliveryDelay,
-        int maxQueuesPerConnection) {
+        int maxQueuesPerConnection,
+        int maxConsumersPerConnection,
+        int maxUnackedPerConnection) {
+
+    /** Default of {@link #maxConsumersPerConnection}. */
+    public static final int DEFAULT_MAX_CONSUMERS_PER_CONNECTION = 1024;
+    /** Default of {@link #maxUnackedPerConnection}. */
+    public static final int DEFAULT_MAX_UNACKED_PER_CONNECTION = 10_000;
+
+    /** Settings with the default consumer and unacknowledged-delivery limits. */
+    public AmqpConfig(Duration signatureMaxAge, Duration signatureMaxClockSkew, Duration heartbeat, int frameMax,
+                      int channelMax, int topicQueueMaxMessages, Duration redeliveryDelay, int maxQueuesPerConnection) {
+        this(signatureMaxAge, signatureMaxClockSkew, heartbeat, frameMax, channelMax, topicQueueMaxMessages,
+                redeliveryDelay, maxQueuesPerConnection, DEFAULT_MAX_CONSUMERS_PER_CONNECTION,
+                DEFAULT_MAX_UNACKED_PER_CONNECTION);
+    }
 
     /** The built-in defaults (also in {@code pulsemq-defaults.yaml}). */
     public static AmqpConfig defaults() {
         return new AmqpConfig(Duration.ofDays(30), Duration.ofMinutes(5), Duration.ofSeconds(60), 131_072, 2047,
                 100_000, Duration.ofSeconds(1), 256);
+    }
+
+    /** A copy with other per-connection limits: queues, consumers and unacknowledged deliveries. */
+    public AmqpConfig withConnectionLimits(int queues, int consumers, int unacked) {
+        return new AmqpConfig(signatureMaxAge, signatureMaxClockSkew, heartbeat, frameMax, channelMax,
+                topicQueueMaxMessages, redeliveryDelay, queues, consumers, unacked);
     }
 }

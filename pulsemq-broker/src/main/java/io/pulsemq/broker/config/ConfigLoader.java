@@ -414,6 +414,7 @@ public final class ConfigLoader {
             require(c.statusLog().maxBytes() >= 0, "statusLog.maxBytes", "must not be negative");
             require(c.statusLog().minFreeDisk() >= 0, "statusLog.minFreeDisk", "must not be negative");
             amqp(c.amqp());
+            http(c.http());
             authorization(c.authorization());
             tls(c);
         }
@@ -462,6 +463,20 @@ public final class ConfigLoader {
             range(a.topicQueueMaxMessages(), 1, Integer.MAX_VALUE, "amqp.topicQueueMaxMessages");
             positive(a.redeliveryDelay(), "amqp.redeliveryDelay");
             range(a.maxQueuesPerConnection(), 1, Integer.MAX_VALUE, "amqp.maxQueuesPerConnection");
+            range(a.maxConsumersPerConnection(), 1, Integer.MAX_VALUE, "amqp.maxConsumersPerConnection");
+            range(a.maxUnackedPerConnection(), 1, Integer.MAX_VALUE, "amqp.maxUnackedPerConnection");
+        }
+
+        private void http(HttpConfig h) {
+            require(h != null, "http", "must be set");
+            positive(h.headerTimeout(), "http.headerTimeout");
+            positive(h.idleTimeout(), "http.idleTimeout");
+            range(h.maxBodySize(), 0, Integer.MAX_VALUE, "http.maxBodySize");
+            range(h.maxPipelined(), 1, 1024, "http.maxPipelined");
+            range(h.maxInitialLineLength(), 64, 1 << 20, "http.maxInitialLineLength");
+            range(h.maxHeaderSize(), 256, 1 << 20, "http.maxHeaderSize");
+            range(h.maxStreams(), 0, Integer.MAX_VALUE, "http.maxStreams");
+            range(h.maxStreamsPerKey(), 0, Integer.MAX_VALUE, "http.maxStreamsPerKey");
         }
 
         private void listener(ListenerConfig l, String path) {
@@ -511,6 +526,17 @@ public final class ConfigLoader {
             require(m.maxKeepAlive().compareTo(Duration.ofSeconds(TWO_BYTE_LIMIT)) <= 0, "mqtt.maxKeepAlive",
                     "must be at most 65535s (the MQTT limit)");
             positive(m.connectTimeout(), "mqtt.connectTimeout");
+            range(m.maxConnections(), 0, Integer.MAX_VALUE, "mqtt.maxConnections");
+            range(m.maxConnectionsPerAddress(), 0, Integer.MAX_VALUE, "mqtt.maxConnectionsPerAddress");
+            range(m.connectRate(), 0, 1_000_000_000, "mqtt.connectRate");
+            range(m.connectBurst(), m.connectRate() == 0 ? 0 : 1, Integer.MAX_VALUE, "mqtt.connectBurst");
+            range(m.maxPublishRate(), 0, 1_000_000_000, "mqtt.maxPublishRate");
+            require(m.maxPublishBytesRate() >= 0, "mqtt.maxPublishBytesRate", "must be 0 (no limit) or positive");
+            range(m.maxSubscriptionsPerClient(), 0, Integer.MAX_VALUE, "mqtt.maxSubscriptionsPerClient");
+            range(m.maxTopicLength(), 1, TWO_BYTE_LIMIT, "mqtt.maxTopicLength");
+            range(m.maxRetainedMessages(), 0, Integer.MAX_VALUE, "mqtt.maxRetainedMessages");
+            require(m.maxRetainedBytes() >= 0, "mqtt.maxRetainedBytes", "must be 0 (no limit) or positive");
+            require(m.maxQueuedBytes() >= 0, "mqtt.maxQueuedBytes", "must be 0 (no limit) or positive");
         }
 
         private void loginHardening(AuthConfig a) {

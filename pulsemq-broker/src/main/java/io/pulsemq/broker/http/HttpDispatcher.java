@@ -24,6 +24,8 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.pulsemq.broker.http.HttpRoutes.Resolution;
 import io.pulsemq.broker.http.HttpRoutes.Router;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.transport.ClientAddress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -59,15 +61,17 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
 
     private final Router router;
     private final int maxPipelined;
+    private final LimitHits hits;
     private final ArrayDeque<Exchange> exchanges = new ArrayDeque<>();
     /** A request asked to close the connection (or could not be read): later requests are ignored. */
     private boolean lastRequestSeen;
     /** The streamed answer being sent, or null. */
     private ChannelStreamSink streaming;
 
-    HttpDispatcher(Router router, int maxPipelined) {
+    HttpDispatcher(Router router, int maxPipelined, LimitHits hits) {
         this.router = router;
         this.maxPipelined = maxPipelined;
+        this.hits = hits;
     }
 
     /** Requests read whose answers are not written yet (a streamed answer counts until it ends). Event loop only. */
@@ -86,11 +90,12 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
         lastRequestSeen = !exchange.keepAlive;
         exchanges.add(exchange);
         if (exchanges.size() >= maxPipelined) {
+            hits.hit(Limit.HTTP_MAX_PIPELINED);
             ctx.channel().config().setAutoRead(false);
         }
         CompletionStage<HttpResponse> answer = readable
                 ? dispatch(ctx, request)
-                : CompletableFuture.completedFuture(decodeError(request.decoderResult().cause()));
+                : CompletableFuture.completedFuture(decodeError(request.decoderResult().cause(), hits));
         answer.whenComplete((response, error) -> {
             if (ctx.executor().inEventLoop()) {
                 complete(ctx, exchange, response, error);
@@ -223,6 +228,7 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object event) throws Exception {
         if (event instanceof IdleStateEvent && exchanges.isEmpty()) {
+            hits.hit(Limit.HTTP_IDLE_TIMEOUT);
             ctx.close();
             return;
         }
@@ -249,14 +255,20 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
         ctx.close();
     }
 
-    private static HttpResponse decodeError(Throwable cause) {
+    private static HttpResponse decodeError(Throwable cause, LimitHits hits) {
+        if (cause instanceof RequestHeadDeadline.HeadTimeoutException) {
+            return HttpResponse.error(408, "request_timeout", "The request head did not arrive within the time allowed");
+        }
         if (cause instanceof TooLongHttpContentException) {
+            hits.hit(Limit.HTTP_MAX_BODY_SIZE);
             return HttpResponse.error(413, "payload_too_large", "Request body too large");
         }
         if (cause instanceof TooLongHttpLineException) {
+            hits.hit(Limit.HTTP_MAX_INITIAL_LINE_LENGTH);
             return HttpResponse.error(414, "uri_too_long", "Request line too long");
         }
         if (cause instanceof TooLongHttpHeaderException) {
+            hits.hit(Limit.HTTP_MAX_HEADER_SIZE);
             return HttpResponse.error(431, "headers_too_large", "Request headers too large");
         }
         return HttpResponse.error(400, "bad_request", "Malformed HTTP request");

@@ -13,7 +13,9 @@ import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.GlobalEventExecutor;
+import io.pulsemq.broker.config.HttpConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
 import io.pulsemq.broker.transport.TlsContexts;
@@ -36,9 +38,10 @@ import java.util.function.Supplier;
  * answered in order; keep-alive and pipelining are honoured. Errors are JSON,
  * {@code {"error": "<code>", "message": "..."}}: {@code 404} for an unknown path, {@code 405} (with
  * {@code Allow}) for a known path with another method, {@code 400} for a malformed request, {@code 413} for a
- * body over the limit, {@code 414}/{@code 431} for an over-long request line or headers, {@code 500} when a
- * handler fails. After a malformed or oversized request the connection is closed. Idle connections are closed
- * after {@link Limits#idleTimeout()}.
+ * body over the limit, {@code 414}/{@code 431} for an over-long request line or headers, {@code 408} for a request
+ * head that did not arrive within {@link Limits#headerTimeout()} of its first byte, {@code 500} when a handler
+ * fails. After a malformed, oversized or late request the connection is closed. Idle connections are closed
+ * after {@link Limits#idleTimeout()}. Every limit hit is counted in the {@link LimitHits} given.
  *
  * <p>{@code GET /health} answers {@code 200 {"status":"UP"}} unless the routes define it themselves.
  *
@@ -70,19 +73,36 @@ public final class HttpServer implements AutoCloseable {
      * @param maxHeaderSize        largest header block, in bytes
      * @param idleTimeout          a connection with no traffic and no request in progress for this long is closed
      * @param maxPipelined         requests a connection may have awaiting answers before reading pauses
+     * @param headerTimeout        time a request head has to arrive once its first byte did (slowloris)
      */
     public record Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
-                         int maxPipelined) {
+                         int maxPipelined, Duration headerTimeout) {
 
-        /** 1 MiB bodies, 4 KiB request line, 8 KiB headers, 60 s idle, 16 pipelined requests. */
-        public static final Limits DEFAULTS = new Limits(1 << 20, 4096, 8192, Duration.ofSeconds(60), 16);
+        /** The defaults of {@link HttpConfig}: 1 MiB bodies, 4 KiB request line, 8 KiB headers, 60 s idle, 16 pipelined
+         * requests, 10 s for a request head. */
+        public static final Limits DEFAULTS = of(HttpConfig.defaults());
 
         public Limits {
             if (maxContentLength < 0 || maxInitialLineLength <= 0 || maxHeaderSize <= 0 || maxPipelined <= 0
-                    || idleTimeout.isNegative() || idleTimeout.isZero()) {
+                    || idleTimeout.isNegative() || idleTimeout.isZero()
+                    || headerTimeout.isNegative() || headerTimeout.isZero()) {
                 throw new IllegalArgumentException("invalid HTTP limits: " + maxContentLength + ", "
-                        + maxInitialLineLength + ", " + maxHeaderSize + ", " + idleTimeout + ", " + maxPipelined);
+                        + maxInitialLineLength + ", " + maxHeaderSize + ", " + idleTimeout + ", " + maxPipelined
+                        + ", " + headerTimeout);
             }
+        }
+
+        /** Limits with the default head deadline. */
+        public Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
+                      int maxPipelined) {
+            this(maxContentLength, maxInitialLineLength, maxHeaderSize, idleTimeout, maxPipelined,
+                    HttpConfig.DEFAULT_HEADER_TIMEOUT);
+        }
+
+        /** The limits the {@code http} section configures. */
+        public static Limits of(HttpConfig c) {
+            return new Limits(c.maxBodySize(), c.maxInitialLineLength(), c.maxHeaderSize(), c.idleTimeout(),
+                    c.maxPipelined(), c.headerTimeout());
         }
     }
 
@@ -112,6 +132,15 @@ public final class HttpServer implements AutoCloseable {
      */
     public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes, Limits limits,
                                    Supplier<SslContext> tls) throws IOException, InterruptedException {
+        return start(listener, transport, routes, limits, tls, new LimitHits());
+    }
+
+    /**
+     * Binds the listener as {@link #start(ListenerConfig, NettyTransport, HttpRoutes, Limits, Supplier)} does, counting
+     * every limit a connection runs into in {@code hits}.
+     */
+    public static HttpServer start(ListenerConfig listener, NettyTransport transport, HttpRoutes routes, Limits limits,
+                                   Supplier<SslContext> tls, LimitHits hits) throws IOException, InterruptedException {
         if (!listener.enabled()) {
             throw new IllegalArgumentException("HTTP listener is disabled (port -1)");
         }
@@ -131,7 +160,7 @@ public final class HttpServer implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
                         }
-                        addProtocolHandlers(ch.pipeline(), router, limits);
+                        addProtocolHandlers(ch.pipeline(), router, limits, hits);
                     }
                 });
         ChannelFuture bound = bootstrap.bind(listener.host(), listener.port()).await();
@@ -153,17 +182,21 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * Adds what speaks HTTP on a connection, after the transport's handlers (PROXY protocol, TLS): idle timeout,
-     * codec, aggregation within {@code limits} and dispatch to {@code router}. Also used by pipeline tests on an
+     * request head deadline, codec, aggregation within {@code limits} and dispatch to {@code router}; limits hit
+     * are counted in {@code hits}. Also used by pipeline tests on an
      * embedded channel.
      */
-    static void addProtocolHandlers(ChannelPipeline pipeline, HttpRoutes.Router router, Limits limits) {
+    static void addProtocolHandlers(ChannelPipeline pipeline, HttpRoutes.Router router, Limits limits, LimitHits hits) {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxInitialLineLength())
                 .setMaxHeaderSize(limits.maxHeaderSize());
+        RequestHeadDeadline head = new RequestHeadDeadline(limits.headerTimeout().toNanos(), hits);
         pipeline.addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(RequestHeadDeadline.RAW, head.rawSide())
                 .addLast(CODEC, new HttpServerCodec(decoder))
-                .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength()))
-                .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined()));
+                .addLast(RequestHeadDeadline.DECODED, head.decodedSide())
+                .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength(), hits))
+                .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined(), hits));
     }
 
     /** The bound port (the chosen one when the listener asked for port 0). */

@@ -17,6 +17,8 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpContentException;
 import io.netty.util.ReferenceCountUtil;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
 
 import java.nio.charset.StandardCharsets;
 
@@ -30,8 +32,11 @@ final class RequestAggregator extends HttpObjectAggregator {
     /** Pipeline name. */
     static final String NAME = "http-aggregator";
 
-    RequestAggregator(int maxContentLength) {
+    private final LimitHits hits;
+
+    RequestAggregator(int maxContentLength, LimitHits hits) {
         super(maxContentLength);
+        this.hits = hits;
     }
 
     @Override
@@ -53,6 +58,9 @@ final class RequestAggregator extends HttpObjectAggregator {
         if (answer instanceof HttpResponse response && response.status().code() >= 400) {
             HttpResponseStatus status = response.status();
             ReferenceCountUtil.release(answer);
+            if (status.code() == 413) {
+                hits.hit(Limit.HTTP_MAX_BODY_SIZE);
+            }
             String body = status.code() == 413
                     ? "{\"error\":\"payload_too_large\",\"message\":\"Request body too large\"}"
                     : "{\"error\":\"expectation_failed\",\"message\":\"Unsupported Expect header\"}";

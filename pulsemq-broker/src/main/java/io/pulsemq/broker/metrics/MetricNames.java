@@ -31,6 +31,19 @@ public final class MetricNames {
     public static final String STATUS_LOG_WRITABLE = "pulsemq.statuslog.writable";
     /** Counter: status log writes that failed (each retry counts). */
     public static final String STATUS_LOG_WRITE_FAILURES = "pulsemq.statuslog.write.failures";
+    /**
+     * Function counter, tag {@code limit} (a configuration key such as {@code mqtt.maxConnections}): times a limit
+     * refused, dropped, throttled or closed something.
+     */
+    public static final String LIMIT_HITS = "pulsemq.limit.hits";
+    /** Gauge: MQTT connections holding a slot of {@code mqtt.maxConnections} (admitted at CONNECT). */
+    public static final String CONNECTIONS_ADMITTED = "pulsemq.connections.admitted";
+    /** Gauge: retained messages. */
+    public static final String RETAINED_MESSAGES = "pulsemq.retained.messages";
+    /** Gauge: payload bytes of the retained messages. */
+    public static final String RETAINED_BYTES = "pulsemq.retained.bytes";
+    /** Gauge: open status event streams (SSE). */
+    public static final String HTTP_STREAMS = "pulsemq.http.streams";
     /** Gauge: free bytes of the data directory's file system, as last checked. */
     public static final String DISK_FREE = "pulsemq.disk.free";
 

@@ -6,6 +6,7 @@ import io.netty.handler.codec.mqtt.MqttConnectVariableHeader;
 import io.netty.handler.codec.mqtt.MqttProperties;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.Will;
 import io.pulsemq.broker.subscription.Topics;
@@ -64,10 +65,17 @@ final class ConnectNegotiator {
             String username) {
     }
 
-    /** Either {@link #granted} or a {@link #refusal} with a secret-free explanation. */
-    record Decision(Negotiated granted, Refusal refusal, String detail) {
+    /**
+     * Either {@link #granted} or a {@link #refusal} with a secret-free explanation, and the {@link #limit} behind the
+     * refusal when a configured limit (rather than the protocol) refused it.
+     */
+    record Decision(Negotiated granted, Refusal refusal, String detail, Limit limit) {
         static Decision refuse(Refusal refusal, String detail) {
-            return new Decision(null, refusal, detail);
+            return new Decision(null, refusal, detail, null);
+        }
+
+        static Decision refuse(Refusal refusal, String detail, Limit limit) {
+            return new Decision(null, refusal, detail, limit);
         }
     }
 
@@ -134,8 +142,19 @@ final class ConnectNegotiator {
         Will will = null;
         if (header.isWillFlag()) {
             String topic = payload.willTopic();
-            if (topic == null || !Topics.isValidTopicName(topic, limits.maxTopicLevels())) {
-                return Decision.refuse(Refusal.TOPIC_NAME_INVALID, "invalid will topic");
+            Topics.Check check = topic == null ? Topics.Check.INVALID
+                    : Topics.checkTopicName(topic, limits.maxTopicLevels(), limits.maxTopicLength());
+            switch (check) {
+                case INVALID:
+                    return Decision.refuse(Refusal.TOPIC_NAME_INVALID, "invalid will topic");
+                case TOO_DEEP:
+                    return Decision.refuse(Refusal.TOPIC_NAME_INVALID, "will topic deeper than mqtt.maxTopicLevels ("
+                            + limits.maxTopicLevels() + ")", Limit.MQTT_MAX_TOPIC_LEVELS);
+                case TOO_LONG:
+                    return Decision.refuse(Refusal.TOPIC_NAME_INVALID, "will topic longer than mqtt.maxTopicLength ("
+                            + limits.maxTopicLength() + " bytes)", Limit.MQTT_MAX_TOPIC_LENGTH);
+                default:
+                    break;
             }
             if (header.isWillRetain() && !limits.retainAvailable()) {
                 return Decision.refuse(Refusal.RETAIN_NOT_SUPPORTED, "retained will");
@@ -151,7 +170,7 @@ final class ConnectNegotiator {
 
         return new Decision(new Negotiated(version, clientId, assigned, cleanStart, keepAlive, serverKeepAlive, expiry,
                 capped, Math.min(receiveMaximum, limits.maxInflight()), maxPacketSize, topicAliasMaximum, will,
-                payload.userName()), null, null);
+                payload.userName()), null, null, null);
     }
 
     static int intProperty(MqttProperties props, int id, int absent) {

@@ -46,7 +46,11 @@ import io.pulsemq.broker.authz.Identity;
 import io.pulsemq.broker.authz.Permissions;
 import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.Slots;
+import io.pulsemq.broker.limits.Throttle;
 import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.session.Admission;
 import io.pulsemq.broker.session.ClientConnection;
 import io.pulsemq.broker.session.ConnectionInfo;
@@ -107,6 +111,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private enum State { AWAIT_CONNECT, CONNECTED, CLOSED }
 
+    /** Why reading is paused: a bit each, so that independent reasons never resume each other's pause. */
+    private static final int PAUSED_BY_PUBLISH_RATE = 1;
+    /** The trace reason of a CONNECT refused by a connection limit. */
+    static final String QUOTA_EXCEEDED = "quota_exceeded";
+    /** The trace reason of a CONNECT refused by {@code mqtt.connectRate}. */
+    static final String CONNECTION_RATE_EXCEEDED = "connection_rate_exceeded";
+
     private final MqttServices services;
     private final MqttConfig limits;
     private final ConnectNegotiator negotiator;
@@ -147,10 +158,22 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private Map<String, Integer> outboundAliases;
     private String[] inboundAliases;
 
+    /** Whether this connection holds a slot of {@link MqttServices#slots()}, and for which address. */
+    private boolean holdsSlot;
+    private InetAddress slotAddress;
+    /** {@code mqtt.maxPublishRate} and {@code mqtt.maxPublishBytesRate} of this connection's input. */
+    private final Throttle publishRate;
+    private final Throttle publishBytesRate;
+    /** Reasons reading is paused for ({@code PAUSED_BY_*} bits); 0: reading. */
+    private int readPauses;
+    private ScheduledFuture<?> throttleEnd;
+
     public MqttConnection(MqttServices services) {
         this.services = services;
         this.limits = services.config().mqtt();
         this.negotiator = new ConnectNegotiator(services.config(), MqttConnection::newAssignedClientId);
+        this.publishRate = new Throttle(limits.maxPublishRate());
+        this.publishBytesRate = new Throttle(limits.maxPublishBytesRate());
     }
 
     // ---- lifecycle -------------------------------------------------------------------------
@@ -178,6 +201,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (connectTimeout != null) {
             connectTimeout.cancel(false);
         }
+        if (throttleEnd != null) {
+            throttleEnd.cancel(false);
+        }
+        releaseSlot();
         if (state == State.CONNECTED) {
             endReason.compareAndSet(null, DisconnectReason.CONNECTION_LOST);
             DisconnectReason reason = endReason.get();
@@ -190,6 +217,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
+            if (readPauses != 0) {
+                return; // the broker is not reading: silence is its own doing, not the client's
+            }
             // [MQTT-3.1.2-22]: nothing for 1.5 x keep-alive
             LOG.debug("{}: keep-alive timeout", clientId);
             closeWith(DisconnectReason.KEEPALIVE_TIMEOUT, (byte) 0x8D);
@@ -309,7 +339,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             version = ProtocolVersion.MQTT_3_1_1;
         }
         String presentedId = connect.payload().clientIdentifier() == null ? "" : connect.payload().clientIdentifier();
+        // The limits come first: they are the cheapest checks, and they are what a flood of CONNECTs runs into.
+        if (!admit(presentedId, connect, now)) {
+            return;
+        }
         if (decision.refusal() != null) {
+            if (decision.limit() != null) {
+                services.limitHits().hit(decision.limit());
+            }
             reject(presentedId, connect, now, DisconnectReason.PROTOCOL_ERROR, decision.refusal(), decision.detail());
             return;
         }
@@ -421,6 +458,50 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         return certificate == null ? null : certificate.serialHex();
     }
 
+    /**
+     * Takes a connect permit of {@code mqtt.connectRate} and a connection slot ({@code mqtt.maxConnections},
+     * {@code mqtt.maxConnectionsPerAddress}), or refuses the CONNECT (v5 0x9F or 0x97, 3.1.x return code 3) and
+     * records the attempt in the client's trace.
+     *
+     * @return whether the connection may go on
+     */
+    private boolean admit(String presentedId, MqttConnectMessage connect, long now) {
+        if (!services.connectRate().tryAcquire(TimeUnit.MILLISECONDS.toNanos(now))) {
+            services.limitHits().hit(Limit.MQTT_CONNECT_RATE);
+            rejectAs(presentedId, connect, now, Refusal.CONNECTION_RATE_EXCEEDED, CONNECTION_RATE_EXCEEDED,
+                    "more than mqtt.connectRate (" + limits.connectRate() + "/s, burst " + limits.connectBurst()
+                            + ") CONNECTs");
+            return false;
+        }
+        InetAddress ip = remoteIp();
+        Slots.Outcome slot = services.slots().tryAcquire(ip);
+        switch (slot) {
+            case OVER_TOTAL:
+                services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS);
+                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
+                        "mqtt.maxConnections (" + limits.maxConnections() + ") connections are open");
+                return false;
+            case OVER_KEY:
+                services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS_PER_ADDRESS);
+                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
+                        "mqtt.maxConnectionsPerAddress (" + limits.maxConnectionsPerAddress()
+                                + ") connections are open from " + ip.getHostAddress());
+                return false;
+            default:
+                holdsSlot = true;
+                slotAddress = ip;
+                return true;
+        }
+    }
+
+    /** Gives the connection slot back, once. */
+    private void releaseSlot() {
+        if (holdsSlot) {
+            holdsSlot = false;
+            services.slots().release(slotAddress);
+        }
+    }
+
     private InetAddress remoteIp() {
         InetSocketAddress a = remoteAddress();
         return a == null ? null : a.getAddress();
@@ -429,9 +510,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     /** Refuses a CONNECT and reports the attempt for the client's trace. */
     private void reject(String attemptedId, MqttConnectMessage connect, long now, DisconnectReason reason, Refusal refusal,
                         String detail) {
+        rejectAs(attemptedId, connect, now, refusal, reason.wireName(), detail);
+    }
+
+    /** Refuses a CONNECT and reports the attempt for the client's trace with {@code traceReason} (a limit's own). */
+    private void rejectAs(String attemptedId, MqttConnectMessage connect, long now, Refusal refusal,
+                          String traceReason, String detail) {
         services.sessions().rejected(new ConnectionInfo(attemptedId, connectionId, remote(), version.level,
                 connect.variableHeader().keepAliveTimeSeconds(), connect.variableHeader().isCleanSession(),
-                connect.payload().userName(), now, serial(certificate)), reason, detail);
+                connect.payload().userName(), now, serial(certificate)), traceReason, detail);
         refuseConnect(refusal, detail);
     }
 
@@ -466,6 +553,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         LOG.debug("{}: CONNECT refused ({}): {}", remote(), refusal, detail);
         byte code = version.connAckCode(refusal);
         state = State.CLOSED;
+        releaseSlot();
         if (code == Refusal.NO_V3_CODE) {
             ctx.close(); // MQTT 3.1.x has no return code for it: close without CONNACK
             return;
@@ -481,13 +569,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         MqttFixedHeader fixed = publish.fixedHeader();
         int qos = fixed.qosLevel().value();
         int packetId = publish.variableHeader().packetId();
+        throttle(publish.content().readableBytes());
         MqttProperties props = version.hasProperties() ? publish.variableHeader().properties() : MqttProperties.NO_PROPERTIES;
         String topic = resolveTopicAlias(publish.variableHeader().topicName(), props);
         if (topic == null) {
             return; // closed by resolveTopicAlias
         }
-        if (!Topics.isValidTopicName(topic, limits.maxTopicLevels())) {
+        Topics.Check check = Topics.checkTopicName(topic, limits.maxTopicLevels(), limits.maxTopicLength());
+        if (check == Topics.Check.INVALID) {
             protocolError(Refusal.TOPIC_NAME_INVALID, "invalid topic name");
+            return;
+        }
+        if (check != Topics.Check.VALID) {
+            refuseTopic(qos, packetId, check);
             return;
         }
         if (qos == 0 && fixed.isDup()) {
@@ -515,23 +609,89 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         content.getBytes(content.readerIndex(), payload);
         Message message = MqttMessages.toMessage(topic, qos, fixed.isRetain(), payload, props, clientId,
                 services.clock().millis());
+        // Over the retained limits, a v5 client with QoS 1 or 2 is told (0x97 Quota exceeded) and nothing happens;
+        // the others cannot be told, so their message is delivered all the same, just not retained.
+        boolean answerable = qos > 0 && version.hasProperties();
+        Router.WhenNotRetained whenNotRetained = answerable ? Router.WhenNotRetained.DROP : Router.WhenNotRetained.DELIVER;
         switch (qos) {
             case 0:
-                services.router().publish(message);
+                services.router().publish(message, whenNotRetained);
                 break;
-            case 1:
-                services.router().publish(message);
-                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, (byte) 0), ctx.voidPromise());
+            case 1: {
+                boolean kept = services.router().publish(message, whenNotRetained);
+                byte code = kept || !answerable ? 0 : Refusal.QUOTA_EXCEEDED.v5Code;
+                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, code), ctx.voidPromise());
                 break;
-            default:
+            }
+            default: {
+                byte code = 0;
                 if (!session.awaitsRelease(packetId)) {
                     // routed (and stored where it went) before its ID is recorded: a store error loses nothing
-                    services.router().publish(message);
-                    session.recordInboundQos2(packetId);
+                    if (services.router().publish(message, whenNotRetained) || !answerable) {
+                        session.recordInboundQos2(packetId);
+                    } else {
+                        code = Refusal.QUOTA_EXCEEDED.v5Code; // a PUBREC of 0x80 or more ends the exchange [MQTT-4.3.3]
+                    }
                 } // else a retransmission: already routed [MQTT-4.3.3-10]
-                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, (byte) 0), ctx.voidPromise());
+                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, code), ctx.voidPromise());
                 break;
+            }
         }
+    }
+
+    /**
+     * Accounts one inbound PUBLISH against {@code mqtt.maxPublishRate} and {@code mqtt.maxPublishBytesRate}. Beyond
+     * them the connection is not refused but slowed down: reading stops for as long as the rate needs (TCP then
+     * pushes back on the client) and resumes by itself; nothing is lost.
+     */
+    private void throttle(int payloadBytes) {
+        if (!publishRate.limited() && !publishBytesRate.limited()) {
+            return;
+        }
+        long now = TimeUnit.MILLISECONDS.toNanos(services.clock().millis());
+        long byCount = publishRate.take(1, now);
+        long byBytes = publishBytesRate.take(payloadBytes, now);
+        long pause = Math.max(byCount, byBytes);
+        if (pause <= 0) {
+            return;
+        }
+        if ((readPauses & PAUSED_BY_PUBLISH_RATE) == 0) {
+            services.limitHits().hit(byCount >= byBytes ? Limit.MQTT_MAX_PUBLISH_RATE : Limit.MQTT_MAX_PUBLISH_BYTES_RATE);
+            pauseReading(PAUSED_BY_PUBLISH_RATE);
+        } else {
+            throttleEnd.cancel(false); // a packet of the same read: the pause grows
+        }
+        throttleEnd = ctx.executor().schedule(() -> resumeReading(PAUSED_BY_PUBLISH_RATE), pause, TimeUnit.NANOSECONDS);
+    }
+
+    private void pauseReading(int reason) {
+        readPauses |= reason;
+        channel.config().setAutoRead(false);
+    }
+
+    private void resumeReading(int reason) {
+        readPauses &= ~reason;
+        if (readPauses == 0 && state != State.CLOSED && !lastPacketWritten) {
+            channel.config().setAutoRead(true);
+        }
+    }
+
+    /**
+     * Acts on a well-formed topic over {@code mqtt.maxTopicLevels} or {@code mqtt.maxTopicLength}: not routed, counted.
+     * A v5 QoS 1 or 2 PUBLISH is answered 0x90 Topic Name invalid (the topic is "not accepted by this Server");
+     * where there is no acknowledgement to say it in (QoS 0, MQTT 3.1.x), the connection is closed, v5 with
+     * DISCONNECT 0x90, so that the client learns of it rather than losing messages silently.
+     */
+    private void refuseTopic(int qos, int packetId, Topics.Check check) {
+        Limit limit = check == Topics.Check.TOO_DEEP ? Limit.MQTT_MAX_TOPIC_LEVELS : Limit.MQTT_MAX_TOPIC_LENGTH;
+        services.limitHits().hit(limit);
+        LOG.debug("{} ({}): PUBLISH topic over {}", clientId, remote(), limit.key());
+        if (qos == 0 || !version.hasProperties()) {
+            closeWith(DisconnectReason.PROTOCOL_ERROR, Refusal.TOPIC_NAME_INVALID.v5Code);
+            return;
+        }
+        MqttMessageType type = qos == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC;
+        ctx.writeAndFlush(MqttMessages.pubReply(type, packetId, Refusal.TOPIC_NAME_INVALID.v5Code), ctx.voidPromise());
     }
 
     /**
@@ -656,7 +816,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private int subscribeCode(MqttTopicSubscription request, Topics.SharedFilter parsed) {
         boolean v5 = version.hasProperties();
         int failure = v5 ? 0x8F : 0x80; // v5: Topic Filter invalid
-        if (parsed == null || !Topics.isValidFilter(parsed.filter(), limits.maxTopicLevels())) {
+        if (parsed == null) {
+            return failure;
+        }
+        Topics.Check check = Topics.checkFilter(parsed.filter(), limits.maxTopicLevels(), limits.maxTopicLength());
+        if (check != Topics.Check.VALID) {
+            if (check != Topics.Check.INVALID) {
+                services.limitHits().hit(check == Topics.Check.TOO_DEEP
+                        ? Limit.MQTT_MAX_TOPIC_LEVELS : Limit.MQTT_MAX_TOPIC_LENGTH);
+            }
             return failure;
         }
         if (parsed.shareName() != null) {
@@ -674,6 +842,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         if (!permissions.maySubscribe(request.topicFilter(), parsed.filter())) {
             return v5 ? 0x87 : 0x80; // Not authorized / Failure
+        }
+        int max = limits.maxSubscriptionsPerClient();
+        if (max > 0 && session.subscriptionCount() >= max && !session.hasSubscription(request.topicFilter())) {
+            services.limitHits().hit(Limit.MQTT_MAX_SUBSCRIPTIONS_PER_CLIENT);
+            return v5 ? 0x97 : 0x80; // Quota exceeded / Failure; replacing an existing subscription is always allowed
         }
         return Math.min(request.qualityOfService().value(), 2);
     }

@@ -5,10 +5,15 @@ import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.limits.Slots;
+import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.limits.RateLimiter;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 
+import java.net.InetAddress;
 import java.time.Clock;
 import java.util.concurrent.atomic.LongAdder;
 
@@ -23,7 +28,11 @@ import java.util.concurrent.atomic.LongAdder;
  * @param clock           the broker's clock
  * @param authorizer      derives each connection's topic permissions at CONNECT
  * @param deniedPublishes counts PUBLISHes that authorization kept from being routed, from any event loop
-  * @param guard           login throttling, bans and flapping detection
+ * @param guard           login throttling, bans and flapping detection
+ * @param slots           admitted connections against {@code mqtt.maxConnections} and {@code mqtt.maxConnectionsPerAddress},
+ *                        shared by every MQTT listener
+ * @param connectRate     CONNECTs per second over every MQTT listener ({@code mqtt.connectRate})
+ * @param limitHits       counts every limit a connection runs into
  */
 public record MqttServices(
         BrokerConfig config,
@@ -34,12 +43,28 @@ public record MqttServices(
         Clock clock,
         Authorizer authorizer,
         LongAdder deniedPublishes,
-        LoginGuard guard) {
+        LoginGuard guard,
+        Slots<InetAddress> slots,
+        RateLimiter connectRate,
+        LimitHits limitHits) {
 
     /** Services with the authorizer the configuration describes, a counter and a login guard of their own. */
     public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
                         SubscriptionTrie subscriptions, Router router, Clock clock) {
         this(config, authenticator, sessions, subscriptions, router, clock, new Authorizer(config.authorization()),
-                new LongAdder(), new LoginGuard(config.auth(), new BanList(clock), clock));
+                new LongAdder(), new LoginGuard(config.auth(), new BanList(clock), clock), new LimitHits());
+    }
+
+    /** Services with connection slots and a connect rate limiter as {@code config.mqtt()} describes. */
+    public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
+                        SubscriptionTrie subscriptions, Router router, Clock clock, Authorizer authorizer,
+                        LongAdder deniedPublishes, LoginGuard guard, LimitHits limitHits) {
+        this(config, authenticator, sessions, subscriptions, router, clock, authorizer, deniedPublishes, guard,
+                slotsFor(config.mqtt()), RateLimiter.perSecond(config.mqtt().connectRate(), config.mqtt().connectBurst()),
+                limitHits);
+    }
+
+    private static Slots<InetAddress> slotsFor(MqttConfig m) {
+        return new Slots<>(m.maxConnections(), m.maxConnectionsPerAddress());
     }
 }

@@ -19,6 +19,10 @@ enum Refusal {
     PROTOCOL_ERROR(-1, 0x82),
     BAD_AUTHENTICATION_METHOD(0x05, 0x8C),
     TOPIC_NAME_INVALID(-1, 0x90),
+    /** A limit of the broker (connections in all or per address): 3.1.x knows only "server unavailable". */
+    QUOTA_EXCEEDED(0x03, 0x97),
+    /** {@code mqtt.connectRate}. */
+    CONNECTION_RATE_EXCEEDED(0x03, 0x9F),
     RECEIVE_MAXIMUM_EXCEEDED(-1, 0x93),
     TOPIC_ALIAS_INVALID(-1, 0x94),
     PACKET_TOO_LARGE(-1, 0x95),

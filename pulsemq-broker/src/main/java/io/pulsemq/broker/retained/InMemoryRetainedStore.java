@@ -6,6 +6,7 @@ import io.pulsemq.broker.subscription.Topics;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 /**
@@ -31,6 +32,7 @@ public final class InMemoryRetainedStore implements RetainedStore {
 
     private final Node root = new Node(null, "");
     private final AtomicInteger size = new AtomicInteger();
+    private final AtomicLong bytes = new AtomicLong();
 
     /**
      * {@inheritDoc}
@@ -38,7 +40,7 @@ public final class InMemoryRetainedStore implements RetainedStore {
      * @throws IllegalArgumentException if the message's topic is not a valid topic name
      */
     @Override
-    public void put(Message message) {
+    public Message put(Message message) {
         String topic = message.topic();
         if (!Topics.isValidTopicName(topic, Integer.MAX_VALUE)) {
             throw new IllegalArgumentException("Invalid topic name: " + topic);
@@ -56,32 +58,50 @@ public final class InMemoryRetainedStore implements RetainedStore {
                 if (node.removed) {
                     continue;
                 }
-                if (node.message == null) {
+                Message previous = node.message;
+                if (previous == null) {
                     size.incrementAndGet();
                 }
+                bytes.addAndGet(message.payload().length - (previous == null ? 0 : previous.payload().length));
                 node.message = message;
-                return;
+                return previous;
             }
         }
     }
 
     @Override
-    public void remove(String topic) {
+    public Message remove(String topic) {
         Node node = root;
         for (String level : Topics.splitLevels(topic)) {
             node = node.child(level);
             if (node == null) {
-                return;
+                return null;
             }
         }
+        Message removed;
         synchronized (node) {
-            if (node.message == null) {
-                return;
+            removed = node.message;
+            if (removed == null) {
+                return null;
             }
             node.message = null;
             size.decrementAndGet();
+            bytes.addAndGet(-removed.payload().length);
         }
         prune(node);
+        return removed;
+    }
+
+    @Override
+    public Message get(String topic) {
+        Node node = root;
+        for (String level : Topics.splitLevels(topic)) {
+            node = node.child(level);
+            if (node == null) {
+                return null;
+            }
+        }
+        return node.message;
     }
 
     /**
@@ -102,6 +122,11 @@ public final class InMemoryRetainedStore implements RetainedStore {
     @Override
     public int size() {
         return size.get();
+    }
+
+    @Override
+    public long bytes() {
+        return bytes.get();
     }
 
     /**

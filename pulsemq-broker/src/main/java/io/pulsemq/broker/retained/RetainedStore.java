@@ -9,11 +9,26 @@ import java.util.function.Consumer;
  */
 public interface RetainedStore extends AutoCloseable {
 
-    /** Stores {@code message} as the retained message of its topic, replacing any earlier one. */
-    void put(Message message);
+    /**
+     * Stores {@code message} as the retained message of its topic, replacing any earlier one.
+     *
+     * @return the message it replaced, or null if the topic had none
+     */
+    Message put(Message message);
 
-    /** Removes the retained message of {@code topic}, if any. */
-    void remove(String topic);
+    /**
+     * Removes the retained message of {@code topic}, if any.
+     *
+     * @return the message removed, or null if the topic had none
+     */
+    Message remove(String topic);
+
+    /** The retained message of {@code topic} (a topic name, no wildcards), or null. */
+    default Message get(String topic) {
+        Message[] found = new Message[1];
+        match(topic, m -> found[0] = m);
+        return found[0];
+    }
 
     /**
      * Passes every retained message whose topic matches {@code filter} (which may hold {@code +} and {@code #}
@@ -23,6 +38,9 @@ public interface RetainedStore extends AutoCloseable {
 
     /** How many retained messages there are. */
     int size();
+
+    /** The payload bytes of all retained messages. */
+    long bytes();
 
     @Override
     default void close() {

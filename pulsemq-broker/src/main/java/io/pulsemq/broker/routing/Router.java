@@ -1,5 +1,8 @@
 package io.pulsemq.broker.routing;
 
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.retained.RetainedLimits;
 import io.pulsemq.broker.retained.RetainedStore;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.subscription.Subscription;
@@ -35,8 +38,18 @@ import java.util.function.Function;
  */
 public final class Router {
 
+    /** What {@link #publish(Message, WhenNotRetained)} does with a message whose retained copy a limit refuses. */
+    public enum WhenNotRetained {
+        /** Deliver it to the current subscribers all the same; it is just not kept for later ones. */
+        DELIVER,
+        /** Do nothing with it: the publisher is told (MQTT 5 reason code 0x97) and may decide. */
+        DROP
+    }
+
     private final SubscriptionTrie subscriptions;
     private final RetainedStore retained;
+    private final RetainedLimits retainedLimits;
+    private final LimitHits limitHits;
     private final Function<String, Session> sessions;
     private final Clock clock;
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
@@ -52,23 +65,57 @@ public final class Router {
      * @param sessions      looks up a session by client ID
      */
     public Router(SubscriptionTrie subscriptions, RetainedStore retained, Function<String, Session> sessions, Clock clock) {
+        this(subscriptions, retained, sessions, clock, RetainedLimits.NONE, new LimitHits());
+    }
+
+    /**
+     * @param retainedLimits how many retained messages (and bytes of them) {@code retained} may hold
+     * @param limitHits      counts refused retained messages and messages dropped for full session queues
+     */
+    public Router(SubscriptionTrie subscriptions, RetainedStore retained, Function<String, Session> sessions, Clock clock,
+                  RetainedLimits retainedLimits, LimitHits limitHits) {
         this.subscriptions = subscriptions;
         this.retained = retained;
+        this.retainedLimits = retainedLimits;
+        this.limitHits = limitHits;
         this.sessions = sessions;
         this.clock = clock;
     }
 
     /**
      * Publishes a message: updates the retained store when the RETAIN flag is set (an empty payload
-     * removes the topic's retained message [MQTT-3.3.1-6]) and delivers it to every matching subscriber.
+     * removes the topic's retained message [MQTT-3.3.1-6]) and delivers it to every matching subscriber,
+     * also when the retained limits keep it from being retained.
+     *
+     * @return false if the message was to be retained and a limit kept it from that (it was delivered)
      */
-    public void publish(Message message) {
+    public boolean publish(Message message) {
+        return publish(message, WhenNotRetained.DELIVER);
+    }
+
+    /**
+     * Publishes a message as {@link #publish(Message)} does, except that {@code whenNotRetained} says what happens
+     * when the retained limits refuse its retained copy (the refusal is counted either way).
+     *
+     * @return false if the message was to be retained and a limit kept it from that
+     */
+    public boolean publish(Message message, WhenNotRetained whenNotRetained) {
         published.increment();
+        boolean kept = true;
         if (message.retain()) {
             if (message.payload().length == 0) {
                 retained.remove(message.topic());
             } else {
-                retained.put(message);
+                Limit refused = retainedLimits.refusal(retained, message);
+                if (refused == null) {
+                    retained.put(message);
+                } else {
+                    limitHits.hit(refused);
+                    if (whenNotRetained == WhenNotRetained.DROP) {
+                        return false;
+                    }
+                    kept = false;
+                }
             }
         }
         Collector collector = new Collector(message);
@@ -77,6 +124,7 @@ public final class Router {
         for (PublishListener l : listeners) {
             l.published(message);
         }
+        return kept;
     }
 
     /** Adds a listener told of every published message (see {@link PublishListener} for its duties). */
@@ -135,10 +183,17 @@ public final class Router {
     }
 
     private void count(Session.OfferResult result) {
-        if (result == Session.OfferResult.ACCEPTED) {
-            delivered.increment();
-        } else {
-            dropped.increment();
+        switch (result) {
+            case ACCEPTED -> delivered.increment();
+            case DROPPED_QUEUE_FULL -> {
+                dropped.increment();
+                limitHits.hit(Limit.MQTT_MAX_QUEUED_MESSAGES);
+            }
+            case DROPPED_QUEUE_BYTES -> {
+                dropped.increment();
+                limitHits.hit(Limit.MQTT_MAX_QUEUED_BYTES);
+            }
+            default -> dropped.increment();
         }
     }
 

@@ -44,13 +44,15 @@ public interface LifecycleListener {
 
     /**
      * A connection attempt was refused before it was accepted (bad credentials, invalid client ID,
-     * protocol error in CONNECT). Not a status event; kept for the client's trace. Best effort.
+     * protocol error in CONNECT, a limit). Not a status event; kept for the client's trace. Best effort.
      *
      * @param attempt what the attempt presented (the client ID may be empty)
-     * @param reason  {@code not_authorized} or {@code protocol_error}
+     * @param reason  the trace's reason: {@code not_authorized} or {@code protocol_error} (a
+     *                {@link DisconnectReason#wireName()}), {@code quota_exceeded} (a connection limit) or
+     *                {@code connection_rate_exceeded}
      * @param detail  a secret-free explanation
      */
-    default void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+    default void rejected(ConnectionInfo attempt, String reason, String detail) {
     }
 
     /**
@@ -81,7 +83,7 @@ public interface LifecycleListener {
             }
 
             @Override
-            public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+            public void rejected(ConnectionInfo attempt, String reason, String detail) {
                 first.rejected(attempt, reason, detail);
                 second.rejected(attempt, reason, detail);
             }

@@ -60,6 +60,8 @@ public final class Session {
         DROPPED_OFFLINE,
         /** The queue is at its limit. */
         DROPPED_QUEUE_FULL,
+        /** The queue is at its limit in payload bytes ({@code mqtt.maxQueuedBytes}). */
+        DROPPED_QUEUE_BYTES,
         /** Too large for the client's Maximum Packet Size. */
         DROPPED_TOO_LARGE,
         /** Expired before it could be delivered. */
@@ -76,6 +78,8 @@ public final class Session {
     private final Clock clock;
     private final int maxQueued;
     private final int pageSize;
+    /** Most payload bytes queued; 0: no limit. */
+    private final long maxQueuedBytes;
 
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
@@ -115,15 +119,16 @@ public final class Session {
     ScheduledFuture<?> willTimer;
 
     Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued) {
-        this(clientId, protocolVersion, expirySeconds, store, clock, maxQueued, DEFAULT_PAGE_SIZE);
+        this(clientId, protocolVersion, expirySeconds, store, clock, maxQueued, 0, DEFAULT_PAGE_SIZE);
     }
 
     /**
-     * @param maxQueued most messages queued (not counting those in flight)
-     * @param pageSize  queued messages read from the store at a time, at least 1
+     * @param maxQueued      most messages queued (not counting those in flight)
+     * @param maxQueuedBytes most payload bytes queued, in memory or only in the store; 0: no limit
+     * @param pageSize       queued messages read from the store at a time, at least 1
      */
     Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued,
-            int pageSize) {
+            long maxQueuedBytes, int pageSize) {
         if (pageSize < 1) {
             throw new IllegalArgumentException("pageSize must be at least 1: " + pageSize);
         }
@@ -134,6 +139,7 @@ public final class Session {
         this.clock = clock;
         this.maxQueued = maxQueued;
         this.pageSize = pageSize;
+        this.maxQueuedBytes = maxQueuedBytes;
     }
 
     /**
@@ -141,10 +147,10 @@ public final class Session {
      * the store until a connection attaches.
      */
     static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued,
-                           int pageSize) {
+                           long maxQueuedBytes, int pageSize) {
         SessionMeta meta = stored.meta();
         Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued,
-                pageSize);
+                maxQueuedBytes, pageSize);
         s.disconnectedAt = meta.disconnectedAt() == 0 ? clock.millis() : meta.disconnectedAt();
         for (Subscription sub : stored.subscriptions()) {
             s.subscriptions.put(sub.fullFilter(), sub);
@@ -189,6 +195,16 @@ public final class Session {
     /** The subscriptions, keyed by full filter. Safe to read from any thread. */
     public Collection<Subscription> subscriptions() {
         return subscriptions.values();
+    }
+
+    /** How many subscriptions the session holds. Safe to call from any thread. */
+    public int subscriptionCount() {
+        return subscriptions.size();
+    }
+
+    /** Whether the session holds a subscription to {@code fullFilter} (as the client sent it). Any thread. */
+    public boolean hasSubscription(String fullFilter) {
+        return subscriptions.containsKey(fullFilter);
     }
 
     /** Adds or replaces a subscription; returns the one it replaced, or null. */
@@ -241,8 +257,12 @@ public final class Session {
             live.sendPublish(message, m.packetId(), false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
+        // a full queue keeps what it has and drops the newcomer, in messages and in bytes alike
         if (queuedCount() >= maxQueued) {
             return OfferResult.DROPPED_QUEUE_FULL;
+        }
+        if (maxQueuedBytes > 0 && queuedBytes + message.payload().length > maxQueuedBytes) {
+            return OfferResult.DROPPED_QUEUE_BYTES;
         }
         OutboundMessage m = new OutboundMessage(nextSeq++, 0, OutboundState.QUEUED, message, subscriptionIds);
         persistOutbound(m);

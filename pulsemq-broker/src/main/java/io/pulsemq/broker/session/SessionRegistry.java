@@ -82,8 +82,12 @@ public final class SessionRegistry {
         return listener.admission();
     }
 
-    /** Reports a refused connection attempt to the lifecycle listener. */
-    public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+    /**
+     * Reports a refused connection attempt to the lifecycle listener.
+     *
+     * @param reason the trace's reason (see {@link LifecycleListener#rejected})
+     */
+    public void rejected(ConnectionInfo attempt, String reason, String detail) {
         listener.rejected(attempt, reason, detail);
     }
 
@@ -99,7 +103,7 @@ public final class SessionRegistry {
     public int restore() {
         List<Session> restored = new ArrayList<>();
         store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages(),
-                Session.DEFAULT_PAGE_SIZE)));
+                config.maxQueuedBytes(), Session.DEFAULT_PAGE_SIZE)));
         for (Session s : restored) {
             sessions.put(s.clientId(), s);
             for (Subscription sub : s.subscriptions()) {
@@ -168,7 +172,8 @@ public final class SessionRegistry {
                 if (existing != null) {
                     discard(existing);
                 }
-                session = new Session(clientId, info.protocolVersion(), expirySeconds, store, clock, config.maxQueuedMessages());
+                session = new Session(clientId, info.protocolVersion(), expirySeconds, store, clock, config.maxQueuedMessages(),
+                        config.maxQueuedBytes(), Session.DEFAULT_PAGE_SIZE);
                 sessions.put(clientId, session);
                 present = false;
             } else {

@@ -7,7 +7,8 @@ package io.pulsemq.broker.statuslog;
  * @param channelId the connection's ID
  * @param clientIp  {@code ip:port}
  * @param time      epoch ms
- * @param reason    a contract reason ({@code not_authorized}, {@code protocol_error}, ...)
+ * @param reason    why: {@code not_authorized}, {@code protocol_error}, or for a limit {@code quota_exceeded}
+ *                  (connections in all or per address) or {@code connection_rate_exceeded}
  * @param detail    a secret-free explanation
  */
 public record RejectedConnect(String clientId, String channelId, String clientIp, long time, String reason, String detail) {

@@ -36,10 +36,10 @@ public final class StatusRecorder implements LifecycleListener {
     }
 
     @Override
-    public void rejected(ConnectionInfo attempt, DisconnectReason reason, String detail) {
+    public void rejected(ConnectionInfo attempt, String reason, String detail) {
         metrics.connectRejected();
         log.recordRejected(new RejectedConnect(attempt.clientId(), attempt.connectionId(), attempt.remoteAddress(),
-                attempt.connectedAt(), reason.wireName(), detail));
+                attempt.connectedAt(), reason, detail));
     }
 
     @Override

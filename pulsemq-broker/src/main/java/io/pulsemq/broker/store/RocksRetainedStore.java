@@ -38,20 +38,25 @@ public final class RocksRetainedStore implements RetainedStore {
     }
 
     @Override
-    public void put(Message message) {
+    public Message put(Message message) {
         byte[] value = MessageCodec.encodeMessage(message);
         synchronized (lockFor(message.topic())) {
             store.put(ColumnFamily.RETAINED, key(message.topic()), value);
-            index.put(message);
+            return index.put(message);
         }
     }
 
     @Override
-    public void remove(String topic) {
+    public Message remove(String topic) {
         synchronized (lockFor(topic)) {
             store.delete(ColumnFamily.RETAINED, key(topic));
-            index.remove(topic);
+            return index.remove(topic);
         }
+    }
+
+    @Override
+    public Message get(String topic) {
+        return index.get(topic);
     }
 
     @Override
@@ -62,6 +67,11 @@ public final class RocksRetainedStore implements RetainedStore {
     @Override
     public int size() {
         return index.size();
+    }
+
+    @Override
+    public long bytes() {
+        return index.bytes();
     }
 
     private Object lockFor(String topic) {

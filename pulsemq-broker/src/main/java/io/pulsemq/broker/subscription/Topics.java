@@ -52,7 +52,7 @@ public final class Topics {
      *         {@code maxLevels} levels and encodes to at most 65,535 UTF-8 bytes
      */
     public static boolean isValidTopicName(String topic, int maxLevels) {
-        return isValid(topic, maxLevels, false);
+        return check(topic, maxLevels, MAX_UTF8_LENGTH, false) == Check.VALID;
     }
 
     /**
@@ -66,15 +66,43 @@ public final class Topics {
      *         and encodes to at most 65,535 UTF-8 bytes
      */
     public static boolean isValidFilter(String filter, int maxLevels) {
-        return isValid(filter, maxLevels, true);
+        return check(filter, maxLevels, MAX_UTF8_LENGTH, true) == Check.VALID;
     }
 
-    /** The one scan behind {@link #isValidTopicName} and {@link #isValidFilter}: they differ only in wildcards. */
-    private static boolean isValid(String s, int maxLevels, boolean filter) {
+    /** What {@link #checkTopicName} and {@link #checkFilter} found, in this order of precedence. */
+    public enum Check {
+        /** Well-formed and within both limits. */
+        VALID,
+        /** Malformed: empty, a misplaced wildcard, U+0000, an unpaired surrogate, or over 65,535 UTF-8 bytes. */
+        INVALID,
+        /** Well-formed, but more levels than the limit. */
+        TOO_DEEP,
+        /** Well-formed, but more UTF-8 bytes than the limit. */
+        TOO_LONG
+    }
+
+    /**
+     * Checks a topic name in one scan: whether it is well-formed (see {@link #isValidTopicName}) and within
+     * {@code maxLevels} levels and {@code maxLength} UTF-8 bytes.
+     */
+    public static Check checkTopicName(String topic, int maxLevels, int maxLength) {
+        return check(topic, maxLevels, maxLength, false);
+    }
+
+    /**
+     * Checks a topic filter (without {@code $share/} prefix) in one scan: whether it is well-formed (see
+     * {@link #isValidFilter}) and within {@code maxLevels} levels and {@code maxLength} UTF-8 bytes.
+     */
+    public static Check checkFilter(String filter, int maxLevels, int maxLength) {
+        return check(filter, maxLevels, maxLength, true);
+    }
+
+    /** The one scan behind the checks: topic names and filters differ only in wildcards. */
+    private static Check check(String s, int maxLevels, int maxLength, boolean filter) {
         requirePositive(maxLevels);
         // [MQTT-4.7.3-1] at least one character long
         if (s == null || s.isEmpty()) {
-            return false;
+            return Check.INVALID;
         }
         int levels = 1;
         int utf8Length = 0;
@@ -85,7 +113,7 @@ public final class Topics {
                 case MULTI_LEVEL_WILDCARD:
                     // [MQTT-4.7.0-1] no wildcard in a topic name; [MQTT-4.7.1-1] '#' alone, and last, in a filter
                     if (!filter || (i > 0 && s.charAt(i - 1) != SEPARATOR) || i != length - 1) {
-                        return false;
+                        return Check.INVALID;
                     }
                     utf8Length++;
                     break;
@@ -93,23 +121,21 @@ public final class Topics {
                     // [MQTT-4.7.0-1] no wildcard in a topic name; [MQTT-4.7.1-2] '+' occupies a whole level
                     if (!filter || (i > 0 && s.charAt(i - 1) != SEPARATOR)
                             || (i < length - 1 && s.charAt(i + 1) != SEPARATOR)) {
-                        return false;
+                        return Check.INVALID;
                     }
                     utf8Length++;
                     break;
                 case SEPARATOR:
-                    if (++levels > maxLevels) {
-                        return false;
-                    }
+                    levels++;
                     utf8Length++;
                     break;
                 case NUL:
                     // [MQTT-4.7.3-2] no null character
-                    return false;
+                    return Check.INVALID;
                 default:
                     int width = utf8Width(s, i, c);
                     if (width < 0) {
-                        return false;
+                        return Check.INVALID;
                     }
                     if (width == 4) {
                         i++;
@@ -118,7 +144,13 @@ public final class Topics {
             }
         }
         // [MQTT-4.7.3-3] topic names and filters are UTF-8 encoded strings, at most 65,535 bytes
-        return utf8Length <= MAX_UTF8_LENGTH;
+        if (utf8Length > MAX_UTF8_LENGTH) {
+            return Check.INVALID;
+        }
+        if (levels > maxLevels) {
+            return Check.TOO_DEEP;
+        }
+        return utf8Length > maxLength ? Check.TOO_LONG : Check.VALID;
     }
 
     /**

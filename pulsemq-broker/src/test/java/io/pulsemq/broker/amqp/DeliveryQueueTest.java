@@ -1,6 +1,8 @@
 package io.pulsemq.broker.amqp;
 
 import com.rabbitmq.client.AMQP;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -113,6 +115,52 @@ class DeliveryQueueTest {
         assertThat(source.committed).isEqualTo(4);
         q.ack(c, 5);
         assertThat(source.committed).isEqualTo(9);
+    }
+
+    @Test
+    void connectionCredit_boundsDeliveriesOverAllItsQueues_andAWaitingQueueGoesOnWhenOneIsSettled() {
+        List<Runnable> later = new ArrayList<>();
+        LimitHits hits = new LimitHits();
+        DeliveryCredit credit = new DeliveryCredit(2, later::add, hits);
+        MemorySource otherSource = new MemorySource();
+        for (int i = 1; i <= 3; i++) {
+            source.add(i, "k" + i);
+            otherSource.add(i, "k" + i);
+        }
+        DeliveryQueue first = queue();
+        DeliveryQueue second = new DeliveryQueue("other", otherSource, 0, executor, Duration.ofHours(1), null);
+        Recorder a = new Recorder();
+        Recorder b = new Recorder();
+
+        first.addConsumer(a, 0, credit);
+        second.addConsumer(b, 0, credit);
+        assertThat(a.seqs()).containsExactly(1L, 2L); // the connection's two
+        assertThat(b.seqs()).isEmpty();                // waits, although its own prefetch has room
+        assertThat(hits.count(Limit.AMQP_MAX_UNACKED_PER_CONNECTION)).isEqualTo(1);
+
+        first.ack(a, 1);
+        // the settling queue refills first, and the waiting one is pumped afterwards, not inside the ack
+        assertThat(a.seqs()).containsExactly(1L, 2L, 3L);
+        assertThat(later).hasSize(1);
+        first.ack(a, 2);
+        new ArrayList<>(later).forEach(Runnable::run);
+        assertThat(credit.outstanding()).isEqualTo(2);
+        assertThat(b.seqs()).hasSize(1);
+    }
+
+    @Test
+    void connectionCredit_releasedByAClosedChannel_comesBack() {
+        DeliveryCredit credit = new DeliveryCredit(1, Runnable::run, new LimitHits());
+        source.add(1, "a");
+        source.add(2, "b");
+        DeliveryQueue q = queue();
+        Recorder gone = new Recorder();
+        q.addConsumer(gone, 0, credit);
+        assertThat(gone.seqs()).containsExactly(1L);
+
+        q.cancel(gone);
+        q.release(gone, 1);
+        assertThat(credit.outstanding()).isZero();
     }
 
     private static final class Recorder implements QueueConsumer {

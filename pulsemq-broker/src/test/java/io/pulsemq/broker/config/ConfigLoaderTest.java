@@ -110,6 +110,65 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_defaults_includeTheProductionLimits() {
+        BrokerConfig c = new ConfigLoader(Map.of()).load();
+
+        MqttConfig m = c.mqtt();
+        assertThat(m.maxConnections()).isEqualTo(100_000);
+        assertThat(m.maxConnectionsPerAddress()).isZero();
+        assertThat(m.connectRate()).isEqualTo(1000);
+        assertThat(m.connectBurst()).isEqualTo(2000);
+        assertThat(m.maxPublishRate()).isEqualTo(10_000);
+        assertThat(m.maxPublishBytesRate()).isEqualTo(10L << 20);
+        assertThat(m.maxSubscriptionsPerClient()).isEqualTo(1000);
+        assertThat(m.maxTopicLength()).isEqualTo(4096);
+        assertThat(m.maxRetainedMessages()).isEqualTo(1_000_000);
+        assertThat(m.maxRetainedBytes()).isEqualTo(256L << 20);
+        assertThat(m.maxQueuedBytes()).isEqualTo(16L << 20);
+        assertThat(c.http()).isEqualTo(HttpConfig.defaults());
+        assertThat(c.http().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.http().maxStreams()).isEqualTo(1000);
+        assertThat(c.http().maxStreamsPerKey()).isEqualTo(100);
+        assertThat(c.amqp()).isEqualTo(AmqpConfig.defaults());
+        assertThat(c.amqp().maxConsumersPerConnection()).isEqualTo(1024);
+        assertThat(c.amqp().maxUnackedPerConnection()).isEqualTo(10_000);
+    }
+
+    @Test
+    void load_limitsFromEnvironment_areBound() {
+        Map<String, String> env = Map.of(
+                "PULSEMQ_MQTT_MAXCONNECTIONS", "10",
+                "PULSEMQ_MQTT_CONNECTRATE", "0",
+                "PULSEMQ_MQTT_MAXRETAINEDBYTES", "8589934592", // 8 GiB: a long
+                "PULSEMQ_HTTP_HEADERTIMEOUT", "2s",
+                "PULSEMQ_HTTP_MAXSTREAMSPERKEY", "3",
+                "PULSEMQ_AMQP_MAXUNACKEDPERCONNECTION", "50");
+
+        BrokerConfig c = new ConfigLoader(env).load();
+
+        assertThat(c.mqtt().maxConnections()).isEqualTo(10);
+        assertThat(c.mqtt().connectRate()).isZero();
+        assertThat(c.mqtt().maxRetainedBytes()).isEqualTo(8L << 30);
+        assertThat(c.http().headerTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.http().maxStreamsPerKey()).isEqualTo(3);
+        assertThat(c.amqp().maxUnackedPerConnection()).isEqualTo(50);
+    }
+
+    @Test
+    void load_limitOutOfRange_isRefusedNamingTheKey() {
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_MQTT_MAXCONNECTIONS", "-1")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.maxConnections");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_MQTT_CONNECTBURST", "0")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.connectBurst");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_MQTT_MAXTOPICLENGTH", "70000")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.maxTopicLength");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_HTTP_HEADERTIMEOUT", "0s")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.headerTimeout");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_AMQP_MAXCONSUMERSPERCONNECTION", "0")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("amqp.maxConsumersPerConnection");
+    }
+
+    @Test
     void load_environmentListIndex_definesAccessKey() {
         Map<String, String> env = Map.of(
                 "PULSEMQ_ACCESSKEYS_0_ID", "AK_ENV",

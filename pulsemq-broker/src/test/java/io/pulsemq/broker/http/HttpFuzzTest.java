@@ -21,6 +21,7 @@ import io.netty.handler.codec.http.HttpResponseDecoder;
 import io.netty.util.ReferenceCountUtil;
 import io.pulsemq.broker.bootstrap.Broker;
 import io.pulsemq.broker.config.ConfigLoader;
+import io.pulsemq.broker.limits.LimitHits;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -75,13 +76,14 @@ class HttpFuzzTest {
         }
         broker = Broker.start(new ConfigLoader(env).withFile(file).withDataDir(dir.resolve("data")).load());
         HttpRoutes.Router router = HttpServer.router(broker.httpRoutes());
+        HttpServer.Limits limits = HttpServer.Limits.of(broker.config().http());
         group = new DefaultEventLoopGroup(2);
         server = new ServerBootstrap().group(group).channel(LocalServerChannel.class)
                 .childHandler(new ChannelInitializer<>() {
                     @Override
                     protected void initChannel(Channel ch) {
                         accepted.set(ch);
-                        HttpServer.addProtocolHandlers(ch.pipeline(), router, HttpServer.Limits.DEFAULTS);
+                        HttpServer.addProtocolHandlers(ch.pipeline(), router, limits, new LimitHits());
                     }
                 })
                 .bind(new LocalAddress("pulsemq-http-fuzz")).sync().channel();

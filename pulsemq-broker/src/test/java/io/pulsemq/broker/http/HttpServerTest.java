@@ -1,6 +1,8 @@
 package io.pulsemq.broker.http;
 
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.limits.Limit;
+import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.transport.NettyTransport;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -270,6 +272,47 @@ class HttpServerTest {
             assertThat(response.status()).isEqualTo(431);
             assertThat(response.body()).startsWith("{\"error\":\"headers_too_large\"");
         }
+    }
+
+    @Test
+    void requestHeadTrickledPastHeaderTimeout_answers408JsonAndCloses() throws Exception {
+        LimitHits hits = new LimitHits();
+        HttpServer.Limits limits = new HttpServer.Limits(64, 256, 512, Duration.ofSeconds(30), 4, Duration.ofMillis(300));
+        server = HttpServer.start(LOOPBACK_ANY_PORT, transport, new HttpRoutes(), limits, null, hits);
+
+        try (RawConnection c = new RawConnection(server.port())) {
+            // a slowloris: a head that starts and never ends; each byte would keep an idle timeout from firing
+            c.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Slow: ");
+            RawResponse response = c.read();
+
+            assertThat(response.status()).isEqualTo(408);
+            assertThat(response.body()).startsWith("{\"error\":\"request_timeout\"");
+            assertThat(c.atEndOfStream()).isTrue();
+        }
+        assertThat(hits.count(Limit.HTTP_HEADER_TIMEOUT)).isEqualTo(1);
+    }
+
+    @Test
+    void limitsOverrun_areCountedByLimit() throws Exception {
+        LimitHits hits = new LimitHits();
+        server = HttpServer.start(LOOPBACK_ANY_PORT, transport, new HttpRoutes().post("/echo",
+                RouteHandler.of(r -> HttpResponse.json(200, Map.of()))), smallLimits(), null, hits);
+
+        try (RawConnection c = new RawConnection(server.port())) {
+            c.send("POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n" + "a".repeat(100));
+            assertThat(c.read().status()).isEqualTo(413);
+        }
+        try (RawConnection c = new RawConnection(server.port())) {
+            c.send("GET /" + "u".repeat(300) + " HTTP/1.1\r\nHost: x\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(414);
+        }
+        try (RawConnection c = new RawConnection(server.port())) {
+            c.send("GET /health HTTP/1.1\r\nHost: x\r\nX-Big: " + "b".repeat(600) + "\r\n\r\n");
+            assertThat(c.read().status()).isEqualTo(431);
+        }
+        assertThat(hits.count(Limit.HTTP_MAX_BODY_SIZE)).isEqualTo(1);
+        assertThat(hits.count(Limit.HTTP_MAX_INITIAL_LINE_LENGTH)).isEqualTo(1);
+        assertThat(hits.count(Limit.HTTP_MAX_HEADER_SIZE)).isEqualTo(1);
     }
 
     @Test

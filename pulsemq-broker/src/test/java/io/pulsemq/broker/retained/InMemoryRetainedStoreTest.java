@@ -36,6 +36,23 @@ class InMemoryRetainedStoreTest {
     }
 
     @Test
+    void putAndRemove_answerWhatTheyReplaced_andKeepCountAndBytesExact() {
+        Message first = message("a/b", "12345");
+        assertThat(store.put(first)).isNull();
+        assertThat(store.put(message("c", "12"))).isNull();
+        assertThat(store.bytes()).isEqualTo(7);
+
+        assertThat(store.put(message("a/b", "1"))).isSameAs(first);
+        assertThat(store.bytes()).isEqualTo(3);
+        assertThat(store.get("a/b").payload()).hasSize(1);
+        assertThat(store.remove("c")).isNotNull();
+        assertThat(store.remove("c")).isNull();
+        assertThat(store.size()).isEqualTo(1);
+        assertThat(store.bytes()).isEqualTo(1);
+        assertThat(store.get("c")).isNull();
+    }
+
+    @Test
     void put_emptyPayload_storedLikeAnyOther() {
         Message empty = message("a", "");
         store.put(empty);

@@ -283,12 +283,13 @@ class SessionRegistryTest {
     void willWhosePublishFails_staysStored_soItIsNotLost() {
         RetainedStore full = new RetainedStore() {
             @Override
-            public void put(Message message) {
+            public Message put(Message message) {
                 throw new StoreException("No space left on device");
             }
 
             @Override
-            public void remove(String topic) {
+            public Message remove(String topic) {
+                return null;
             }
 
             @Override
@@ -297,6 +298,11 @@ class SessionRegistryTest {
 
             @Override
             public int size() {
+                return 0;
+            }
+
+            @Override
+            public long bytes() {
                 return 0;
             }
         };

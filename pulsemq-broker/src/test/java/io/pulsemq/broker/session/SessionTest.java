@@ -56,6 +56,37 @@ class SessionTest {
     }
 
     @Test
+    void offer_queueAtByteLimit_dropsTheNewcomer_andRoomComesBackAsTheQueueDrains() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 10, Session.DEFAULT_PAGE_SIZE); // 10 payload bytes
+        assertThat(s.offer(sized("a", 6), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        assertThat(s.offer(sized("b", 5), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+        assertThat(s.offer(sized("c", 4), List.of())).isEqualTo(Session.OfferResult.ACCEPTED); // exactly full
+        assertThat(s.queuedBytes()).isEqualTo(10);
+
+        Recorder conn = new Recorder(1);
+        attachAndResume(s, conn, 60);
+        assertThat(conn.sent).containsExactly("a#1"); // one in flight: it no longer counts as queued
+        assertThat(s.queuedBytes()).isEqualTo(4);
+        assertThat(s.offer(sized("d", 6), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        assertThat(s.offer(sized("e", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+    }
+
+    @Test
+    void restore_countsTheQueuedBytesItLoads() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 10, Session.DEFAULT_PAGE_SIZE);
+        Recorder conn = new Recorder(1);
+        s.attach(conn, 5, 60); // stores the session
+        s.detach(conn);
+        s.offer(sized("a", 8), List.of());
+        List<SessionStore.StoredSession> stored = new ArrayList<>();
+        store.loadAll(stored::add);
+        Session restored = Session.restore(stored.get(0), store, clock, 100, 10, Session.DEFAULT_PAGE_SIZE);
+
+        assertThat(restored.queuedBytes()).isEqualTo(8);
+        assertThat(restored.offer(sized("b", 3), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_BYTES);
+    }
+
+    @Test
     void offer_congestedConnection_dropsQos0ButStillSendsQos1() {
         Session s = new Session("c", 5, 0, store, clock, 100);
         Recorder conn = new Recorder(10);
@@ -144,7 +175,7 @@ class SessionTest {
 
     @Test
     void offer_persistentSessionOffline_keepsNoMessageInMemory_onlyInTheStore() {
-        Session s = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 0, 10);
         Recorder first = new Recorder(5);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -161,7 +192,7 @@ class SessionTest {
 
     @Test
     void detach_persistentSessionWithMessagesInFlightAndQueued_letsGoOfThemAll() {
-        Session s = new Session("c", 5, 60, store, clock, 100, 10);
+        Session s = new Session("c", 5, 60, store, clock, 100, 0, 10);
         Recorder first = new Recorder(3);
         attachAndResume(s, first, 60);
         for (int i = 0; i < 8; i++) {
@@ -177,7 +208,7 @@ class SessionTest {
 
     @Test
     void reconnect_manyQueued_pagesInInOrder_neverMoreThanWindowPlusPage() {
-        Session s = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 0, 10);
         Recorder first = new Recorder(5);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -204,7 +235,7 @@ class SessionTest {
 
     @Test
     void reconnect_midPage_redeliversInFlightWithDupAndSamePacketIds_thenTheRestInOrder() {
-        Session s = new Session("c", 5, 60, store, clock, 10_000, 4);
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 0, 4);
         Recorder first = new Recorder(3);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -231,7 +262,7 @@ class SessionTest {
 
     @Test
     void restore_leavesMessagesInTheStore_thenDeliversEveryOneInOrderWhenTheClientReturns() {
-        Session before = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Session before = new Session("c", 5, 60, store, clock, 10_000, 0, 10);
         Recorder first = new Recorder(4);
         attachAndResume(before, first, 60);
         for (int i = 0; i < 30; i++) {
@@ -241,7 +272,7 @@ class SessionTest {
         before.onPubRec(3, false); // t/2 is QoS 2: released, awaiting PUBCOMP
         // the broker stops here, without a DISCONNECT: t/0..t/3 in flight, t/4..t/29 queued
 
-        Session after = Session.restore(storedSession("c"), store, clock, 10_000, 10);
+        Session after = Session.restore(storedSession("c"), store, clock, 10_000, 0, 10);
         assertThat(after.messagesInMemory()).isZero();
         assertThat(after.pendingCount()).isEqualTo(30);
         assertThat(after.queuedBytes()).isEqualTo(26);
@@ -262,7 +293,7 @@ class SessionTest {
 
     @Test
     void offer_offlineQueueAtLimit_countsWhatIsOnlyInTheStore_alsoAfterARestore() {
-        Session s = new Session("c", 5, 60, store, clock, 5, 2);
+        Session s = new Session("c", 5, 60, store, clock, 5, 0, 2);
         Recorder first = new Recorder(1);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -271,7 +302,7 @@ class SessionTest {
         }
         assertThat(s.offer(msg("t/5", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_FULL);
 
-        Session restored = Session.restore(storedSession("c"), store, clock, 5, 2);
+        Session restored = Session.restore(storedSession("c"), store, clock, 5, 0, 2);
         assertThat(restored.offer(msg("t/5", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_FULL);
         Recorder back = new Recorder(10);
         attachAndResume(restored, back, 60);
@@ -281,7 +312,7 @@ class SessionTest {
     @Test
     void reconnect_messageThatExpiredInTheStore_isDroppedNotDelivered() {
         MutableClock time = new MutableClock(1_000_000);
-        Session s = new Session("c", 5, 60, store, time, 100, 2);
+        Session s = new Session("c", 5, 60, store, time, 100, 0, 2);
         Recorder first = new Recorder(10);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -300,7 +331,7 @@ class SessionTest {
 
     @Test
     void reconnect_withExpiryZero_takesTheWholeStoredQueueIntoMemory_andDeliversItInOrder() {
-        Session s = new Session("c", 5, 60, store, clock, 100, 3);
+        Session s = new Session("c", 5, 60, store, clock, 100, 0, 3);
         Recorder first = new Recorder(2);
         attachAndResume(s, first, 60);
         s.detach(first);
@@ -320,7 +351,7 @@ class SessionTest {
 
     @Test
     void offer_onlineWithPageFull_writesToTheStoreOnly_andSendsInOrderLater() {
-        Session s = new Session("c", 5, 60, store, clock, 1_000, 3);
+        Session s = new Session("c", 5, 60, store, clock, 1_000, 0, 3);
         Recorder conn = new Recorder(2);
         attachAndResume(s, conn, 60);
         for (int i = 0; i < 20; i++) {
@@ -412,6 +443,10 @@ class SessionTest {
         public Instant instant() {
             return Instant.ofEpochMilli(now);
         }
+    }
+
+    private static Message sized(String topic, int payloadBytes) {
+        return Message.of(topic, 1, false, new byte[payloadBytes], "p", 0);
     }
 
     private static Message msg(String topic, int qos) {

@@ -13,13 +13,13 @@ final class MapRetainedIndex implements RetainedStore {
     private final Map<String, Message> messages = new ConcurrentHashMap<>();
 
     @Override
-    public void put(Message message) {
-        messages.put(message.topic(), message);
+    public Message put(Message message) {
+        return messages.put(message.topic(), message);
     }
 
     @Override
-    public void remove(String topic) {
-        messages.remove(topic);
+    public Message remove(String topic) {
+        return messages.remove(topic);
     }
 
     @Override
@@ -31,6 +31,11 @@ final class MapRetainedIndex implements RetainedStore {
     @Override
     public int size() {
         return messages.size();
+    }
+
+    @Override
+    public long bytes() {
+        return messages.values().stream().mapToLong(m -> m.payload().length).sum();
     }
 
     private static boolean matches(String[] filter, String[] topic) {

@@ -240,4 +240,28 @@ class TopicsTest {
         return (filter.get(0).equals("+") || filter.get(0).equals(topic.get(0)))
                 && referenceMatches(filter.subList(1, filter.size()), topic.subList(1, topic.size()));
     }
+
+    @Test
+    void checkTopicName_reportsLevelsAndLengthApartFromMalformed() {
+        assertThat(Topics.checkTopicName("a/b/c", 3, 5)).isEqualTo(Topics.Check.VALID);
+        assertThat(Topics.checkTopicName("a/b/c", 2, 5)).isEqualTo(Topics.Check.TOO_DEEP);
+        assertThat(Topics.checkTopicName("a/b/c", 3, 4)).isEqualTo(Topics.Check.TOO_LONG);
+        assertThat(Topics.checkTopicName("a/+/c", 1, 1)).isEqualTo(Topics.Check.INVALID); // malformed comes first
+        assertThat(Topics.checkTopicName("", 3, 5)).isEqualTo(Topics.Check.INVALID);
+    }
+
+    @Test
+    void checkTopicName_lengthIsInUtf8Bytes() {
+        assertThat(Topics.checkTopicName("\u00fc\u00fc", NO_LIMIT, 4)).isEqualTo(Topics.Check.VALID); // 2 x 2 bytes
+        assertThat(Topics.checkTopicName("\u00fc\u00fc", NO_LIMIT, 3)).isEqualTo(Topics.Check.TOO_LONG);
+        assertThat(Topics.checkTopicName("\u20ac", NO_LIMIT, 2)).isEqualTo(Topics.Check.TOO_LONG); // 3 bytes
+    }
+
+    @Test
+    void checkFilter_wildcardsCountAsLevelsAndBytes() {
+        assertThat(Topics.checkFilter("a/+/#", 3, 5)).isEqualTo(Topics.Check.VALID);
+        assertThat(Topics.checkFilter("a/+/#", 2, 5)).isEqualTo(Topics.Check.TOO_DEEP);
+        assertThat(Topics.checkFilter("a/+/#", 3, 4)).isEqualTo(Topics.Check.TOO_LONG);
+        assertThat(Topics.checkFilter("a/#/b", 3, 5)).isEqualTo(Topics.Check.INVALID);
+    }
 }
