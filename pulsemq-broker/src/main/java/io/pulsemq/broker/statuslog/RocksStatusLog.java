@@ -166,19 +166,31 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     /**
-     * After an unclean stop some clients still look online. Logs {@code tcpclean} with reason
-     * {@code server_crash} for each and waits until they are durable. Returns how many.
+     * After an unclean stop some connections have no {@code tcpclean}: those of the clients that still look online
+     * get one with reason {@code server_crash}; those whose {@code disconnect} was durable but whose {@code tcpclean}
+     * (written right after it) was not get theirs with {@code client_disconnect}, as the contract pairs them. Waits
+     * until they are durable. Returns how many clients were online.
      */
     public int recoverUncleanStop() {
         List<CompletableFuture<StatusEvent>> appends = new ArrayList<>();
         long now = clock.millis();
-        for (ClientStatus s : presence.online()) {
+        int online = 0;
+        for (ClientStatus s : presence.all()) {
+            DisconnectReason reason;
+            if (s.online()) {
+                reason = DisconnectReason.SERVER_CRASH;
+                online++;
+            } else if (EventType.DISCONNECT.wireName().equals(s.lastEventType())) {
+                reason = DisconnectReason.CLIENT_DISCONNECT;
+            } else {
+                continue;
+            }
             ConnectionInfo info = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
                     s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
-            appends.add(append(new EventDraft(EventType.TCPCLEAN, info, DisconnectReason.SERVER_CRASH, now)));
+            appends.add(append(new EventDraft(EventType.TCPCLEAN, info, reason, now)));
         }
         CompletableFuture.allOf(appends.toArray(new CompletableFuture<?>[0])).join();
-        return appends.size();
+        return online;
     }
 
     @Override

@@ -147,6 +147,33 @@ class RocksStatusLogTest {
     }
 
     @Test
+    void reopen_afterACrashBetweenDisconnectAndTcpclean_logsTheMissingTcpcleanAsClientDisconnect() {
+        try (RocksStore store = RocksStore.open(dir)) {
+            try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
+                log.append(draft(EventType.CONNECT, "c1", "ch1", null)).join();
+                // the process died after this write and before the tcpclean written right after it
+                log.append(draft(EventType.DISCONNECT, "c1", "ch1", DisconnectReason.CLIENT_DISCONNECT)).join();
+            }
+        }
+        try (RocksStore store = RocksStore.open(dir)) {
+            PresenceRegistry presence = new PresenceRegistry();
+            try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 1000)) {
+                assertThat(log.recoverUncleanStop()).isZero(); // nobody was online
+
+                List<StoredEvent> events = new ArrayList<>();
+                log.read(2, 10, EventFilter.ALL, events::add);
+                assertThat(events).singleElement().satisfies(e -> {
+                    assertThat(e.event().eventType()).isEqualTo(EventType.TCPCLEAN);
+                    assertThat(e.event().reason()).isEqualTo(DisconnectReason.CLIENT_DISCONNECT);
+                    assertThat(e.event().channelId()).isEqualTo("ch1");
+                    assertThat(e.event().version()).isEqualTo(3);
+                });
+                assertThat(presence.get("c1").lastEventType()).isEqualTo("tcpclean");
+            }
+        }
+    }
+
+    @Test
     void read_filtersByGroupAndType_andStopsAtLimit() {
         try (RocksStore store = RocksStore.open(dir);
              RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
