@@ -87,6 +87,9 @@ public final class RocksStatusLog implements StatusLog {
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rejectedSeq = new AtomicLong();
+    /** Refused attempts kept for traces, at most; the oldest go first. */
+    static final int MAX_REJECTED_ROWS = 100_000;
+    private volatile int maxRejectedRows = MAX_REJECTED_ROWS;
     private final AtomicLong writeFailures = new AtomicLong();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
     private final Thread writer;
@@ -618,8 +621,11 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     private void retain(Duration maxAge, long maxBytes) {
-        long cut = offsetAtOrAfter(clock.millis() - maxAge.toMillis());
-        long size = store.approximateSize(ColumnFamily.STATUS_LOG);
+        long oldest = clock.millis() - maxAge.toMillis();
+        retainRejected(oldest);
+        long cut = offsetAtOrAfter(oldest);
+        // refused attempts count against the same size budget as the events
+        long size = store.approximateSize(ColumnFamily.STATUS_LOG) + store.approximateSize(ColumnFamily.REJECTED_CONNECTS);
         long count = lastOffset - firstOffset + 1;
         if (maxBytes > 0 && size > maxBytes && count > 0) {
             long drop = (long) Math.ceil(count * (double) (size - maxBytes) / size);
@@ -634,20 +640,45 @@ public final class RocksStatusLog implements StatusLog {
         long from = firstOffset;
         firstOffset = cut;
         store.deleteRange(ColumnFamily.STATUS_LOG, offsetKey(from), offsetKey(cut));
-        long oldest = clock.millis() - maxAge.toMillis();
-        List<byte[]> staleRejects = new ArrayList<>();
+        LOG.debug("status log retention dropped {} events; first offset now {}", removed, cut);
+    }
+
+    /**
+     * Drops refused attempts older than {@code oldest}, then the oldest ones beyond {@link #maxRejectedRows}: a flood
+     * of refused CONNECTs (random client IDs, each up to 65,535 bytes) cannot grow the store without bound.
+     */
+    private void retainRejected(long oldest) {
+        List<long[]> kept = new ArrayList<>(); // {time, index into keys}
+        List<byte[]> keys = new ArrayList<>();
+        List<byte[]> drop = new ArrayList<>();
         store.scan(ColumnFamily.REJECTED_CONNECTS, (k, v) -> {
-            if (ByteBuffer.wrap(k, k.length - 16, 8).getLong() < oldest) {
-                staleRejects.add(k);
+            long time = ByteBuffer.wrap(k, k.length - 16, 8).getLong();
+            if (time < oldest) {
+                drop.add(k);
+            } else {
+                kept.add(new long[] {time, keys.size()});
+                keys.add(k);
             }
         });
-        if (!staleRejects.isEmpty()) {
-            try (RocksStore.Batch b = store.newBatch()) {
-                staleRejects.forEach(k -> b.delete(ColumnFamily.REJECTED_CONNECTS, k));
-                store.write(b);
+        int over = kept.size() - maxRejectedRows;
+        if (over > 0) {
+            kept.sort((a, b) -> Long.compare(a[0], b[0]));
+            for (int i = 0; i < over; i++) {
+                drop.add(keys.get((int) kept.get(i)[1]));
             }
         }
-        LOG.debug("status log retention dropped {} events; first offset now {}", removed, cut);
+        if (!drop.isEmpty()) {
+            try (RocksStore.Batch b = store.newBatch()) {
+                drop.forEach(k -> b.delete(ColumnFamily.REJECTED_CONNECTS, k));
+                store.write(b);
+            }
+            LOG.debug("status log retention dropped {} refused attempts", drop.size());
+        }
+    }
+
+    /** Sets the most refused attempts kept ({@value #MAX_REJECTED_ROWS} by default); for tests. */
+    void maxRejectedRows(int max) {
+        this.maxRejectedRows = max;
     }
 
     // ---- closing -------------------------------------------------------------------------------

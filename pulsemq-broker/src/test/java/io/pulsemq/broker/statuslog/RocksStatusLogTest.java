@@ -314,6 +314,25 @@ class RocksStatusLogTest {
     }
 
     @Test
+    void retention_boundsRefusedAttempts_byAgeEvenWithNoEventToDrop_andByCountOldestFirst() {
+        try (RocksStore store = RocksStore.open(dir)) {
+            try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
+                log.maxRejectedRows(3);
+                long now = clock.millis();
+                log.recordRejected(new RejectedConnect("x", "old", "1.2.3.4:1", now - 10_000, "not_authorized", null));
+                for (int i = 5; i >= 1; i--) {
+                    log.recordRejected(new RejectedConnect("x", "r" + i, "1.2.3.4:1", now - i, "not_authorized", null));
+                }
+                log.applyRetention(Duration.ofSeconds(5), 0).join(); // queued behind the attempts: sees them all
+
+                List<String> left = new ArrayList<>();
+                log.readRejected("x", 0, Long.MAX_VALUE, r -> left.add(r.channelId()));
+                assertThat(left).containsExactlyInAnyOrder("r3", "r2", "r1");
+            }
+        }
+    }
+
+    @Test
     void retention_dropsOldEventsButNeverReusesOffsets() {
         try (RocksStore store = RocksStore.open(dir)) {
             try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
