@@ -20,6 +20,8 @@ import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
+import io.pulsemq.broker.transport.ReadPause;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,7 +47,10 @@ import java.util.function.Supplier;
 public final class AmqpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
-    /** Outbound bytes buffered per connection before writes count as slow. */
+    /**
+     * Outbound bytes buffered per connection: above the high mark (1 MiB) the connection is no longer read
+     * ({@link ReadPause}), below the low mark (256 KiB) it is read again.
+     */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final NettyTransport transport;
@@ -55,6 +60,7 @@ public final class AmqpServer implements AutoCloseable {
     private final String version;
     private final ChannelGroup serverChannels = new DefaultChannelGroup("amqp-listeners", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+    private final ReadPauses pauses = new ReadPauses();
 
     private AmqpServer(NettyTransport transport, AmqpServices services, ProgressWriter progress,
                        ExecutorService progressThread, String version) {
@@ -136,7 +142,7 @@ public final class AmqpServer implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("flush", new FlushConsolidationHandler(256, true))
                                 .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
-                                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version));
+                                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version, pauses));
                     }
                 });
         Channel server = b.bind(listener.host(), listener.port()).sync().channel();
@@ -144,6 +150,11 @@ public final class AmqpServer implements AutoCloseable {
         int port = ((InetSocketAddress) server.localAddress()).getPort();
         LOG.debug("AMQP listener bound on {}:{}", listener.host(), port);
         return port;
+    }
+
+    /** Backpressure pauses of the AMQP connections. */
+    public ReadPauses pauses() {
+        return pauses;
     }
 
     /** Number of open AMQP connections. */

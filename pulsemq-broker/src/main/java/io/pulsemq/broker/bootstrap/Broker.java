@@ -40,6 +40,7 @@ import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.transport.TlsContexts.ApplicationProtocol;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -193,6 +194,7 @@ public final class Broker implements AutoCloseable {
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
             AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
                     Main.Version.number(), access));
+            bindPauses(metrics.registry(), "amqp", amqpServer.pauses());
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
                     tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
@@ -229,6 +231,7 @@ public final class Broker implements AutoCloseable {
     private void bindGauges(MeterRegistry registry, Map<String, Session> sessionMap) {
         Gauge.builder(MetricNames.CONNECTIONS, mqttServer, MqttServer::openConnections)
                 .description("open MQTT network connections").register(registry);
+        bindPauses(registry, "mqtt", mqttServer.pauses());
         Gauge.builder(MetricNames.SESSIONS, sessionMap, Map::size).description("sessions").register(registry);
         Gauge.builder(MetricNames.CLIENTS_ONLINE, presence, PresenceRegistry::onlineCount)
                 .description("clients whose latest status event is connect").register(registry);
@@ -246,6 +249,15 @@ public final class Broker implements AutoCloseable {
                 .description("deliveries handed to sessions").register(registry);
         FunctionCounter.builder(MetricNames.MESSAGES_DROPPED, router, Router::droppedCount)
                 .description("deliveries dropped").register(registry);
+    }
+
+    private static void bindPauses(MeterRegistry registry, String protocol, ReadPauses pauses) {
+        Gauge.builder(MetricNames.CONNECTIONS_PAUSED, pauses, ReadPauses::pausedNow).tag("protocol", protocol)
+                .description("connections not read while their outbound buffer is above its high-water mark")
+                .register(registry);
+        FunctionCounter.builder(MetricNames.CONNECTION_PAUSES, pauses, ReadPauses::pausesTotal).tag("protocol", protocol)
+                .description("backpressure pauses of connections (outbound buffer above its high-water mark)")
+                .register(registry);
     }
 
     private <T extends AutoCloseable> T register(T closeable) {

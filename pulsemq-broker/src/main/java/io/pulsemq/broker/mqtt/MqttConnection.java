@@ -52,6 +52,8 @@ import io.pulsemq.broker.session.ClientConnection;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.transport.ReadPause;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
@@ -87,6 +89,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Threading: inbound packets run on the channel's event loop. Other threads deliver messages
  * through {@link #sendPublish}, which writes an {@link OutboundPublish} to the channel; the
  * conversion to a PUBLISH (topic alias choice) happens in {@link #write} on the event loop.
+ *
+ * <p>Backpressure: while more outbound bytes wait than the channel's high-water mark, the connection is not read
+ * ({@link ReadPause}), so whatever the client sends that the broker answers (PUBLISH, PINGREQ, SUBSCRIBE) stays in
+ * the client's socket until it reads; QoS 0 deliveries towards it are dropped meanwhile ({@link #congested()}), QoS 1
+ * and 2 ones wait in its session (in flight up to the window, then queued up to {@code mqtt.maxQueuedMessages}).
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter implements ClientConnection {
 
@@ -110,6 +117,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final MqttServices services;
     private final MqttConfig limits;
     private final ConnectNegotiator negotiator;
+    private final ReadPauses pauses;
     private final String connectionId = newConnectionId();
     /** The first reason the connection ended for; set once from any thread. */
     private final AtomicReference<DisconnectReason> endReason = new AtomicReference<>();
@@ -124,6 +132,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private ChannelHandlerContext ctx;
     private Channel channel;
+    private ReadPause readPause;
     private State state = State.AWAIT_CONNECT;
     private ScheduledFuture<?> connectTimeout;
     private boolean connAckSent;
@@ -147,8 +156,13 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private Map<String, Integer> outboundAliases;
     private String[] inboundAliases;
 
-    public MqttConnection(MqttServices services) {
+    /**
+     * @param services the broker's services
+     * @param pauses   where this connection's backpressure pauses are counted
+     */
+    public MqttConnection(MqttServices services, ReadPauses pauses) {
         this.services = services;
+        this.pauses = pauses;
         this.limits = services.config().mqtt();
         this.negotiator = new ConnectNegotiator(services.config(), MqttConnection::newAssignedClientId);
     }
@@ -159,6 +173,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
+        this.readPause = new ReadPause(channel, pauses);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!lastPacketWritten) { // after the last packet, input is only discarded: nothing to hold back
+            readPause.followWritability();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -184,6 +207,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             services.sessions().disconnected(clientId, this, clientSentDisconnect, reason, publishWillOnEnd);
         }
         state = State.CLOSED;
+        readPause.ended();
         super.channelInactive(ctx);
     }
 
@@ -330,7 +354,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED, refusal, auth.detail());
             } else {
                 // throttled: the refusal waits on this event loop; nothing more is read meanwhile
-                channel.config().setAutoRead(false);
+                readPause.pause(ReadPause.Reason.LOGIN_THROTTLE);
                 ctx.executor().schedule(() -> reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
                         refusal, auth.detail()), delay.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -864,6 +888,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
      */
     private void writeLastAndClose(MqttMessage last) {
         lastPacketWritten = true;
+        readPause.resume(ReadPause.Reason.BACKPRESSURE); // input is discarded from here on: it may be read
         ctx.writeAndFlush(last).addListener(written -> {
             boolean webSocket = ctx.pipeline().get(WebSocketServerProtocolHandler.class) != null;
             if (!written.isSuccess() || webSocket || !(channel instanceof DuplexChannel)) {

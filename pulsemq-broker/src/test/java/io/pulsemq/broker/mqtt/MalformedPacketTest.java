@@ -18,6 +18,7 @@ import io.pulsemq.broker.session.InMemorySessionStore;
 import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -251,7 +252,8 @@ class MalformedPacketTest {
                 return new InetSocketAddress("127.0.0.1", 50000);
             }
         };
-        ch.pipeline().addLast(new MqttDecoder(MAX_PACKET, 65535), MqttEncoder.INSTANCE, new MqttConnection(services));
+        ch.pipeline().addLast(new MqttDecoder(MAX_PACKET, 65535), MqttEncoder.INSTANCE,
+                new MqttConnection(services, new ReadPauses()));
         ch.pipeline().fireChannelActive();
         return ch;
     }
