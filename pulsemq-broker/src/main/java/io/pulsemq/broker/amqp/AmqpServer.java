@@ -40,7 +40,8 @@ import java.util.function.Supplier;
  * {@link #close()} ends every connection with {@code connection.close} 320 (the SDK then reconnects
  * by itself), stops the queue executor and detaches from the router and the status log.
  *
- * <p>Threads: connections run on the shared event loops; all queue state, and every store read for it,
+ * <p>Threads: connections run on the event loops of the transport given (the broker's AMQP group,
+ * {@code eventLoops.amqp}, which no MQTT work shares); all queue state, and every store read for it,
  * is on one queue executor thread ({@code pulsemq-amqp-queues}); the queues' progress (cursors, deletions of
  * acknowledged messages) is written by {@code pulsemq-amqp-progress} ({@link ProgressWriter}).
  */

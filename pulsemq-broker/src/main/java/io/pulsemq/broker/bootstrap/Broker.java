@@ -8,6 +8,7 @@ import io.pulsemq.broker.auth.DeviceCredentials;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.EventLoopsConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -64,7 +65,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Start order: data directory, store, sessions (restored from the store), transport, listeners.
  * Stop order: stop accepting, end every connection ({@code server_shutdown}), close listeners,
- * timers, event loops, then the store.
+ * timers, event loops, then the store. Each protocol family (MQTT, HTTP, AMQP) has its own event-loop group
+ * ({@code eventLoops.*}).
  */
 public final class Broker implements AutoCloseable {
 
@@ -153,7 +155,9 @@ public final class Broker implements AutoCloseable {
             LOG.info("restored {} persistent sessions", restored);
         }
 
-        NettyTransport transport = register(new NettyTransport(0));
+        int cores = Runtime.getRuntime().availableProcessors();
+        EventLoopsConfig loops = config.eventLoops();
+        NettyTransport transport = register(new NettyTransport("pulsemq-mqtt", loops.mqttThreads(cores)));
         DeviceCredentials deviceCredentials = new DeviceCredentials(new RocksDeviceCredentialStore(store), clock);
         int devices = deviceCredentials.load();
         if (devices > 0) {
@@ -191,8 +195,12 @@ public final class Broker implements AutoCloseable {
                 tls.forListener(listeners.wss(), ApplicationProtocol.HTTP_1_1)) : -1;
         int amqp = -1;
         int amqps = -1;
+        int amqpThreads = 0;
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
-            AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
+            // a group of its own: backends keep receiving while MQTT work stalls the MQTT loops
+            NettyTransport amqpTransport = register(new NettyTransport("pulsemq-amqp", loops.amqpThreads(cores)));
+            amqpThreads = amqpTransport.threads();
+            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, router, clock,
                     Main.Version.number(), access));
             bindPauses(metrics.registry(), "amqp", amqpServer.pauses());
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
@@ -202,25 +210,30 @@ public final class Broker implements AutoCloseable {
         HealthChecks health = new HealthChecks(statusLog);
         int http = -1;
         int https = -1;
+        int httpThreads = 0;
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
+            // a group of its own: /health and the API answer while MQTT work stalls the MQTT loops
+            NettyTransport httpTransport = register(new NettyTransport("pulsemq-http", loops.httpThreads(cores)));
+            httpThreads = httpTransport.threads();
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
             HttpRoutes routes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
-                http = register(HttpServer.start(httpListener, transport, routes)).port();
+                http = register(HttpServer.start(httpListener, httpTransport, routes)).port();
             }
             if (tlsOn(tls, listeners.https())) {
-                https = register(HttpServer.start(listeners.https(), transport, routes, HttpServer.Limits.DEFAULTS,
+                https = register(HttpServer.start(listeners.https(), httpTransport, routes, HttpServer.Limits.DEFAULTS,
                         tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1))).port();
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
         health.started();
-        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, data={})",
+        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, "
+                        + "event loops mqtt={} http={} amqp={}, data={})",
                 config.instanceId(), config.node(), mqtt, ws, http, amqp, mqtts, wss, https, amqps,
-                transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+                transport.nativeEpoll(), transport.threads(), httpThreads, amqpThreads, config.dataDir().toAbsolutePath());
     }
 
     /** Whether a TLS listener is bound: a certificate is configured and the listener is switched on. */
