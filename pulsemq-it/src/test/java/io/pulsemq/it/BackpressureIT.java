@@ -188,6 +188,40 @@ class BackpressureIT {
         }
     }
 
+    @Test
+    void amqpConsumerThatDoesNotRead_isPausedAndGetsEveryMessageOnceItReads() throws Exception {
+        String parent = unique("bpq").replace('-', '_');
+        int devices = 60; // deliveries are one at a time per device: this many 100 KiB ones are out at once
+        try (Socket socket = smallWindowSocket(broker.amqpPort());
+             RawAmqp amqp = RawAmqp.over(socket)) {
+            amqp.handshake(broker.config().instanceId(), BrokerFixture.CAR_SERVER, 0);
+            amqp.send(1, new AMQImpl.Channel.Open(""));
+            amqp.readMethod();
+            amqp.send(1, new AMQImpl.Basic.Consume(0, parent, "c1", false, false, false, false, null));
+            assertThat(amqp.readMethod()).isInstanceOf(AMQImpl.Basic.ConsumeOk.class);
+            for (int d = 0; d < devices; d++) {
+                try (RawMqttClient device = RawMqttClient.connectAccepted(broker, Connect.v311("GID_car@@@bp" + d))) {
+                    device.send(RawMqttClient.publishPacket(RawMqttClient.V311, parent + "/up", new byte[100 * 1024], 1,
+                            1, RawMqttClient.Props.none()));
+                    assertThat(device.read().type()).isEqualTo(RawMqttClient.PUBACK);
+                }
+            }
+
+            await().until(() -> metric("pulsemq_connections_paused{protocol=\"amqp\"}") == 1);
+
+            // it reads and acknowledges: everything arrives, and the connection is read again
+            int delivered = 0;
+            while (delivered < devices) {
+                RawAmqp.Frame f = amqp.read();
+                if (f.type() == 1 && f.method() instanceof AMQImpl.Basic.Deliver deliver) {
+                    delivered++;
+                    amqp.send(1, new AMQImpl.Basic.Ack(deliver.getDeliveryTag(), false));
+                }
+            }
+            await().until(() -> metric("pulsemq_connections_paused{protocol=\"amqp\"}") == 0);
+        }
+    }
+
     // ---- helpers ----------------------------------------------------------------------------------
 
     private static double metric(String series) {

@@ -10,6 +10,7 @@ import com.sun.management.UnixOperatingSystemMXBean;
 import io.pulsemq.broker.bootstrap.BoundPorts;
 import io.pulsemq.it.RawMqttClient.Connect;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.parallel.Isolated;
 import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,8 +44,10 @@ import static org.awaitility.Awaitility.await;
  * serves a real client (HiveMQ) normally, every storm connection is gone, every client of the storm is offline in the
  * status API, every {@code connect} event has its {@code tcpclean}, and the broker logged no warning, error or stack
  * trace. The broker runs as a child process, so that
- * the storm's client sockets and the broker's count against two open-file limits, not one.
+ * the storm's client sockets and the broker's count against two open-file limits, not one; no other test class runs
+ * meanwhile ({@link Isolated}), so the storm has this JVM's limit to itself.
  */
+@Isolated("takes nearly every file descriptor the test JVM may open")
 class ConnectionStormIT {
 
     private static final Logger LOG = LoggerFactory.getLogger(ConnectionStormIT.class);
