@@ -675,8 +675,21 @@ public final class BenchMain {
         // The raw results first: a report that fails to render must not lose a run's numbers.
         ObjectMapper json = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
         json.writeValue(options.jsonOut().toFile(), results);
-        Files.writeString(out, new MarkdownReport(results).render());
+        Files.writeString(out, new MarkdownReport(results).render() + keptSection(out));
         log("wrote " + out + " and " + options.jsonOut());
+    }
+
+    /**
+     * What the report at {@code out} holds from {@link MarkdownReport#KEPT_MARKER} on: records of runs the bench
+     * does not make (fuzzing, crash rounds), kept across bench runs; empty if there is none.
+     */
+    private static String keptSection(Path out) throws IOException {
+        if (!Files.isRegularFile(out)) {
+            return "";
+        }
+        String old = Files.readString(out);
+        int at = old.indexOf(MarkdownReport.KEPT_MARKER);
+        return at < 0 ? "" : "\n" + old.substring(at);
     }
 
     private void fail(String part, Exception e) {

@@ -22,6 +22,12 @@ final class MarkdownReport {
     /** Part 7: connection counts beyond what was measured, extrapolated linearly. */
     static final int[] EXTRAPOLATE_TO = {100_000, 1_000_000};
 
+    /**
+     * Everything from this line to the end of docs/benchmarks.md is kept when the bench rewrites the report: the
+     * records of runs made by other commands (fuzzing, crash rounds), each with its own date and command.
+     */
+    static final String KEPT_MARKER = "<!-- Kept by ./pulsemq bench: the sections below come from other commands. -->";
+
     private final Results r;
     private final StringBuilder md = new StringBuilder();
 

@@ -135,7 +135,7 @@ public final class StatusNotificationBenchmark {
             amqp = new Phase("amqp-", rate * seconds);
             notices.current = amqp;
             amqp.run(devices, rate, seconds);
-            consumer.stop();
+            SdkConsumers.stop(consumer);
             progress.accept("CONNACK -> StatusListener: " + amqp.summary(amqp.amqpNoticeAt, amqp.amqpDone));
             amqp.dump("sdk", amqp.amqpNoticeAt);
             devices.disconnectAll();
@@ -363,7 +363,7 @@ public final class StatusNotificationBenchmark {
         ServerConsumer first = new ServerConsumer(channel(target), new ConsumerConfig());
         first.start();
         first.subscribeStatus(DRAIN_GROUP, n -> { });
-        first.stop(); // the group's cursor now exists; the events below queue up for it
+        SdkConsumers.stop(first); // the group's cursor now exists; the events below queue up for it
         long from = revision(target);
 
         int cycles = Math.max(1, backlog / 3); // connect + disconnect + tcpclean
@@ -400,7 +400,7 @@ public final class StatusNotificationBenchmark {
         consumer.start();
         consumer.subscribeStatus(DRAIN_GROUP, n -> amqp.hit());
         amqp.await();
-        consumer.stop();
+        SdkConsumers.stop(consumer);
         progress.accept(String.format(java.util.Locale.ROOT, "drain by one ServerConsumer: %,d events in %.2f s, %,.0f/s",
                 amqp.received, amqp.seconds(), amqp.rate()));
 

@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.WriteBufferWaterMark;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
@@ -30,7 +31,6 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -89,9 +89,7 @@ public final class AmqpServer implements AutoCloseable {
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
                                     Router router, Clock clock, String version, Access access) {
-        ScheduledThreadPoolExecutor executor = new ScheduledThreadPoolExecutor(1,
-                new DefaultThreadFactory("pulsemq-amqp-queues", true));
-        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
+        QueueExecutor executor = new QueueExecutor();
         ExecutorService progressThread = Executors.newSingleThreadExecutor(
                 new DefaultThreadFactory("pulsemq-amqp-progress", true));
         try {
@@ -140,10 +138,7 @@ public final class AmqpServer implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
                         }
-                        ch.pipeline()
-                                .addLast("flush", new FlushConsolidationHandler(256, true))
-                                .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
-                                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version, pauses));
+                        addProtocolHandlers(ch.pipeline());
                     }
                 });
         Channel server = b.bind(listener.host(), listener.port()).sync().channel();
@@ -151,6 +146,16 @@ public final class AmqpServer implements AutoCloseable {
         int port = ((InetSocketAddress) server.localAddress()).getPort();
         LOG.debug("AMQP listener bound on {}:{}", listener.host(), port);
         return port;
+    }
+
+    /**
+     * Adds what speaks AMQP on a connection, after the transport's handlers (PROXY protocol, TLS): flush
+     * consolidation, the frame decoder and the connection. Also used by pipeline tests on an embedded channel.
+     */
+    void addProtocolHandlers(ChannelPipeline pipeline) {
+        pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
+                .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
+                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version, pauses));
     }
 
     /** Backpressure pauses of the AMQP connections. */
@@ -161,6 +166,11 @@ public final class AmqpServer implements AutoCloseable {
     /** Number of open AMQP connections. */
     public int openConnections() {
         return connections.size();
+    }
+
+    /** Queue tasks that failed (each logged; see {@link QueueExecutor}). */
+    public long queueFailures() {
+        return ((QueueExecutor) services.queueExecutor()).failures();
     }
 
     /** Device messages dropped because their parent-topic queue was full. */

@@ -124,11 +124,24 @@ final class StatusQueues implements AutoCloseable {
             try {
                 executor.execute(() -> {
                     notifyScheduled.set(false);
-                    groups.values().forEach(DeliveryQueue::appended);
-                    replays.forEach(DeliveryQueue::appended);
+                    groups.values().forEach(this::wake);
+                    replays.forEach(this::wake);
                 });
             } catch (java.util.concurrent.RejectedExecutionException stopping) {
                 notifyScheduled.set(false);
+            }
+        }
+    }
+
+    /** Tells one queue the log grew; a queue that fails is counted and logged, and the others still hear. */
+    private void wake(DeliveryQueue queue) {
+        try {
+            queue.appended();
+        } catch (RuntimeException e) {
+            if (executor instanceof QueueExecutor q) {
+                q.failed(new IllegalStateException(queue.name() + ": cannot deliver new events", e));
+            } else {
+                throw e;
             }
         }
     }

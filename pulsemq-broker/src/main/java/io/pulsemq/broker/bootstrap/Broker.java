@@ -84,6 +84,7 @@ public final class Broker implements AutoCloseable {
     private RocksStatusLog statusLog;
     private SessionRegistry sessions;
     private MqttServer mqttServer;
+    private HttpRoutes httpRoutes;
     private Router router;
     private BoundPorts ports;
     private BanList bans;
@@ -202,6 +203,8 @@ public final class Broker implements AutoCloseable {
             amqpThreads = amqpTransport.threads();
             AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, router, clock,
                     Main.Version.number(), access));
+            FunctionCounter.builder(MetricNames.AMQP_QUEUE_FAILURES, amqpServer, AmqpServer::queueFailures)
+                    .description("server SDK queue tasks that failed (each logged)").register(metrics.registry());
             bindPauses(metrics.registry(), "amqp", amqpServer.pauses());
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
@@ -217,7 +220,7 @@ public final class Broker implements AutoCloseable {
             NettyTransport httpTransport = register(new NettyTransport("pulsemq-http", loops.httpThreads(cores)));
             httpThreads = httpTransport.threads();
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials));
-            HttpRoutes routes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
+            HttpRoutes routes = httpRoutes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
@@ -295,6 +298,14 @@ public final class Broker implements AutoCloseable {
         } catch (RejectedExecutionException e) {
             return false; // closing
         }
+    }
+
+    /**
+     * The routes every HTTP listener serves (API, health, metrics); null when no HTTP listener is bound. For
+     * in-process harnesses that drive the HTTP pipeline without a socket (fuzzing).
+     */
+    public HttpRoutes httpRoutes() {
+        return httpRoutes;
     }
 
     /** The ports the listeners bound. */

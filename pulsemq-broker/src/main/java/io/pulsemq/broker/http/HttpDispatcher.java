@@ -70,6 +70,11 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
         this.maxPipelined = maxPipelined;
     }
 
+    /** Requests read whose answers are not written yet (a streamed answer counts until it ends). Event loop only. */
+    int pendingAnswers() {
+        return exchanges.size();
+    }
+
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest request) {
         if (lastRequestSeen) {

@@ -5,6 +5,7 @@ import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.codec.http.HttpDecoderConfig;
@@ -116,13 +117,8 @@ public final class HttpServer implements AutoCloseable {
             throw new IllegalArgumentException("HTTP listener is disabled (port -1)");
         }
         Objects.requireNonNull(limits, "limits");
-        HttpRoutes.Router router = routes.snapshot(new HttpRoutes.Route("GET", PathPattern.parse("/health"),
-                RouteHandler.of(request -> HttpResponse.json(200, Map.of("status", "UP")))));
+        HttpRoutes.Router router = router(routes);
         ChannelGroup connections = new DefaultChannelGroup("pulsemq-http", GlobalEventExecutor.INSTANCE);
-        HttpDecoderConfig decoder = new HttpDecoderConfig()
-                .setMaxInitialLineLength(limits.maxInitialLineLength())
-                .setMaxHeaderSize(limits.maxHeaderSize());
-        long idleMillis = limits.idleTimeout().toMillis();
         ServerBootstrap bootstrap = new ServerBootstrap()
                 .group(transport.acceptGroup(), transport.workerGroup())
                 .channel(transport.serverChannelClass())
@@ -136,11 +132,7 @@ public final class HttpServer implements AutoCloseable {
                         if (tls != null) {
                             ch.pipeline().addLast(TlsContexts.HANDLER_NAME, tls.get().newHandler(ch.alloc()));
                         }
-                        ch.pipeline()
-                                .addLast(IDLE, new IdleStateHandler(0, 0, idleMillis, TimeUnit.MILLISECONDS))
-                                .addLast(CODEC, new HttpServerCodec(decoder))
-                                .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength()))
-                                .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined()));
+                        addProtocolHandlers(ch.pipeline(), router, limits);
                     }
                 });
         ChannelFuture bound = bootstrap.bind(listener.host(), listener.port()).await();
@@ -152,6 +144,27 @@ public final class HttpServer implements AutoCloseable {
         HttpServer server = new HttpServer(bound.channel(), connections);
         log.info("HTTP listening on {}:{}", listener.host(), server.port);
         return server;
+    }
+
+    /** The routing table of a listener: {@code routes}, and {@code GET /health} unless they have their own. */
+    static HttpRoutes.Router router(HttpRoutes routes) {
+        return routes.snapshot(new HttpRoutes.Route("GET", PathPattern.parse("/health"),
+                RouteHandler.of(request -> HttpResponse.json(200, Map.of("status", "UP")))));
+    }
+
+    /**
+     * Adds what speaks HTTP on a connection, after the transport's handlers (PROXY protocol, TLS): idle timeout,
+     * codec, aggregation within {@code limits} and dispatch to {@code router}. Also used by pipeline tests on an
+     * embedded channel.
+     */
+    static void addProtocolHandlers(ChannelPipeline pipeline, HttpRoutes.Router router, Limits limits) {
+        HttpDecoderConfig decoder = new HttpDecoderConfig()
+                .setMaxInitialLineLength(limits.maxInitialLineLength())
+                .setMaxHeaderSize(limits.maxHeaderSize());
+        pipeline.addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
+                .addLast(CODEC, new HttpServerCodec(decoder))
+                .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength()))
+                .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined()));
     }
 
     /** The bound port (the chosen one when the listener asked for port 0). */

@@ -43,4 +43,7 @@ public final class MetricNames {
 
     private MetricNames() {
     }
+
+    /** Counter: server SDK queue tasks that failed (each logged). */
+    public static final String AMQP_QUEUE_FAILURES = "pulsemq.amqp.queue.failures";
 }

@@ -2,6 +2,7 @@ package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.subscription.Subscription;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.NavigableMap;
@@ -92,7 +93,7 @@ public final class InMemorySessionStore implements SessionStore {
     }
 
     /**
-     * Passes a snapshot of every client with saved metadata; outbound messages in sequence order, packet IDs
+     * Passes a snapshot of every client with saved metadata, its outbound messages summarized; packet IDs
      * ascending. Sessions arrive in no particular order.
      */
     @Override
@@ -101,10 +102,35 @@ public final class InMemorySessionStore implements SessionStore {
             ClientState state = entry.getValue();
             SessionMeta meta = state.meta;
             if (meta != null) {
-                sink.accept(new StoredSession(meta, List.copyOf(state.subscriptions.values()),
-                        List.copyOf(state.outbound.values()), List.copyOf(state.inboundQos2)));
+                OutboundSummary summary = OutboundSummary.EMPTY;
+                for (OutboundMessage m : state.outbound.values()) {
+                    summary = summary.plus(m.seq(), m.state(), payloadBytes(m));
+                }
+                sink.accept(new StoredSession(meta, List.copyOf(state.subscriptions.values()), summary,
+                        List.copyOf(state.inboundQos2)));
             }
         }
+    }
+
+    @Override
+    public List<OutboundMessage> loadOutbound(String clientId, long fromSeq, int limit) {
+        ClientState state = clients.get(clientId);
+        if (state == null) {
+            return List.of();
+        }
+        List<OutboundMessage> page = new ArrayList<>(Math.min(limit, 64));
+        for (OutboundMessage m : state.outbound.tailMap(fromSeq, true).values()) {
+            if (page.size() >= limit) {
+                break;
+            }
+            page.add(m);
+        }
+        return page;
+    }
+
+    private static int payloadBytes(OutboundMessage m) {
+        byte[] payload = m.message().payload();
+        return payload == null ? 0 : payload.length;
     }
 
     private ClientState state(String clientId) {

@@ -3,15 +3,17 @@ package io.pulsemq.broker.session;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
+import io.pulsemq.broker.session.SessionStore.OutboundSummary;
 import io.pulsemq.broker.session.SessionStore.SessionMeta;
 import io.pulsemq.broker.subscription.Subscription;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +28,29 @@ import java.util.concurrent.ScheduledFuture;
  *
  * <p>Threading: deliveries arrive from every event loop, acknowledgements from the attached
  * connection's loop. All message state is guarded by this object's monitor; it is held only for
- * in-memory bookkeeping, a store write and a hand-off to the connection (which never blocks).
+ * in-memory bookkeeping, a store write, a bounded store read (one page, see below) and a hand-off to the
+ * connection (which never blocks).
  * Subscriptions are a concurrent map because the router reads them without the monitor.
  *
  * <p>When the session is persistent ({@code expirySeconds > 0}) every change to its outbound
  * messages, subscriptions and QoS 2 state is written through to the {@link SessionStore}.
+ *
+ * <p>Memory: the store, not the heap, holds a persistent session's outbound messages. While its client is away
+ * the session keeps none of them in memory, only counters (how many are queued and in flight, their payload bytes,
+ * where the next page starts); a message offered meanwhile is written to the store and nothing else. When a
+ * connection attaches, the messages in flight and one page of queued ones ({@link #DEFAULT_PAGE_SIZE}) are read
+ * back; the next page is read when the window has room and the page in memory is used up. So an online session
+ * holds at most its window plus a page, an offline one nothing, however much it has queued. A non-persistent
+ * session has no store behind it and keeps its queue (bounded by {@code maxQueued}) in memory.
+ *
+ * <p>Ordering: sequence numbers grow in delivery order, every message in flight has a lower one than every
+ * queued message (a message is sent directly only when nothing is queued), and the page in memory is the
+ * queued messages with the lowest sequence numbers; so reading the store from {@link #loadFrom} in sequence order
+ * yields first the messages in flight, then the queued ones, in the order they are to be sent.
  */
 public final class Session {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Session.class);
 
     /** Why {@link #offer} did not take a message. */
     public enum OfferResult {
@@ -50,10 +68,14 @@ public final class Session {
         DROPPED_CONGESTED
     }
 
+    /** Queued messages read from the store at a time. */
+    static final int DEFAULT_PAGE_SIZE = 64;
+
     private final String clientId;
     private final SessionStore store;
     private final Clock clock;
     private final int maxQueued;
+    private final int pageSize;
 
     private final Map<String, Subscription> subscriptions = new ConcurrentHashMap<>();
     private final ArrayDeque<OutboundMessage> queue = new ArrayDeque<>();
@@ -69,6 +91,21 @@ public final class Session {
     private long nextSeq = 1;
     private int nextPacketId = 1;
 
+    /**
+     * Whether the messages in flight are in {@link #inflight}: true while a connection is attached and always for
+     * a non-persistent session; false for a persistent session whose client is away, whose messages are then
+     * all in the store.
+     */
+    private boolean loaded = true;
+    /** Queued messages in the store and not in {@link #queue}; all come after those in {@link #queue}. */
+    private int storedQueued;
+    /** Messages in flight in the store and not in {@link #inflight} (only while not {@link #loaded}). */
+    private int storedInflight;
+    /** The lowest sequence number of the messages in the store and not in memory, if there are any. */
+    private long loadFrom = 1;
+    /** Payload bytes of the queued messages, in memory or only in the store. */
+    private long queuedBytes;
+
     /** The attached connection and what its end needs; guarded by the client's lifecycle lock. */
     SessionRegistry.Attachment current;
     /** Expiry timer while offline; guarded by the client's lifecycle lock. */
@@ -78,29 +115,50 @@ public final class Session {
     ScheduledFuture<?> willTimer;
 
     Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued) {
+        this(clientId, protocolVersion, expirySeconds, store, clock, maxQueued, DEFAULT_PAGE_SIZE);
+    }
+
+    /**
+     * @param maxQueued most messages queued (not counting those in flight)
+     * @param pageSize  queued messages read from the store at a time, at least 1
+     */
+    Session(String clientId, int protocolVersion, long expirySeconds, SessionStore store, Clock clock, int maxQueued,
+            int pageSize) {
+        if (pageSize < 1) {
+            throw new IllegalArgumentException("pageSize must be at least 1: " + pageSize);
+        }
         this.clientId = clientId;
         this.protocolVersion = protocolVersion;
         this.expirySeconds = expirySeconds;
         this.store = store;
         this.clock = clock;
         this.maxQueued = maxQueued;
+        this.pageSize = pageSize;
     }
 
-    /** Rebuilds a session loaded from the store; it starts offline. */
-    static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued) {
+    /**
+     * Rebuilds a session from what the store passed at startup; it starts offline, its outbound messages left in
+     * the store until a connection attaches.
+     */
+    static Session restore(SessionStore.StoredSession stored, SessionStore store, Clock clock, int maxQueued,
+                           int pageSize) {
         SessionMeta meta = stored.meta();
-        Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued);
+        Session s = new Session(meta.clientId(), meta.protocolVersion(), meta.expirySeconds(), store, clock, maxQueued,
+                pageSize);
         s.disconnectedAt = meta.disconnectedAt() == 0 ? clock.millis() : meta.disconnectedAt();
         for (Subscription sub : stored.subscriptions()) {
             s.subscriptions.put(sub.fullFilter(), sub);
         }
-        for (OutboundMessage m : stored.outbound()) {
-            if (m.state() == OutboundState.QUEUED) {
-                s.queue.add(m);
-            } else {
-                s.inflight.put(m.packetId(), m);
-            }
-            s.nextSeq = Math.max(s.nextSeq, m.seq() + 1);
+        OutboundSummary outbound = stored.outbound();
+        s.loaded = false;
+        if (outbound.count() > 0) {
+            s.storedQueued = outbound.queued();
+            s.storedInflight = outbound.inflight();
+            s.queuedBytes = outbound.queuedBytes();
+            s.loadFrom = outbound.firstSeq();
+            s.nextSeq = Math.max(s.nextSeq, outbound.lastSeq() + 1);
+        } else {
+            s.loadFrom = s.nextSeq;
         }
         s.inboundQos2.addAll(stored.inboundQos2());
         return s;
@@ -176,19 +234,31 @@ public final class Session {
             live.sendPublish(message, 0, false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
-        if (live != null && queue.isEmpty() && inflight.size() < live.sendWindow()) {
+        if (live != null && queuedCount() == 0 && inflight.size() < live.sendWindow()) {
             OutboundMessage m = new OutboundMessage(nextSeq++, allocatePacketId(), OutboundState.SENT, message, subscriptionIds);
             inflight.put(m.packetId(), m);
             persistOutbound(m);
             live.sendPublish(message, m.packetId(), false, subscriptionIds);
             return OfferResult.ACCEPTED;
         }
-        if (queue.size() >= maxQueued) {
+        if (queuedCount() >= maxQueued) {
             return OfferResult.DROPPED_QUEUE_FULL;
         }
         OutboundMessage m = new OutboundMessage(nextSeq++, 0, OutboundState.QUEUED, message, subscriptionIds);
-        queue.add(m);
         persistOutbound(m);
+        queuedBytes += payloadBytes(m);
+        if (!persistent()) {
+            queue.add(m);
+        } else if (!loaded) {
+            storedQueued++; // offline: in the store only; loadFrom already points at or before it
+        } else if (storedQueued == 0 && queue.size() < pageSize) {
+            queue.add(m);
+        } else {
+            if (storedQueued == 0) {
+                loadFrom = m.seq();
+            }
+            storedQueued++; // the page in memory is full: read back when the ones before it are sent
+        }
         return OfferResult.ACCEPTED;
     }
 
@@ -281,9 +351,16 @@ public final class Session {
         return inboundQos2.size();
     }
 
-    /** Attaches a connection; messages are not resent until {@link #resume()}. */
+    /**
+     * Attaches a connection; messages are not resent until {@link #resume()}. Reads back from the store what was
+     * in flight and the first page of the queue.
+     */
     synchronized void attach(ClientConnection c, int newProtocolVersion, long newExpirySeconds) {
         boolean wasPersistent = persistent();
+        if (!loaded) {
+            pageIn();
+            loaded = true;
+        }
         connection = c;
         ready = false;
         protocolVersion = newProtocolVersion;
@@ -295,7 +372,7 @@ public final class Session {
             }
             store.saveSession(meta());
         } else if (wasPersistent) {
-            store.removeSession(clientId);
+            forgetStore();
         }
     }
 
@@ -327,6 +404,7 @@ public final class Session {
         ready = false;
         disconnectedAt = clock.millis();
         if (persistent()) {
+            pageOut(); // first: memory lets go even if the write below fails
             store.saveSession(meta());
         }
         return true;
@@ -342,13 +420,31 @@ public final class Session {
             }
             store.saveSession(meta());
         } else if (was) {
-            store.removeSession(clientId);
+            forgetStore();
         }
     }
 
-    /** Number of messages waiting for the client (queued plus in flight). */
+    /** Number of messages waiting for the client (queued plus in flight), in memory or only in the store. */
     public synchronized int pendingCount() {
+        return queuedCount() + inflight.size() + storedInflight;
+    }
+
+    /** Payload bytes of the messages queued (not in flight), in memory or only in the store. */
+    public synchronized long queuedBytes() {
+        return queuedBytes;
+    }
+
+    /**
+     * How many of the outbound messages (queued or in flight) are held in memory right now, as opposed to only in
+     * the store: 0 for a persistent session whose client is away, at most the window plus a page while it is
+     * connected.
+     */
+    public synchronized int messagesInMemory() {
         return queue.size() + inflight.size();
+    }
+
+    private int queuedCount() {
+        return queue.size() + storedQueued;
     }
 
     private void drain() {
@@ -357,10 +453,15 @@ public final class Session {
         }
         int window = connection.sendWindow();
         long now = clock.millis();
-        Iterator<OutboundMessage> it = queue.iterator();
-        while (it.hasNext() && inflight.size() < window) {
-            OutboundMessage queued = it.next();
-            it.remove();
+        while (inflight.size() < window) {
+            if (queue.isEmpty() && storedQueued > 0) {
+                pageIn();
+            }
+            OutboundMessage queued = queue.poll();
+            if (queued == null) {
+                break;
+            }
+            queuedBytes -= payloadBytes(queued);
             if (queued.message().expiredAt(now) || !connection.fits(queued.message(), queued.subscriptionIds())) {
                 if (persistent()) {
                     store.removeOutbound(clientId, queued.seq());
@@ -372,6 +473,86 @@ public final class Session {
             persistOutbound(m);
             connection.sendPublish(m.message(), m.packetId(), false, m.subscriptionIds());
         }
+    }
+
+    /**
+     * Reads from the store what is not in memory: every message in flight (they come first in sequence order) and
+     * queued ones until the page is full. One read in the common case; more only when more is in flight than a
+     * page holds.
+     */
+    private void pageIn() {
+        while (storedInflight > 0 || (storedQueued > 0 && queue.size() < pageSize)) {
+            int limit = storedInflight + Math.max(0, pageSize - queue.size());
+            List<OutboundMessage> page = store.loadOutbound(clientId, loadFrom, Math.max(1, limit));
+            if (page.isEmpty()) {
+                // The counts said more was stored than there is; what is there has been read.
+                LOG.warn("Session {}: expected {} more stored outbound messages from seq {}, found none",
+                        clientId, storedInflight + storedQueued, loadFrom);
+                storedInflight = 0;
+                storedQueued = 0;
+                break;
+            }
+            for (OutboundMessage m : page) {
+                loadFrom = m.seq() + 1;
+                if (m.state() == OutboundState.QUEUED) {
+                    queue.add(m);
+                    storedQueued = Math.max(0, storedQueued - 1);
+                } else {
+                    inflight.put(m.packetId(), m);
+                    storedInflight = Math.max(0, storedInflight - 1);
+                }
+            }
+        }
+        if (storedInflight == 0 && storedQueued == 0) {
+            loadFrom = nextSeq;
+        }
+    }
+
+    /**
+     * The client is away: every outbound message is in the store, so memory lets go of them all, keeping only
+     * the counts and where to read them back from.
+     */
+    private void pageOut() {
+        OutboundMessage first = !inflight.isEmpty() ? inflight.values().iterator().next() : queue.peek();
+        if (first != null) {
+            loadFrom = first.seq();
+        } else if (storedQueued == 0) {
+            loadFrom = nextSeq;
+        }
+        storedInflight += inflight.size();
+        storedQueued += queue.size();
+        inflight.clear();
+        queue.clear();
+        loaded = false;
+    }
+
+    /**
+     * The session stops being persistent while connected: it needs all of its messages in memory (at most
+     * {@code maxQueued} queued plus the window, the bound that holds for every non-persistent session) before its
+     * stored state goes.
+     */
+    private void forgetStore() {
+        while (storedQueued > 0) {
+            int before = queue.size();
+            List<OutboundMessage> page = store.loadOutbound(clientId, loadFrom, pageSize);
+            for (OutboundMessage m : page) {
+                loadFrom = m.seq() + 1;
+                if (m.state() == OutboundState.QUEUED) {
+                    queue.add(m);
+                }
+            }
+            storedQueued -= queue.size() - before;
+            if (page.isEmpty()) {
+                storedQueued = 0;
+            }
+        }
+        loadFrom = nextSeq;
+        store.removeSession(clientId);
+    }
+
+    private static int payloadBytes(OutboundMessage m) {
+        byte[] payload = m.message().payload();
+        return payload == null ? 0 : payload.length;
     }
 
     private int allocatePacketId() {

@@ -88,7 +88,9 @@ public final class SessionRegistry {
     }
 
     /**
-     * Loads persistent sessions from the store at startup; each starts offline with its expiry timer running.
+     * Loads persistent sessions from the store at startup; each starts offline with its expiry timer running. Only
+     * what routing and expiry need is read into memory (metadata, subscriptions, counts of the outbound messages);
+     * the messages themselves stay in the store until their client returns (see {@link Session}).
      * Then the stored wills: a pending one waits for the rest of its delay (or is published at once if it fell
      * due while the broker was down); an armed one belonged to a connection the broker never ended, i.e. one it
      * lost in a crash, and is treated as a lost connection's will: published now, or pending for its delay if
@@ -96,7 +98,8 @@ public final class SessionRegistry {
      */
     public int restore() {
         List<Session> restored = new ArrayList<>();
-        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages())));
+        store.loadAll(stored -> restored.add(Session.restore(stored, store, clock, config.maxQueuedMessages(),
+                Session.DEFAULT_PAGE_SIZE)));
         for (Session s : restored) {
             sessions.put(s.clientId(), s);
             for (Subscription sub : s.subscriptions()) {

@@ -53,8 +53,22 @@ public interface SessionStore extends AutoCloseable {
     /** Passes every stored will to {@code sink}, with its client ID. Called once at startup. */
     void loadWills(BiConsumer<String, StoredWill> sink);
 
-    /** Passes every stored session, complete, to {@code sink}. Called once at startup. */
+    /**
+     * Passes every stored session to {@code sink}: its metadata, subscriptions and inbound QoS 2 packet IDs, and of
+     * its outbound messages only a {@link OutboundSummary} (counts and sequence bounds), so that what the sessions
+     * hold stays on disk until their clients return ({@link #loadOutbound}). Called once at startup; expects no
+     * concurrent changes.
+     */
     void loadAll(Consumer<StoredSession> sink);
+
+    /**
+     * Up to {@code limit} outbound messages of {@code clientId} whose sequence number is at least {@code fromSeq},
+     * in sequence order: one page of what the session holds. Empty when there are none (or no such client).
+     *
+     * @param fromSeq the lowest sequence number to return (inclusive)
+     * @param limit   the most messages to return, at least 1
+     */
+    List<OutboundMessage> loadOutbound(String clientId, long fromSeq, int limit);
 
     @Override
     default void close() {
@@ -102,15 +116,42 @@ public interface SessionStore extends AutoCloseable {
     }
 
     /**
-     * A session as loaded at startup.
+     * A session as loaded at startup, without its outbound messages (they are paged in by {@link #loadOutbound}).
      *
      * @param meta          its metadata
      * @param subscriptions its subscriptions
-     * @param outbound      its outbound messages in sequence order
+     * @param outbound      what its outbound messages amount to
      * @param inboundQos2   inbound QoS 2 packet IDs awaiting PUBREL
      */
-    record StoredSession(SessionMeta meta, List<Subscription> subscriptions, List<OutboundMessage> outbound,
+    record StoredSession(SessionMeta meta, List<Subscription> subscriptions, OutboundSummary outbound,
                          List<Integer> inboundQos2) {
+    }
+
+    /**
+     * The outbound messages a session holds in the store, counted but not loaded.
+     *
+     * @param queued      how many are {@link OutboundState#QUEUED}
+     * @param queuedBytes payload bytes of the queued ones
+     * @param inflight    how many are {@link OutboundState#SENT} or {@link OutboundState#RELEASED}
+     * @param firstSeq    the lowest sequence number stored; meaningless when there are none
+     * @param lastSeq     the highest sequence number stored; meaningless when there are none
+     */
+    record OutboundSummary(int queued, long queuedBytes, int inflight, long firstSeq, long lastSeq) {
+
+        /** No outbound messages. */
+        public static final OutboundSummary EMPTY = new OutboundSummary(0, 0, 0, 0, 0);
+
+        /** How many messages there are in all. */
+        public int count() {
+            return queued + inflight;
+        }
+
+        /** This summary with one more message, which has the highest sequence number so far. */
+        public OutboundSummary plus(long seq, OutboundState state, int payloadBytes) {
+            boolean isQueued = state == OutboundState.QUEUED;
+            return new OutboundSummary(queued + (isQueued ? 1 : 0), queuedBytes + (isQueued ? payloadBytes : 0),
+                    inflight + (isQueued ? 0 : 1), count() == 0 ? seq : firstSeq, seq);
+        }
     }
 
     /**

@@ -141,6 +141,31 @@ public final class MessageCodec {
         return new OutboundMessage(seq, packetId, state, message, subscriptionIds);
     }
 
+    /**
+     * Reads only the start of an {@link #encodeOutbound} record: its sequence number, state and payload size,
+     * without copying the payload, for counting what a session holds without loading it.
+     */
+    public static OutboundHead peekOutbound(byte[] bytes) {
+        Reader in = new Reader(bytes, "OutboundMessage");
+        long seq = in.varint64();
+        in.varint32(); // packet ID
+        OutboundState state = in.state();
+        in.skipBytes(); // topic
+        in.u8(); // QoS
+        in.flags(MESSAGE_RETAIN | MESSAGE_PAYLOAD_UTF8);
+        return new OutboundHead(seq, state, in.skipBytes());
+    }
+
+    /**
+     * The start of a stored outbound message.
+     *
+     * @param seq          its sequence number
+     * @param state        its state
+     * @param payloadBytes the length of its payload (0 for none)
+     */
+    public record OutboundHead(long seq, OutboundState state, int payloadBytes) {
+    }
+
     private static void writeMessageBody(Writer out, Message message) {
         out.string(message.topic());
         out.u8(message.qos());
@@ -325,6 +350,20 @@ public final class MessageCodec {
             byte[] value = Arrays.copyOfRange(bytes, position, position + (int) length);
             position += (int) length;
             return value;
+        }
+
+        /** Skips a {@code bytes?} field; returns its length (0 for null). */
+        int skipBytes() {
+            long lengthPlusOne = varint64();
+            if (lengthPlusOne == 0) {
+                return 0;
+            }
+            long length = lengthPlusOne - 1;
+            if (length < 0 || length > bytes.length - position) {
+                throw corrupt("length " + Long.toUnsignedString(length) + " exceeds the remaining bytes");
+            }
+            position += (int) length;
+            return (int) length;
         }
 
         String string() {

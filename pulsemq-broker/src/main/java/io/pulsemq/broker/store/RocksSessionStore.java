@@ -114,9 +114,11 @@ public final class RocksSessionStore implements SessionStore {
 
     /**
      * Reads each of the four column families once, in key order, joining them on the client prefix: one pass
-     * however many sessions there are. Sessions arrive in bytewise client ID order; subscriptions in full filter
-     * order, outbound messages in sequence order, packet IDs ascending. Records of clients without stored
-     * metadata are skipped with a warning. Expects no concurrent changes.
+     * however many sessions there are. Outbound messages are not decoded, only peeked at for their state and
+     * payload size ({@link MessageCodec#peekOutbound}), and nothing of them is kept: memory does not grow with
+     * what the sessions hold. Sessions arrive in bytewise client ID order; subscriptions in full filter order,
+     * packet IDs ascending. Records of clients without stored metadata are skipped with a warning. Expects no
+     * concurrent changes.
      *
      * @throws StoreException if a record is corrupt
      */
@@ -135,19 +137,39 @@ public final class RocksSessionStore implements SessionStore {
                 List<Subscription> subs = new ArrayList<>();
                 orphans += collect(subscriptions, prefix, (k, v) ->
                         subs.add(decode(ColumnFamily.SUBSCRIPTIONS, k, v, MessageCodec::decodeSubscription)));
-                List<OutboundMessage> messages = new ArrayList<>();
-                orphans += collect(outbound, prefix, (k, v) ->
-                        messages.add(decode(ColumnFamily.OUTBOUND, k, v, MessageCodec::decodeOutbound)));
+                OutboundSummary[] summary = {OutboundSummary.EMPTY};
+                orphans += collect(outbound, prefix, (k, v) -> {
+                    MessageCodec.OutboundHead head = decode(ColumnFamily.OUTBOUND, k, v, MessageCodec::peekOutbound);
+                    summary[0] = summary[0].plus(head.seq(), head.state(), head.payloadBytes());
+                });
                 List<Integer> packetIds = new ArrayList<>();
                 orphans += collect(inboundQos2, prefix, (k, v) -> packetIds.add(SessionKeys.packetId(k)));
-                sink.accept(new StoredSession(meta, List.copyOf(subs), List.copyOf(messages),
-                        List.copyOf(packetIds)));
+                sink.accept(new StoredSession(meta, List.copyOf(subs), summary[0], List.copyOf(packetIds)));
             }
             orphans += skipRest(subscriptions) + skipRest(outbound) + skipRest(inboundQos2);
         }
         if (orphans > 0) {
             LOG.warn("Skipped {} stored records of clients without a stored session", orphans);
         }
+    }
+
+    /**
+     * One bounded range read: from the key of {@code fromSeq} to the end of the client's prefix, stopping after
+     * {@code limit} records.
+     *
+     * @throws StoreException if a record is corrupt
+     */
+    @Override
+    public List<OutboundMessage> loadOutbound(String clientId, long fromSeq, int limit) {
+        byte[] end = RocksStore.prefixEnd(SessionKeys.clientPrefix(clientId));
+        List<OutboundMessage> page = new ArrayList<>(Math.min(limit, 64));
+        try (RocksStore.Cursor cursor = store.cursor(ColumnFamily.OUTBOUND, SessionKeys.outbound(clientId, fromSeq),
+                end)) {
+            for (; cursor.valid() && page.size() < limit; cursor.next()) {
+                page.add(decode(ColumnFamily.OUTBOUND, cursor.key(), cursor.value(), MessageCodec::decodeOutbound));
+            }
+        }
+        return page;
     }
 
     /**

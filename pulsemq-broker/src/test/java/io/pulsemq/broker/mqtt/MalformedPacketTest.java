@@ -3,32 +3,9 @@ package io.pulsemq.broker.mqtt;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.handler.codec.mqtt.MqttDecoder;
-import io.netty.handler.codec.mqtt.MqttEncoder;
-import io.pulsemq.broker.auth.Authenticator;
-import io.pulsemq.broker.config.AuthConfig;
-import io.pulsemq.broker.config.BrokerConfig;
-import io.pulsemq.broker.config.ClientIdsConfig;
-import io.pulsemq.broker.config.ListenersConfig;
-import io.pulsemq.broker.config.MqttConfig;
-import io.pulsemq.broker.config.StatusLogConfig;
-import io.pulsemq.broker.retained.InMemoryRetainedStore;
-import io.pulsemq.broker.routing.Router;
-import io.pulsemq.broker.session.InMemorySessionStore;
-import io.pulsemq.broker.session.LifecycleListener;
-import io.pulsemq.broker.session.Session;
-import io.pulsemq.broker.session.SessionRegistry;
-import io.pulsemq.broker.transport.ReadPauses;
-import io.pulsemq.broker.subscription.SubscriptionTrie;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import java.time.Clock;
-import java.time.Duration;
-import java.util.List;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 
@@ -43,7 +20,7 @@ class MalformedPacketTest {
     private static final int MAX_PACKET = 1024;
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private final MqttServices services = services();
+    private final MqttServices services = TestMqttServices.create(timer, MAX_PACKET);
 
     @AfterEach
     void stopTimer() {
@@ -246,32 +223,7 @@ class MalformedPacketTest {
     }
 
     private EmbeddedChannel channel() {
-        EmbeddedChannel ch = new EmbeddedChannel() {
-            @Override
-            protected java.net.SocketAddress remoteAddress0() {
-                return new InetSocketAddress("127.0.0.1", 50000);
-            }
-        };
-        ch.pipeline().addLast(new MqttDecoder(MAX_PACKET, 65535), MqttEncoder.INSTANCE,
-                new MqttConnection(services, new ReadPauses()));
-        ch.pipeline().fireChannelActive();
-        return ch;
-    }
-
-    private MqttServices services() {
-        MqttConfig mqtt = new MqttConfig(MAX_PACKET, 100, 100, 1000, 16, Duration.ofDays(1), Duration.ofSeconds(65535),
-                Duration.ofSeconds(10), 32, true, true, true);
-        BrokerConfig config = new BrokerConfig("test", "node-1", Path.of("unused"), ListenersConfig.loopbackEphemeral(),
-                new AuthConfig(AuthConfig.AnonymousPolicy.LOOPBACK), List.of(), mqtt, new ClientIdsConfig(false),
-                new StatusLogConfig(Duration.ofDays(7)));
-        SubscriptionTrie trie = new SubscriptionTrie();
-        ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
-        Clock clock = Clock.systemUTC();
-        Router router = new Router(trie, new InMemoryRetainedStore(), map::get, clock);
-        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router,
-                LifecycleListener.NONE, timer, clock, mqtt);
-        return new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.LOOPBACK, List.of()),
-                registry, trie, router, clock);
+        return TestMqttServices.channel(services);
     }
 
     private static ByteBuf bytes(int... values) {

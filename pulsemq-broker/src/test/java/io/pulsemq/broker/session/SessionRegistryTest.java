@@ -26,6 +26,7 @@ import java.util.concurrent.ScheduledExecutorService;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
 
 /** The lifecycle rules of {@link SessionRegistry}, without Netty. */
 class SessionRegistryTest {
@@ -213,6 +214,56 @@ class SessionRegistryTest {
         assertThat(back.session().pendingWill).isNull();
     }
 
+    @Test
+    void restore_leavesQueuedMessagesOnDisk_stillQueuesNewOnes_andDeliversAllInOrderWhenTheClientReturns() {
+        offlineSubscriber("dev", "t/#");
+        for (int i = 0; i < 150; i++) {
+            router.publish(Message.of("t/" + i, 1, false, new byte[]{1}, "other", 0));
+        }
+        assertThat(registry.get("dev").messagesInMemory()).isZero();
+
+        Restarted after = new Restarted();
+        after.registry.restore();
+        Session restored = after.registry.get("dev");
+        assertThat(restored.messagesInMemory()).isZero();
+        assertThat(restored.pendingCount()).isEqualTo(150);
+        for (int i = 150; i < 200; i++) { // the restored subscriptions route to the session still offline
+            after.router.publish(Message.of("t/" + i, 1, false, new byte[]{1}, "other", 0));
+        }
+        assertThat(restored.messagesInMemory()).isZero();
+        assertThat(restored.pendingCount()).isEqualTo(200);
+
+        FakeConnection back = new FakeConnection("back");
+        SessionRegistry.ConnectResult resumed = after.registry.connect(info("dev", "back", false), back, 3600, null);
+        assertThat(resumed.sessionPresent()).isTrue();
+        resumed.session().resume();
+        for (int i = 0; i < back.packetIds.size(); i++) {
+            assertThat(resumed.session().messagesInMemory()).isLessThanOrEqualTo(10 + Session.DEFAULT_PAGE_SIZE);
+            assertThat(resumed.session().onPubAck(back.packetIds.get(i))).isTrue();
+        }
+
+        List<String> expected = new ArrayList<>();
+        for (int i = 0; i < 200; i++) {
+            expected.add("t/" + i);
+        }
+        assertThat(back.published).extracting(Message::topic).containsExactlyElementsOf(expected);
+        assertThat(queuedFor("dev")).isEmpty();
+    }
+
+    @Test
+    void restore_sessionWhoseExpiryPassedWhileDown_isDiscardedWithItsStoredMessages() {
+        offlineSubscriber("dev", "t/#");
+        router.publish(Message.of("t/1", 1, false, new byte[]{1}, "other", 0));
+        store.saveSession(new SessionStore.SessionMeta("dev", 5, 1, System.currentTimeMillis() - 5_000));
+
+        Restarted after = new Restarted();
+        after.registry.restore();
+
+        await().atMost(Duration.ofSeconds(30)).until(() -> after.registry.get("dev") == null);
+        assertThat(queuedFor("dev")).isEmpty();
+        assertThat(after.trie.size()).isZero();
+    }
+
     /** A persistent session subscribed to {@code filter} at QoS 1 whose client is away: what reaches it is stored. */
     private void offlineSubscriber(String clientId, String filter) {
         FakeConnection c = new FakeConnection(clientId + "-conn");
@@ -224,18 +275,8 @@ class SessionRegistryTest {
     }
 
     private List<String> queuedFor(String clientId) {
-        SessionStore.StoredSession s = stored(clientId);
-        return s == null ? List.of() : s.outbound().stream().map(o -> o.message().topic()).toList();
-    }
-
-    private SessionStore.StoredSession stored(String clientId) {
-        SessionStore.StoredSession[] found = new SessionStore.StoredSession[1];
-        store.loadAll(s -> {
-            if (s.meta().clientId().equals(clientId)) {
-                found[0] = s;
-            }
-        });
-        return found[0];
+        return store.loadOutbound(clientId, Long.MIN_VALUE, Integer.MAX_VALUE).stream()
+                .map(o -> o.message().topic()).toList();
     }
 
     @Test
@@ -302,6 +343,7 @@ class SessionRegistryTest {
     private static final class FakeConnection implements ClientConnection {
         final String id;
         final List<Message> published = Collections.synchronizedList(new ArrayList<>());
+        final List<Integer> packetIds = Collections.synchronizedList(new ArrayList<>());
         volatile DisconnectReason terminatedWith;
 
         FakeConnection(String id) {
@@ -331,6 +373,7 @@ class SessionRegistryTest {
         @Override
         public void sendPublish(Message message, int packetId, boolean dup, List<Integer> subscriptionIds) {
             published.add(message);
+            packetIds.add(packetId);
         }
 
         @Override

@@ -3,6 +3,7 @@ package io.pulsemq.broker.session;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
+import io.pulsemq.broker.session.SessionStore.OutboundSummary;
 import io.pulsemq.broker.session.SessionStore.StoredWill;
 import io.pulsemq.broker.session.SessionStore.SessionMeta;
 import io.pulsemq.broker.session.SessionStore.StoredSession;
@@ -46,9 +47,13 @@ public abstract class SessionStoreContract {
         assertThat(loaded.meta()).isEqualTo(meta("sensor-1"));
         assertThat(loaded.subscriptions()).containsExactlyInAnyOrder(
                 subscription("sensor-1", "cmd/#", null), subscription("sensor-1", "cmd/#", "group"));
-        assertThat(loaded.outbound()).extracting(OutboundMessage::seq).containsExactly(1L, 2L);
-        assertThat(loaded.outbound().get(1).subscriptionIds()).containsExactly(7, 9);
-        assertThat(new String(loaded.outbound().get(0).message().payload(), StandardCharsets.UTF_8))
+        assertThat(loaded.outbound()).isEqualTo(new OutboundSummary(1, "payload-1".length(), 1, 1, 2));
+        List<OutboundMessage> outbound = outbound("sensor-1");
+        assertThat(outbound).extracting(OutboundMessage::seq).containsExactly(1L, 2L);
+        assertThat(outbound.get(1).subscriptionIds()).containsExactly(7, 9);
+        assertThat(outbound.get(1).state()).isEqualTo(OutboundState.SENT);
+        assertThat(outbound.get(1).packetId()).isEqualTo(12);
+        assertThat(new String(outbound.get(0).message().payload(), StandardCharsets.UTF_8))
                 .isEqualTo("payload-1");
         assertThat(loaded.inboundQos2()).containsExactly(10, 11);
     }
@@ -91,8 +96,12 @@ public abstract class SessionStoreContract {
             store.saveOutbound("c", outbound(seq));
         }
 
-        assertThat(loadAll().get("c").outbound()).extracting(OutboundMessage::seq)
+        assertThat(outbound("c")).extracting(OutboundMessage::seq)
                 .containsExactly(0L, 1L, 2L, 255L, 256L, 300L, 70_000L, Long.MAX_VALUE);
+        OutboundSummary summary = loadAll().get("c").outbound();
+        assertThat(summary.queued()).isEqualTo(8);
+        assertThat(summary.firstSeq()).isZero();
+        assertThat(summary.lastSeq()).isEqualTo(Long.MAX_VALUE);
     }
 
     @Test
@@ -102,7 +111,7 @@ public abstract class SessionStoreContract {
         store.saveOutbound("c", queued);
         store.saveOutbound("c", queued.with(OutboundState.RELEASED, 77));
 
-        assertThat(loadAll().get("c").outbound()).singleElement().satisfies(message -> {
+        assertThat(outbound("c")).singleElement().satisfies(message -> {
             assertThat(message.state()).isEqualTo(OutboundState.RELEASED);
             assertThat(message.packetId()).isEqualTo(77);
         });
@@ -117,7 +126,8 @@ public abstract class SessionStoreContract {
 
         store.removeOutbound("c", 2);
 
-        assertThat(loadAll().get("c").outbound()).extracting(OutboundMessage::seq).containsExactly(1L, 3L);
+        assertThat(outbound("c")).extracting(OutboundMessage::seq).containsExactly(1L, 3L);
+        assertThat(loadAll().get("c").outbound().count()).isEqualTo(2);
     }
 
     @Test
@@ -143,9 +153,11 @@ public abstract class SessionStoreContract {
         assertThat(loaded).containsOnlyKeys("ab", "b");
         for (StoredSession session : loaded.values()) {
             assertThat(session.subscriptions()).hasSize(2);
-            assertThat(session.outbound()).hasSize(2);
+            assertThat(session.outbound().count()).isEqualTo(2);
+            assertThat(outbound(session.meta().clientId())).hasSize(2);
             assertThat(session.inboundQos2()).hasSize(2);
         }
+        assertThat(outbound("a")).isEmpty();
     }
 
     @Test
@@ -157,7 +169,8 @@ public abstract class SessionStoreContract {
 
         StoredSession loaded = loadAll().get("c");
         assertThat(loaded.subscriptions()).isEmpty();
-        assertThat(loaded.outbound()).isEmpty();
+        assertThat(loaded.outbound()).isEqualTo(OutboundSummary.EMPTY);
+        assertThat(outbound("c")).isEmpty();
         assertThat(loaded.inboundQos2()).isEmpty();
     }
 
@@ -174,7 +187,51 @@ public abstract class SessionStoreContract {
 
         assertThat(loaded).containsOnlyKeys("a", "c");
         assertThat(loaded.get("c").subscriptions()).hasSize(2);
-        assertThat(loaded.get("c").outbound()).hasSize(2);
+        assertThat(loaded.get("c").outbound().count()).isEqualTo(2);
+    }
+
+    @Test
+    void loadAll_summarizesOutboundByState_withPayloadBytesOfTheQueuedOnes() {
+        store.saveSession(meta("c"));
+        store.saveOutbound("c", outbound(3).with(OutboundState.SENT, 1));
+        store.saveOutbound("c", outbound(4).with(OutboundState.RELEASED, 2));
+        store.saveOutbound("c", outbound(5));
+        store.saveOutbound("c", new OutboundMessage(6, 0, OutboundState.QUEUED,
+                Message.of("t", 1, false, new byte[1000], "p", 0), List.of()));
+        store.saveOutbound("c", new OutboundMessage(7, 0, OutboundState.QUEUED,
+                Message.of("t", 1, false, null, "p", 0), List.of()));
+
+        assertThat(loadAll().get("c").outbound())
+                .isEqualTo(new OutboundSummary(3, "payload-5".length() + 1000, 2, 3, 7));
+    }
+
+    @Test
+    void loadOutbound_fromSeqWithLimit_returnsThatPageInSeqOrder() {
+        store.saveSession(meta("c"));
+        for (long seq = 10; seq >= 1; seq--) {
+            store.saveOutbound("c", outbound(seq));
+        }
+        store.removeOutbound("c", 5);
+
+        assertThat(store.loadOutbound("c", 1, 3)).extracting(OutboundMessage::seq).containsExactly(1L, 2L, 3L);
+        assertThat(store.loadOutbound("c", 4, 3)).extracting(OutboundMessage::seq).containsExactly(4L, 6L, 7L);
+        assertThat(store.loadOutbound("c", 8, 100)).extracting(OutboundMessage::seq).containsExactly(8L, 9L, 10L);
+        assertThat(store.loadOutbound("c", 11, 100)).isEmpty();
+        assertThat(new String(store.loadOutbound("c", 9, 1).get(0).message().payload(), StandardCharsets.UTF_8))
+                .isEqualTo("payload-9");
+    }
+
+    @Test
+    void loadOutbound_clientIdPrefixOfAnother_returnsOnlyThatClientsMessages() {
+        store.saveSession(meta("a"));
+        store.saveSession(meta("ab"));
+        store.saveOutbound("a", outbound(1));
+        store.saveOutbound("ab", outbound(1));
+        store.saveOutbound("ab", outbound(2));
+
+        assertThat(store.loadOutbound("a", 0, 100)).extracting(OutboundMessage::seq).containsExactly(1L);
+        assertThat(store.loadOutbound("ab", 2, 100)).extracting(OutboundMessage::seq).containsExactly(2L);
+        assertThat(store.loadOutbound("nobody", 0, 100)).isEmpty();
     }
 
     @Test
@@ -215,6 +272,11 @@ public abstract class SessionStoreContract {
         Map<String, StoredWill> wills = new HashMap<>();
         store.loadWills(wills::put);
         return wills;
+    }
+
+    /** Every outbound message stored for {@code clientId}, in sequence order. */
+    protected List<OutboundMessage> outbound(String clientId) {
+        return store.loadOutbound(clientId, Long.MIN_VALUE, Integer.MAX_VALUE);
     }
 
     protected Map<String, StoredSession> loadAll() {

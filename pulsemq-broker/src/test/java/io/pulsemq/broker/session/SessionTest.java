@@ -142,6 +142,278 @@ class SessionTest {
         assertThat(s.inboundQos2Count()).isZero();
     }
 
+    @Test
+    void offer_persistentSessionOffline_keepsNoMessageInMemory_onlyInTheStore() {
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Recorder first = new Recorder(5);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+
+        for (int i = 0; i < 1_000; i++) {
+            assertThat(s.offer(msg("t/" + i, 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        }
+
+        assertThat(s.messagesInMemory()).isZero();
+        assertThat(s.pendingCount()).isEqualTo(1_000);
+        assertThat(s.queuedBytes()).isEqualTo(1_000);
+        assertThat(stored("c")).hasSize(1_000);
+    }
+
+    @Test
+    void detach_persistentSessionWithMessagesInFlightAndQueued_letsGoOfThemAll() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 10);
+        Recorder first = new Recorder(3);
+        attachAndResume(s, first, 60);
+        for (int i = 0; i < 8; i++) {
+            s.offer(msg("t/" + i, 1), List.of());
+        }
+        assertThat(s.messagesInMemory()).isEqualTo(8);
+
+        s.detach(first);
+
+        assertThat(s.messagesInMemory()).isZero();
+        assertThat(s.pendingCount()).isEqualTo(8);
+    }
+
+    @Test
+    void reconnect_manyQueued_pagesInInOrder_neverMoreThanWindowPlusPage() {
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Recorder first = new Recorder(5);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+        for (int i = 0; i < 100; i++) {
+            s.offer(msg("t/" + i, 1), List.of());
+        }
+
+        Recorder second = new Recorder(5);
+        s.attach(second, 5, 60);
+        assertThat(s.messagesInMemory()).isEqualTo(10); // one page, not the queue
+        s.resume();
+        int acked = 0;
+        while (acked < 100) {
+            assertThat(s.messagesInMemory()).isLessThanOrEqualTo(5 + 10);
+            assertThat(s.onPubAck(packetId(second.sent.get(acked)))).isTrue();
+            acked++;
+        }
+
+        assertThat(second.sent).extracting(SessionTest::topic).containsExactlyElementsOf(topics(0, 100));
+        assertThat(second.sent).noneMatch(sent -> sent.endsWith("dup"));
+        assertThat(s.pendingCount()).isZero();
+        assertThat(stored("c")).isEmpty();
+    }
+
+    @Test
+    void reconnect_midPage_redeliversInFlightWithDupAndSamePacketIds_thenTheRestInOrder() {
+        Session s = new Session("c", 5, 60, store, clock, 10_000, 4);
+        Recorder first = new Recorder(3);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+        for (int i = 0; i < 20; i++) {
+            s.offer(msg("t/" + i, 1), List.of());
+        }
+        Recorder second = new Recorder(3);
+        attachAndResume(s, second, 60);
+        s.onPubAck(packetId(second.sent.get(0)));
+        s.onPubAck(packetId(second.sent.get(1)));
+        assertThat(second.sent).extracting(SessionTest::topic).containsExactly("t/0", "t/1", "t/2", "t/3", "t/4");
+
+        s.detach(second); // t/2, t/3, t/4 in flight, t/5 in the page, t/6.. only in the store
+        assertThat(s.messagesInMemory()).isZero();
+        Recorder third = new Recorder(3);
+        attachAndResume(s, third, 60);
+
+        assertThat(third.sent).containsExactly(second.sent.get(2) + " dup", second.sent.get(3) + " dup",
+                second.sent.get(4) + " dup"); // [MQTT-4.4.0-1]
+        ackEverySent(s, third);
+        assertThat(third.sent).extracting(SessionTest::topic).containsExactlyElementsOf(topics(2, 20));
+        assertThat(stored("c")).isEmpty();
+    }
+
+    @Test
+    void restore_leavesMessagesInTheStore_thenDeliversEveryOneInOrderWhenTheClientReturns() {
+        Session before = new Session("c", 5, 60, store, clock, 10_000, 10);
+        Recorder first = new Recorder(4);
+        attachAndResume(before, first, 60);
+        for (int i = 0; i < 30; i++) {
+            before.offer(msg("t/" + i, i == 2 ? 2 : 1), List.of());
+        }
+        assertThat(first.sent).containsExactly("t/0#1", "t/1#2", "t/2#3", "t/3#4");
+        before.onPubRec(3, false); // t/2 is QoS 2: released, awaiting PUBCOMP
+        // the broker stops here, without a DISCONNECT: t/0..t/3 in flight, t/4..t/29 queued
+
+        Session after = Session.restore(storedSession("c"), store, clock, 10_000, 10);
+        assertThat(after.messagesInMemory()).isZero();
+        assertThat(after.pendingCount()).isEqualTo(30);
+        assertThat(after.queuedBytes()).isEqualTo(26);
+
+        Recorder back = new Recorder(4);
+        attachAndResume(after, back, 60);
+        assertThat(back.pubRels).containsExactly(3);
+        assertThat(back.sent).containsExactly("t/0#1 dup", "t/1#2 dup", "t/3#4 dup");
+        assertThat(after.onPubComp(3)).isTrue();
+        ackEverySent(after, back);
+
+        List<String> expected = new ArrayList<>(topics(0, 30));
+        expected.remove("t/2"); // completed by its PUBREL, not sent again
+        assertThat(back.sent).extracting(SessionTest::topic).containsExactlyElementsOf(expected);
+        assertThat(after.pendingCount()).isZero();
+        assertThat(stored("c")).isEmpty();
+    }
+
+    @Test
+    void offer_offlineQueueAtLimit_countsWhatIsOnlyInTheStore_alsoAfterARestore() {
+        Session s = new Session("c", 5, 60, store, clock, 5, 2);
+        Recorder first = new Recorder(1);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+        for (int i = 0; i < 5; i++) {
+            assertThat(s.offer(msg("t/" + i, 1), List.of())).isEqualTo(Session.OfferResult.ACCEPTED);
+        }
+        assertThat(s.offer(msg("t/5", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_FULL);
+
+        Session restored = Session.restore(storedSession("c"), store, clock, 5, 2);
+        assertThat(restored.offer(msg("t/5", 1), List.of())).isEqualTo(Session.OfferResult.DROPPED_QUEUE_FULL);
+        Recorder back = new Recorder(10);
+        attachAndResume(restored, back, 60);
+        assertThat(back.sent).extracting(SessionTest::topic).containsExactlyElementsOf(topics(0, 5));
+    }
+
+    @Test
+    void reconnect_messageThatExpiredInTheStore_isDroppedNotDelivered() {
+        MutableClock time = new MutableClock(1_000_000);
+        Session s = new Session("c", 5, 60, store, time, 100, 2);
+        Recorder first = new Recorder(10);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+        s.offer(msg("t/0", 1), List.of());
+        s.offer(new Message("t/short", 1, false, new byte[]{1}, false, time.millis() + 1_000, null, null, null,
+                List.of(), "p", 0), List.of());
+        s.offer(msg("t/2", 1), List.of());
+        time.now += 5_000;
+
+        Recorder back = new Recorder(10);
+        attachAndResume(s, back, 60);
+
+        assertThat(back.sent).extracting(SessionTest::topic).containsExactly("t/0", "t/2");
+        assertThat(stored("c")).extracting(m -> m.message().topic()).containsExactly("t/0", "t/2");
+    }
+
+    @Test
+    void reconnect_withExpiryZero_takesTheWholeStoredQueueIntoMemory_andDeliversItInOrder() {
+        Session s = new Session("c", 5, 60, store, clock, 100, 3);
+        Recorder first = new Recorder(2);
+        attachAndResume(s, first, 60);
+        s.detach(first);
+        for (int i = 0; i < 10; i++) {
+            s.offer(msg("t/" + i, 1), List.of());
+        }
+
+        Recorder back = new Recorder(2);
+        attachAndResume(s, back, 0); // no longer persistent: nothing stays in the store
+
+        assertThat(stored("c")).isEmpty();
+        for (int i = 0; i < 10; i++) {
+            s.onPubAck(packetId(back.sent.get(i)));
+        }
+        assertThat(back.sent).extracting(SessionTest::topic).containsExactlyElementsOf(topics(0, 10));
+    }
+
+    @Test
+    void offer_onlineWithPageFull_writesToTheStoreOnly_andSendsInOrderLater() {
+        Session s = new Session("c", 5, 60, store, clock, 1_000, 3);
+        Recorder conn = new Recorder(2);
+        attachAndResume(s, conn, 60);
+        for (int i = 0; i < 20; i++) {
+            s.offer(msg("t/" + i, 1), List.of());
+        }
+        assertThat(s.messagesInMemory()).isEqualTo(2 + 3);
+        assertThat(s.pendingCount()).isEqualTo(20);
+
+        for (int i = 0; i < 20; i++) {
+            s.onPubAck(packetId(conn.sent.get(i)));
+            s.offer(msg("late/" + i, 1), List.of());
+            assertThat(s.messagesInMemory()).isLessThanOrEqualTo(2 + 3);
+        }
+        for (int i = 20; i < 40; i++) {
+            s.onPubAck(packetId(conn.sent.get(i)));
+        }
+
+        List<String> expected = new ArrayList<>(topics(0, 20));
+        for (int i = 0; i < 20; i++) {
+            expected.add("late/" + i);
+        }
+        assertThat(conn.sent).extracting(SessionTest::topic).containsExactlyElementsOf(expected);
+    }
+
+    /** Acknowledges (PUBACK) every QoS 1 PUBLISH the connection got, including those sent meanwhile, in order. */
+    private static void ackEverySent(Session s, Recorder conn) {
+        for (int i = 0; i < conn.sent.size(); i++) {
+            assertThat(s.onPubAck(packetId(conn.sent.get(i)))).as(conn.sent.get(i)).isTrue();
+        }
+    }
+
+    private List<SessionStore.OutboundMessage> stored(String clientId) {
+        return store.loadOutbound(clientId, Long.MIN_VALUE, Integer.MAX_VALUE);
+    }
+
+    private SessionStore.StoredSession storedSession(String clientId) {
+        List<SessionStore.StoredSession> found = new ArrayList<>();
+        store.loadAll(stored -> {
+            if (stored.meta().clientId().equals(clientId)) {
+                found.add(stored);
+            }
+        });
+        return found.get(0);
+    }
+
+    private static List<String> topics(int from, int to) {
+        List<String> topics = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            topics.add("t/" + i);
+        }
+        return topics;
+    }
+
+    /** The topic of a {@link Recorder#sent} entry. */
+    private static String topic(String sent) {
+        return sent.substring(0, sent.indexOf('#'));
+    }
+
+    /** The packet ID of a {@link Recorder#sent} entry. */
+    private static int packetId(String sent) {
+        String rest = sent.substring(sent.indexOf('#') + 1);
+        int space = rest.indexOf(' ');
+        return Integer.parseInt(space < 0 ? rest : rest.substring(0, space));
+    }
+
+    private static final class MutableClock extends Clock {
+        long now;
+
+        MutableClock(long now) {
+            this.now = now;
+        }
+
+        @Override
+        public ZoneOffset getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public long millis() {
+            return now;
+        }
+
+        @Override
+        public Instant instant() {
+            return Instant.ofEpochMilli(now);
+        }
+    }
+
     private static Message msg(String topic, int qos) {
         return Message.of(topic, qos, false, new byte[]{1}, "p", 0);
     }

@@ -118,6 +118,27 @@ class MessageCodecTest {
     }
 
     @Test
+    void peekOutbound_readsSeqStateAndPayloadSize_withoutTheRest() {
+        OutboundMessage full = new OutboundMessage(Long.MAX_VALUE - 3, 65_535, OutboundState.RELEASED, FULL, List.of(1, 2));
+        OutboundMessage noPayload = new OutboundMessage(7, 0, OutboundState.QUEUED,
+                new Message("t", 0, false, null, false, 0, null, null, null, null, null, 0), List.of());
+
+        assertThat(MessageCodec.peekOutbound(MessageCodec.encodeOutbound(full))).isEqualTo(
+                new MessageCodec.OutboundHead(Long.MAX_VALUE - 3, OutboundState.RELEASED, FULL.payload().length));
+        assertThat(MessageCodec.peekOutbound(MessageCodec.encodeOutbound(noPayload)))
+                .isEqualTo(new MessageCodec.OutboundHead(7, OutboundState.QUEUED, 0));
+    }
+
+    @Test
+    void peekOutbound_truncatedPayload_fails() {
+        byte[] encoded = MessageCodec.encodeOutbound(new OutboundMessage(1, 0, OutboundState.QUEUED, FULL, List.of()));
+
+        assertThatThrownBy(() -> MessageCodec.peekOutbound(Arrays.copyOf(encoded, 12)))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("OutboundMessage");
+    }
+
+    @Test
     void decode_unknownVersion_failsNamingIt() {
         byte[] encoded = MessageCodec.encodeMessage(FULL);
         encoded[0] = 9;
