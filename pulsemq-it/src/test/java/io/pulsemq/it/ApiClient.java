@@ -98,6 +98,27 @@ final class ApiClient {
         return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
+    /**
+     * One sample of {@code /metrics} (read with {@code key}), by its series as Prometheus prints it:
+     * {@code pulsemq_messages_published_total} or {@code pulsemq_connections_paused{protocol="mqtt"}}.
+     */
+    double metric(String series, AccessKey key) {
+        String text = ok200(get("/metrics", key)).body();
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^" + java.util.regex.Pattern.quote(series)
+                + " (\\S+)$").matcher(text);
+        if (!m.find()) {
+            throw new AssertionError(series + " is not in /metrics:\n" + text);
+        }
+        return Double.parseDouble(m.group(1));
+    }
+
+    private static HttpResponse<String> ok200(HttpResponse<String> response) {
+        if (response.statusCode() != 200) {
+            throw new AssertionError("expected 200 from " + response.uri() + " but got " + response.statusCode());
+        }
+        return response;
+    }
+
     /** The status of one client, as JSON. */
     JsonNode client(String clientId, AccessKey key) {
         return getJson("/api/v1/clients/" + enc(clientId).replace("+", "%20"), key);

@@ -26,10 +26,19 @@ final class RawAmqp implements AutoCloseable {
     private final DataOutputStream out;
 
     RawAmqp(int port) throws IOException {
-        socket = new Socket("127.0.0.1", port);
+        this(new Socket("127.0.0.1", port));
+    }
+
+    private RawAmqp(Socket socket) throws IOException {
+        this.socket = socket;
         socket.setSoTimeout((int) (Clients.TIMEOUT_S * 1000));
-        in = new DataInputStream(socket.getInputStream());
+        in = new DataInputStream(new java.io.BufferedInputStream(socket.getInputStream()));
         out = new DataOutputStream(socket.getOutputStream());
+    }
+
+    /** A client on a socket already connected (one with a small receive buffer, say). */
+    static RawAmqp over(Socket socket) throws IOException {
+        return new RawAmqp(socket);
     }
 
     /** One frame as read: its type, channel and payload. */

@@ -17,6 +17,8 @@ import io.netty.handler.timeout.IdleStateHandler;
 import io.pulsemq.broker.auth.Ban;
 import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.transport.ClientAddress;
+import io.pulsemq.broker.transport.ReadPause;
+import io.pulsemq.broker.transport.ReadPauses;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,6 +43,10 @@ import java.util.concurrent.TimeUnit;
  * <p>After a connection error the handler sends {@code connection.close}, discards everything but
  * {@code close}/{@code close-ok} [AMQP 0-9-1 2.2.4], and closes the socket on {@code close-ok} or after
  * {@value #CLOSE_TIMEOUT_SECONDS} seconds. A malformed frame ends only its own connection.
+ *
+ * <p>Backpressure: while more outbound bytes wait than the channel's high-water mark the connection is not read
+ * ({@link ReadPause}), so a publisher that never reads its confirms, or a consumer that never reads its deliveries,
+ * fills its own socket buffers, not the broker's memory.
  */
 final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
 
@@ -59,6 +65,8 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
 
     private final AmqpServices services;
     private final String serverVersion;
+    private final ReadPauses pauses;
+    private ReadPause readPause;
     private final Map<Integer, AmqpChannel> channels = new HashMap<>();
     /** Channels we sent channel.close on, waiting for close-ok; their other frames are discarded. */
     private final Map<Integer, Boolean> closingChannels = new HashMap<>();
@@ -78,14 +86,16 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     private int channelMax;
     private ScheduledFuture<?> timeout;
 
-    AmqpConnection(AmqpServices services, String serverVersion) {
+    AmqpConnection(AmqpServices services, String serverVersion, ReadPauses pauses) {
         this.services = services;
         this.serverVersion = serverVersion;
+        this.pauses = pauses;
     }
 
     @Override
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
+        this.readPause = new ReadPause(ctx.channel(), pauses);
         this.frameMax = services.config().frameMax();
         this.channelMax = services.config().channelMax();
         this.credit = new DeliveryCredit(services.config().maxUnackedPerConnection(), services.queueExecutor(),
@@ -107,6 +117,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
     @Override
     public void channelInactive(ChannelHandlerContext ctx) throws Exception {
         state = State.CLOSED;
+        readPause.ended();
         if (timeout != null) {
             timeout.cancel(false);
         }
@@ -197,6 +208,12 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
             ctx.writeAndFlush(AmqpCodec.method(ctx.alloc(), 0, new AMQImpl.Connection.Close(ReplyCode.CONNECTION_FORCED,
                     "CONNECTION_FORCED - broker shutdown", 0, 0))).addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        readPause.followWritability();
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -390,7 +407,7 @@ final class AmqpConnection extends SimpleChannelInboundHandler<AmqpFrame> {
                 throw refused;
             }
             // throttled: the close waits on this event loop; nothing more is read meanwhile
-            ctx.channel().config().setAutoRead(false);
+            readPause.pause(ReadPause.Reason.LOGIN_THROTTLE);
             ctx.executor().schedule(() -> fail(0, refused), delay.toMillis(), TimeUnit.MILLISECONDS);
             return;
         }

@@ -22,6 +22,8 @@ import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
+import io.pulsemq.broker.transport.ReadPause;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,14 +41,18 @@ import java.util.function.Supplier;
  * {@link #close()} ends every connection with {@code connection.close} 320 (the SDK then reconnects
  * by itself), stops the queue executor and detaches from the router and the status log.
  *
- * <p>Threads: connections run on the shared event loops; all queue state, and every store read for it,
+ * <p>Threads: connections run on the event loops of the transport given (the broker's AMQP group,
+ * {@code eventLoops.amqp}, which no MQTT work shares); all queue state, and every store read for it,
  * is on one queue executor thread ({@code pulsemq-amqp-queues}); the queues' progress (cursors, deletions of
  * acknowledged messages) is written by {@code pulsemq-amqp-progress} ({@link ProgressWriter}).
  */
 public final class AmqpServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AmqpServer.class);
-    /** Outbound bytes buffered per connection before writes count as slow. */
+    /**
+     * Outbound bytes buffered per connection: above the high mark (1 MiB) the connection is no longer read
+     * ({@link ReadPause}), below the low mark (256 KiB) it is read again.
+     */
     private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(256 * 1024, 1024 * 1024);
 
     private final NettyTransport transport;
@@ -56,6 +62,7 @@ public final class AmqpServer implements AutoCloseable {
     private final String version;
     private final ChannelGroup serverChannels = new DefaultChannelGroup("amqp-listeners", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup("amqp-connections", GlobalEventExecutor.INSTANCE);
+    private final ReadPauses pauses = new ReadPauses();
 
     private AmqpServer(NettyTransport transport, AmqpServices services, ProgressWriter progress,
                        ExecutorService progressThread, String version) {
@@ -155,7 +162,12 @@ public final class AmqpServer implements AutoCloseable {
     void addProtocolHandlers(ChannelPipeline pipeline) {
         pipeline.addLast("flush", new FlushConsolidationHandler(256, true))
                 .addLast(AmqpFrameDecoder.HANDLER_NAME, new AmqpFrameDecoder(services.config().frameMax()))
-                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version));
+                .addLast(AmqpConnection.HANDLER_NAME, new AmqpConnection(services, version, pauses));
+    }
+
+    /** Backpressure pauses of the AMQP connections. */
+    public ReadPauses pauses() {
+        return pauses;
     }
 
     /** Number of open AMQP connections. */

@@ -8,6 +8,7 @@ import io.pulsemq.broker.auth.DeviceCredentials;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
+import io.pulsemq.broker.config.EventLoopsConfig;
 import io.pulsemq.broker.config.ListenerConfig;
 import io.pulsemq.broker.config.ListenersConfig;
 import io.micrometer.core.instrument.FunctionCounter;
@@ -43,6 +44,7 @@ import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.transport.TlsContexts.ApplicationProtocol;
 import io.netty.util.concurrent.DefaultThreadFactory;
@@ -66,7 +68,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <p>Start order: data directory, store, sessions (restored from the store), transport, listeners.
  * Stop order: stop accepting, end every connection ({@code server_shutdown}), close listeners,
- * timers, event loops, then the store.
+ * timers, event loops, then the store. Each protocol family (MQTT, HTTP, AMQP) has its own event-loop group
+ * ({@code eventLoops.*}).
  */
 public final class Broker implements AutoCloseable {
 
@@ -163,7 +166,9 @@ public final class Broker implements AutoCloseable {
             LOG.info("restored {} persistent sessions", restored);
         }
 
-        NettyTransport transport = register(new NettyTransport(0));
+        int cores = Runtime.getRuntime().availableProcessors();
+        EventLoopsConfig loops = config.eventLoops();
+        NettyTransport transport = register(new NettyTransport("pulsemq-mqtt", loops.mqttThreads(cores)));
         DeviceCredentials deviceCredentials = new DeviceCredentials(new RocksDeviceCredentialStore(store), clock);
         int devices = deviceCredentials.load();
         if (devices > 0) {
@@ -204,11 +209,16 @@ public final class Broker implements AutoCloseable {
                 tls.forListener(listeners.wss(), ApplicationProtocol.HTTP_1_1)) : -1;
         int amqp = -1;
         int amqps = -1;
+        int amqpThreads = 0;
         if (listeners.amqp().enabled() || tlsOn(tls, listeners.amqps())) {
-            AmqpServer amqpServer = register(AmqpServer.create(config, transport, statusLog, store, router, clock,
+            // a group of its own: backends keep receiving while MQTT work stalls the MQTT loops
+            NettyTransport amqpTransport = register(new NettyTransport("pulsemq-amqp", loops.amqpThreads(cores)));
+            amqpThreads = amqpTransport.threads();
+            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, router, clock,
                     Main.Version.number(), access));
             FunctionCounter.builder(MetricNames.AMQP_QUEUE_FAILURES, amqpServer, AmqpServer::queueFailures)
                     .description("server SDK queue tasks that failed (each logged)").register(metrics.registry());
+            bindPauses(metrics.registry(), "amqp", amqpServer.pauses());
             amqp = listeners.amqp().enabled() ? amqpServer.bind(listeners.amqp()) : -1;
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
                     tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
@@ -216,8 +226,12 @@ public final class Broker implements AutoCloseable {
         HealthChecks health = new HealthChecks(statusLog);
         int http = -1;
         int https = -1;
+        int httpThreads = 0;
         ListenerConfig httpListener = listeners.http();
         if (httpListener.enabled() || tlsOn(tls, listeners.https())) {
+            // a group of its own: /health and the API answer while MQTT work stalls the MQTT loops
+            NettyTransport httpTransport = register(new NettyTransport("pulsemq-http", loops.httpThreads(cores)));
+            httpThreads = httpTransport.threads();
             StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials,
                     limitHits));
             Gauge.builder(MetricNames.HTTP_STREAMS, api, StatusApi::openStreams)
@@ -227,18 +241,19 @@ public final class Broker implements AutoCloseable {
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
                             HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
             if (httpListener.enabled()) {
-                http = register(HttpServer.start(httpListener, transport, routes, httpLimits, null, limitHits)).port();
+                http = register(HttpServer.start(httpListener, httpTransport, routes, httpLimits, null, limitHits)).port();
             }
             if (tlsOn(tls, listeners.https())) {
-                https = register(HttpServer.start(listeners.https(), transport, routes, httpLimits,
+                https = register(HttpServer.start(listeners.https(), httpTransport, routes, httpLimits,
                         tls.forListener(listeners.https(), ApplicationProtocol.HTTP_1_1), limitHits)).port();
             }
         }
         ports = new BoundPorts(mqtt, ws, http, amqp, mqtts, wss, https, amqps);
         health.started();
-        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, data={})",
+        LOG.info("PulseMQ {} ({}) serving: mqtt={} ws={} http={} amqp={} mqtts={} wss={} https={} amqps={} (epoll={}, "
+                        + "event loops mqtt={} http={} amqp={}, data={})",
                 config.instanceId(), config.node(), mqtt, ws, http, amqp, mqtts, wss, https, amqps,
-                transport.nativeEpoll(), config.dataDir().toAbsolutePath());
+                transport.nativeEpoll(), transport.threads(), httpThreads, amqpThreads, config.dataDir().toAbsolutePath());
     }
 
     /** Whether a TLS listener is bound: a certificate is configured and the listener is switched on. */
@@ -249,6 +264,7 @@ public final class Broker implements AutoCloseable {
     private void bindGauges(MeterRegistry registry, Map<String, Session> sessionMap) {
         Gauge.builder(MetricNames.CONNECTIONS, mqttServer, MqttServer::openConnections)
                 .description("open MQTT network connections").register(registry);
+        bindPauses(registry, "mqtt", mqttServer.pauses());
         Gauge.builder(MetricNames.SESSIONS, sessionMap, Map::size).description("sessions").register(registry);
         Gauge.builder(MetricNames.CLIENTS_ONLINE, presence, PresenceRegistry::onlineCount)
                 .description("clients whose latest status event is connect").register(registry);
@@ -266,6 +282,15 @@ public final class Broker implements AutoCloseable {
                 .description("deliveries handed to sessions").register(registry);
         FunctionCounter.builder(MetricNames.MESSAGES_DROPPED, router, Router::droppedCount)
                 .description("deliveries dropped").register(registry);
+    }
+
+    private static void bindPauses(MeterRegistry registry, String protocol, ReadPauses pauses) {
+        Gauge.builder(MetricNames.CONNECTIONS_PAUSED, pauses, ReadPauses::pausedNow).tag("protocol", protocol)
+                .description("connections not read while their outbound buffer is above its high-water mark")
+                .register(registry);
+        FunctionCounter.builder(MetricNames.CONNECTION_PAUSES, pauses, ReadPauses::pausesTotal).tag("protocol", protocol)
+                .description("backpressure pauses of connections (outbound buffer above its high-water mark)")
+                .register(registry);
     }
 
     private <T extends AutoCloseable> T register(T closeable) {

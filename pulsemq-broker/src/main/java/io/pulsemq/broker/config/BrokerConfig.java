@@ -20,6 +20,7 @@ import java.util.List;
  * @param tls         certificates of the TLS listeners
  * @param authorization MQTT topic authorization rules
  * @param http        the HTTP API's settings
+ * @param eventLoops  event-loop threads per protocol family
  */
 public record BrokerConfig(
         String instanceId,
@@ -34,7 +35,8 @@ public record BrokerConfig(
         AmqpConfig amqp,
         TlsConfig tls,
         AuthorizationConfig authorization,
-        HttpConfig http) {
+        HttpConfig http,
+        EventLoopsConfig eventLoops) {
 
     public BrokerConfig {
         accessKeys = accessKeys == null ? List.of() : List.copyOf(accessKeys);
@@ -42,73 +44,80 @@ public record BrokerConfig(
         tls = tls == null ? TlsConfig.none() : tls;
         authorization = authorization == null ? AuthorizationConfig.allowAll() : authorization;
         http = http == null ? HttpConfig.defaults() : http;
+        eventLoops = eventLoops == null ? EventLoopsConfig.defaults() : eventLoops;
     }
 
-    /** A configuration with the default AMQP endpoint, TLS, authorization and HTTP settings. */
+    /** A configuration with the default AMQP endpoint, TLS, authorization, HTTP and event-loop settings. */
     public BrokerConfig(String instanceId, String node, Path dataDir, ListenersConfig listeners, AuthConfig auth,
                         List<AccessKey> accessKeys, MqttConfig mqtt, ClientIdsConfig clientIds,
                         StatusLogConfig statusLog) {
         this(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, AmqpConfig.defaults(),
-                TlsConfig.none(), AuthorizationConfig.allowAll(), HttpConfig.defaults());
+                TlsConfig.none(), AuthorizationConfig.allowAll(), HttpConfig.defaults(), EventLoopsConfig.defaults());
     }
 
     /** A copy with another data directory. */
     public BrokerConfig withDataDir(Path dir) {
         return new BrokerConfig(instanceId, node, dir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with other access keys. */
     public BrokerConfig withAccessKeys(List<AccessKey> keys) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, keys, mqtt, clientIds, statusLog, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with other listeners. */
     public BrokerConfig withListeners(ListenersConfig l) {
         return new BrokerConfig(instanceId, node, dataDir, l, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with another authentication policy. */
     public BrokerConfig withAuth(AuthConfig a) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, a, accessKeys, mqtt, clientIds, statusLog, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with other AMQP endpoint settings. */
     public BrokerConfig withAmqp(AmqpConfig a) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, a,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with other MQTT limits. */
     public BrokerConfig withMqtt(MqttConfig m) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, m, clientIds, statusLog, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
     }
 
     /** A copy with other TLS settings. */
     public BrokerConfig withTls(TlsConfig t) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
-                t, authorization, http);
+                t, authorization, http, eventLoops);
     }
 
     /** A copy with other authorization rules. */
     public BrokerConfig withAuthorization(AuthorizationConfig a) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
-                tls, a, http);
+                tls, a, http, eventLoops);
     }
 
     /** A copy with other status log settings. */
     public BrokerConfig withStatusLog(StatusLogConfig s) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, s, amqp,
-                tls, authorization, http);
+                tls, authorization, http, eventLoops);
+    }
+
+    /** A copy with other event-loop thread counts. */
+    public BrokerConfig withEventLoops(EventLoopsConfig e) {
+        return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
+                tls, authorization, http, e);
     }
 
     /** A copy with other HTTP API settings. */
     public BrokerConfig withHttp(HttpConfig h) {
         return new BrokerConfig(instanceId, node, dataDir, listeners, auth, accessKeys, mqtt, clientIds, statusLog, amqp,
-                tls, authorization, h);
+                tls, authorization, h, eventLoops);
     }
 }

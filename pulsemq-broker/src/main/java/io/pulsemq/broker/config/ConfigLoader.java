@@ -378,6 +378,9 @@ public final class ConfigLoader {
         return cut < 0 ? "" : path.substring(0, cut);
     }
 
+    /** Most event-loop threads one group may be configured with. */
+    private static final int MAX_EVENT_LOOPS = 1024;
+
     /** Range and presence checks on the bound configuration. */
     private static final class Checks {
 
@@ -415,6 +418,9 @@ public final class ConfigLoader {
             require(c.statusLog().minFreeDisk() >= 0, "statusLog.minFreeDisk", "must not be negative");
             amqp(c.amqp());
             http(c.http());
+            range(c.eventLoops().mqtt(), 0, MAX_EVENT_LOOPS, "eventLoops.mqtt");
+            range(c.eventLoops().http(), 0, MAX_EVENT_LOOPS, "eventLoops.http");
+            range(c.eventLoops().amqp(), 0, MAX_EVENT_LOOPS, "eventLoops.amqp");
             authorization(c.authorization());
             tls(c);
         }

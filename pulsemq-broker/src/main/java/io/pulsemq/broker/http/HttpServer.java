@@ -32,7 +32,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Supplier;
 
 /**
- * The HTTP/1.1 listener: health, metrics and the JSON API, on the shared {@link NettyTransport} event loops.
+ * The HTTP/1.1 listener: health, metrics and the JSON API, on the event loops of the {@link NettyTransport} it is
+ * given (the broker's HTTP group, {@code eventLoops.http}, which no MQTT work shares).
  *
  * <p>Requests are read whole (bodies up to {@link Limits#maxContentLength()}), routed by {@link HttpRoutes} and
  * answered in order; keep-alive and pipelining are honoured. Errors are JSON,

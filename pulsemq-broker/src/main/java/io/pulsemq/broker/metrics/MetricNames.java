@@ -5,6 +5,13 @@ public final class MetricNames {
 
     /** Gauge: open MQTT network connections. */
     public static final String CONNECTIONS = "pulsemq.connections";
+    /**
+     * Gauge, tag {@code protocol} ({@code mqtt}, {@code amqp}): connections not read now because more outbound bytes
+     * wait for them than the high-water mark (backpressure).
+     */
+    public static final String CONNECTIONS_PAUSED = "pulsemq.connections.paused";
+    /** Function counter, tag {@code protocol}: backpressure pauses of connections since start. */
+    public static final String CONNECTION_PAUSES = "pulsemq.connections.pauses";
     /** Gauge: sessions, connected or persisted offline. */
     public static final String SESSIONS = "pulsemq.sessions";
     /** Gauge: clients whose latest status event is {@code connect}. */

@@ -56,6 +56,8 @@ import io.pulsemq.broker.session.ClientConnection;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.transport.ReadPause;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
@@ -91,6 +93,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * <p>Threading: inbound packets run on the channel's event loop. Other threads deliver messages
  * through {@link #sendPublish}, which writes an {@link OutboundPublish} to the channel; the
  * conversion to a PUBLISH (topic alias choice) happens in {@link #write} on the event loop.
+ *
+ * <p>Backpressure: while more outbound bytes wait than the channel's high-water mark, the connection is not read
+ * ({@link ReadPause}), so whatever the client sends that the broker answers (PUBLISH, PINGREQ, SUBSCRIBE) stays in
+ * the client's socket until it reads; QoS 0 deliveries towards it are dropped meanwhile ({@link #congested()}), QoS 1
+ * and 2 ones wait in its session (in flight up to the window, then queued up to {@code mqtt.maxQueuedMessages}).
  */
 public final class MqttConnection extends ChannelInboundHandlerAdapter implements ClientConnection {
 
@@ -112,7 +119,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private enum State { AWAIT_CONNECT, CONNECTED, CLOSED }
 
     /** Why reading is paused: a bit each, so that independent reasons never resume each other's pause. */
-    private static final int PAUSED_BY_PUBLISH_RATE = 1;
     /** The trace reason of a CONNECT refused by a connection limit. */
     static final String QUOTA_EXCEEDED = "quota_exceeded";
     /** The trace reason of a CONNECT refused by {@code mqtt.connectRate}. */
@@ -121,6 +127,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private final MqttServices services;
     private final MqttConfig limits;
     private final ConnectNegotiator negotiator;
+    private final ReadPauses pauses;
     private final String connectionId = newConnectionId();
     /** The first reason the connection ended for; set once from any thread. */
     private final AtomicReference<DisconnectReason> endReason = new AtomicReference<>();
@@ -135,6 +142,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private ChannelHandlerContext ctx;
     private Channel channel;
+    private ReadPause readPause;
     private State state = State.AWAIT_CONNECT;
     private ScheduledFuture<?> connectTimeout;
     private boolean connAckSent;
@@ -164,12 +172,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     /** {@code mqtt.maxPublishRate} and {@code mqtt.maxPublishBytesRate} of this connection's input. */
     private final Throttle publishRate;
     private final Throttle publishBytesRate;
-    /** Reasons reading is paused for ({@code PAUSED_BY_*} bits); 0: reading. */
-    private int readPauses;
     private ScheduledFuture<?> throttleEnd;
 
-    public MqttConnection(MqttServices services) {
+    /**
+     * @param services the broker's services
+     * @param pauses   where this connection's backpressure pauses are counted
+     */
+    public MqttConnection(MqttServices services, ReadPauses pauses) {
         this.services = services;
+        this.pauses = pauses;
         this.limits = services.config().mqtt();
         this.negotiator = new ConnectNegotiator(services.config(), MqttConnection::newAssignedClientId);
         this.publishRate = new Throttle(limits.maxPublishRate());
@@ -182,6 +193,15 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     public void handlerAdded(ChannelHandlerContext ctx) {
         this.ctx = ctx;
         this.channel = ctx.channel();
+        this.readPause = new ReadPause(channel, pauses);
+    }
+
+    @Override
+    public void channelWritabilityChanged(ChannelHandlerContext ctx) throws Exception {
+        if (!lastPacketWritten) { // after the last packet, input is only discarded: nothing to hold back
+            readPause.followWritability();
+        }
+        super.channelWritabilityChanged(ctx);
     }
 
     @Override
@@ -211,13 +231,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             services.sessions().disconnected(clientId, this, clientSentDisconnect, reason, publishWillOnEnd);
         }
         state = State.CLOSED;
+        readPause.ended();
         super.channelInactive(ctx);
     }
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            if (readPauses != 0) {
+            if (readPause.holds(ReadPause.Reason.PUBLISH_RATE)) {
                 return; // the broker is not reading: silence is its own doing, not the client's
             }
             // [MQTT-3.1.2-22]: nothing for 1.5 x keep-alive
@@ -367,7 +388,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED, refusal, auth.detail());
             } else {
                 // throttled: the refusal waits on this event loop; nothing more is read meanwhile
-                channel.config().setAutoRead(false);
+                readPause.pause(ReadPause.Reason.LOGIN_THROTTLE);
                 ctx.executor().schedule(() -> reject(n.clientId(), connect, now, DisconnectReason.NOT_AUTHORIZED,
                         refusal, auth.detail()), delay.toMillis(), TimeUnit.MILLISECONDS);
             }
@@ -655,25 +676,14 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         if (pause <= 0) {
             return;
         }
-        if ((readPauses & PAUSED_BY_PUBLISH_RATE) == 0) {
+        if (!readPause.holds(ReadPause.Reason.PUBLISH_RATE)) {
             services.limitHits().hit(byCount >= byBytes ? Limit.MQTT_MAX_PUBLISH_RATE : Limit.MQTT_MAX_PUBLISH_BYTES_RATE);
-            pauseReading(PAUSED_BY_PUBLISH_RATE);
+            readPause.pause(ReadPause.Reason.PUBLISH_RATE);
         } else {
             throttleEnd.cancel(false); // a packet of the same read: the pause grows
         }
-        throttleEnd = ctx.executor().schedule(() -> resumeReading(PAUSED_BY_PUBLISH_RATE), pause, TimeUnit.NANOSECONDS);
-    }
-
-    private void pauseReading(int reason) {
-        readPauses |= reason;
-        channel.config().setAutoRead(false);
-    }
-
-    private void resumeReading(int reason) {
-        readPauses &= ~reason;
-        if (readPauses == 0 && state != State.CLOSED && !lastPacketWritten) {
-            channel.config().setAutoRead(true);
-        }
+        throttleEnd = ctx.executor().schedule(() -> readPause.resume(ReadPause.Reason.PUBLISH_RATE), pause,
+                TimeUnit.NANOSECONDS);
     }
 
     /**
@@ -1037,6 +1047,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
      */
     private void writeLastAndClose(MqttMessage last) {
         lastPacketWritten = true;
+        readPause.resume(ReadPause.Reason.BACKPRESSURE); // input is discarded from here on: it may be read
         ctx.writeAndFlush(last).addListener(written -> {
             boolean webSocket = ctx.pipeline().get(WebSocketServerProtocolHandler.class) != null;
             if (!written.isSuccess() || webSocket || !(channel instanceof DuplexChannel)) {

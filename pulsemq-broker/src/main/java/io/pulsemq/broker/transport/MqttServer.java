@@ -42,13 +42,18 @@ public final class MqttServer implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttServer.class);
     private static final String WS_SUBPROTOCOLS = "mqtt,mqttv3.1,mqttv3.1.1";
-    /** Outbound bytes buffered per connection before it counts as slow (QoS 0 is then dropped). */
-    private static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1024 * 1024, 2 * 1024 * 1024);
+    /**
+     * Outbound bytes buffered per connection (TCP, WebSocket, with or without TLS): above the high mark (2 MiB) the
+     * connection counts as slow, so QoS 0 deliveries to it are dropped, and it is no longer read
+     * ({@link ReadPause}); below the low mark (1 MiB) it is read again.
+     */
+    static final WriteBufferWaterMark WATER_MARK = new WriteBufferWaterMark(1024 * 1024, 2 * 1024 * 1024);
 
     private final NettyTransport transport;
     private final MqttServices services;
     private final ChannelGroup serverChannels = new DefaultChannelGroup("mqtt-listeners", GlobalEventExecutor.INSTANCE);
     private final ChannelGroup connections = new DefaultChannelGroup("mqtt-connections", GlobalEventExecutor.INSTANCE);
+    private final ReadPauses pauses = new ReadPauses();
 
     public MqttServer(NettyTransport transport, MqttServices services) {
         this.transport = transport;
@@ -126,7 +131,7 @@ public final class MqttServer implements AutoCloseable {
     private void addMqtt(ChannelPipeline p) {
         p.addLast("mqtt-decoder", new MqttDecoder(services.config().mqtt().maxPacketSize(), 65535));
         p.addLast("mqtt-encoder", MqttEncoder.INSTANCE);
-        p.addLast(MqttConnection.HANDLER_NAME, new MqttConnection(services));
+        p.addLast(MqttConnection.HANDLER_NAME, new MqttConnection(services, pauses));
     }
 
     private int bind(ListenerConfig listener, ChannelInitializer<Channel> initializer) throws InterruptedException {
@@ -148,6 +153,11 @@ public final class MqttServer implements AutoCloseable {
     /** Stops accepting new connections. */
     public void stopAccepting() {
         serverChannels.close().awaitUninterruptibly();
+    }
+
+    /** Backpressure pauses of the MQTT connections. */
+    public ReadPauses pauses() {
+        return pauses;
     }
 
     /** Number of open MQTT network connections (connected or still in CONNECT). */

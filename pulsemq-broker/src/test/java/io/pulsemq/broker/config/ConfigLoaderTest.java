@@ -169,6 +169,21 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void load_eventLoops_defaultToCoresAndAreSetPerFamily() {
+        assertThat(new ConfigLoader(Map.of()).load().eventLoops()).isEqualTo(new EventLoopsConfig(0, 0, 0));
+        assertThat(EventLoopsConfig.defaults().mqttThreads(8)).isEqualTo(8);
+        assertThat(EventLoopsConfig.defaults().httpThreads(2)).isEqualTo(1);
+        assertThat(EventLoopsConfig.defaults().amqpThreads(16)).isEqualTo(2);
+
+        BrokerConfig c = new ConfigLoader(Map.of("PULSEMQ_EVENTLOOPS_MQTT", "3", "PULSEMQ_EVENTLOOPS_HTTP", "2")).load();
+
+        assertThat(c.eventLoops()).isEqualTo(new EventLoopsConfig(3, 2, 0));
+        assertThat(c.eventLoops().httpThreads(1)).isEqualTo(2);
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_EVENTLOOPS_AMQP", "-1")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("eventLoops.amqp");
+    }
+
+    @Test
     void load_environmentListIndex_definesAccessKey() {
         Map<String, String> env = Map.of(
                 "PULSEMQ_ACCESSKEYS_0_ID", "AK_ENV",

@@ -5,6 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
@@ -120,7 +121,7 @@ class PublishThrottleTest {
             }
         };
         ch.freezeTime();
-        ch.pipeline().addLast(new MqttDecoder(1024, 65535), MqttEncoder.INSTANCE, new MqttConnection(services));
+        ch.pipeline().addLast(new MqttDecoder(1024, 65535), MqttEncoder.INSTANCE, new MqttConnection(services, new ReadPauses()));
         ch.pipeline().fireChannelActive();
         return ch;
     }

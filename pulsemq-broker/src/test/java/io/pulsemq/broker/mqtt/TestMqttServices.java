@@ -17,6 +17,7 @@ import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
+import io.pulsemq.broker.transport.ReadPauses;
 
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -63,7 +64,7 @@ final class TestMqttServices {
             }
         };
         ch.pipeline().addLast(new MqttDecoder(services.config().mqtt().maxPacketSize(), 65535), MqttEncoder.INSTANCE,
-                new MqttConnection(services));
+                new MqttConnection(services, new ReadPauses()));
         ch.pipeline().fireChannelActive();
         return ch;
     }
