@@ -110,8 +110,10 @@ class ConnectionStormIT {
             assertThat(sum(text, "connect")).as("every connect has its tcpclean")
                     .isEqualTo(sum(text, "tcpclean")).isGreaterThan(0);
             assertThat(child.isAlive()).isTrue();
+            // the storm runs into mqtt.connectRate (the default): that limit's one WARN at its first hit is expected
             assertThat(child.log().lines().filter(l -> l.contains(" WARN ") || l.contains(" ERROR ")
-                    || l.contains("Exception"))).as("warnings, errors and stack traces the broker logged").isEmpty();
+                    || l.contains("Exception")).filter(l -> !l.contains(" LimitHits - limit ")))
+                    .as("warnings, errors and stack traces the broker logged").isEmpty();
         } finally {
             child.close();
         }
