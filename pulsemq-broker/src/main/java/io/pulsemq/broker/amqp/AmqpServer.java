@@ -32,6 +32,7 @@ import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.Supplier;
@@ -168,6 +169,11 @@ public final class AmqpServer implements AutoCloseable {
     /** Backpressure pauses of the AMQP connections. */
     public ReadPauses pauses() {
         return pauses;
+    }
+
+    /** The queue thread (deliveries, acknowledgements, redeliveries); for pipeline tests that wait for its work. */
+    ScheduledExecutorService queueExecutor() {
+        return services.queueExecutor();
     }
 
     /** Number of open AMQP connections. */

@@ -7,7 +7,18 @@ import com.rabbitmq.client.impl.LongStringHelper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.DefaultEventLoopGroup;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.local.LocalAddress;
+import io.netty.channel.local.LocalChannel;
+import io.netty.channel.local.LocalServerChannel;
+import io.netty.util.ReferenceCountUtil;
 import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
@@ -26,21 +37,20 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.InetSocketAddress;
-import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
-import java.util.Arrays;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
  * Fuzz target: bytes from a backend into the server SDK endpoint: the real frame decoder and connection, with a
- * real status log, topic and status queues on RocksDB in a temporary directory. The first input byte picks how the
+ * real status log, topic and status queues on RocksDB in a temporary directory, over Netty's in-VM transport. The first input byte picks how the
  * connection starts: even, the bytes are everything the client sends (protocol header and login included); odd, a
  * valid protocol header, login (the server SDK's signature for a server key of group {@code GID_fuzz}), tune and
  * open of vhost {@code MQTT} and channel 1 come first, so the fuzzer spends its time on queue, consume, publish and
@@ -62,6 +72,9 @@ class AmqpConnectionFuzzTest {
     private static RocksStatusLog statusLog;
     private static AmqpServer server;
     private static BrokerConfig config;
+    private static EventLoopGroup group;
+    private static Channel local;
+    private static final AtomicReference<Channel> accepted = new AtomicReference<>();
 
     @BeforeAll
     static void start() throws Exception {
@@ -81,45 +94,75 @@ class AmqpConnectionFuzzTest {
         server = AmqpServer.create(config, null, statusLog, store, router, clock, "fuzz",
                 new AmqpServer.Access(new LoginGuard(config.auth(), new BanList(clock), clock),
                         new Authorizer(config.authorization()), new LongAdder()));
+        // Netty's in-VM transport with real event loops: the queue thread hands deliveries to the connection's loop
+        // as it does on a socket (an embedded channel would be written from two threads at once)
+        group = new DefaultEventLoopGroup(2);
+        local = new ServerBootstrap().group(group).channel(LocalServerChannel.class)
+                .childHandler(new ChannelInitializer<>() {
+                    @Override
+                    protected void initChannel(Channel ch) {
+                        accepted.set(ch);
+                        server.addProtocolHandlers(ch.pipeline());
+                    }
+                })
+                .bind(new LocalAddress("pulsemq-amqp-fuzz")).sync().channel();
     }
 
     @AfterAll
     static void stop() {
+        local.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         server.close();
         statusLog.close();
         store.close();
     }
 
     @FuzzTest(maxDuration = "10m")
-    void backendBytes(byte[] input) {
+    void backendBytes(byte[] input) throws Exception {
         if (input.length == 0) {
             return;
         }
-        EmbeddedChannel ch = new EmbeddedChannel() {
-            @Override
-            protected SocketAddress remoteAddress0() {
-                return new InetSocketAddress("127.0.0.1", 50001);
-            }
-        };
-        server.addProtocolHandlers(ch.pipeline());
-        ch.pipeline().fireChannelActive();
+        accepted.set(null);
+        Channel client = new Bootstrap().group(group).channel(LocalChannel.class)
+                .handler(new ChannelInboundHandlerAdapter() {
+                    @Override
+                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+                        ReferenceCountUtil.release(msg); // what the broker answers is not checked here
+                    }
+                })
+                .connect(local.localAddress()).sync().channel();
         try {
+            ByteBuf bytes = Unpooled.buffer();
             if ((input[0] & 1) == 1) {
-                ch.writeInbound(openedChannel(ch.alloc()));
-                drain(ch);
+                write(bytes, openedChannel(client.alloc()));
             }
-            if (ch.isOpen()) {
-                ch.writeInbound(Unpooled.wrappedBuffer(Arrays.copyOfRange(input, 1, input.length)));
-            }
-            ch.runPendingTasks();
-            drain(ch);
-            ch.checkException();
-            ch.close();
-            ch.runPendingTasks();
-            drain(ch);
+            bytes.writeBytes(input, 1, input.length - 1);
+            client.writeAndFlush(bytes).sync();
+            settle();
+            client.close().sync();
+            settle();
         } finally {
-            ch.finishAndReleaseAll();
+            client.close();
         }
+    }
+
+    /**
+     * Waits until the server side has handled what it read: its event loop, then the queue thread (deliveries it
+     * started), then the event loop again (what the queue thread handed back). Bounded: a connection that waits
+     * for a redelivery timer is left to it.
+     */
+    private static void settle() throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
+        while (accepted.get() == null && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        Channel ch = accepted.get();
+        if (ch == null) {
+            return;
+        }
+        ch.eventLoop().submit(() -> { }).get(2, TimeUnit.SECONDS);
+        server.queueExecutor().submit(() -> { }).get(2, TimeUnit.SECONDS);
+        ch.eventLoop().submit(() -> { }).get(2, TimeUnit.SECONDS);
     }
 
     /** Protocol header, login, tune-ok, connection.open of vhost MQTT and channel.open of channel 1. */
@@ -200,10 +243,5 @@ class AmqpConnectionFuzzTest {
         out.writeBytes(frame);
         frame.release();
     }
-
-    private static void drain(EmbeddedChannel ch) {
-        for (Object out = ch.readOutbound(); out != null; out = ch.readOutbound()) {
-            io.netty.util.ReferenceCountUtil.release(out);
-        }
     }
 }
