@@ -243,5 +243,4 @@ class AmqpConnectionFuzzTest {
         out.writeBytes(frame);
         frame.release();
     }
-    }
 }
