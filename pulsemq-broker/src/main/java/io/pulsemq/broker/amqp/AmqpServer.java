@@ -16,6 +16,7 @@ import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ListenerConfig;
+import io.pulsemq.broker.metrics.WorkerExecutor;
 import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.statuslog.StatusLog;
@@ -97,7 +98,9 @@ public final class AmqpServer implements AutoCloseable {
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
                                     Router router, Clock clock, String version, Access access) {
-        QueueExecutor executor = new QueueExecutor();
+        WorkerExecutor executor = new WorkerExecutor("pulsemq-amqp-queues", "server SDK queue work",
+                "pulsemq_amqp_queue_failures_total");
+        executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
         ExecutorService progressThread = Executors.newSingleThreadExecutor(
                 new DefaultThreadFactory("pulsemq-amqp-progress", true));
         try {
@@ -181,9 +184,9 @@ public final class AmqpServer implements AutoCloseable {
         return connections.size();
     }
 
-    /** Queue tasks that failed (each logged; see {@link QueueExecutor}). */
+    /** Queue tasks that failed (each logged; see {@link WorkerExecutor}). */
     public long queueFailures() {
-        return ((QueueExecutor) services.queueExecutor()).failures();
+        return ((WorkerExecutor) services.queueExecutor()).failures();
     }
 
     /** Device messages dropped because their parent-topic queue was full. */

@@ -1,5 +1,6 @@
 package io.pulsemq.broker.amqp;
 
+import io.pulsemq.broker.metrics.WorkerExecutor;
 import io.pulsemq.broker.statuslog.EventFilter;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.ColumnFamily;
@@ -138,7 +139,7 @@ final class StatusQueues implements AutoCloseable {
         try {
             queue.appended();
         } catch (RuntimeException e) {
-            if (executor instanceof QueueExecutor q) {
+            if (executor instanceof WorkerExecutor q) {
                 q.failed(new IllegalStateException(queue.name() + ": cannot deliver new events", e));
             } else {
                 throw e;

@@ -19,6 +19,7 @@ import io.pulsemq.broker.http.HttpRoutes;
 import io.pulsemq.broker.http.RouteHandler;
 import io.pulsemq.broker.metrics.BrokerMetrics;
 import io.pulsemq.broker.metrics.MetricNames;
+import io.pulsemq.broker.metrics.WorkerExecutor;
 import io.pulsemq.broker.http.HttpServer;
 import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.limits.Slots;
@@ -47,7 +48,6 @@ import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.transport.TlsContexts.ApplicationProtocol;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +57,6 @@ import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -149,8 +148,12 @@ public final class Broker implements AutoCloseable {
                 .description("retained messages").register(metrics.registry());
         Gauge.builder(MetricNames.RETAINED_BYTES, retained, RetainedStore::bytes)
                 .description("payload bytes of the retained messages").baseUnit("bytes").register(metrics.registry());
-        timer = Executors.newSingleThreadScheduledExecutor(
-                new DefaultThreadFactory("pulsemq-timer", true));
+        WorkerExecutor timerThread = new WorkerExecutor("pulsemq-timer",
+                "timer task (session expiry, will, retention, ban sweep or certificate reload)",
+                "pulsemq_timer_failures_total");
+        timer = timerThread;
+        FunctionCounter.builder(MetricNames.TIMER_FAILURES, timerThread, WorkerExecutor::failures)
+                .description("timer tasks that failed (each logged)").register(metrics.registry());
         register(() -> {
             timer.shutdownNow();
             timer.awaitTermination(5, TimeUnit.SECONDS);

@@ -59,4 +59,7 @@ public final class MetricNames {
 
     /** Counter: server SDK queue tasks that failed (each logged). */
     public static final String AMQP_QUEUE_FAILURES = "pulsemq.amqp.queue.failures";
+
+    /** Counter: tasks of the broker's timer (session expiry, wills, retention, ban sweeps, reloads) that failed. */
+    public static final String TIMER_FAILURES = "pulsemq.timer.failures";
 }

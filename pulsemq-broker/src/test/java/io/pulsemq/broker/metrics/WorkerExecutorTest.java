@@ -1,17 +1,18 @@
-package io.pulsemq.broker.amqp;
+package io.pulsemq.broker.metrics;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-class QueueExecutorTest {
+class WorkerExecutorTest {
 
-    private final QueueExecutor executor = new QueueExecutor();
+    private final WorkerExecutor executor = new WorkerExecutor("test-worker", "test work", "test_failures_total");
 
     @AfterEach
     void stop() {
@@ -34,6 +35,18 @@ class QueueExecutorTest {
 
         assertThat(next.await(30, TimeUnit.SECONDS)).isTrue();
         await().until(() -> executor.failures() == 3);
+    }
+
+    @Test
+    void periodicTaskThatFails_runsAgainAtItsNextTime() {
+        AtomicInteger runs = new AtomicInteger();
+        executor.scheduleWithFixedDelay(() -> {
+            runs.incrementAndGet();
+            throw new IllegalStateException("every time");
+        }, 0, 1, TimeUnit.MILLISECONDS);
+
+        await().until(() -> runs.get() >= 3);
+        assertThat(executor.failures()).isGreaterThanOrEqualTo(2);
     }
 
     @Test
