@@ -91,6 +91,25 @@ public final class PresenceRegistry {
         }
     }
 
+    /**
+     * Forgets a client (the status log's retention, for a client offline longer than it; writer only): it is no
+     * longer known, listed or counted.
+     */
+    public void forget(String clientId) {
+        Entry old = index.remove(clientId);
+        if (old == null) {
+            return;
+        }
+        ordered.remove(clientId);
+        GroupCounter g = groups.get(old.status().groupId());
+        if (g != null) {
+            g.known.decrementAndGet();
+            if (old.status().online()) {
+                g.online.decrementAndGet();
+            }
+        }
+    }
+
     /** Advances the revision after the events up to {@code offset} are applied. Writer only. */
     public void advanceTo(long offset) {
         revision = offset;

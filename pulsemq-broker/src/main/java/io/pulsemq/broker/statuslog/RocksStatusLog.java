@@ -87,6 +87,8 @@ public final class RocksStatusLog implements StatusLog {
     private final LinkedBlockingQueue<Op> queue = new LinkedBlockingQueue<>();
     private final AtomicInteger pending = new AtomicInteger();
     private final AtomicLong rejectedSeq = new AtomicLong();
+    /** Length of a forgotten client's presence row: its last version only (a live row is longer: offset + JSON). */
+    private static final int FORGOTTEN_ROW = 8;
     /** Refused attempts kept for traces, at most; the oldest go first. */
     static final int MAX_REJECTED_ROWS = 100_000;
     private volatile int maxRejectedRows = MAX_REJECTED_ROWS;
@@ -146,6 +148,9 @@ public final class RocksStatusLog implements StatusLog {
 
     private void load() {
         store.scan(ColumnFamily.PRESENCE, (key, value) -> {
+            if (value.length == FORGOTTEN_ROW) {
+                return; // a forgotten client: only its last version is kept, read when it returns
+            }
             byte[] json = Arrays.copyOfRange(value, 8, value.length);
             presence.apply(ClientStatusJson.decode(json), json, ByteBuffer.wrap(value, 0, 8).getLong());
         });
@@ -557,7 +562,7 @@ public final class RocksStatusLog implements StatusLog {
                 EventDraft d = op.draft;
                 ConnectionInfo c = d.connection();
                 Staged prev = staged.get(c.clientId());
-                long version = prev != null ? prev.status.version() : presence.get(c.clientId()).version();
+                long version = prev != null ? prev.status.version() : lastVersion(c.clientId());
                 long previousOffset = prev != null ? prev.lastEventOffset : presence.lastEventOffset(c.clientId());
                 offset++;
                 time = Math.max(time, d.observedAt());
@@ -623,6 +628,7 @@ public final class RocksStatusLog implements StatusLog {
     private void retain(Duration maxAge, long maxBytes) {
         long oldest = clock.millis() - maxAge.toMillis();
         retainRejected(oldest);
+        forgetUnseen(oldest);
         long cut = offsetAtOrAfter(oldest);
         // refused attempts count against the same size budget as the events
         long size = store.approximateSize(ColumnFamily.STATUS_LOG) + store.approximateSize(ColumnFamily.REJECTED_CONNECTS);
@@ -674,6 +680,43 @@ public final class RocksStatusLog implements StatusLog {
             }
             LOG.debug("status log retention dropped {} refused attempts", drop.size());
         }
+    }
+
+    /**
+     * Forgets the clients offline since before {@code oldest} (their events are past the retention too): their
+     * presence rows leave the heap and the store, and only their last version stays, as an 8-byte row, so that a
+     * client that comes back continues its versions and never reuses one.
+     */
+    private void forgetUnseen(long oldest) {
+        List<ClientStatus> unseen = new ArrayList<>();
+        for (ClientStatus s : presence.all()) {
+            if (!s.online() && s.disconnectedAt() > 0 && s.disconnectedAt() < oldest
+                    && EventType.TCPCLEAN.wireName().equals(s.lastEventType())) {
+                unseen.add(s);
+            }
+        }
+        if (unseen.isEmpty()) {
+            return;
+        }
+        try (RocksStore.Batch b = store.newBatch()) {
+            for (ClientStatus s : unseen) {
+                b.put(ColumnFamily.PRESENCE, s.clientId().getBytes(StandardCharsets.UTF_8),
+                        ByteBuffer.allocate(FORGOTTEN_ROW).putLong(s.version()).array());
+            }
+            store.writeDurably(b);
+        }
+        unseen.forEach(s -> presence.forget(s.clientId()));
+        LOG.debug("status log retention forgot {} clients unseen since before {}", unseen.size(), oldest);
+    }
+
+    /** The version of {@code clientId}'s newest event: from the presence registry, or from its forgotten row, or 0. */
+    private long lastVersion(String clientId) {
+        ClientStatus known = presence.find(clientId);
+        if (known != null) {
+            return known.version();
+        }
+        byte[] row = store.get(ColumnFamily.PRESENCE, clientId.getBytes(StandardCharsets.UTF_8));
+        return row != null && row.length == FORGOTTEN_ROW ? ByteBuffer.wrap(row).getLong() : 0;
     }
 
     /** Sets the most refused attempts kept ({@value #MAX_REJECTED_ROWS} by default); for tests. */

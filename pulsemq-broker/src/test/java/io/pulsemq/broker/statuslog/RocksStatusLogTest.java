@@ -333,6 +333,35 @@ class RocksStatusLogTest {
     }
 
     @Test
+    void retention_forgetsClientsUnseenLongerThanIt_aReturningClientContinuesItsVersions() {
+        try (RocksStore store = RocksStore.open(dir)) {
+            PresenceRegistry presence = new PresenceRegistry();
+            try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 1000)) {
+                log.append(draft(EventType.CONNECT, "gone", "ch1", null)).join();
+                log.append(draft(EventType.TCPCLEAN, "gone", "ch1", DisconnectReason.CONNECTION_LOST)).join();
+                log.append(draft(EventType.CONNECT, "here", "ch2", null)).join();
+                log.applyRetention(Duration.ZERO.minusMillis(1), 0).join(); // everything is older than "now + 1 ms"
+
+                assertThat(presence.find("gone")).as("forgotten").isNull();
+                assertThat(presence.size()).isEqualTo(1);
+                assertThat(presence.find("here").online()).as("online clients are never forgotten").isTrue();
+            }
+        }
+        try (RocksStore store = RocksStore.open(dir)) {
+            PresenceRegistry presence = new PresenceRegistry();
+            try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 1000)) {
+                assertThat(presence.find("gone")).as("still forgotten after a restart").isNull();
+
+                StatusEvent back = log.append(draft(EventType.CONNECT, "gone", "ch3", null)).join();
+
+                assertThat(back.version()).as("versions continue, never reused").isEqualTo(3);
+                assertThat(presence.find("gone").version()).isEqualTo(3);
+                assertThat(log.append(draft(EventType.CONNECT, "new", "ch4", null)).join().version()).isEqualTo(1);
+            }
+        }
+    }
+
+    @Test
     void retention_dropsOldEventsButNeverReusesOffsets() {
         try (RocksStore store = RocksStore.open(dir)) {
             try (RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
