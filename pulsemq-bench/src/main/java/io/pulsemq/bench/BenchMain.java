@@ -178,6 +178,9 @@ public final class BenchMain {
         failures += eachBroker(brokers, options.skipIdle(), "idle", "part 7: idle connections", this::runIdle,
                 status -> results.idleStatus = status);
         failures += runTls(brokers);
+        results.pulsemqMaxHeapKiB = Runtime.getRuntime().maxMemory() / 1024;
+        failures += eachBroker(brokers, options.skipAbuse(), "abuse", "part 9: abuse", this::runAbuse,
+                status -> results.abuseStatus = status);
         results.loadAverageAfter = MachineInfo.loadAverage();
         results.totalSeconds = (System.nanoTime() - t0) / 1e9;
         write();
@@ -307,6 +310,10 @@ public final class BenchMain {
 
     private void runOverload(BrokerUnderTest b) throws Exception {
         results.overload.addAll(pubsubBench().overload(b));
+    }
+
+    private void runAbuse(BrokerUnderTest b) throws Exception {
+        results.abuse.addAll(new AbuseBench(options, pubsubBench(), BenchMain::log).run(b));
     }
 
     private void runIdle(BrokerUnderTest b) throws Exception {

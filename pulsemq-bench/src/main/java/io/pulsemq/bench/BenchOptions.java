@@ -21,6 +21,7 @@ import java.util.List;
  * @param skipOverload    leave the overload floods (part 6) out
  * @param skipIdle        leave the idle-connection memory measurement (part 7) out
  * @param skipTls         leave TLS and authorization (part 8) out
+ * @param skipAbuse       leave the abuse floods (part 9) out
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
  * @param churnDuration   measured time of each churn run
  * @param warmup          warm-up before each measured phase (not measured)
@@ -60,6 +61,7 @@ public record BenchOptions(
         boolean skipOverload,
         boolean skipIdle,
         boolean skipTls,
+        boolean skipAbuse,
         Path brokerJar,
         Duration churnDuration,
         Duration warmup,
@@ -124,7 +126,7 @@ public record BenchOptions(
             "  --idle-connections N,N  idle connections held open, in steps (default 5000,19000; at most the open-file",
             "                          limit, ulimit -n, less 1,000)",
             "  --skip-churn | --skip-mosquitto | --skip-hivemq | --skip-queries | --skip-jmh | --skip-amqp",
-            "  --skip-pubsub | --skip-overload | --skip-idle | --skip-tls",
+            "  --skip-pubsub | --skip-overload | --skip-idle | --skip-tls | --skip-abuse",
             "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
             "                          recordings in target/bench-jfr/, hottest methods in the report)",
             "  -h, --help");
@@ -144,6 +146,7 @@ public record BenchOptions(
         boolean skipOverload = false;
         boolean skipIdle = false;
         boolean skipTls = false;
+        boolean skipAbuse = false;
         Integer pubsubSeconds = null;
         int pubsubWindow = 100;
         List<Integer> pubsubRates = List.of(10_000, 30_000);
@@ -185,6 +188,7 @@ public record BenchOptions(
                 case "--skip-overload" -> skipOverload = true;
                 case "--skip-idle" -> skipIdle = true;
                 case "--skip-tls" -> skipTls = true;
+                case "--skip-abuse" -> skipAbuse = true;
                 case "--pubsub-seconds" -> pubsubSeconds = positive(args, ++i, a);
                 case "--pubsub-window" -> pubsubWindow = range(args, ++i, a, 1, 10_000);
                 case "--pubsub-rates" -> pubsubRates = list(args, ++i, a, 1_000_000);
@@ -215,7 +219,7 @@ public record BenchOptions(
             throw new IllegalArgumentException("--concurrency is at most 1000");
         }
         return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, skipChurn,
-                skipAmqp, skipHivemq, skipPubsub, skipOverload, skipIdle, skipTls, brokerJar,
+                skipAmqp, skipHivemq, skipPubsub, skipOverload, skipIdle, skipTls, skipAbuse, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
                 Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
                 Duration.ofSeconds(churnWarmup != null ? churnWarmup : quick ? 3 : 20),

@@ -89,6 +89,7 @@ final class MarkdownReport {
         overload();
         idle();
         tls();
+        abuse();
         targets();
         profiles();
         interpretation();
@@ -585,6 +586,49 @@ final class MarkdownReport {
         line();
     }
 
+    private void abuse() {
+        line("## 9. Abuse");
+        line();
+        if (r.abuse.isEmpty()) {
+            line("Status: " + r.abuseStatus + ".");
+            line();
+            return;
+        }
+        line(fmt("A fresh broker per broker for the part, three floods of %d s each (raw blocking sockets, so a client "
+                + "that does not read is exactly that): %d QoS 1 publishers that never read their PUBACKs (1 KB "
+                + "payloads, 4 KiB receive buffers); two publishers sending 1,000,000-byte QoS 1 messages (each waits "
+                + "for its PUBACK) into %d offline persistent sessions; %,d connections opened at once, each sending "
+                + "half a CONNECT, then all reset. **sent** is what the flood got onto the broker's sockets (messages; "
+                + "connections for the storm). Peak RSS is sampled every 100 ms. **Afterwards** as in part 6. PulseMQ "
+                + "runs with its production limits except the publish rates and queued bytes, which the bench turns "
+                + "off for every part.", r.options.overloadDuration().toSeconds(), AbuseBench.PUBLISHERS,
+                AbuseBench.OFFLINE_SESSIONS, AbuseBench.STORM));
+        line();
+        line("| broker | flood | sent | RSS before | peak RSS | afterwards |");
+        line("|---|---|---:|---:|---:|---|");
+        for (Results.Abuse a : r.abuse) {
+            line("| " + a.broker() + " | " + a.flood() + " | " + fmt("%,d", a.sent()) + " | " + mib(a.baselineRssKiB())
+                    + " | " + mib(a.peakRssKiB()) + " | " + (a.servesAfterwards()
+                    ? fmt("served: %,.0f msgs/s, nothing lost", a.afterDeliveredPerSecond())
+                    : "**not normal**: " + (a.afterError() != null ? a.afterError() : fmt("%,d lost", a.afterLost())))
+                    + " |");
+        }
+        line();
+    }
+
+    private void abuseTargets() {
+        for (Results.Abuse a : r.abuse) {
+            if (!a.broker().equals("PulseMQ")) {
+                continue;
+            }
+            boolean under = r.pulsemqMaxHeapKiB > 0 && a.peakRssKiB() < r.pulsemqMaxHeapKiB;
+            line("| abuse, " + a.flood() + ": PulseMQ's peak RSS under its memory budget (the JVM's maximum heap, "
+                    + mib(r.pulsemqMaxHeapKiB) + ") and it serves a normal client right after | " + mib(a.peakRssKiB())
+                    + (a.servesAfterwards() ? ", served afterwards" : ", **not** served normally afterwards") + " | "
+                    + (under && a.servesAfterwards() ? "**met**" : "**missed**") + " |");
+        }
+    }
+
     private void tlsTargets() {
         for (String scenario : tlsScenarios()) {
             Results.PubSub p = r.tlsPubsubOf("PulseMQ", TlsPart.TLS13, scenario);
@@ -711,7 +755,7 @@ final class MarkdownReport {
     }
 
     private void targets() {
-        if (r.pubsub.isEmpty() && r.churn.isEmpty() && r.idle.isEmpty() && r.tlsPubsub.isEmpty()) {
+        if (r.pubsub.isEmpty() && r.churn.isEmpty() && r.idle.isEmpty() && r.tlsPubsub.isEmpty() && r.abuse.isEmpty()) {
             return;
         }
         line("## Targets");
@@ -747,6 +791,7 @@ final class MarkdownReport {
                             kib / TARGET_KIB_PER_CONNECTION)));
         }
         tlsTargets();
+        abuseTargets();
         line();
     }
 

@@ -154,21 +154,11 @@ final class PubSubBench {
         } finally {
             sampler.shutdownNow();
         }
-        boolean alive = broker.process().alive();
-        double afterRate = 0;
-        long afterLost = -1;
-        String afterError = alive ? null : "the broker process exited";
-        if (alive) {
-            try (PubSubLoad.Run check = load.start(broker.mqtt(), new Scenario(MANY, 1, 1, 64, options.pubsubWindow()),
-                    Mode.CLOSED_LOOP, 0, runId())) {
-                TimeUnit.SECONDS.sleep(AFTER_CHECK_SECONDS);
-                afterRate = check.interval().deliveredPerSecond();
-                check.stopPublishing();
-                afterLost = check.drain(QUIET_MS, MAX_DRAIN_MS).lost();
-            } catch (Exception e) {
-                afterError = String.valueOf(e);
-            }
-        }
+        After after = afterCheck(broker);
+        boolean alive = after.alive();
+        double afterRate = after.deliveredPerSecond();
+        long afterLost = after.lost();
+        String afterError = after.error();
         Results.Overload r = new Results.Overload(broker.name(), broker.version(), s.label(), iv.seconds(),
                 iv.sentPerSecond(), t.sent(), t.delivered(), t.lost(), iv.deliveredPerSecond(), baseline, peak.get(),
                 alive, kept, afterRate, afterLost, afterError);
@@ -177,6 +167,29 @@ final class PubSubBench {
                 r.peakRssKiB(), r.servesAfterwards() ? String.format(Locale.ROOT, "%,.0f delivered/s, nothing lost",
                         afterRate) : "NOT serving normally: " + (afterError != null ? afterError : "lost " + afterLost)));
         return r;
+    }
+
+    /**
+     * What a broker does right after a flood: {@value #AFTER_CHECK_SECONDS} s of the closed-loop QoS 1 64 B workload
+     * on new connections (deliveries per second and what it lost), or why it could not.
+     */
+    After afterCheck(BrokerUnderTest broker) {
+        if (!broker.process().alive()) {
+            return new After(false, 0, -1, "the broker process exited");
+        }
+        try (PubSubLoad.Run check = load.start(broker.mqtt(), new Scenario(MANY, 1, 1, 64, options.pubsubWindow()),
+                Mode.CLOSED_LOOP, 0, runId())) {
+            TimeUnit.SECONDS.sleep(AFTER_CHECK_SECONDS);
+            double rate = check.interval().deliveredPerSecond();
+            check.stopPublishing();
+            return new After(true, rate, check.drain(QUIET_MS, MAX_DRAIN_MS).lost(), null);
+        } catch (Exception e) {
+            return new After(broker.process().alive(), 0, -1, String.valueOf(e));
+        }
+    }
+
+    /** The check after a flood. */
+    record After(boolean alive, double deliveredPerSecond, long lost, String error) {
     }
 
     /**

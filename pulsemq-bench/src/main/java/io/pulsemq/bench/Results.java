@@ -239,6 +239,21 @@ public final class Results {
     public record TlsPubSub(String setup, PubSub pubsub) {
     }
 
+    /**
+     * One flood of part 9 and the check right after it.
+     *
+     * @param sent what the flood got onto the broker's sockets (messages, or connections for the storm)
+     */
+    public record Abuse(String broker, String version, String flood, double seconds, long sent, long baselineRssKiB,
+                        long peakRssKiB, boolean brokerAlive, double afterDeliveredPerSecond, long afterLost,
+                        String afterError) {
+
+        /** Up, answering and losing nothing at QoS 1 after the flood. */
+        public boolean servesAfterwards() {
+            return brokerAlive && afterError == null && afterLost == 0 && afterDeliveredPerSecond > 0;
+        }
+    }
+
     public String date;
     public String command;
     /** The git revision the jars were built from (set by the launcher), or null. */
@@ -267,6 +282,10 @@ public final class Results {
     public String tlsStatus = "not run";
     public final List<TlsChurn> tlsChurn = new ArrayList<>();
     public final List<TlsPubSub> tlsPubsub = new ArrayList<>();
+    public String abuseStatus = "not run";
+    public final List<Abuse> abuse = new ArrayList<>();
+    /** The heap a PulseMQ started by the bench may use (the JVM's default maximum here), in KiB. */
+    public long pulsemqMaxHeapKiB;
     public String idleStatus = "not run";
     public final List<Idle> idle = new ArrayList<>();
     /** PNG plots written next to the report (file names). */
