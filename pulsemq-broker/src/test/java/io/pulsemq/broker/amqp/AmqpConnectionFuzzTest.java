@@ -7,18 +7,7 @@ import com.rabbitmq.client.impl.LongStringHelper;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.DefaultEventLoopGroup;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.local.LocalAddress;
-import io.netty.channel.local.LocalChannel;
-import io.netty.channel.local.LocalServerChannel;
-import io.netty.util.ReferenceCountUtil;
 import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
@@ -30,6 +19,7 @@ import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.statuslog.RocksStatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
+import io.pulsemq.broker.transport.InVmServer;
 import io.pulsemq.protocol.Signatures;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -45,7 +35,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
@@ -72,9 +61,7 @@ class AmqpConnectionFuzzTest {
     private static RocksStatusLog statusLog;
     private static AmqpServer server;
     private static BrokerConfig config;
-    private static EventLoopGroup group;
-    private static Channel local;
-    private static final AtomicReference<Channel> accepted = new AtomicReference<>();
+    private static InVmServer local;
 
     @BeforeAll
     static void start() throws Exception {
@@ -96,22 +83,12 @@ class AmqpConnectionFuzzTest {
                         new Authorizer(config.authorization()), new LongAdder()));
         // Netty's in-VM transport with real event loops: the queue thread hands deliveries to the connection's loop
         // as it does on a socket (an embedded channel would be written from two threads at once)
-        group = new DefaultEventLoopGroup(2);
-        local = new ServerBootstrap().group(group).channel(LocalServerChannel.class)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.set(ch);
-                        server.addProtocolHandlers(ch.pipeline());
-                    }
-                })
-                .bind(new LocalAddress("pulsemq-amqp-fuzz")).sync().channel();
+        local = new InVmServer("pulsemq-amqp-fuzz", server::addProtocolHandlers);
     }
 
     @AfterAll
     static void stop() {
-        local.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        local.close();
         server.close();
         statusLog.close();
         store.close();
@@ -122,15 +99,7 @@ class AmqpConnectionFuzzTest {
         if (input.length == 0) {
             return;
         }
-        accepted.set(null);
-        Channel client = new Bootstrap().group(group).channel(LocalChannel.class)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        ReferenceCountUtil.release(msg); // what the broker answers is not checked here
-                    }
-                })
-                .connect(local.localAddress()).sync().channel();
+        Channel client = local.connect(bytes -> { }); // what the broker answers is not checked here
         try {
             ByteBuf bytes = Unpooled.buffer();
             if ((input[0] & 1) == 1) {
@@ -152,11 +121,7 @@ class AmqpConnectionFuzzTest {
      * for a redelivery timer is left to it.
      */
     private static void settle() throws Exception {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(2);
-        while (accepted.get() == null && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        Channel ch = accepted.get();
+        Channel ch = local.accepted(2_000);
         if (ch == null) {
             return;
         }

@@ -1,20 +1,10 @@
 package io.pulsemq.broker.http;
 
 import com.code_intelligence.jazzer.junit.FuzzTest;
-import io.netty.bootstrap.Bootstrap;
-import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.DefaultEventLoopGroup;
-import io.netty.channel.EventLoopGroup;
 import io.netty.channel.embedded.EmbeddedChannel;
-import io.netty.channel.local.LocalAddress;
-import io.netty.channel.local.LocalChannel;
-import io.netty.channel.local.LocalServerChannel;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpMethod;
@@ -26,6 +16,7 @@ import io.netty.util.ReferenceCountUtil;
 import io.pulsemq.broker.bootstrap.Broker;
 import io.pulsemq.broker.config.ConfigLoader;
 import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.transport.InVmServer;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.io.TempDir;
@@ -37,7 +28,6 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -60,9 +50,7 @@ class HttpFuzzTest {
     @TempDir
     static Path dir;
     private static Broker broker;
-    private static EventLoopGroup group;
-    private static Channel server;
-    private static final AtomicReference<Channel> accepted = new AtomicReference<>();
+    private static InVmServer server;
 
     @BeforeAll
     static void start() throws Exception {
@@ -82,40 +70,24 @@ class HttpFuzzTest {
         broker = Broker.start(new ConfigLoader(env).withFile(file).withDataDir(dir.resolve("data")).load());
         HttpRoutes.Router router = HttpServer.router(broker.httpRoutes());
         HttpServer.Limits limits = HttpServer.Limits.of(broker.config().http());
-        group = new DefaultEventLoopGroup(2);
-        server = new ServerBootstrap().group(group).channel(LocalServerChannel.class)
-                .childHandler(new ChannelInitializer<>() {
-                    @Override
-                    protected void initChannel(Channel ch) {
-                        accepted.set(ch);
-                        HttpServer.addProtocolHandlers(ch.pipeline(), router, limits, new LimitHits());
-                    }
-                })
-                .bind(new LocalAddress("pulsemq-http-fuzz")).sync().channel();
+        server = new InVmServer("pulsemq-http-fuzz",
+                pipeline -> HttpServer.addProtocolHandlers(pipeline, router, limits, new LimitHits()));
     }
 
     @AfterAll
     static void stop() {
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        server.close();
         broker.close();
     }
 
     @FuzzTest(maxDuration = "10m")
     void requestBytes(byte[] input) throws Exception {
         ByteBuf received = Unpooled.buffer();
-        accepted.set(null);
-        Channel client = new Bootstrap().group(group).channel(LocalChannel.class)
-                .handler(new ChannelInboundHandlerAdapter() {
-                    @Override
-                    public void channelRead(ChannelHandlerContext ctx, Object msg) {
-                        synchronized (received) {
-                            received.writeBytes((ByteBuf) msg);
-                        }
-                        ReferenceCountUtil.release(msg);
-                    }
-                })
-                .connect(server.localAddress()).sync().channel();
+        Channel client = server.connect(bytes -> {
+            synchronized (received) {
+                received.writeBytes(bytes);
+            }
+        });
         try {
             client.writeAndFlush(Unpooled.wrappedBuffer(input)).sync();
             awaitAnswers();
@@ -135,10 +107,7 @@ class HttpFuzzTest {
      */
     private static void awaitAnswers() throws Exception {
         long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(ANSWER_WAIT_MS);
-        while (accepted.get() == null && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
-        }
-        Channel ch = accepted.get();
+        Channel ch = server.accepted(ANSWER_WAIT_MS);
         while (ch != null && ch.isOpen() && System.nanoTime() < deadline) {
             CompletableFuture<Integer> pending = new CompletableFuture<>();
             ch.eventLoop().execute(() -> {
