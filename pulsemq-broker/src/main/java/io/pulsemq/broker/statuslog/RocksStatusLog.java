@@ -260,8 +260,10 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     /**
-     * Drops events older than {@code maxAge}, then the oldest ones while the log occupies more than
-     * {@code maxBytes}. Runs on the writer thread; completes when done.
+     * Drops events older than {@code maxAge}, then the oldest ones while the log and the refused attempts occupy
+     * more than {@code maxBytes}; drops refused attempts older than {@code maxAge} or beyond their count; forgets the
+     * clients offline for longer than {@code maxAge}. Scans on the calling thread, writes on the writer thread;
+     * completes when done.
      */
     public CompletableFuture<Void> applyRetention(Duration maxAge, long maxBytes) {
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -269,9 +271,13 @@ public final class RocksStatusLog implements StatusLog {
             done.complete(null);
             return done;
         }
+        // The scans run here, on the caller's thread, so that the writer (every connect waits for it) only writes.
+        long oldest = clock.millis() - maxAge.toMillis();
+        List<byte[]> rejects = rejectedToDrop(oldest);
+        List<ClientStatus> unseen = unseenSince(oldest);
         queue.add(new Op(null, null, null, () -> {
             try {
-                retain(maxAge, maxBytes);
+                retain(oldest, maxBytes, rejects, unseen);
                 done.complete(null);
             } catch (RuntimeException e) {
                 done.completeExceptionally(e);
@@ -625,10 +631,9 @@ public final class RocksStatusLog implements StatusLog {
                 c.cleanStart(), c.username(), c.certificateChainSn());
     }
 
-    private void retain(Duration maxAge, long maxBytes) {
-        long oldest = clock.millis() - maxAge.toMillis();
-        retainRejected(oldest);
-        forgetUnseen(oldest);
+    private void retain(long oldest, long maxBytes, List<byte[]> rejects, List<ClientStatus> unseen) {
+        dropRejected(rejects);
+        forget(unseen);
         long cut = offsetAtOrAfter(oldest);
         // refused attempts count against the same size budget as the events
         long size = store.approximateSize(ColumnFamily.STATUS_LOG) + store.approximateSize(ColumnFamily.REJECTED_CONNECTS);
@@ -650,10 +655,11 @@ public final class RocksStatusLog implements StatusLog {
     }
 
     /**
-     * Drops refused attempts older than {@code oldest}, then the oldest ones beyond {@link #maxRejectedRows}: a flood
-     * of refused CONNECTs (random client IDs, each up to 65,535 bytes) cannot grow the store without bound.
+     * The refused attempts to drop: those older than {@code oldest}, then the oldest ones beyond
+     * {@link #maxRejectedRows}, so that a flood of refused CONNECTs (random client IDs, each up to 65,535 bytes)
+     * cannot grow the store without bound. Reads only (any thread).
      */
-    private void retainRejected(long oldest) {
+    private List<byte[]> rejectedToDrop(long oldest) {
         List<long[]> kept = new ArrayList<>(); // {time, index into keys}
         List<byte[]> keys = new ArrayList<>();
         List<byte[]> drop = new ArrayList<>();
@@ -673,25 +679,43 @@ public final class RocksStatusLog implements StatusLog {
                 drop.add(keys.get((int) kept.get(i)[1]));
             }
         }
-        if (!drop.isEmpty()) {
-            try (RocksStore.Batch b = store.newBatch()) {
-                drop.forEach(k -> b.delete(ColumnFamily.REJECTED_CONNECTS, k));
-                store.write(b);
-            }
-            LOG.debug("status log retention dropped {} refused attempts", drop.size());
-        }
+        return drop;
     }
 
-    /**
-     * Forgets the clients offline since before {@code oldest} (their events are past the retention too): their
-     * presence rows leave the heap and the store, and only their last version stays, as an 8-byte row, so that a
-     * client that comes back continues its versions and never reuses one.
-     */
-    private void forgetUnseen(long oldest) {
+    /** Writer: deletes the refused attempts {@link #rejectedToDrop} chose. */
+    private void dropRejected(List<byte[]> drop) {
+        if (drop.isEmpty()) {
+            return;
+        }
+        try (RocksStore.Batch b = store.newBatch()) {
+            drop.forEach(k -> b.delete(ColumnFamily.REJECTED_CONNECTS, k));
+            store.write(b);
+        }
+        LOG.debug("status log retention dropped {} refused attempts", drop.size());
+    }
+
+    /** The clients offline since before {@code oldest}, their last event a {@code tcpclean}. Reads only (any thread). */
+    private List<ClientStatus> unseenSince(long oldest) {
         List<ClientStatus> unseen = new ArrayList<>();
         for (ClientStatus s : presence.all()) {
             if (!s.online() && s.disconnectedAt() > 0 && s.disconnectedAt() < oldest
                     && EventType.TCPCLEAN.wireName().equals(s.lastEventType())) {
+                unseen.add(s);
+            }
+        }
+        return unseen;
+    }
+
+    /**
+     * Writer: forgets the clients {@link #unseenSince} found, unless they came back meanwhile (their events are past
+     * the retention too): their presence rows leave the heap and the store, and only their last version stays, as
+     * an 8-byte row, so that a client that comes back continues its versions and never reuses one.
+     */
+    private void forget(List<ClientStatus> candidates) {
+        List<ClientStatus> unseen = new ArrayList<>(candidates.size());
+        for (ClientStatus s : candidates) {
+            ClientStatus now = presence.find(s.clientId());
+            if (now != null && now.version() == s.version()) {
                 unseen.add(s);
             }
         }
@@ -706,7 +730,7 @@ public final class RocksStatusLog implements StatusLog {
             store.writeDurably(b);
         }
         unseen.forEach(s -> presence.forget(s.clientId()));
-        LOG.debug("status log retention forgot {} clients unseen since before {}", unseen.size(), oldest);
+        LOG.debug("status log retention forgot {} unseen clients", unseen.size());
     }
 
     /** The version of {@code clientId}'s newest event: from the presence registry, or from its forgotten row, or 0. */

@@ -323,7 +323,8 @@ class RocksStatusLogTest {
                 for (int i = 5; i >= 1; i--) {
                     log.recordRejected(new RejectedConnect("x", "r" + i, "1.2.3.4:1", now - i, "not_authorized", null));
                 }
-                log.applyRetention(Duration.ofSeconds(5), 0).join(); // queued behind the attempts: sees them all
+                log.append(draft(EventType.CONNECT, "y", "chy", null)).join(); // written after the attempts
+                log.applyRetention(Duration.ofSeconds(5), 0).join();
 
                 List<String> left = new ArrayList<>();
                 log.readRejected("x", 0, Long.MAX_VALUE, r -> left.add(r.channelId()));
