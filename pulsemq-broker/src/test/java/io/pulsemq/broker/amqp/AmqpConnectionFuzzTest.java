@@ -54,6 +54,8 @@ class AmqpConnectionFuzzTest {
     static final String KEY_ID = "AK_fuzz";
     static final String SECRET = "fuzz-secret-0123456789";
     private static final byte[] HEADER = {'A', 'M', 'Q', 'P', 0, 0, 9, 1};
+    /** A broker thread that has not run a queued task within this long is hung. */
+    private static final long HANG_SECONDS = 60;
 
     @TempDir
     static Path dir;
@@ -125,9 +127,11 @@ class AmqpConnectionFuzzTest {
         if (ch == null) {
             return;
         }
-        ch.eventLoop().submit(() -> { }).get(2, TimeUnit.SECONDS);
-        server.queueExecutor().submit(() -> { }).get(2, TimeUnit.SECONDS);
-        ch.eventLoop().submit(() -> { }).get(2, TimeUnit.SECONDS);
+        // generous bounds: on a busy machine a store write can take seconds; only a thread that never gets to the
+        // task (a hang, a real finding) runs into them
+        ch.eventLoop().submit(() -> { }).get(HANG_SECONDS, TimeUnit.SECONDS);
+        server.queueExecutor().submit(() -> { }).get(HANG_SECONDS, TimeUnit.SECONDS);
+        ch.eventLoop().submit(() -> { }).get(HANG_SECONDS, TimeUnit.SECONDS);
     }
 
     /** Protocol header, login, tune-ok, connection.open of vhost MQTT and channel.open of channel 1. */
