@@ -71,12 +71,9 @@ public final class InMemoryRetainedStore implements RetainedStore {
 
     @Override
     public Message remove(String topic) {
-        Node node = root;
-        for (String level : Topics.splitLevels(topic)) {
-            node = node.child(level);
-            if (node == null) {
-                return null;
-            }
+        Node node = find(topic);
+        if (node == null) {
+            return null;
         }
         Message removed;
         synchronized (node) {
@@ -94,6 +91,12 @@ public final class InMemoryRetainedStore implements RetainedStore {
 
     @Override
     public Message get(String topic) {
+        Node node = find(topic);
+        return node == null ? null : node.message;
+    }
+
+    /** The node of {@code topic}, or null when none exists (nothing is created). */
+    private Node find(String topic) {
         Node node = root;
         for (String level : Topics.splitLevels(topic)) {
             node = node.child(level);
@@ -101,7 +104,7 @@ public final class InMemoryRetainedStore implements RetainedStore {
                 return null;
             }
         }
-        return node.message;
+        return node;
     }
 
     /**

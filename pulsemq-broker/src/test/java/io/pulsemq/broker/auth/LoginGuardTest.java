@@ -1,36 +1,18 @@
 package io.pulsemq.broker.auth;
 
+import io.pulsemq.broker.ManualClock;
 import io.pulsemq.broker.config.AuthConfig;
 import org.junit.jupiter.api.Test;
 
 import java.net.InetAddress;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.util.concurrent.atomic.AtomicReference;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 class LoginGuardTest {
 
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-01-01T00:00:00Z"));
-    private final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    private final ManualClock clock = new ManualClock(Instant.parse("2026-01-01T00:00:00Z"));
     private final AuthConfig.LoginThrottle throttle = new AuthConfig.LoginThrottle(2, Duration.ofSeconds(1),
             Duration.ofSeconds(5), Duration.ofMinutes(10), 6, Duration.ofMinutes(15));
     private final BanList bans = new BanList(clock);
@@ -58,7 +40,7 @@ class LoginGuardTest {
             assertThat(b.kind()).isEqualTo(Ban.Kind.ADDRESS);
             assertThat(b.reason()).contains("failed logins");
         });
-        now.set(now.get().plus(Duration.ofMinutes(16)));
+        clock.advance(Duration.ofMinutes(16));
         assertThat(guard.banned("anyone", null, attacker)).isEmpty();
         assertThat(bans.list()).isEmpty();
     }
@@ -77,7 +59,7 @@ class LoginGuardTest {
     void failed_afterWindow_countStartsAgain() {
         guard.failed(attacker, "c");
         guard.failed(attacker, "c");
-        now.set(now.get().plus(Duration.ofMinutes(11)));
+        clock.advance(Duration.ofMinutes(11));
 
         assertThat(guard.failed(attacker, "c")).isZero();
     }
@@ -95,13 +77,13 @@ class LoginGuardTest {
 
     @Test
     void banList_cidrAndExpiry_matchAndVanish() throws Exception {
-        bans.add(new Ban(Ban.Kind.ADDRESS, "192.168.1.0/24", now.get().plusSeconds(60), "lan", "api", now.get()));
-        bans.add(new Ban(Ban.Kind.USERNAME, "mallory", null, "abuse", "api", now.get()));
+        bans.add(new Ban(Ban.Kind.ADDRESS, "192.168.1.0/24", clock.instant().plusSeconds(60), "lan", "api", clock.instant()));
+        bans.add(new Ban(Ban.Kind.USERNAME, "mallory", null, "abuse", "api", clock.instant()));
 
         assertThat(bans.match("x", null, InetAddress.getByName("192.168.1.77"))).isPresent();
         assertThat(bans.match("x", null, InetAddress.getByName("192.168.2.77"))).isEmpty();
         assertThat(bans.match("x", "mallory", null)).isPresent();
-        now.set(now.get().plusSeconds(61));
+        clock.advance(Duration.ofSeconds(61));
         assertThat(bans.match("x", null, InetAddress.getByName("192.168.1.77"))).isEmpty();
         assertThat(bans.remove(Ban.Kind.USERNAME, "mallory")).isTrue();
         assertThat(bans.list()).isEmpty();

@@ -10,6 +10,7 @@ import io.pulsemq.broker.auth.Authenticator;
 import io.pulsemq.broker.auth.BanList;
 import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
+import io.pulsemq.broker.ManualClock;
 import io.pulsemq.broker.config.AuthConfig;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ClientIdsConfig;
@@ -30,11 +31,7 @@ import org.junit.jupiter.api.Test;
 
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -52,7 +49,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 class PublishThrottleTest {
 
     private final ScheduledExecutorService timer = Executors.newSingleThreadScheduledExecutor();
-    private final MutableClock clock = new MutableClock();
+    private final ManualClock clock = new ManualClock(1_000_000);
     private final LimitHits hits = new LimitHits();
 
     @AfterEach
@@ -107,7 +104,7 @@ class PublishThrottleTest {
 
     /** Moves both clocks on and runs what fell due. */
     private void advance(EmbeddedChannel ch, long ms) {
-        clock.millis += ms;
+        clock.advance(Duration.ofMillis(ms));
         ch.advanceTimeBy(ms, TimeUnit.MILLISECONDS);
         ch.runScheduledPendingTasks();
         ch.runPendingTasks();
@@ -155,30 +152,5 @@ class PublishThrottleTest {
         String s = io.netty.buffer.ByteBufUtil.hexDump(b);
         b.release();
         return s;
-    }
-
-    /** A clock the test moves. */
-    private static final class MutableClock extends Clock {
-        long millis = 1_000_000;
-
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(millis);
-        }
-
-        @Override
-        public long millis() {
-            return millis;
-        }
     }
 }

@@ -1,5 +1,6 @@
 package io.pulsemq.broker.session;
 
+import io.pulsemq.broker.ManualClock;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.protocol.DisconnectReason;
@@ -8,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Proxy;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
@@ -311,7 +313,7 @@ class SessionTest {
 
     @Test
     void reconnect_messageThatExpiredInTheStore_isDroppedNotDelivered() {
-        MutableClock time = new MutableClock(1_000_000);
+        ManualClock time = new ManualClock(1_000_000);
         Session s = new Session("c", 5, 60, store, time, 100, 0, 2);
         Recorder first = new Recorder(10);
         attachAndResume(s, first, 60);
@@ -320,7 +322,7 @@ class SessionTest {
         s.offer(new Message("t/short", 1, false, new byte[]{1}, false, time.millis() + 1_000, null, null, null,
                 List.of(), "p", 0), List.of());
         s.offer(msg("t/2", 1), List.of());
-        time.now += 5_000;
+        time.advance(Duration.ofMillis(5_000));
 
         Recorder back = new Recorder(10);
         attachAndResume(s, back, 60);
@@ -415,34 +417,6 @@ class SessionTest {
         String rest = sent.substring(sent.indexOf('#') + 1);
         int space = rest.indexOf(' ');
         return Integer.parseInt(space < 0 ? rest : rest.substring(0, space));
-    }
-
-    private static final class MutableClock extends Clock {
-        long now;
-
-        MutableClock(long now) {
-            this.now = now;
-        }
-
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public long millis() {
-            return now;
-        }
-
-        @Override
-        public Instant instant() {
-            return Instant.ofEpochMilli(now);
-        }
     }
 
     private static Message sized(String topic, int payloadBytes) {
