@@ -7,6 +7,7 @@ import com.rabbitmq.client.impl.Method;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.store.OrderedAcks;
 import io.pulsemq.broker.subscription.Topics;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -54,12 +55,16 @@ final class AmqpChannel {
     private long deliveryTag;
     private boolean closed;
     private PendingPublish publishing;
+    /** Publisher confirms, in order, each once the message it confirms is stored wherever it went. */
+    private final OrderedAcks confirmations;
 
     AmqpChannel(AmqpConnection connection, int number, AmqpServices services, KeyScope scope) {
         this.connection = connection;
         this.number = number;
         this.services = services;
         this.scope = scope;
+        this.confirmations = new OrderedAcks(services.writes(), task -> connection.execute(task, () -> { }), () -> { },
+                () -> { });
     }
 
     int number() {
@@ -173,6 +178,7 @@ final class AmqpChannel {
             return;
         }
         closed = true;
+        confirmations.close();
         publishing = null;
         for (ChannelConsumer c : new ArrayList<>(consumers.values())) {
             cancel(c.tag);
@@ -418,10 +424,12 @@ final class AmqpChannel {
         }
         // Routing hands the message to sessions (which persist QoS 1 and 2 for offline clients) the same way
         // an MQTT publish does on its event loop; the confirm follows once it was routed and stored.
+        long mark = confirmations.mark();
         services.router().publish(message);
         if (confirms) {
             // one ack per message: the SDK's confirm listener ignores the multiple flag
-            connection.send(number, new AMQImpl.Basic.Ack(publishSeq, false));
+            long seq = publishSeq;
+            confirmations.send(mark, () -> connection.send(number, new AMQImpl.Basic.Ack(seq, false)));
         }
     }
 
@@ -444,7 +452,8 @@ final class AmqpChannel {
                     p.method.getExchange(), p.method.getRoutingKey()), p.properties, p.body.toByteArray());
         }
         if (confirms) {
-            connection.send(number, new AMQImpl.Basic.Nack(publishSeq, false, false));
+            long seq = publishSeq;
+            confirmations.send(confirmations.mark(), () -> connection.send(number, new AMQImpl.Basic.Nack(seq, false, false)));
         }
     }
 

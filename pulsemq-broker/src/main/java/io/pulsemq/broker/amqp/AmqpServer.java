@@ -21,6 +21,7 @@ import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreWriter;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
 import io.pulsemq.broker.transport.ReadPause;
@@ -97,7 +98,7 @@ public final class AmqpServer implements AutoCloseable {
      * status log (commit notifications). Call {@link #bind} to listen.
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
-                                    Router router, Clock clock, String version, Access access) {
+                                    StoreWriter writer, Router router, Clock clock, String version, Access access) {
         WorkerExecutor executor = new WorkerExecutor("pulsemq-amqp-queues", "server SDK queue work",
                 "pulsemq_amqp_queue_failures_total");
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
@@ -109,12 +110,12 @@ public final class AmqpServer implements AutoCloseable {
                     config.amqp().signatureMaxAge(), config.amqp().signatureMaxClockSkew());
             StatusQueues status = new StatusQueues(statusLog, store, progress, config.instanceId(), executor,
                     config.amqp().redeliveryDelay());
-            TopicQueues topics = new TopicQueues(store, progress, executor, config.amqp(), clock, config.accessKeys(),
-                    access.authorizer());
+            TopicQueues topics = new TopicQueues(store, writer, progress, executor, config.amqp(), clock,
+                    config.accessKeys(), access.authorizer());
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
                     config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, access.guard(),
-                    access.authorizer(), access.deniedPublishes(), config.mqtt().maxTopicLength(), access.limitHits());
+                    access.authorizer(), access.deniedPublishes(), config.mqtt().maxTopicLength(), access.limitHits(), writer);
             return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();

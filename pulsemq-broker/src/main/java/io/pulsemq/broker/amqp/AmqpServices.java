@@ -5,6 +5,7 @@ import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.AmqpConfig;
 import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.routing.Router;
+import io.pulsemq.broker.store.WriteBarrier;
 
 import java.time.Clock;
 import java.util.concurrent.RejectedExecutionException;
@@ -28,11 +29,12 @@ import java.util.concurrent.atomic.LongAdder;
  * @param deniedPublishes counts publishes the rules kept from being routed, from any event loop
  * @param maxTopicLength longest topic of a published message, in UTF-8 bytes (the MQTT limit)
  * @param limitHits      counts every limit a connection runs into
+ * @param writes         the store's writes, which publisher confirms wait for
  */
 record AmqpServices(AmqpConfig config, AmqpLogin login, StatusQueues status, TopicQueues topics, Router router,
                     ScheduledExecutorService queueExecutor, int maxMessageSize, int maxTopicLevels, Clock clock,
                     LoginGuard guard, Authorizer authorizer, LongAdder deniedPublishes, int maxTopicLength,
-                    LimitHits limitHits) {
+                    LimitHits limitHits, WriteBarrier writes) {
 
     /** Runs {@code task} on the queue executor; dropped when the broker is stopping. */
     void onQueues(Runnable task) {

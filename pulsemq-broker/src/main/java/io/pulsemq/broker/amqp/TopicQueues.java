@@ -8,6 +8,7 @@ import io.pulsemq.broker.routing.PublishListener;
 import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.MessageCodec;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -32,8 +33,9 @@ import java.util.function.Consumer;
  *
  * <p>A queue exists from the first {@code basic.consume} (or {@code queue.declare}) of a parent topic with a key on,
  * survives restarts, and from then on stores every message under that parent topic its key may read
- * ({@link KeyScope}: a device's message only when the key sees the device's group), in the publisher's thread before
- * the publish is acknowledged (so a PUBACK means the message is queued). Consumers with the same key compete for one
+ * ({@link KeyScope}: a device's message only when the key sees the device's group), handed to the store's writer in
+ * the publisher's thread before the publish is acknowledged, and the acknowledgement waits until it is written (so a
+ * PUBACK means the message is queued); consumers see a message once it is written. Consumers with the same key compete for one
  * queue (each message goes to one of them, at least once, in order per publishing client); consumers with different
  * keys have queues of their own, so one backend's acknowledgements never take messages from another. A queue holds
  * at most {@code maxMessages} undelivered messages: beyond that, new messages for it are dropped and counted
@@ -59,6 +61,7 @@ final class TopicQueues implements PublishListener {
     private static final byte MESSAGE_KEY_MARKER = 0;
 
     private final RocksStore store;
+    private final StoreWriter writer;
     private final ProgressWriter progress;
     private final ScheduledExecutorService executor;
     private final Duration redeliveryDelay;
@@ -75,9 +78,10 @@ final class TopicQueues implements PublishListener {
      * @param keys       the configured access keys (a stored queue's key is looked up by its ID)
      * @param authorizer the rules, to drop stored queues their key may no longer read
      */
-    TopicQueues(RocksStore store, ProgressWriter progress, ScheduledExecutorService executor, AmqpConfig config,
-                Clock clock, List<AccessKey> keys, Authorizer authorizer) {
+    TopicQueues(RocksStore store, StoreWriter writer, ProgressWriter progress, ScheduledExecutorService executor,
+                AmqpConfig config, Clock clock, List<AccessKey> keys, Authorizer authorizer) {
         this.store = store;
+        this.writer = writer;
         this.progress = progress;
         this.executor = executor;
         this.redeliveryDelay = config.redeliveryDelay();
@@ -247,7 +251,10 @@ final class TopicQueues implements PublishListener {
             return delivery;
         }
 
-        /** Publisher thread: stores one encoded message, or drops it when the queue is full. */
+        /**
+         * Publisher thread: hands one encoded message to the store's writer, or drops it when the queue is full. It
+         * becomes readable once written; appends are written in the order of their sequence numbers.
+         */
         void append(byte[] encodedMessage) {
             synchronized (this) {
                 if (tail - committed >= maxMessages) {
@@ -259,9 +266,13 @@ final class TopicQueues implements PublishListener {
                     return;
                 }
                 long seq = ++tail;
-                store.put(ColumnFamily.AMQP_TOPIC_MESSAGES, messageKey(seq), encodedMessage);
-                visibleTail = seq;
+                writer.put(ColumnFamily.AMQP_TOPIC_MESSAGES, messageKey(seq), encodedMessage, () -> written(seq));
             }
+        }
+
+        /** Writer thread, in sequence order: the message is stored, so consumers may read it. */
+        private void written(long seq) {
+            visibleTail = seq;
             if (notifyScheduled.compareAndSet(false, true)) {
                 try {
                     executor.execute(() -> {

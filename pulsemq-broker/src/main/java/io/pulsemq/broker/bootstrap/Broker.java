@@ -42,6 +42,7 @@ import io.pulsemq.broker.store.DiskSpace;
 import io.pulsemq.broker.store.RocksBanStore;
 import io.pulsemq.broker.store.RocksDeviceCredentialStore;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreWriter;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
@@ -77,6 +78,11 @@ public final class Broker implements AutoCloseable {
     private final BrokerConfig config;
     /** Most {@code connect} events waiting for the status log before new connections are refused. */
     private static final int MAX_PENDING_CONNECTS = 100_000;
+    /**
+     * Bytes of writes waiting for the store's writer beyond which MQTT connections stop being read (a write stall, a
+     * full disk): what the clients send then waits in their sockets, and the heap stays bounded.
+     */
+    private static final long STORE_WRITER_HIGH_WATER_BYTES = 64L * 1024 * 1024;
     /** How often the TLS certificate, key and CA files are checked for changes. */
     private static final long TLS_RELOAD_SECONDS = 2;
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -127,6 +133,14 @@ public final class Broker implements AutoCloseable {
         LimitHits limitHits = new LimitHits();
         limitHits.bindTo(metrics.registry());
         RocksStore store = register(RocksStore.open(config.dataDir()));
+        // closed before the store and after everything that writes through it (registered later, closed earlier)
+        StoreWriter writer = register(new StoreWriter(store, STORE_WRITER_HIGH_WATER_BYTES));
+        Gauge.builder(MetricNames.STORE_WRITER_PENDING, writer, StoreWriter::pendingBytes)
+                .description("bytes of session, retained and queue writes waiting for the store's writer")
+                .baseUnit("bytes").register(metrics.registry());
+        FunctionCounter.builder(MetricNames.STORE_WRITE_FAILURES, writer, StoreWriter::failures)
+                .description("attempts of the store's writer that the store refused (each retried)")
+                .register(metrics.registry());
         presence = new PresenceRegistry();
         DiskSpace disk = DiskSpace.of(config.dataDir(), config.statusLog().minFreeDisk());
         Gauge.builder(MetricNames.DISK_FREE, disk, d -> d.minFree() == 0 ? Double.NaN : d.usable())
@@ -137,8 +151,8 @@ public final class Broker implements AutoCloseable {
         if (crashed > 0) {
             LOG.warn("the last stop was unclean: logged tcpclean/server_crash for {} clients that were online", crashed);
         }
-        SessionStore sessionStore = new RocksSessionStore(store);
-        RetainedStore retained = register(new RocksRetainedStore(store, new InMemoryRetainedStore()));
+        SessionStore sessionStore = new RocksSessionStore(store, writer);
+        RetainedStore retained = register(new RocksRetainedStore(store, writer, new InMemoryRetainedStore()));
 
         SubscriptionTrie subscriptions = new SubscriptionTrie();
         ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
@@ -189,7 +203,7 @@ public final class Broker implements AutoCloseable {
         AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder(),
                 limitHits);
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
-                access.authorizer(), access.deniedPublishes(), guard, limitHits);
+                access.authorizer(), access.deniedPublishes(), guard, limitHits, writer);
         Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), Slots::inUse)
                 .description("MQTT connections admitted at CONNECT, against mqtt.maxConnections").register(metrics.registry());
         FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
@@ -217,7 +231,7 @@ public final class Broker implements AutoCloseable {
             // a group of its own: backends keep receiving while MQTT work stalls the MQTT loops
             NettyTransport amqpTransport = register(new NettyTransport("pulsemq-amqp", loops.amqpThreads(cores)));
             amqpThreads = amqpTransport.threads();
-            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, router, clock,
+            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, writer, router, clock,
                     Main.Version.number(), access));
             FunctionCounter.builder(MetricNames.AMQP_QUEUE_FAILURES, amqpServer, AmqpServer::queueFailures)
                     .description("server SDK queue tasks that failed (each logged)").register(metrics.registry());
@@ -226,7 +240,7 @@ public final class Broker implements AutoCloseable {
             amqps = tlsOn(tls, listeners.amqps()) ? amqpServer.bind(listeners.amqps(),
                     tls.forListener(listeners.amqps(), ApplicationProtocol.NONE)) : -1;
         }
-        HealthChecks health = new HealthChecks(statusLog);
+        HealthChecks health = new HealthChecks(statusLog, writer);
         int http = -1;
         int https = -1;
         int httpThreads = 0;

@@ -60,6 +60,12 @@ public final class MetricNames {
     /** Counter: server SDK queue tasks that failed (each logged). */
     public static final String AMQP_QUEUE_FAILURES = "pulsemq.amqp.queue.failures";
 
+    /** Gauge: bytes of session, retained and queue writes waiting for the store's writer. */
+    public static final String STORE_WRITER_PENDING = "pulsemq.store.writer.pending";
+
+    /** Counter: attempts of the store's writer that the store refused (each is retried until it succeeds). */
+    public static final String STORE_WRITE_FAILURES = "pulsemq.store.write.failures";
+
     /** Counter: tasks of the broker's timer (session expiry, wills, retention, ban sweeps, reloads) that failed. */
     public static final String TIMER_FAILURES = "pulsemq.timer.failures";
 }

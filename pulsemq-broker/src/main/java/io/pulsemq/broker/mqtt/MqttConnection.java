@@ -61,6 +61,7 @@ import io.pulsemq.broker.transport.ReadPauses;
 import io.pulsemq.broker.transport.TlsContexts;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
+import io.pulsemq.broker.store.OrderedAcks;
 import io.pulsemq.broker.transport.ClientAddress;
 import io.pulsemq.protocol.DisconnectReason;
 import org.slf4j.Logger;
@@ -76,8 +77,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -105,6 +108,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     public static final String HANDLER_NAME = "mqtt-connection";
     /** QoS 0 deliveries waiting for the event loop beyond which new ones are dropped (with the channel's water mark). */
     private static final int MAX_QUEUED_QOS0 = 4096;
+    /** Acknowledgements waiting for store writes beyond which the connection is not read until they have gone out. */
+    static final int MAX_WAITING_ACKS = 1024;
 
     private static final Logger LOG = LoggerFactory.getLogger(MqttConnection.class);
     private static final String KEEP_ALIVE_HANDLER = "mqtt-keepalive";
@@ -118,7 +123,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private enum State { AWAIT_CONNECT, CONNECTED, CLOSED }
 
-    /** Why reading is paused: a bit each, so that independent reasons never resume each other's pause. */
     /** The trace reason of a CONNECT refused by a connection limit. */
     static final String QUOTA_EXCEEDED = "quota_exceeded";
     /** The trace reason of a CONNECT refused by {@code mqtt.connectRate}. */
@@ -143,6 +147,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private ChannelHandlerContext ctx;
     private Channel channel;
     private ReadPause readPause;
+    /** PUBACK, PUBREC, PUBCOMP, SUBACK and UNSUBACK, in order, each once what its packet wrote is stored. */
+    private OrderedAcks acks;
     private State state = State.AWAIT_CONNECT;
     private ScheduledFuture<?> connectTimeout;
     private boolean connAckSent;
@@ -194,6 +200,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         this.ctx = ctx;
         this.channel = ctx.channel();
         this.readPause = new ReadPause(channel, pauses);
+        this.acks = new OrderedAcks(services.writes(), ctx.executor(), ctx::flush,
+                () -> readPause.resume(ReadPause.Reason.ACKS_WAITING));
     }
 
     @Override
@@ -225,6 +233,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             throttleEnd.cancel(false);
         }
         releaseSlot();
+        acks.close();
         if (state == State.CONNECTED) {
             endReason.compareAndSet(null, DisconnectReason.CONNECTION_LOST);
             DisconnectReason reason = endReason.get();
@@ -238,7 +247,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
         if (evt instanceof IdleStateEvent) {
-            if (readPause.holds(ReadPause.Reason.PUBLISH_RATE)) {
+            if (readPause.heldByBroker()) {
                 return; // the broker is not reading: silence is its own doing, not the client's
             }
             // [MQTT-3.1.2-22]: nothing for 1.5 x keep-alive
@@ -435,15 +444,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
         ConnectionInfo info = new ConnectionInfo(clientId, connectionId, remote(), version.level, n.keepAlive(),
                 n.cleanStart(), n.username(), now, serial(certificate));
+        long mark = acks.mark();
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();
+        CompletableFuture<?> stored = storedSince(mark);
         if (n.keepAlive() > 0) {
             // [MQTT-3.1.2-22]: nothing received for one and a half times the keep-alive ends the connection
             ctx.pipeline().addBefore(ctx.name(), KEEP_ALIVE_HANDLER,
                     new IdleStateHandler(n.keepAlive() * 1500L, 0, 0, TimeUnit.MILLISECONDS));
         }
-        // The CONNACK waits until the connection's start is recorded (its status event is durable).
-        result.recorded().whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+        // The CONNACK waits until the connection's start is recorded (its status event is durable) and the session
+        // it resumes or starts is stored.
+        CompletableFuture<Void> both = CompletableFuture.allOf(result.recorded().toCompletableFuture(), stored);
+        both.whenComplete((ignored, error) -> ctx.executor().execute(() -> {
             if (error != null) {
                 // never durable, so it never happened: no CONNACK, no end event, the client may retry
                 LOG.warn("{}: CONNECT of {} refused: its connection could not be recorded ({})", remote(), clientId,
@@ -634,6 +647,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         // the others cannot be told, so their message is delivered all the same, just not retained.
         boolean answerable = qos > 0 && version.hasProperties();
         Router.WhenNotRetained whenNotRetained = answerable ? Router.WhenNotRetained.DROP : Router.WhenNotRetained.DELIVER;
+        long mark = acks.mark();
         switch (qos) {
             case 0:
                 services.router().publish(message, whenNotRetained);
@@ -641,7 +655,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             case 1: {
                 boolean kept = services.router().publish(message, whenNotRetained);
                 byte code = kept || !answerable ? 0 : Refusal.QUOTA_EXCEEDED.v5Code;
-                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, code), ctx.voidPromise());
+                pubReply(mark, MqttMessageType.PUBACK, packetId, code); // once stored wherever it went
                 break;
             }
             default: {
@@ -654,10 +668,49 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                         code = Refusal.QUOTA_EXCEEDED.v5Code; // a PUBREC of 0x80 or more ends the exchange [MQTT-4.3.3]
                     }
                 } // else a retransmission: already routed [MQTT-4.3.3-10]
-                ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, code), ctx.voidPromise());
+                pubReply(mark, MqttMessageType.PUBREC, packetId, code);
                 break;
             }
         }
+        if (services.writes().congested()) {
+            pauseForStore();
+        }
+    }
+
+    /** Sends a PUBACK, PUBREC or PUBCOMP in order, once the writes since {@code mark} are stored. */
+    private void pubReply(long mark, MqttMessageType type, int packetId, byte code) {
+        acks.send(mark, () -> ctx.write(MqttMessages.pubReply(type, packetId, code), ctx.voidPromise()));
+        if (acks.waiting() >= MAX_WAITING_ACKS) {
+            readPause.pause(ReadPause.Reason.ACKS_WAITING); // lifted by the acks once none waits
+        }
+    }
+
+    /** A future completed once the writes this thread handed over since {@code mark} are stored. */
+    private CompletableFuture<?> storedSince(long mark) {
+        if (acks.mark() == mark) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<Void> stored = new CompletableFuture<>();
+        services.writes().afterWrites(() -> stored.complete(null));
+        return stored;
+    }
+
+    /**
+     * The store's writer is behind (a write stall, a full disk): this connection stops being read until it catches
+     * up, so that what it sends waits in its own socket rather than in the broker's memory.
+     */
+    private void pauseForStore() {
+        if (readPause.holds(ReadPause.Reason.STORE_CONGESTED)) {
+            return;
+        }
+        readPause.pause(ReadPause.Reason.STORE_CONGESTED);
+        services.writes().whenUncongested(() -> {
+            try {
+                ctx.executor().execute(() -> readPause.resume(ReadPause.Reason.STORE_CONGESTED));
+            } catch (RejectedExecutionException stopping) {
+                // the loop is shutting down: the connection is gone with it
+            }
+        });
     }
 
     /**
@@ -701,7 +754,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             return;
         }
         MqttMessageType type = qos == 1 ? MqttMessageType.PUBACK : MqttMessageType.PUBREC;
-        ctx.writeAndFlush(MqttMessages.pubReply(type, packetId, Refusal.TOPIC_NAME_INVALID.v5Code), ctx.voidPromise());
+        pubReply(acks.mark(), type, packetId, Refusal.TOPIC_NAME_INVALID.v5Code);
     }
 
     /**
@@ -719,10 +772,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         }
         byte code = version.hasProperties() ? Refusal.NOT_AUTHORIZED.v5Code : 0;
         if (qos == 1) {
-            ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBACK, packetId, code), ctx.voidPromise());
+            pubReply(acks.mark(), MqttMessageType.PUBACK, packetId, code);
         } else if (qos == 2) {
             // v5: a PUBREC of 0x80 or more ends the exchange, no PUBREL follows [MQTT-4.3.3]
-            ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBREC, packetId, code), ctx.voidPromise());
+            pubReply(acks.mark(), MqttMessageType.PUBREC, packetId, code);
         }
     }
 
@@ -767,9 +820,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     private void onPubRel(MqttMessage packet) {
         int id = packetId(packet);
+        long mark = acks.mark();
         boolean known = session.releaseInboundQos2(id);
         byte code = known || !version.hasProperties() ? 0 : (byte) 0x92;
-        ctx.writeAndFlush(MqttMessages.pubReply(MqttMessageType.PUBCOMP, id, code), ctx.voidPromise());
+        // once the ID is forgotten in the store too: else, after a crash, its reuse would pass for a retransmission
+        pubReply(mark, MqttMessageType.PUBCOMP, id, code);
     }
 
     private void onSubscribe(MqttSubscribeMessage subscribe) {
@@ -787,6 +842,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             protocolError(Refusal.PROTOCOL_ERROR, "SUBSCRIBE without filters"); // [MQTT-3.8.3-2]
             return;
         }
+        long mark = acks.mark();
         List<Integer> codes = new ArrayList<>(requests.size());
         List<Subscription> granted = new ArrayList<>(requests.size());
         List<Boolean> isNew = new ArrayList<>(requests.size());
@@ -812,14 +868,16 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 new MqttFixedHeader(MqttMessageType.SUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
                 new MqttSubAckPayload(codes));
-        ctx.write(ack, ctx.voidPromise());
-        for (int i = 0; i < granted.size(); i++) {
-            Subscription sub = granted.get(i);
-            if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && isNew.get(i))) {
-                services.router().deliverRetained(session, sub); // [MQTT-3.3.1-9], [MQTT-3.3.1-10]
+        // once the subscriptions are stored; the retained messages follow the SUBACK
+        acks.send(mark, () -> {
+            ctx.write(ack, ctx.voidPromise());
+            for (int i = 0; i < granted.size(); i++) {
+                Subscription sub = granted.get(i);
+                if (sub.retainHandling() == 0 || (sub.retainHandling() == 1 && isNew.get(i))) {
+                    services.router().deliverRetained(session, sub); // [MQTT-3.3.1-9], [MQTT-3.3.1-10]
+                }
             }
-        }
-        ctx.flush();
+        });
     }
 
     /** The SUBACK code for one request: granted QoS, a failure code, or -1 after a protocol error. */
@@ -867,6 +925,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
             protocolError(Refusal.PROTOCOL_ERROR, "UNSUBSCRIBE without filters"); // [MQTT-3.10.3-2]
             return;
         }
+        long mark = acks.mark();
         List<Short> codes = new ArrayList<>(filters.size());
         for (String filter : filters) {
             Subscription removed = session.unsubscribe(filter);
@@ -880,7 +939,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 new MqttFixedHeader(MqttMessageType.UNSUBACK, false, MqttQoS.AT_MOST_ONCE, false, 0),
                 new MqttMessageIdAndPropertiesVariableHeader(packetId, MqttProperties.NO_PROPERTIES),
                 version.hasProperties() ? new MqttUnsubAckPayload(codes) : new MqttUnsubAckPayload());
-        ctx.writeAndFlush(ack, ctx.voidPromise());
+        acks.send(mark, () -> ctx.write(ack, ctx.voidPromise()));
     }
 
     private void onDisconnect(MqttMessage packet) {
@@ -1047,7 +1106,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
      */
     private void writeLastAndClose(MqttMessage last) {
         lastPacketWritten = true;
-        readPause.resume(ReadPause.Reason.BACKPRESSURE); // input is discarded from here on: it may be read
+        acks.close(); // nothing follows the last packet
+        // input is discarded from here on: it may be read
+        readPause.resume(ReadPause.Reason.BACKPRESSURE);
+        readPause.resume(ReadPause.Reason.STORE_CONGESTED);
+        readPause.resume(ReadPause.Reason.ACKS_WAITING);
         ctx.writeAndFlush(last).addListener(written -> {
             boolean webSocket = ctx.pipeline().get(WebSocketServerProtocolHandler.class) != null;
             if (!written.isSuccess() || webSocket || !(channel instanceof DuplexChannel)) {

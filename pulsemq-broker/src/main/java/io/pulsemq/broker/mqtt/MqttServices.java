@@ -11,6 +11,7 @@ import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.limits.RateLimiter;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.session.SessionRegistry;
+import io.pulsemq.broker.store.WriteBarrier;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 
 import java.net.InetAddress;
@@ -33,6 +34,8 @@ import java.util.concurrent.atomic.LongAdder;
  *                        shared by every MQTT listener
  * @param connectRate     CONNECTs per second over every MQTT listener ({@code mqtt.connectRate})
  * @param limitHits       counts every limit a connection runs into
+ * @param writes          the store's writes, which acknowledgements wait for ({@link WriteBarrier#NONE} without a
+ *                        store)
  */
 public record MqttServices(
         BrokerConfig config,
@@ -46,7 +49,8 @@ public record MqttServices(
         LoginGuard guard,
         Slots<InetAddress> slots,
         RateLimiter connectRate,
-        LimitHits limitHits) {
+        LimitHits limitHits,
+        WriteBarrier writes) {
 
     /** Services with the authorizer the configuration describes, a counter and a login guard of their own. */
     public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
@@ -55,13 +59,21 @@ public record MqttServices(
                 new LongAdder(), new LoginGuard(config.auth(), new BanList(clock), clock), new LimitHits());
     }
 
-    /** Services with connection slots and a connect rate limiter as {@code config.mqtt()} describes. */
+    /** Services without a store behind the sessions ({@link WriteBarrier#NONE}). */
     public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
                         SubscriptionTrie subscriptions, Router router, Clock clock, Authorizer authorizer,
                         LongAdder deniedPublishes, LoginGuard guard, LimitHits limitHits) {
         this(config, authenticator, sessions, subscriptions, router, clock, authorizer, deniedPublishes, guard,
+                limitHits, WriteBarrier.NONE);
+    }
+
+    /** Services with connection slots and a connect rate limiter as {@code config.mqtt()} describes. */
+    public MqttServices(BrokerConfig config, Authenticator authenticator, SessionRegistry sessions,
+                        SubscriptionTrie subscriptions, Router router, Clock clock, Authorizer authorizer,
+                        LongAdder deniedPublishes, LoginGuard guard, LimitHits limitHits, WriteBarrier writes) {
+        this(config, authenticator, sessions, subscriptions, router, clock, authorizer, deniedPublishes, guard,
                 slotsFor(config.mqtt()), RateLimiter.perSecond(config.mqtt().connectRate(), config.mqtt().connectBurst()),
-                limitHits);
+                limitHits, writes);
     }
 
     private static Slots<InetAddress> slotsFor(MqttConfig m) {

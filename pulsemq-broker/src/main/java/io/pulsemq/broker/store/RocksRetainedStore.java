@@ -7,19 +7,20 @@ import java.nio.charset.StandardCharsets;
 import java.util.function.Consumer;
 
 /**
- * Makes a retained message index durable: every change is written to {@link ColumnFamily#RETAINED} (keyed by
- * topic) before the index sees it, and construction loads every stored message into the index. Lookups go to
- * the index alone.
+ * Makes a retained message index durable: every change is handed to the {@link StoreWriter} for
+ * {@link ColumnFamily#RETAINED} (keyed by topic) as the index takes it, and construction loads every stored message
+ * into the index. Lookups go to the index alone.
  *
- * <p>A change is in the OS's write-ahead log when it returns: it survives a crash of the broker process, not a
- * power loss. Thread-safe: changes to one topic are serialized (by a lock stripe), so the index and the store
- * agree on the last writer. {@link #close()} does nothing: the composition root owns the store and the index.
+ * <p>A change returns at once; the writer applies changes in order, so a crash leaves the store with a prefix of
+ * them, and a caller that acknowledges a retained message first waits with the writer's {@link WriteBarrier}.
+ * Thread-safe: changes to one topic are serialized (by a lock stripe), so the index and the writer's queue agree on
+ * the last writer. {@link #close()} does nothing: the composition root owns the store, the writer and the index.
  */
 public final class RocksRetainedStore implements RetainedStore {
 
     private static final int LOCK_STRIPES = 64;
 
-    private final RocksStore store;
+    private final StoreWriter writer;
     private final RetainedStore index;
     private final Object[] locks = new Object[LOCK_STRIPES];
 
@@ -28,8 +29,8 @@ public final class RocksRetainedStore implements RetainedStore {
      *
      * @throws StoreException if a stored message is corrupt
      */
-    public RocksRetainedStore(RocksStore store, RetainedStore index) {
-        this.store = store;
+    public RocksRetainedStore(RocksStore store, StoreWriter writer, RetainedStore index) {
+        this.writer = writer;
         this.index = index;
         for (int i = 0; i < LOCK_STRIPES; i++) {
             locks[i] = new Object();
@@ -41,7 +42,7 @@ public final class RocksRetainedStore implements RetainedStore {
     public Message put(Message message) {
         byte[] value = MessageCodec.encodeMessage(message);
         synchronized (lockFor(message.topic())) {
-            store.put(ColumnFamily.RETAINED, key(message.topic()), value);
+            writer.put(ColumnFamily.RETAINED, key(message.topic()), value);
             return index.put(message);
         }
     }
@@ -49,7 +50,7 @@ public final class RocksRetainedStore implements RetainedStore {
     @Override
     public Message remove(String topic) {
         synchronized (lockFor(topic)) {
-            store.delete(ColumnFamily.RETAINED, key(topic));
+            writer.delete(ColumnFamily.RETAINED, key(topic));
             return index.remove(topic);
         }
     }

@@ -29,10 +29,23 @@ public final class ReadPause {
          * The client published faster than {@code mqtt.maxPublishRate} or {@code mqtt.maxPublishBytesRate}; lifted
          * when its rate is back within them. The broker's own doing: keep-alive is not enforced meanwhile.
          */
-        PUBLISH_RATE;
+        PUBLISH_RATE,
+        /**
+         * More bytes wait for the store's writer than its high-water mark (a write stall, a full disk); lifted below
+         * its low-water mark. The broker's own doing: keep-alive is not enforced meanwhile.
+         */
+        STORE_CONGESTED,
+        /**
+         * The connection has many acknowledgements waiting for store writes; lifted once they have gone out. The
+         * broker's own doing: keep-alive is not enforced meanwhile.
+         */
+        ACKS_WAITING;
 
         private final int bit = 1 << ordinal();
     }
+
+    private static final int BROKERS_OWN_DOING = Reason.PUBLISH_RATE.bit | Reason.STORE_CONGESTED.bit
+            | Reason.ACKS_WAITING.bit;
 
     private final Channel channel;
     private final ReadPauses stats;
@@ -91,6 +104,14 @@ public final class ReadPause {
     /** Whether {@code reason} holds. */
     public boolean holds(Reason reason) {
         return (reasons & reason.bit) != 0;
+    }
+
+    /**
+     * Whether the connection is not read for a reason of the broker's own (a rate limit, a slow store), not of the
+     * client's: its silence then says nothing about whether it is alive.
+     */
+    public boolean heldByBroker() {
+        return (reasons & BROKERS_OWN_DOING) != 0;
     }
 
     /** Whether the connection is not read, for any reason. */

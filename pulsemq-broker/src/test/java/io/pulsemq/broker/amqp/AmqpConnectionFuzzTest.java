@@ -18,6 +18,7 @@ import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.statuslog.RocksStatusLog;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreWriter;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.InVmServer;
 import io.pulsemq.protocol.Signatures;
@@ -60,6 +61,7 @@ class AmqpConnectionFuzzTest {
     @TempDir
     static Path dir;
     private static RocksStore store;
+    private static StoreWriter writer;
     private static RocksStatusLog statusLog;
     private static AmqpServer server;
     private static BrokerConfig config;
@@ -78,9 +80,10 @@ class AmqpConnectionFuzzTest {
         config = new ConfigLoader(Map.of()).withFile(file).withDataDir(dir.resolve("data")).load();
         Clock clock = Clock.systemUTC();
         store = RocksStore.open(config.dataDir());
+        writer = new StoreWriter(store, 1 << 20);
         statusLog = RocksStatusLog.open(store, new PresenceRegistry(), config.node(), clock, 1000);
         Router router = new Router(new SubscriptionTrie(), new InMemoryRetainedStore(), id -> null, clock);
-        server = AmqpServer.create(config, null, statusLog, store, router, clock, "fuzz",
+        server = AmqpServer.create(config, null, statusLog, store, writer, router, clock, "fuzz",
                 new AmqpServer.Access(new LoginGuard(config.auth(), new BanList(clock), clock),
                         new Authorizer(config.authorization()), new LongAdder()));
         // Netty's in-VM transport with real event loops: the queue thread hands deliveries to the connection's loop
@@ -93,6 +96,7 @@ class AmqpConnectionFuzzTest {
         local.close();
         server.close();
         statusLog.close();
+        writer.close();
         store.close();
     }
 

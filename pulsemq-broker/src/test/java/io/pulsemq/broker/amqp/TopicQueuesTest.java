@@ -10,6 +10,7 @@ import io.pulsemq.broker.config.AuthorizationRule.Action;
 import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.RocksStore;
+import io.pulsemq.broker.store.StoreWriter;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -53,7 +54,7 @@ class TopicQueuesTest {
 
     @Test
     void eachKeyHasItsOwnQueue_holdingTheGroupsItSees_andBackendMessages() throws Exception {
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
             Recorder car = consume(topics, CAR, "telemetry");
             Recorder bike = consume(topics, BIKE, "telemetry");
@@ -63,7 +64,7 @@ class TopicQueuesTest {
             topics.published(message("GID_bike@@@b1", "telemetry", "bike"));
             topics.published(message("", "telemetry/fleet", "backend"));
             topics.published(message("GID_car@@@vin2", "other/x", "elsewhere"));
-            onQueues(() -> null); // the queue thread has handled the appends
+            settle(store); // written, and the queue thread has handled the appends
 
             assertThat(car.payloads).containsExactly("car", "backend");
             assertThat(bike.payloads).containsExactly("bike", "backend");
@@ -73,11 +74,11 @@ class TopicQueuesTest {
 
     @Test
     void acknowledgementsOfOneKey_leaveAnotherKeysMessages() throws Exception {
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
             Recorder car = consume(topics, CAR, "telemetry");
             topics.published(message("GID_car@@@vin1", "telemetry", "m1"));
-            onQueues(() -> null);
+            settle(store);
             onQueues(() -> {
                 car.ackAll();
                 return null;
@@ -85,7 +86,7 @@ class TopicQueuesTest {
 
             Recorder admin = consume(topics, ADMIN, "telemetry");
             topics.published(message("GID_car@@@vin1", "telemetry", "m2"));
-            onQueues(() -> null);
+            settle(store);
 
             assertThat(car.payloads).containsExactly("m1", "m2");
             assertThat(admin.payloads).containsExactly("m2"); // its queue began at its first consume
@@ -94,16 +95,16 @@ class TopicQueuesTest {
 
     @Test
     void restart_queueOfARemovedKey_isDeletedWithItsMessages() throws Exception {
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
             onQueues(() -> topics.queue(BIKE, "telemetry"));
             onQueues(() -> topics.queue(CAR, "telemetry"));
             topics.published(message("", "telemetry", "stored"));
         }
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             open(store, List.of(CAR, ADMIN), Authorizer.allowAll());
         }
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
             assertThat(consume(topics, BIKE, "telemetry").payloads).isEmpty();
             assertThat(consume(topics, CAR, "telemetry").payloads).containsExactly("stored");
@@ -112,7 +113,7 @@ class TopicQueuesTest {
 
     @Test
     void restart_queueTheRulesNoLongerLetItsKeyRead_isDeletedWithItsMessages() throws Exception {
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
             onQueues(() -> topics.queue(BIKE, "telemetry"));
             topics.published(message("GID_bike@@@b1", "telemetry", "stored"));
@@ -120,10 +121,10 @@ class TopicQueuesTest {
         Authorizer bikeDenied = new Authorizer(new AuthorizationConfig(Decision.ALLOW, List.of(
                 new AuthorizationRule(null, Action.SUBSCRIBE, List.of("telemetry/#"), List.of("AK_BIKE"), null, null,
                         null))));
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             open(store, KEYS, bikeDenied);
         }
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             assertThat(consume(open(store, KEYS, Authorizer.allowAll()), BIKE, "telemetry").payloads).isEmpty();
         }
     }
@@ -131,13 +132,13 @@ class TopicQueuesTest {
     @Test
     void restart_keyWithFewerGroups_storedMessagesOfTheOthersAreNotDelivered() throws Exception {
         AccessKey wide = new AccessKey(CAR.id(), CAR.secret(), AccessKey.Role.SERVER, List.of("*"));
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             TopicQueues topics = open(store, List.of(wide), Authorizer.allowAll());
             onQueues(() -> topics.queue(wide, "telemetry"));
             topics.published(message("GID_bike@@@b1", "telemetry", "bike"));
             topics.published(message("GID_car@@@vin1", "telemetry", "car"));
         }
-        try (RocksStore store = RocksStore.open(dataDir)) {
+        try (Stores store = new Stores()) {
             assertThat(consume(open(store, KEYS, Authorizer.allowAll()), CAR, "telemetry").payloads)
                     .containsExactly("car");
         }
@@ -147,21 +148,40 @@ class TopicQueuesTest {
     void start_queuesOfTheEarlierLayout_onePerParentTopic_areDeleted() throws Exception {
         byte[] cursor = "topic\0telemetry".getBytes(StandardCharsets.UTF_8);
         byte[] stored = ByteBuffer.allocate(18).put("telemetry\0".getBytes(StandardCharsets.UTF_8)).putLong(1).array();
-        try (RocksStore store = RocksStore.open(dataDir)) {
-            store.put(ColumnFamily.AMQP_CURSORS, cursor, ByteBuffer.allocate(8).putLong(0).array());
-            store.put(ColumnFamily.AMQP_TOPIC_MESSAGES, stored, new byte[] {1});
+        try (Stores store = new Stores()) {
+            store.rocks.put(ColumnFamily.AMQP_CURSORS, cursor, ByteBuffer.allocate(8).putLong(0).array());
+            store.rocks.put(ColumnFamily.AMQP_TOPIC_MESSAGES, stored, new byte[] {1});
 
             open(store, KEYS, Authorizer.allowAll());
 
-            assertThat(store.get(ColumnFamily.AMQP_CURSORS, cursor)).isNull();
-            assertThat(store.get(ColumnFamily.AMQP_TOPIC_MESSAGES, stored)).isNull();
+            assertThat(store.rocks.get(ColumnFamily.AMQP_CURSORS, cursor)).isNull();
+            assertThat(store.rocks.get(ColumnFamily.AMQP_TOPIC_MESSAGES, stored)).isNull();
         }
     }
 
-    private TopicQueues open(RocksStore store, List<AccessKey> keys, Authorizer rules) throws Exception {
-        ProgressWriter progress = new ProgressWriter(store, Runnable::run);
-        return onQueues(() -> new TopicQueues(store, progress, queueThread, AmqpConfig.defaults(), Clock.systemUTC(),
-                keys, rules));
+    private TopicQueues open(Stores store, List<AccessKey> keys, Authorizer rules) throws Exception {
+        ProgressWriter progress = new ProgressWriter(store.rocks, Runnable::run);
+        return onQueues(() -> new TopicQueues(store.rocks, store.writer, progress, queueThread, AmqpConfig.defaults(),
+                Clock.systemUTC(), keys, rules));
+    }
+
+    /** Waits until the appends so far are written and the queue thread has handed them to the consumers. */
+    private void settle(Stores store) throws Exception {
+        store.writer.flush();
+        onQueues(() -> null); // the writer notifies the queue thread once a message is written
+        onQueues(() -> null);
+    }
+
+    /** The store and its writer, as the broker opens them; closing writes what is pending, then closes the store. */
+    private final class Stores implements AutoCloseable {
+        final RocksStore rocks = RocksStore.open(dataDir);
+        final StoreWriter writer = new StoreWriter(rocks, 1 << 20);
+
+        @Override
+        public void close() {
+            writer.close();
+            rocks.close();
+        }
     }
 
     private Recorder consume(TopicQueues topics, AccessKey key, String parent) throws Exception {

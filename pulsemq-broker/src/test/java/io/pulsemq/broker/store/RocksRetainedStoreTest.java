@@ -18,17 +18,17 @@ class RocksRetainedStoreTest {
 
     @Test
     void put_isInIndexAtOnce_andLoadedIntoAFreshIndexAfterReopen() {
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, new MapRetainedIndex());
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, new MapRetainedIndex());
             retained.put(message("home/kitchen/temp", "21"));
             retained.put(message("home/hall/temp", "19"));
 
             assertThat(payloads(retained, "home/+/temp")).containsExactlyInAnyOrder("21", "19");
         }
 
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
             MapRetainedIndex index = new MapRetainedIndex();
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, index);
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, index);
 
             assertThat(index.size()).isEqualTo(2);
             assertThat(retained.size()).isEqualTo(2);
@@ -38,14 +38,14 @@ class RocksRetainedStoreTest {
 
     @Test
     void put_sameTopic_keepsOnlyTheLatestAcrossReopen() {
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, new MapRetainedIndex());
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, new MapRetainedIndex());
             retained.put(message("t", "old"));
             retained.put(message("t", "new"));
         }
 
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, new MapRetainedIndex());
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, new MapRetainedIndex());
 
             assertThat(payloads(retained, "#")).containsExactly("new");
         }
@@ -53,8 +53,8 @@ class RocksRetainedStoreTest {
 
     @Test
     void remove_removesFromIndexAndStaysRemovedAfterReopen() {
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, new MapRetainedIndex());
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, new MapRetainedIndex());
             retained.put(message("a", "1"));
             retained.put(message("b", "2"));
 
@@ -63,8 +63,8 @@ class RocksRetainedStoreTest {
             assertThat(payloads(retained, "#")).containsExactly("2");
         }
 
-        try (RocksStore rocks = RocksStore.open(dataDir)) {
-            RocksRetainedStore retained = new RocksRetainedStore(rocks, new MapRetainedIndex());
+        try (RocksStore rocks = RocksStore.open(dataDir); StoreWriter writer = new StoreWriter(rocks, 1 << 20)) {
+            RocksRetainedStore retained = new RocksRetainedStore(rocks, writer, new MapRetainedIndex());
 
             assertThat(payloads(retained, "#")).containsExactly("2");
         }

@@ -9,6 +9,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -19,15 +21,18 @@ class RocksSessionStoreTest extends SessionStoreContract {
     Path dataDir;
 
     private RocksStore rocks;
+    private StoreWriter writer;
 
     @Override
     protected SessionStore newStore() {
         rocks = RocksStore.open(dataDir);
-        return new RocksSessionStore(rocks);
+        writer = new StoreWriter(rocks, 1 << 20);
+        return new RocksSessionStore(rocks, writer);
     }
 
     @AfterEach
     void closeRocks() {
+        writer.close();
         rocks.close();
     }
 
@@ -70,6 +75,7 @@ class RocksSessionStoreTest extends SessionStoreContract {
     @Test
     void loadAll_corruptRecord_failsNamingColumnFamilyAndKey() {
         store.saveSession(meta("c"));
+        writer.flush();
         rocks.put(ColumnFamily.SESSIONS, "c".getBytes(), new byte[] {9, 1, 2});
 
         assertThatThrownBy(this::loadAll)
@@ -79,7 +85,72 @@ class RocksSessionStoreTest extends SessionStoreContract {
                 .hasMessageContaining("version 9");
     }
 
+    @Test
+    void loadOutbound_whileTheWriterIsStalled_seesEveryChangeMadeBefore() throws Exception {
+        store.saveSession(meta("c"));
+        store.saveOutbound("c", outbound(1));
+        store.saveOutbound("c", outbound(2));
+        writer.flush(); // 1 and 2 in RocksDB
+        CountDownLatch release = stall();
+        try {
+            store.saveOutbound("c", outbound(3));
+            store.saveOutbound("c", outbound(4));
+            store.removeOutbound("c", 1); // stored, its deletion waits
+            store.removeOutbound("c", 3); // waits, and so does its deletion
+            store.saveOutbound("c", outbound(2).with(SessionStore.OutboundState.SENT, 5)); // replaces a stored one
+
+            assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(2L, 4L);
+            assertThat(outbound("c").get(0).packetId()).isEqualTo(5);
+            // the deletions ahead of the page do not make it short
+            assertThat(store.loadOutbound("c", 1, 1)).extracting(SessionStore.OutboundMessage::seq).containsExactly(2L);
+            assertThat(store.loadOutbound("c", 3, 10)).extracting(SessionStore.OutboundMessage::seq).containsExactly(4L);
+        } finally {
+            release.countDown();
+        }
+        writer.flush();
+
+        assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(2L, 4L);
+        assertThat(writer.pendingBytes()).isZero();
+    }
+
+    @Test
+    void loadOutbound_afterARemoveSessionStillWaiting_seesOnlyWhatCameAfter() throws Exception {
+        saveFullSession("c");
+        writer.flush();
+        CountDownLatch release = stall();
+        try {
+            store.removeSession("c");
+            assertThat(outbound("c")).isEmpty();
+
+            store.saveSession(meta("c"));
+            store.saveOutbound("c", outbound(7));
+            assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(7L);
+        } finally {
+            release.countDown();
+        }
+        writer.flush();
+
+        assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(7L);
+    }
+
+    /** Holds the writer's thread in a batch until the latch returned counts down, as a RocksDB write stall does. */
+    private CountDownLatch stall() throws InterruptedException {
+        CountDownLatch stalled = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        writer.write(batch -> {
+            stalled.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 0);
+        assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+        return release;
+    }
+
     private void reopen() {
+        writer.close();
         rocks.close();
         store = newStore();
     }

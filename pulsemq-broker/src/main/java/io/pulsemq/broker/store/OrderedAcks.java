@@ -1,0 +1,111 @@
+package io.pulsemq.broker.store;
+
+import java.util.ArrayDeque;
+import java.util.concurrent.Executor;
+import java.util.concurrent.RejectedExecutionException;
+
+/**
+ * The acknowledgements of one connection, sent in the order of the packets they answer [MQTT-4.6.0-2],
+ * [MQTT-4.6.0-3], each only once the store writes its packet caused are applied ({@link WriteBarrier}). An
+ * acknowledgement whose packet wrote nothing goes out at once when none is waiting, so a connection without
+ * persistent state never waits.
+ *
+ * <p>Use: take a {@link #mark()} before handling a packet, then {@link #send} its acknowledgement with that mark.
+ *
+ * <p>Confined to the connection's event loop (the {@code loop} given); acknowledgements run there.
+ */
+public final class OrderedAcks {
+
+    private final WriteBarrier barrier;
+    private final Executor loop;
+    private final Runnable flush;
+    private final Runnable drained;
+    private final ArrayDeque<Ack> waiting = new ArrayDeque<>();
+    private boolean closed;
+
+    /**
+     * @param barrier the store's writes
+     * @param loop    the connection's event loop
+     * @param flush   flushes the connection's output (acknowledgements only write)
+     * @param drained run on the loop whenever the last waiting acknowledgement has gone out
+     */
+    public OrderedAcks(WriteBarrier barrier, Executor loop, Runnable flush, Runnable drained) {
+        this.barrier = barrier;
+        this.loop = loop;
+        this.flush = flush;
+        this.drained = drained;
+    }
+
+    /** Where the writes of this thread stand: take it before handling the packet to acknowledge. */
+    public long mark() {
+        return barrier.handedOver();
+    }
+
+    /**
+     * Sends an acknowledgement: {@code ack} writes it (without flushing) once every earlier acknowledgement has gone
+     * out and the writes handed over since {@code mark} are applied. Dropped once the connection {@link #close}d.
+     */
+    public void send(long mark, Runnable ack) {
+        boolean wrote = barrier.handedOver() != mark;
+        if (!wrote && waiting.isEmpty()) {
+            if (!closed) {
+                ack.run();
+                flush.run();
+            }
+            return;
+        }
+        Ack a = new Ack(ack);
+        waiting.add(a);
+        if (!wrote) {
+            a.ready = true; // nothing to wait for but the acknowledgements ahead of it
+            return;
+        }
+        barrier.afterWrites(() -> {
+            try {
+                loop.execute(() -> {
+                    a.ready = true;
+                    sendReady();
+                });
+            } catch (RejectedExecutionException stopping) {
+                // the loop is shutting down: the connection is gone with it
+            }
+        });
+    }
+
+    /** How many acknowledgements wait. */
+    public int waiting() {
+        return waiting.size();
+    }
+
+    /** The connection ended: nothing more is sent. */
+    public void close() {
+        closed = true;
+        waiting.clear();
+    }
+
+    private void sendReady() {
+        boolean sent = false;
+        while (!waiting.isEmpty() && waiting.peek().ready) {
+            Runnable ack = waiting.poll().ack;
+            if (!closed) {
+                ack.run();
+                sent = true;
+            }
+        }
+        if (sent) {
+            flush.run();
+        }
+        if (waiting.isEmpty() && !closed) {
+            drained.run();
+        }
+    }
+
+    private static final class Ack {
+        final Runnable ack;
+        boolean ready;
+
+        Ack(Runnable ack) {
+            this.ack = ack;
+        }
+    }
+}

@@ -1,0 +1,190 @@
+package io.pulsemq.broker.store;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The store's writer on a real RocksDB: order, barriers, congestion and retries. A write whose batch function blocks
+ * stands in for a RocksDB write stall: the writer's thread is held exactly as a stalled {@code db.write} holds it.
+ */
+class StoreWriterTest {
+
+    private static final long HIGH_WATER = 4096;
+
+    @TempDir
+    Path dataDir;
+
+    private RocksStore rocks;
+    private StoreWriter writer;
+    private final CountDownLatch release = new CountDownLatch(1);
+
+    @BeforeEach
+    void open() {
+        rocks = RocksStore.open(dataDir);
+        writer = new StoreWriter(rocks, HIGH_WATER);
+    }
+
+    @AfterEach
+    void close() {
+        release.countDown();
+        writer.close();
+        rocks.close();
+    }
+
+    @Test
+    void writes_toOneKey_areAppliedInTheOrderHandedOver() {
+        for (int i = 0; i < 5000; i++) {
+            writer.put(ColumnFamily.META, key("k"), utf8("v" + i));
+        }
+        writer.delete(ColumnFamily.META, key("gone"));
+        writer.flush();
+
+        assertThat(new String(rocks.get(ColumnFamily.META, key("k")), StandardCharsets.UTF_8)).isEqualTo("v4999");
+        assertThat(writer.pendingBytes()).isZero();
+    }
+
+    @Test
+    void afterWrites_whileTheWriterIsStalled_waitsForTheWritesHandedOverBefore() {
+        stall();
+        long before = writer.handedOver();
+        writer.put(ColumnFamily.META, key("k"), utf8("v"));
+        AtomicBoolean ran = new AtomicBoolean();
+        writer.afterWrites(() -> ran.set(rocks.get(ColumnFamily.META, key("k")) != null));
+
+        assertThat(writer.handedOver()).isEqualTo(before + 1);
+        assertThat(ran).isFalse();
+        assertThat(rocks.get(ColumnFamily.META, key("k"))).isNull();
+
+        release.countDown();
+        await().atMost(30, TimeUnit.SECONDS).untilTrue(ran); // and the write was visible when it ran
+    }
+
+    @Test
+    void afterWrites_runInTheOrderGiven() {
+        List<Integer> order = new CopyOnWriteArrayList<>();
+        stall();
+        for (int i = 0; i < 100; i++) {
+            int n = i;
+            if (i % 3 == 0) {
+                writer.put(ColumnFamily.META, key("k" + i), utf8("v"));
+            }
+            writer.afterWrites(() -> order.add(n));
+        }
+        release.countDown();
+        writer.flush();
+
+        assertThat(order).hasSize(100).isSorted();
+    }
+
+    @Test
+    void congested_pastTheHighWaterMark_untilTheWriterDrainsBelowHalfOfIt() {
+        stall();
+        AtomicBoolean uncongested = new AtomicBoolean();
+        writer.put(ColumnFamily.META, key("a"), new byte[(int) HIGH_WATER]);
+        assertThat(writer.congested()).isTrue();
+        writer.whenUncongested(() -> uncongested.set(true));
+        assertThat(uncongested).isFalse();
+
+        release.countDown();
+
+        await().atMost(30, TimeUnit.SECONDS).untilTrue(uncongested);
+        assertThat(writer.congested()).isFalse();
+        AtomicBoolean atOnce = new AtomicBoolean();
+        writer.whenUncongested(() -> atOnce.set(true));
+        assertThat(atOnce).isTrue();
+    }
+
+    @Test
+    void refusedBatch_isRetriedUntilStored_andNothingBehindItOvertakesIt() {
+        AtomicInteger attempts = new AtomicInteger();
+        writer.write(batch -> {
+            if (attempts.incrementAndGet() <= 3) {
+                throw new StoreException("No space left on device (test)");
+            }
+            batch.put(ColumnFamily.META, key("first"), utf8("1"));
+        }, 16);
+        writer.put(ColumnFamily.META, key("second"), utf8("2"));
+        AtomicBoolean firstWasThere = new AtomicBoolean();
+        writer.afterWrites(() -> firstWasThere.set(rocks.get(ColumnFamily.META, key("first")) != null));
+
+        writer.flush();
+
+        assertThat(attempts).hasValue(4);
+        assertThat(writer.failures()).isEqualTo(3);
+        assertThat(writer.failure()).isEmpty();
+        assertThat(firstWasThere).isTrue();
+        assertThat(rocks.get(ColumnFamily.META, key("second"))).isEqualTo(utf8("2"));
+    }
+
+    @Test
+    void failure_isReportedWhileTheStoreRefuses() {
+        CountDownLatch refusing = new CountDownLatch(1);
+        AtomicBoolean refuse = new AtomicBoolean(true);
+        writer.write(batch -> {
+            if (refuse.get()) {
+                refusing.countDown();
+                throw new StoreException("No space left on device (test)");
+            }
+        }, 16);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> writer.failure().isPresent());
+        assertThat(writer.failure()).hasValueSatisfying(f -> assertThat(f).contains("No space left"));
+
+        refuse.set(false);
+
+        await().atMost(30, TimeUnit.SECONDS).until(() -> writer.failure().isEmpty());
+    }
+
+    @Test
+    void writeWhoseFunctionIsBroken_isSkipped_andTheOthersAreStored() {
+        writer.put(ColumnFamily.META, key("before"), utf8("1"));
+        writer.write(batch -> {
+            throw new IllegalStateException("a bug (test)");
+        }, 16);
+        writer.put(ColumnFamily.META, key("after"), utf8("2"));
+        writer.flush();
+
+        assertThat(rocks.get(ColumnFamily.META, key("before"))).isEqualTo(utf8("1"));
+        assertThat(rocks.get(ColumnFamily.META, key("after"))).isEqualTo(utf8("2"));
+        assertThat(writer.pendingBytes()).isZero();
+    }
+
+    /** Holds the writer's thread in a batch until {@link #release} counts down. */
+    private void stall() {
+        CountDownLatch stalled = new CountDownLatch(1);
+        writer.write(batch -> {
+            stalled.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, 0);
+        try {
+            assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
+        } catch (InterruptedException e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private static byte[] key(String k) {
+        return utf8("test." + k);
+    }
+
+    private static byte[] utf8(String s) {
+        return s.getBytes(StandardCharsets.UTF_8);
+    }
+}
