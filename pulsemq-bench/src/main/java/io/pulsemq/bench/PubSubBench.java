@@ -47,7 +47,10 @@ final class PubSubBench {
         this.log = log;
     }
 
-    /** The eight workloads of part 5: 10 to 1 and 1 to 10, QoS 0 and 1, 64 B and 1 KB. */
+    /**
+     * The ten workloads of part 5: 10 to 1 and 1 to 10, QoS 0 and 1, 64 B and 1 KB, with clean sessions; and QoS 1
+     * 64 B to subscribers with persistent sessions, where the broker stores every delivery until it is acknowledged.
+     */
     List<Scenario> scenarios() {
         List<Scenario> out = new ArrayList<>();
         for (int qos = 0; qos <= 1; qos++) {
@@ -56,6 +59,8 @@ final class PubSubBench {
                 out.add(new Scenario(1, MANY, qos, payload, options.pubsubWindow()));
             }
         }
+        out.add(new Scenario(MANY, 1, 1, 64, options.pubsubWindow(), true));
+        out.add(new Scenario(1, MANY, 1, 64, options.pubsubWindow(), true));
         return out;
     }
 

@@ -81,8 +81,10 @@ public final class PubSubLoad implements AutoCloseable {
      * @param qos          0 or 1, for publishing and subscribing
      * @param payloadBytes payload size, at least {@link #HEADER_BYTES}
      * @param window       closed loop: messages in flight per publisher
+     * @param persistent   whether the subscribers keep persistent sessions (MQTT 3.1.1 clean session 0), so that
+     *                     the broker stores every QoS 1 delivery until it is acknowledged
      */
-    public record Scenario(int publishers, int subscribers, int qos, int payloadBytes, int window) {
+    public record Scenario(int publishers, int subscribers, int qos, int payloadBytes, int window, boolean persistent) {
 
         public Scenario {
             if (payloadBytes < HEADER_BYTES) {
@@ -90,9 +92,15 @@ public final class PubSubLoad implements AutoCloseable {
             }
         }
 
-        /** E.g. {@code 10->1 QoS 1 1 KB}. */
+        /** Subscribers with clean sessions. */
+        public Scenario(int publishers, int subscribers, int qos, int payloadBytes, int window) {
+            this(publishers, subscribers, qos, payloadBytes, window, false);
+        }
+
+        /** E.g. {@code 10->1 QoS 1 1 KB}, {@code 10->1 QoS 1 64 B persistent}. */
         public String label() {
-            return publishers + "->" + subscribers + " QoS " + qos + " " + sizeLabel(payloadBytes);
+            return publishers + "->" + subscribers + " QoS " + qos + " " + sizeLabel(payloadBytes)
+                    + (persistent ? " persistent" : "");
         }
 
         static String sizeLabel(int bytes) {
@@ -353,7 +361,7 @@ public final class PubSubLoad implements AutoCloseable {
             public void channelActive(ChannelHandlerContext ctx) {
                 channel = ctx.channel();
                 ctx.writeAndFlush(MqttMessageBuilders.connect().clientId(clientId)
-                        .protocolVersion(MqttVersion.MQTT_3_1_1).cleanSession(true).keepAlive(0).build());
+                        .protocolVersion(MqttVersion.MQTT_3_1_1).cleanSession(cleanSession()).keepAlive(0).build());
             }
 
             @Override
@@ -382,6 +390,11 @@ public final class PubSubLoad implements AutoCloseable {
                 ctx.close();
             }
 
+            /** Whether the connection asks for a clean session; only a persistent scenario's subscribers do not. */
+            boolean cleanSession() {
+                return true;
+            }
+
             abstract void connected(ChannelHandlerContext ctx);
 
             abstract void read(ChannelHandlerContext ctx, MqttMessage msg);
@@ -397,6 +410,11 @@ public final class PubSubLoad implements AutoCloseable {
                 for (int p = 0; p < fromPublisher.length; p++) {
                     fromPublisher[p] = new SequenceTracker();
                 }
+            }
+
+            @Override
+            boolean cleanSession() {
+                return !scenario.persistent();
             }
 
             @Override

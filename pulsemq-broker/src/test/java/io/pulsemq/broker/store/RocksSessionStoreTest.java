@@ -9,8 +9,6 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.Map;
-import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -91,8 +89,7 @@ class RocksSessionStoreTest extends SessionStoreContract {
         store.saveOutbound("c", outbound(1));
         store.saveOutbound("c", outbound(2));
         writer.flush(); // 1 and 2 in RocksDB
-        CountDownLatch release = stall();
-        try {
+        try (WriterStall stall = WriterStall.of(writer)) {
             store.saveOutbound("c", outbound(3));
             store.saveOutbound("c", outbound(4));
             store.removeOutbound("c", 1); // stored, its deletion waits
@@ -104,8 +101,6 @@ class RocksSessionStoreTest extends SessionStoreContract {
             // the deletions ahead of the page do not make it short
             assertThat(store.loadOutbound("c", 1, 1)).extracting(SessionStore.OutboundMessage::seq).containsExactly(2L);
             assertThat(store.loadOutbound("c", 3, 10)).extracting(SessionStore.OutboundMessage::seq).containsExactly(4L);
-        } finally {
-            release.countDown();
         }
         writer.flush();
 
@@ -117,36 +112,17 @@ class RocksSessionStoreTest extends SessionStoreContract {
     void loadOutbound_afterARemoveSessionStillWaiting_seesOnlyWhatCameAfter() throws Exception {
         saveFullSession("c");
         writer.flush();
-        CountDownLatch release = stall();
-        try {
+        try (WriterStall stall = WriterStall.of(writer)) {
             store.removeSession("c");
             assertThat(outbound("c")).isEmpty();
 
             store.saveSession(meta("c"));
             store.saveOutbound("c", outbound(7));
             assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(7L);
-        } finally {
-            release.countDown();
         }
         writer.flush();
 
         assertThat(outbound("c")).extracting(SessionStore.OutboundMessage::seq).containsExactly(7L);
-    }
-
-    /** Holds the writer's thread in a batch until the latch returned counts down, as a RocksDB write stall does. */
-    private CountDownLatch stall() throws InterruptedException {
-        CountDownLatch stalled = new CountDownLatch(1);
-        CountDownLatch release = new CountDownLatch(1);
-        writer.write(batch -> {
-            stalled.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, 0);
-        assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
-        return release;
     }
 
     private void reopen() {

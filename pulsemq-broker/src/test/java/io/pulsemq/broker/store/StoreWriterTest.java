@@ -30,7 +30,7 @@ class StoreWriterTest {
 
     private RocksStore rocks;
     private StoreWriter writer;
-    private final CountDownLatch release = new CountDownLatch(1);
+    private WriterStall stall;
 
     @BeforeEach
     void open() {
@@ -40,7 +40,9 @@ class StoreWriterTest {
 
     @AfterEach
     void close() {
-        release.countDown();
+        if (stall != null) {
+            stall.release();
+        }
         writer.close();
         rocks.close();
     }
@@ -58,8 +60,8 @@ class StoreWriterTest {
     }
 
     @Test
-    void afterWrites_whileTheWriterIsStalled_waitsForTheWritesHandedOverBefore() {
-        stall();
+    void afterWrites_whileTheWriterIsStalled_waitsForTheWritesHandedOverBefore() throws Exception {
+        stall = WriterStall.of(writer);
         long before = writer.handedOver();
         writer.put(ColumnFamily.META, key("k"), utf8("v"));
         AtomicBoolean ran = new AtomicBoolean();
@@ -69,14 +71,14 @@ class StoreWriterTest {
         assertThat(ran).isFalse();
         assertThat(rocks.get(ColumnFamily.META, key("k"))).isNull();
 
-        release.countDown();
+        stall.release();
         await().atMost(30, TimeUnit.SECONDS).untilTrue(ran); // and the write was visible when it ran
     }
 
     @Test
-    void afterWrites_runInTheOrderGiven() {
+    void afterWrites_runInTheOrderGiven() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
-        stall();
+        stall = WriterStall.of(writer);
         for (int i = 0; i < 100; i++) {
             int n = i;
             if (i % 3 == 0) {
@@ -84,22 +86,22 @@ class StoreWriterTest {
             }
             writer.afterWrites(() -> order.add(n));
         }
-        release.countDown();
+        stall.release();
         writer.flush();
 
         assertThat(order).hasSize(100).isSorted();
     }
 
     @Test
-    void congested_pastTheHighWaterMark_untilTheWriterDrainsBelowHalfOfIt() {
-        stall();
+    void congested_pastTheHighWaterMark_untilTheWriterDrainsBelowHalfOfIt() throws Exception {
+        stall = WriterStall.of(writer);
         AtomicBoolean uncongested = new AtomicBoolean();
         writer.put(ColumnFamily.META, key("a"), new byte[(int) HIGH_WATER]);
         assertThat(writer.congested()).isTrue();
         writer.whenUncongested(() -> uncongested.set(true));
         assertThat(uncongested).isFalse();
 
-        release.countDown();
+        stall.release();
 
         await().atMost(30, TimeUnit.SECONDS).untilTrue(uncongested);
         assertThat(writer.congested()).isFalse();
@@ -160,24 +162,6 @@ class StoreWriterTest {
         assertThat(rocks.get(ColumnFamily.META, key("before"))).isEqualTo(utf8("1"));
         assertThat(rocks.get(ColumnFamily.META, key("after"))).isEqualTo(utf8("2"));
         assertThat(writer.pendingBytes()).isZero();
-    }
-
-    /** Holds the writer's thread in a batch until {@link #release} counts down. */
-    private void stall() {
-        CountDownLatch stalled = new CountDownLatch(1);
-        writer.write(batch -> {
-            stalled.countDown();
-            try {
-                release.await();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }, 0);
-        try {
-            assertThat(stalled.await(30, TimeUnit.SECONDS)).isTrue();
-        } catch (InterruptedException e) {
-            throw new AssertionError(e);
-        }
     }
 
     private static byte[] key(String k) {
