@@ -234,11 +234,7 @@ public final class BrokerFixture implements AutoCloseable {
 
     /** A customization: {@code /metrics} and the OpenAPI document answer without credentials. */
     public static UnaryOperator<BrokerConfig> publicMetricsAndOpenApi() {
-        return c -> {
-            HttpConfig h = c.http();
-            return c.withHttp(new HttpConfig(true, true, h.headerTimeout(), h.idleTimeout(), h.maxBodySize(),
-                    h.maxPipelined(), h.maxInitialLineLength(), h.maxHeaderSize(), h.maxStreams(), h.maxStreamsPerKey()));
-        };
+        return c -> c.withHttp(c.http().withAccess(true, true));
     }
 
     /** The hits of the limit named by its configuration key, as {@code /metrics} reports them. */

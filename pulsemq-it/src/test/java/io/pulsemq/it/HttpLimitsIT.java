@@ -20,22 +20,24 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 /**
- * The HTTP API's limits as configuration keys, met by the JDK's HttpClient (and, for the slow request head, by a
- * socket that trickles one in as a slowloris client does): event streams in all ({@value #MAX_STREAMS}, 503) and
- * per access key ({@value #MAX_STREAMS_PER_KEY}, 429), the request body size and the request head deadline.
+ * The HTTP API's limits as configuration keys, met by the JDK's HttpClient (and, for the slow request head and body,
+ * by sockets that hold a request open as slowloris clients do): event streams in all ({@value #MAX_STREAMS}, 503)
+ * and per access key ({@value #MAX_STREAMS_PER_KEY}, 429), the request body size, the request head deadline and the
+ * deadline of a whole request.
  */
 class HttpLimitsIT {
 
     private static final int MAX_STREAMS = 2;
     private static final int MAX_STREAMS_PER_KEY = 1;
-    private static final int MAX_BODY = 64;
+    private static final int MAX_BODY = 128;
     private static BrokerFixture broker;
     private static ApiClient api;
 
     @BeforeAll
     static void start() throws Exception {
         broker = BrokerFixture.start(BrokerFixture.http(h -> h.withStreamLimits(MAX_STREAMS, MAX_STREAMS_PER_KEY)
-                .withConnectionLimits(Duration.ofMillis(500), h.idleTimeout(), MAX_BODY, h.maxPipelined())));
+                .withConnectionLimits(Duration.ofMillis(500), h.idleTimeout(), MAX_BODY, h.maxPipelined())
+                .withRequestTimeout(Duration.ofSeconds(1))));
         api = new ApiClient(broker.httpPort());
     }
 
@@ -92,6 +94,26 @@ class HttpLimitsIT {
             assertThat(answer).startsWith("HTTP/1.1 408").contains("\"error\":\"request_timeout\"");
         }
         assertThat(broker.limitHits("http.headerTimeout")).isEqualTo(before + 1);
+    }
+
+    @Test
+    void requestBodyAnnouncedAndNotSent_pastRequestTimeout_answers408JsonAndCloses() throws Exception {
+        double before = broker.limitHits("http.requestTimeout");
+        double headBefore = broker.limitHits("http.headerTimeout");
+        try (Socket slowBody = new Socket("127.0.0.1", broker.httpPort())) {
+            slowBody.setSoTimeout((int) Duration.ofSeconds(Clients.TIMEOUT_S).toMillis());
+            OutputStream out = slowBody.getOutputStream();
+            // a whole head in time, announcing a body (within http.maxBodySize) that never comes; the connection is
+            // not idle for the broker, a request is in progress
+            out.write(("POST /api/v1/clients/status HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                    + "Content-Length: 100\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+            out.flush();
+
+            String answer = readAll(slowBody.getInputStream()); // until the broker closes
+            assertThat(answer).startsWith("HTTP/1.1 408").contains("\"error\":\"request_timeout\"");
+        }
+        assertThat(broker.limitHits("http.requestTimeout")).isEqualTo(before + 1);
+        assertThat(broker.limitHits("http.headerTimeout")).isEqualTo(headBefore);
     }
 
     private static String error(HttpResponse<String> response) {

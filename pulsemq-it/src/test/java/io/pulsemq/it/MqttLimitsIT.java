@@ -17,8 +17,17 @@ import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAck;
 import com.hivemq.client.mqtt.mqtt5.message.subscribe.suback.Mqtt5SubAckReasonCode;
 import org.eclipse.paho.client.mqttv3.MqttConnectOptions;
 import org.eclipse.paho.client.mqttv3.MqttException;
+import io.pulsemq.broker.config.TlsConfig;
+import io.pulsemq.broker.limits.ConnectionSlots;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.Socket;
+import java.net.SocketException;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -54,6 +63,80 @@ class MqttLimitsIT {
             overWebSocket.close();
             await().untilAsserted(() -> assertThat(connAckRefusal(broker, unique("mc"))).isNull());
             overTcp.disconnect();
+        }
+    }
+
+    @Test
+    void maxConnections_silentSocketsOnTcpWebSocketAndTls_holdTheSlots_realClientsAreRefused_untilTheSocketsClose(
+            @TempDir Path pkiDir) throws Exception {
+        TestPki pki = TestPki.create(pkiDir, "limits-it");
+        try (BrokerFixture broker = BrokerFixture.start(c -> BrokerFixture.mqtt(m -> m.withConnectionLimits(3, 0, 0, 0))
+                .apply(BrokerFixture.tls(pki, TlsConfig.ClientAuth.NONE).apply(c)))) {
+            ApiClient api = new ApiClient(broker.httpPort());
+            // sockets that never send a byte: no CONNECT, no WebSocket upgrade, no TLS handshake
+            List<Socket> silent = List.of(new Socket("127.0.0.1", broker.mqttPort()),
+                    new Socket("127.0.0.1", broker.wsPort()), new Socket("127.0.0.1", broker.ports().mqtts()));
+            try {
+                await().until(() -> api.metric("pulsemq_connections_admitted", BrokerFixture.ADMIN) == 3);
+
+                String refusedId = unique("GID_lim@@@silent");
+                assertThat(connAckRefusal(broker, refusedId)).isEqualTo(Mqtt5ConnAckReasonCode.QUOTA_EXCEEDED);
+                assertThat(paho3Refusal(broker, unique("silent"))).isEqualTo(MqttException.REASON_CODE_BROKER_UNAVAILABLE);
+                assertThat(lastTraceItem(broker, refusedId).get("remark").asText()).contains("mqtt.maxConnections");
+                assertThat(broker.limitHits("mqtt.maxConnections")).isEqualTo(2);
+            } finally {
+                close(silent);
+            }
+            await().untilAsserted(() -> assertThat(connAckRefusal(broker, unique("silent"))).isNull());
+        }
+    }
+
+    @Test
+    void maxConnections_socketsOverTheLimitByMoreThanTheGrace_areClosedWithoutAnAnswer_thoseWithinAreAnswered()
+            throws Exception {
+        int max = 1;
+        int kept = ConnectionSlots.withGrace(max); // the limit and its grace: sockets the broker keeps open at most
+        try (BrokerFixture broker = BrokerFixture.start(BrokerFixture.mqtt(m -> m.withConnectionLimits(max, 0, 0, 0)))) {
+            ApiClient api = new ApiClient(broker.httpPort());
+            List<Socket> silent = new ArrayList<>();
+            try {
+                silent.add(new Socket("127.0.0.1", broker.mqttPort()));
+                await().until(() -> api.metric("pulsemq_connections_admitted", BrokerFixture.ADMIN) == max);
+                for (int i = max; i < kept; i++) {
+                    silent.add(new Socket("127.0.0.1", broker.mqttPort()));
+                }
+                // every socket over the limit is counted as it is accepted
+                await().until(() -> broker.limitHits("mqtt.maxConnections") == kept - max);
+
+                try (Socket beyond = new Socket("127.0.0.1", broker.mqttPort())) {
+                    assertThat(answerToConnect(beyond, unique("beyond"))).as("answer to a socket beyond the grace")
+                            .isEmpty();
+                }
+                assertThat(answerToConnect(silent.get(kept - 1), unique("within")))
+                        .as("CONNACK to a socket within the grace").containsExactly(0x20, 0x02, 0x00, 0x03);
+                assertThat(broker.limitHits("mqtt.maxConnections")).isEqualTo(kept - max + 1);
+            } finally {
+                close(silent);
+            }
+        }
+    }
+
+    @Test
+    void maxConnections_silentSocketsAreClosedAtTheConnectTimeout_andARealClientIsAdmittedThen() throws Exception {
+        try (BrokerFixture broker = BrokerFixture.start(c -> BrokerFixture.mqtt(m -> m.withConnectionLimits(2, 0, 0, 0))
+                .apply(BrokerFixture.connectTimeout(Duration.ofSeconds(1)).apply(c)))) {
+            List<Socket> silent = List.of(new Socket("127.0.0.1", broker.mqttPort()),
+                    new Socket("127.0.0.1", broker.mqttPort()));
+            try {
+                for (Socket s : silent) {
+                    s.setSoTimeout((int) TimeUnit.SECONDS.toMillis(Clients.TIMEOUT_S));
+                    assertThat(s.getInputStream().read()).as("closed by the broker, nothing sent").isEqualTo(-1);
+                }
+                // the slots come back as the broker's side of each socket closes
+                await().untilAsserted(() -> assertThat(connAckRefusal(broker, unique("after"))).isNull());
+            } finally {
+                close(silent);
+            }
         }
     }
 
@@ -294,6 +377,31 @@ class MqttLimitsIT {
                 assertThat(broker.limitHits("mqtt.maxPublishBytesRate")).isGreaterThanOrEqualTo(1);
                 publisher.disconnect();
             }
+        }
+    }
+
+    /**
+     * What the broker answers a 3.1.1 CONNECT on {@code socket} with, until it closes the connection: the CONNACK's
+     * bytes, or nothing when it closes (or resets) the connection without an answer.
+     */
+    private static List<Integer> answerToConnect(Socket socket, String clientId) throws IOException {
+        socket.setSoTimeout((int) TimeUnit.SECONDS.toMillis(Clients.TIMEOUT_S));
+        List<Integer> answer = new ArrayList<>();
+        try {
+            socket.getOutputStream().write(RawMqttClient.Connect.v311(clientId).encode());
+            InputStream in = socket.getInputStream();
+            for (int b; answer.size() < 4 && (b = in.read()) != -1; ) {
+                answer.add(b);
+            }
+        } catch (SocketException closed) {
+            // reset (or broken pipe) by a broker that closed the connection first: no answer either
+        }
+        return answer;
+    }
+
+    private static void close(List<Socket> sockets) throws IOException {
+        for (Socket s : sockets) {
+            s.close();
         }
     }
 

@@ -21,8 +21,8 @@ import io.pulsemq.broker.metrics.BrokerMetrics;
 import io.pulsemq.broker.metrics.MetricNames;
 import io.pulsemq.broker.metrics.WorkerExecutor;
 import io.pulsemq.broker.http.HttpServer;
+import io.pulsemq.broker.limits.ConnectionSlots;
 import io.pulsemq.broker.limits.LimitHits;
-import io.pulsemq.broker.limits.Slots;
 import io.pulsemq.broker.retained.RetainedLimits;
 import io.pulsemq.broker.mqtt.MqttServices;
 import io.pulsemq.broker.presence.PresenceRegistry;
@@ -204,8 +204,9 @@ public final class Broker implements AutoCloseable {
                 limitHits);
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
                 access.authorizer(), access.deniedPublishes(), guard, limitHits, writer);
-        Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), Slots::inUse)
-                .description("MQTT connections admitted at CONNECT, against mqtt.maxConnections").register(metrics.registry());
+        Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), ConnectionSlots::admitted)
+                .description("MQTT connections within mqtt.maxConnections, counted from their accept")
+                .register(metrics.registry());
         FunctionCounter.builder(MetricNames.MESSAGES_DENIED, services.deniedPublishes(), LongAdder::sum)
                 .description("publishes (MQTT and server SDK) not routed because authorization denied them").register(metrics.registry());
         mqttServer = register(new MqttServer(transport, services));

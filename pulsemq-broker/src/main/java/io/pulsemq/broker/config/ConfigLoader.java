@@ -476,6 +476,7 @@ public final class ConfigLoader {
         private void http(HttpConfig h) {
             require(h != null, "http", "must be set");
             positive(h.headerTimeout(), "http.headerTimeout");
+            positive(h.requestTimeout(), "http.requestTimeout");
             positive(h.idleTimeout(), "http.idleTimeout");
             range(h.maxBodySize(), 0, Integer.MAX_VALUE, "http.maxBodySize");
             range(h.maxPipelined(), 1, 1024, "http.maxPipelined");

@@ -9,6 +9,9 @@ import java.time.Duration;
  * @param publicOpenApi        whether the OpenAPI document answers without credentials
  * @param headerTimeout        time a request head (request line and headers) has to arrive once its first byte
  *                             did; a connection that takes longer is answered 408 and closed (slowloris)
+ * @param requestTimeout       time a whole request, head and body, has to arrive once its first byte did; a
+ *                             connection that takes longer (a body trickled in, or announced and not sent) is
+ *                             answered 408 and closed
  * @param idleTimeout          a connection with no traffic and no request in progress for this long is closed
  * @param maxBodySize          largest request body, in bytes; a larger one is answered 413
  * @param maxPipelined         requests one connection may have awaiting answers; beyond it reading pauses
@@ -21,6 +24,7 @@ public record HttpConfig(
         boolean publicMetrics,
         boolean publicOpenApi,
         Duration headerTimeout,
+        Duration requestTimeout,
         Duration idleTimeout,
         int maxBodySize,
         int maxPipelined,
@@ -31,6 +35,11 @@ public record HttpConfig(
 
     /** Default of {@link #headerTimeout}. */
     public static final Duration DEFAULT_HEADER_TIMEOUT = Duration.ofSeconds(10);
+    /**
+     * Default of {@link #requestTimeout}: room for the largest body ({@link #DEFAULT_MAX_BODY_SIZE}) over a slow
+     * mobile link (35 KiB/s), while a connection held by a request that never ends is given back soon.
+     */
+    public static final Duration DEFAULT_REQUEST_TIMEOUT = Duration.ofSeconds(30);
     /** Default of {@link #idleTimeout}. */
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(60);
     /** Default of {@link #maxBodySize}: 1 MiB. */
@@ -48,7 +57,8 @@ public record HttpConfig(
 
     /** The given access settings with the default limits. */
     public HttpConfig(boolean publicMetrics, boolean publicOpenApi) {
-        this(publicMetrics, publicOpenApi, DEFAULT_HEADER_TIMEOUT, DEFAULT_IDLE_TIMEOUT, DEFAULT_MAX_BODY_SIZE,
+        this(publicMetrics, publicOpenApi, DEFAULT_HEADER_TIMEOUT, DEFAULT_REQUEST_TIMEOUT, DEFAULT_IDLE_TIMEOUT,
+                DEFAULT_MAX_BODY_SIZE,
                 DEFAULT_MAX_PIPELINED, DEFAULT_MAX_INITIAL_LINE_LENGTH, DEFAULT_MAX_HEADER_SIZE, DEFAULT_MAX_STREAMS,
                 DEFAULT_MAX_STREAMS_PER_KEY);
     }
@@ -60,13 +70,25 @@ public record HttpConfig(
 
     /** A copy with other connection limits. */
     public HttpConfig withConnectionLimits(Duration header, Duration idle, int body, int pipelined) {
-        return new HttpConfig(publicMetrics, publicOpenApi, header, idle, body, pipelined, maxInitialLineLength,
-                maxHeaderSize, maxStreams, maxStreamsPerKey);
+        return new HttpConfig(publicMetrics, publicOpenApi, header, requestTimeout, idle, body, pipelined,
+                maxInitialLineLength, maxHeaderSize, maxStreams, maxStreamsPerKey);
+    }
+
+    /** A copy with another {@link #requestTimeout}. */
+    public HttpConfig withRequestTimeout(Duration request) {
+        return new HttpConfig(publicMetrics, publicOpenApi, headerTimeout, request, idleTimeout, maxBodySize,
+                maxPipelined, maxInitialLineLength, maxHeaderSize, maxStreams, maxStreamsPerKey);
+    }
+
+    /** A copy with other access settings. */
+    public HttpConfig withAccess(boolean metrics, boolean openApi) {
+        return new HttpConfig(metrics, openApi, headerTimeout, requestTimeout, idleTimeout, maxBodySize, maxPipelined,
+                maxInitialLineLength, maxHeaderSize, maxStreams, maxStreamsPerKey);
     }
 
     /** A copy with other stream limits. */
     public HttpConfig withStreamLimits(int streams, int streamsPerKey) {
-        return new HttpConfig(publicMetrics, publicOpenApi, headerTimeout, idleTimeout, maxBodySize, maxPipelined,
-                maxInitialLineLength, maxHeaderSize, streams, streamsPerKey);
+        return new HttpConfig(publicMetrics, publicOpenApi, headerTimeout, requestTimeout, idleTimeout, maxBodySize,
+                maxPipelined, maxInitialLineLength, maxHeaderSize, streams, streamsPerKey);
     }
 }

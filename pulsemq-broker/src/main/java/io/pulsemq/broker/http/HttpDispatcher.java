@@ -256,8 +256,10 @@ final class HttpDispatcher extends SimpleChannelInboundHandler<FullHttpRequest> 
     }
 
     private static HttpResponse decodeError(Throwable cause, LimitHits hits) {
-        if (cause instanceof RequestHeadDeadline.HeadTimeoutException) {
-            return HttpResponse.error(408, "request_timeout", "The request head did not arrive within the time allowed");
+        if (cause instanceof RequestDeadline.LateRequestException late) {
+            return HttpResponse.error(408, "request_timeout", late.limit() == Limit.HTTP_HEADER_TIMEOUT
+                    ? "The request head did not arrive within the time allowed"
+                    : "The request did not arrive in whole within the time allowed");
         }
         if (cause instanceof TooLongHttpContentException) {
             hits.hit(Limit.HTTP_MAX_BODY_SIZE);

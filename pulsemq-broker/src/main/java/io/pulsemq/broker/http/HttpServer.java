@@ -40,8 +40,8 @@ import java.util.function.Supplier;
  * {@code {"error": "<code>", "message": "..."}}: {@code 404} for an unknown path, {@code 405} (with
  * {@code Allow}) for a known path with another method, {@code 400} for a malformed request, {@code 413} for a
  * body over the limit, {@code 414}/{@code 431} for an over-long request line or headers, {@code 408} for a request
- * head that did not arrive within {@link Limits#headerTimeout()} of its first byte, {@code 500} when a handler
- * fails. After a malformed, oversized or late request the connection is closed. Idle connections are closed
+ * whose head did not arrive within {@link Limits#headerTimeout()} of its first byte or whose whole (head and body)
+ * did not within {@link Limits#requestTimeout()}, {@code 500} when a handler fails. After a malformed, oversized or late request the connection is closed. Idle connections are closed
  * after {@link Limits#idleTimeout()}. Every limit hit is counted in the {@link LimitHits} given.
  *
  * <p>{@code GET /health} answers {@code 200 {"status":"UP"}} unless the routes define it themselves.
@@ -75,25 +75,34 @@ public final class HttpServer implements AutoCloseable {
      * @param idleTimeout          a connection with no traffic and no request in progress for this long is closed
      * @param maxPipelined         requests a connection may have awaiting answers before reading pauses
      * @param headerTimeout        time a request head has to arrive once its first byte did (slowloris)
+     * @param requestTimeout       time a whole request, head and body, has to arrive once its first byte did
      */
     public record Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
-                         int maxPipelined, Duration headerTimeout) {
+                         int maxPipelined, Duration headerTimeout, Duration requestTimeout) {
 
         /** The defaults of {@link HttpConfig}: 1 MiB bodies, 4 KiB request line, 8 KiB headers, 60 s idle, 16 pipelined
-         * requests, 10 s for a request head. */
+         * requests, 10 s for a request head, 30 s for a whole request. */
         public static final Limits DEFAULTS = of(HttpConfig.defaults());
 
         public Limits {
             if (maxContentLength < 0 || maxInitialLineLength <= 0 || maxHeaderSize <= 0 || maxPipelined <= 0
                     || idleTimeout.isNegative() || idleTimeout.isZero()
-                    || headerTimeout.isNegative() || headerTimeout.isZero()) {
+                    || headerTimeout.isNegative() || headerTimeout.isZero()
+                    || requestTimeout.isNegative() || requestTimeout.isZero()) {
                 throw new IllegalArgumentException("invalid HTTP limits: " + maxContentLength + ", "
                         + maxInitialLineLength + ", " + maxHeaderSize + ", " + idleTimeout + ", " + maxPipelined
-                        + ", " + headerTimeout);
+                        + ", " + headerTimeout + ", " + requestTimeout);
             }
         }
 
-        /** Limits with the default head deadline. */
+        /** Limits with the default deadline of a whole request. */
+        public Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
+                      int maxPipelined, Duration headerTimeout) {
+            this(maxContentLength, maxInitialLineLength, maxHeaderSize, idleTimeout, maxPipelined, headerTimeout,
+                    HttpConfig.DEFAULT_REQUEST_TIMEOUT);
+        }
+
+        /** Limits with the default deadlines of a request head and a whole request. */
         public Limits(int maxContentLength, int maxInitialLineLength, int maxHeaderSize, Duration idleTimeout,
                       int maxPipelined) {
             this(maxContentLength, maxInitialLineLength, maxHeaderSize, idleTimeout, maxPipelined,
@@ -103,7 +112,7 @@ public final class HttpServer implements AutoCloseable {
         /** The limits the {@code http} section configures. */
         public static Limits of(HttpConfig c) {
             return new Limits(c.maxBodySize(), c.maxInitialLineLength(), c.maxHeaderSize(), c.idleTimeout(),
-                    c.maxPipelined(), c.headerTimeout());
+                    c.maxPipelined(), c.headerTimeout(), c.requestTimeout());
         }
     }
 
@@ -183,7 +192,7 @@ public final class HttpServer implements AutoCloseable {
 
     /**
      * Adds what speaks HTTP on a connection, after the transport's handlers (PROXY protocol, TLS): idle timeout,
-     * request head deadline, codec, aggregation within {@code limits} and dispatch to {@code router}; limits hit
+     * request deadlines (head and whole request), codec, aggregation within {@code limits} and dispatch to {@code router}; limits hit
      * are counted in {@code hits}. Also used by pipeline tests on an
      * embedded channel.
      */
@@ -191,11 +200,12 @@ public final class HttpServer implements AutoCloseable {
         HttpDecoderConfig decoder = new HttpDecoderConfig()
                 .setMaxInitialLineLength(limits.maxInitialLineLength())
                 .setMaxHeaderSize(limits.maxHeaderSize());
-        RequestHeadDeadline head = new RequestHeadDeadline(limits.headerTimeout().toNanos(), hits);
+        RequestDeadline deadline = new RequestDeadline(limits.headerTimeout().toNanos(),
+                limits.requestTimeout().toNanos(), hits);
         pipeline.addLast(IDLE, new IdleStateHandler(0, 0, limits.idleTimeout().toMillis(), TimeUnit.MILLISECONDS))
-                .addLast(RequestHeadDeadline.RAW, head.rawSide())
+                .addLast(RequestDeadline.RAW, deadline.rawSide())
                 .addLast(CODEC, new HttpServerCodec(decoder))
-                .addLast(RequestHeadDeadline.DECODED, head.decodedSide())
+                .addLast(RequestDeadline.DECODED, deadline.decodedSide())
                 .addLast(RequestAggregator.NAME, new RequestAggregator(limits.maxContentLength(), hits))
                 .addLast(HttpDispatcher.NAME, new HttpDispatcher(router, limits.maxPipelined(), hits));
     }

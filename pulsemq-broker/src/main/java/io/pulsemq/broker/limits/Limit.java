@@ -31,6 +31,8 @@ public enum Limit {
     MQTT_MAX_QUEUED_BYTES("mqtt.maxQueuedBytes"),
     /** Time for an HTTP request head to arrive. */
     HTTP_HEADER_TIMEOUT("http.headerTimeout"),
+    /** Time for a whole HTTP request, head and body, to arrive. */
+    HTTP_REQUEST_TIMEOUT("http.requestTimeout"),
     /** Idle time of an HTTP connection. */
     HTTP_IDLE_TIMEOUT("http.idleTimeout"),
     /** Size of an HTTP request body. */

@@ -54,8 +54,28 @@ public final class Slots<K> {
                 break;
             }
         }
+        if (!takeForKey(key)) {
+            total.decrementAndGet();
+            return Outcome.OVER_KEY;
+        }
+        return Outcome.ADMITTED;
+    }
+
+    /**
+     * Counts for {@code key} a slot that {@link #tryAcquire} took for null, the key being known only later (the
+     * client address a PROXY protocol header names, read after the accept). The total is not touched.
+     *
+     * @return {@link Outcome#ADMITTED}: the slot is now {@code key}'s, give it back with {@code release(key)};
+     *         {@link Outcome#OVER_KEY}: {@code key} holds {@code maxPerKey} slots, and the slot stays taken for null
+     */
+    public Outcome tryAddKey(K key) {
+        return takeForKey(key) ? Outcome.ADMITTED : Outcome.OVER_KEY;
+    }
+
+    /** Adds one to {@code key}'s count unless it holds {@code maxPerKey}; true without a per-key limit or key. */
+    private boolean takeForKey(K key) {
         if (maxPerKey == 0 || key == null) {
-            return Outcome.ADMITTED;
+            return true;
         }
         boolean[] taken = new boolean[1];
         perKey.compute(key, (k, n) -> {
@@ -66,11 +86,7 @@ public final class Slots<K> {
             taken[0] = true;
             return held + 1;
         });
-        if (!taken[0]) {
-            total.decrementAndGet();
-            return Outcome.OVER_KEY;
-        }
-        return Outcome.ADMITTED;
+        return taken[0];
     }
 
     /**

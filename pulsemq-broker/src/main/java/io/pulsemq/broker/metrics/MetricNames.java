@@ -43,7 +43,7 @@ public final class MetricNames {
      * refused, dropped, throttled or closed something.
      */
     public static final String LIMIT_HITS = "pulsemq.limit.hits";
-    /** Gauge: MQTT connections holding a slot of {@code mqtt.maxConnections} (admitted at CONNECT). */
+    /** Gauge: MQTT connections holding a slot of {@code mqtt.maxConnections} (counted from their accept). */
     public static final String CONNECTIONS_ADMITTED = "pulsemq.connections.admitted";
     /** Gauge: retained messages. */
     public static final String RETAINED_MESSAGES = "pulsemq.retained.messages";

@@ -46,6 +46,7 @@ import io.pulsemq.broker.authz.Identity;
 import io.pulsemq.broker.authz.Permissions;
 import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.limits.ConnectionSlots;
 import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.limits.Slots;
 import io.pulsemq.broker.limits.Throttle;
@@ -63,6 +64,7 @@ import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.Topics;
 import io.pulsemq.broker.store.OrderedAcks;
 import io.pulsemq.broker.transport.ClientAddress;
+import io.pulsemq.broker.transport.ProxyProtocol;
 import io.pulsemq.protocol.DisconnectReason;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -172,9 +174,8 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private Map<String, Integer> outboundAliases;
     private String[] inboundAliases;
 
-    /** Whether this connection holds a slot of {@link MqttServices#slots()}, and for which address. */
-    private boolean holdsSlot;
-    private InetAddress slotAddress;
+    /** This connection's slot of {@link MqttServices#slots()}, taken at the accept, given back at the close. */
+    private ConnectionSlots<InetAddress>.Slot slot;
     /** {@code mqtt.maxPublishRate} and {@code mqtt.maxPublishBytesRate} of this connection's input. */
     private final Throttle publishRate;
     private final Throttle publishBytesRate;
@@ -214,6 +215,12 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void channelActive(ChannelHandlerContext ctx) throws Exception {
+        // The connection limits count sockets from their accept: one that never sends CONNECT holds a slot too.
+        // Behind a PROXY header the client's address is known once the header is read (HEADER_READ).
+        slot = services.slots().accept(ProxyProtocol.awaitingHeader(ctx.pipeline()) ? null : remoteIp());
+        if (overLimit(Slots.Outcome.ADMITTED)) {
+            return; // shed: closed before anything is read
+        }
         long timeoutMs = limits.connectTimeout().toMillis();
         connectTimeout = ctx.executor().schedule(() -> {
             if (state == State.AWAIT_CONNECT) {
@@ -246,6 +253,11 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     @Override
     public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt == ProxyProtocol.Event.HEADER_READ && slot != null) {
+            Slots.Outcome before = slot.outcome();
+            slot.identify(remoteIp()); // counted for the client's address from now on
+            overLimit(before);
+        }
         if (evt instanceof IdleStateEvent) {
             if (readPause.heldByBroker()) {
                 return; // the broker is not reading: silence is its own doing, not the client's
@@ -493,13 +505,19 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     }
 
     /**
-     * Takes a connect permit of {@code mqtt.connectRate} and a connection slot ({@code mqtt.maxConnections},
-     * {@code mqtt.maxConnectionsPerAddress}), or refuses the CONNECT (v5 0x9F or 0x97, 3.1.x return code 3) and
-     * records the attempt in the client's trace.
+     * Refuses the CONNECT of a connection accepted over {@code mqtt.maxConnections} or
+     * {@code mqtt.maxConnectionsPerAddress} (v5 0x97, 3.1.x return code 3), else takes a connect permit of
+     * {@code mqtt.connectRate} or refuses (v5 0x9F, 3.1.x return code 3); a refusal is recorded in the client's
+     * trace.
      *
      * @return whether the connection may go on
      */
     private boolean admit(String presentedId, MqttConnectMessage connect, long now) {
+        if (slot.outcome() != Slots.Outcome.ADMITTED) {
+            // counted in pulsemq_limit_hits_total when it went over, at the accept
+            rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED, overLimitDetail());
+            return false;
+        }
         if (!services.connectRate().tryAcquire(TimeUnit.MILLISECONDS.toNanos(now))) {
             services.limitHits().hit(Limit.MQTT_CONNECT_RATE);
             rejectAs(presentedId, connect, now, Refusal.CONNECTION_RATE_EXCEEDED, CONNECTION_RATE_EXCEEDED,
@@ -507,32 +525,44 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                             + ") CONNECTs");
             return false;
         }
-        InetAddress ip = remoteIp();
-        Slots.Outcome slot = services.slots().tryAcquire(ip);
-        switch (slot) {
-            case OVER_TOTAL:
-                services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS);
-                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
-                        "mqtt.maxConnections (" + limits.maxConnections() + ") connections are open");
-                return false;
-            case OVER_KEY:
-                services.limitHits().hit(Limit.MQTT_MAX_CONNECTIONS_PER_ADDRESS);
-                rejectAs(presentedId, connect, now, Refusal.QUOTA_EXCEEDED, QUOTA_EXCEEDED,
-                        "mqtt.maxConnectionsPerAddress (" + limits.maxConnectionsPerAddress()
-                                + ") connections are open from " + ip.getHostAddress());
-                return false;
-            default:
-                holdsSlot = true;
-                slotAddress = ip;
-                return true;
-        }
+        return true;
     }
 
-    /** Gives the connection slot back, once. */
+    /**
+     * Counts the slot in {@code pulsemq_limit_hits_total} if it went over a connection limit since it was
+     * {@code before} (once per connection), and closes the connection, unread and unanswered, if it is shed: over
+     * the limit by more than its grace ({@link ConnectionSlots}).
+     *
+     * @return whether the connection was shed
+     */
+    private boolean overLimit(Slots.Outcome before) {
+        Slots.Outcome now = slot.outcome();
+        if (before == Slots.Outcome.ADMITTED && now != Slots.Outcome.ADMITTED) {
+            services.limitHits().hit(now == Slots.Outcome.OVER_TOTAL
+                    ? Limit.MQTT_MAX_CONNECTIONS : Limit.MQTT_MAX_CONNECTIONS_PER_ADDRESS);
+        }
+        if (!slot.shed()) {
+            return false;
+        }
+        LOG.debug("{}: closed at once, over the grace of {}", remote(), overLimitDetail());
+        state = State.CLOSED;
+        ctx.close();
+        return true;
+    }
+
+    /** Which connection limit the slot is over, for the trace and the log. */
+    private String overLimitDetail() {
+        if (slot.outcome() == Slots.Outcome.OVER_TOTAL) {
+            return "mqtt.maxConnections (" + limits.maxConnections() + ") connections are open";
+        }
+        return "mqtt.maxConnectionsPerAddress (" + limits.maxConnectionsPerAddress() + ") connections are open from "
+                + remoteIp().getHostAddress();
+    }
+
+    /** Gives the connection slot back; later calls do nothing. */
     private void releaseSlot() {
-        if (holdsSlot) {
-            holdsSlot = false;
-            services.slots().release(slotAddress);
+        if (slot != null) {
+            slot.release();
         }
     }
 
@@ -587,7 +617,6 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         LOG.debug("{}: CONNECT refused ({}): {}", remote(), refusal, detail);
         byte code = version.connAckCode(refusal);
         state = State.CLOSED;
-        releaseSlot();
         if (code == Refusal.NO_V3_CODE) {
             ctx.close(); // MQTT 3.1.x has no return code for it: close without CONNACK
             return;

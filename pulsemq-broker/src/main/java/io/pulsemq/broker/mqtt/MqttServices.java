@@ -6,7 +6,7 @@ import io.pulsemq.broker.auth.LoginGuard;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.MqttConfig;
-import io.pulsemq.broker.limits.Slots;
+import io.pulsemq.broker.limits.ConnectionSlots;
 import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.limits.RateLimiter;
 import io.pulsemq.broker.routing.Router;
@@ -30,8 +30,8 @@ import java.util.concurrent.atomic.LongAdder;
  * @param authorizer      derives each connection's topic permissions at CONNECT
  * @param deniedPublishes counts PUBLISHes that authorization kept from being routed, from any event loop
  * @param guard           login throttling, bans and flapping detection
- * @param slots           admitted connections against {@code mqtt.maxConnections} and {@code mqtt.maxConnectionsPerAddress},
- *                        shared by every MQTT listener
+ * @param slots           connections against {@code mqtt.maxConnections} and {@code mqtt.maxConnectionsPerAddress},
+ *                        counted from their accept and shared by every MQTT listener
  * @param connectRate     CONNECTs per second over every MQTT listener ({@code mqtt.connectRate})
  * @param limitHits       counts every limit a connection runs into
  * @param writes          the store's writes, which acknowledgements wait for ({@link WriteBarrier#NONE} without a
@@ -47,7 +47,7 @@ public record MqttServices(
         Authorizer authorizer,
         LongAdder deniedPublishes,
         LoginGuard guard,
-        Slots<InetAddress> slots,
+        ConnectionSlots<InetAddress> slots,
         RateLimiter connectRate,
         LimitHits limitHits,
         WriteBarrier writes) {
@@ -76,7 +76,7 @@ public record MqttServices(
                 limitHits, writes);
     }
 
-    private static Slots<InetAddress> slotsFor(MqttConfig m) {
-        return new Slots<>(m.maxConnections(), m.maxConnectionsPerAddress());
+    private static ConnectionSlots<InetAddress> slotsFor(MqttConfig m) {
+        return new ConnectionSlots<>(m.maxConnections(), m.maxConnectionsPerAddress());
     }
 }

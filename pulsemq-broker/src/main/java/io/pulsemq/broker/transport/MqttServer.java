@@ -37,6 +37,9 @@ import java.util.function.Supplier;
 /**
  * The MQTT listeners: TCP and WebSocket ({@code mqtt} / {@code mqttv3.1} subprotocols), each plain or with
  * TLS first ({@link TlsContexts}). Both pipelines end in the same {@link MqttConnection} handler after Netty's MQTT codec.
+ * That handler is in the pipeline from the accept on, so it takes the connection's slot of {@code mqtt.maxConnections}
+ * and {@code mqtt.maxConnectionsPerAddress} there (on every listener alike, before a TLS or WebSocket handshake) and
+ * closes at once a connection over them by more than their grace ({@link io.pulsemq.broker.limits.ConnectionSlots}).
  */
 public final class MqttServer implements AutoCloseable {
 

@@ -21,7 +21,9 @@ import java.net.InetSocketAddress;
  *
  * <p>A connection whose first bytes are not a valid header is closed. A {@code LOCAL} header (v2, a proxy's own
  * health check) and v1 {@code UNKNOWN} keep the proxy's address. After the header both handlers leave the
- * pipeline, so the protocol behind it (MQTT, WebSocket, HTTP, AMQP, TLS) sees exactly the client's bytes.
+ * pipeline, so the protocol behind it (MQTT, WebSocket, HTTP, AMQP, TLS) sees exactly the client's bytes. Once
+ * the header is read, {@link Event#HEADER_READ} goes down the pipeline, before any byte behind the header: what is
+ * keyed by the client's address but begins at the accept (the MQTT connection slots) learns the address there.
  */
 public final class ProxyProtocol {
 
@@ -32,7 +34,24 @@ public final class ProxyProtocol {
 
     private static final Logger LOG = LoggerFactory.getLogger(ProxyProtocol.class);
 
+    /** The user events of the PROXY protocol handlers. */
+    public enum Event {
+        /**
+         * The header was read and {@link ClientAddress#of} answers what it named (the proxy's own address for a
+         * {@code LOCAL} or {@code UNKNOWN} header); fired once per connection, before the bytes behind the header.
+         */
+        HEADER_READ
+    }
+
     private ProxyProtocol() {
+    }
+
+    /**
+     * Whether a connection's pipeline still waits for its PROXY header: then {@link ClientAddress#of} answers the
+     * proxy's address, not yet the client's, until {@link Event#HEADER_READ}.
+     */
+    public static boolean awaitingHeader(ChannelPipeline pipeline) {
+        return pipeline.get(HANDLER_NAME) != null;
     }
 
     /**
@@ -82,6 +101,7 @@ public final class ProxyProtocol {
             } finally {
                 header.release();
             }
+            ctx.fireUserEventTriggered(Event.HEADER_READ);
             ctx.pipeline().remove(this);
         }
 

@@ -127,6 +127,7 @@ class ConfigLoaderTest {
         assertThat(m.maxQueuedBytes()).isEqualTo(16L << 20);
         assertThat(c.http()).isEqualTo(HttpConfig.defaults());
         assertThat(c.http().headerTimeout()).isEqualTo(Duration.ofSeconds(10));
+        assertThat(c.http().requestTimeout()).isEqualTo(Duration.ofSeconds(30));
         assertThat(c.http().maxStreams()).isEqualTo(1000);
         assertThat(c.http().maxStreamsPerKey()).isEqualTo(100);
         assertThat(c.amqp()).isEqualTo(AmqpConfig.defaults());
@@ -141,6 +142,7 @@ class ConfigLoaderTest {
                 "PULSEMQ_MQTT_CONNECTRATE", "0",
                 "PULSEMQ_MQTT_MAXRETAINEDBYTES", "8589934592", // 8 GiB: a long
                 "PULSEMQ_HTTP_HEADERTIMEOUT", "2s",
+                "PULSEMQ_HTTP_REQUESTTIMEOUT", "5s",
                 "PULSEMQ_HTTP_MAXSTREAMSPERKEY", "3",
                 "PULSEMQ_AMQP_MAXUNACKEDPERCONNECTION", "50");
 
@@ -150,6 +152,7 @@ class ConfigLoaderTest {
         assertThat(c.mqtt().connectRate()).isZero();
         assertThat(c.mqtt().maxRetainedBytes()).isEqualTo(8L << 30);
         assertThat(c.http().headerTimeout()).isEqualTo(Duration.ofSeconds(2));
+        assertThat(c.http().requestTimeout()).isEqualTo(Duration.ofSeconds(5));
         assertThat(c.http().maxStreamsPerKey()).isEqualTo(3);
         assertThat(c.amqp().maxUnackedPerConnection()).isEqualTo(50);
     }
@@ -164,6 +167,8 @@ class ConfigLoaderTest {
                 .isInstanceOf(ConfigException.class).hasMessageContaining("mqtt.maxTopicLength");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_HTTP_HEADERTIMEOUT", "0s")).load())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("http.headerTimeout");
+        assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_HTTP_REQUESTTIMEOUT", "0s")).load())
+                .isInstanceOf(ConfigException.class).hasMessageContaining("http.requestTimeout");
         assertThatThrownBy(() -> new ConfigLoader(Map.of("PULSEMQ_AMQP_MAXCONSUMERSPERCONNECTION", "0")).load())
                 .isInstanceOf(ConfigException.class).hasMessageContaining("amqp.maxConsumersPerConnection");
     }

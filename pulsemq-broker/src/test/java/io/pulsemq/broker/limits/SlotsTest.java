@@ -67,6 +67,23 @@ class SlotsTest {
     }
 
     @Test
+    void addKey_toASlotTakenForNull_countsItForTheKey_orLeavesItForNullWhenTheKeyIsFull() {
+        Slots<String> slots = new Slots<>(10, 1);
+        slots.tryAcquire(null);
+        slots.tryAcquire(null);
+
+        assertThat(slots.tryAddKey("a")).isEqualTo(Slots.Outcome.ADMITTED);
+        assertThat(slots.tryAddKey("a")).isEqualTo(Slots.Outcome.OVER_KEY);
+        assertThat(slots.inUse("a")).isEqualTo(1);
+        assertThat(slots.inUse()).isEqualTo(2); // the total is not touched
+
+        slots.release("a");
+        slots.release(null);
+        assertThat(slots.inUse()).isZero();
+        assertThat(slots.inUse("a")).isZero();
+    }
+
+    @Test
     void concurrentAcquires_neverPassTheLimit() throws Exception {
         Slots<String> slots = new Slots<>(100, 0);
         AtomicInteger admitted = new AtomicInteger();

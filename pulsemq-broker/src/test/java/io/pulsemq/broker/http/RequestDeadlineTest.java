@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.HttpObject;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
 import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.limits.LimitHits;
@@ -19,10 +20,14 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code http.headerTimeout} on a pipeline of its own, with Netty's clock under the test's control. */
-class RequestHeadDeadlineTest {
+/**
+ * {@code http.headerTimeout} and {@code http.requestTimeout} on a pipeline of their own, with Netty's clock under
+ * the test's control.
+ */
+class RequestDeadlineTest {
 
     private static final long TIMEOUT_MS = 1000;
+    private static final long REQUEST_TIMEOUT_MS = 3000;
 
     private final LimitHits hits = new LimitHits();
     private final List<Object> received = new ArrayList<>();
@@ -30,13 +35,14 @@ class RequestHeadDeadlineTest {
 
     @BeforeEach
     void pipeline() {
-        RequestHeadDeadline deadline = new RequestHeadDeadline(TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS), hits);
+        RequestDeadline deadline = new RequestDeadline(TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS),
+                TimeUnit.MILLISECONDS.toNanos(REQUEST_TIMEOUT_MS), hits);
         channel = new EmbeddedChannel();
         channel.freezeTime();
         channel.pipeline()
-                .addLast(RequestHeadDeadline.RAW, deadline.rawSide())
+                .addLast(RequestDeadline.RAW, deadline.rawSide())
                 .addLast("codec", new HttpServerCodec())
-                .addLast(RequestHeadDeadline.DECODED, deadline.decodedSide())
+                .addLast(RequestDeadline.DECODED, deadline.decodedSide())
                 .addLast("sink", new io.netty.channel.ChannelInboundHandlerAdapter() {
                     @Override
                     public void channelRead(io.netty.channel.ChannelHandlerContext ctx, Object msg) {
@@ -69,8 +75,9 @@ class RequestHeadDeadlineTest {
         send("Host: x\r\n"); // bytes keep coming: an idle timeout would never fire
         advance(TIMEOUT_MS / 2 + 1);
 
-        assertThat(failedRequests()).singleElement().satisfies(r ->
-                assertThat(r.decoderResult().cause()).isInstanceOf(RequestHeadDeadline.HeadTimeoutException.class));
+        assertThat(failedRequests()).singleElement().satisfies(r -> assertThat(r.decoderResult().cause())
+                .isInstanceOfSatisfying(RequestDeadline.LateRequestException.class, e ->
+                        assertThat(e.limit()).isEqualTo(Limit.HTTP_HEADER_TIMEOUT)));
         assertThat(channel.config().isAutoRead()).isFalse();
         assertThat(hits.count(Limit.HTTP_HEADER_TIMEOUT)).isEqualTo(1);
 
@@ -99,6 +106,50 @@ class RequestHeadDeadlineTest {
 
         send("GET /health HTTP/1.1\r\n"); // the next head starts its own deadline
         advance(TIMEOUT_MS + 1);
+        assertThat(failedRequests()).hasSize(1);
+    }
+
+    @Test
+    void bodyAnnouncedAndNeverSent_pastTheRequestTimeout_becomesAFailedRequest_andReadingStops() {
+        send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n");
+        advance(REQUEST_TIMEOUT_MS - 1);
+        assertThat(failedRequests()).isEmpty(); // the head arrived in time: its own deadline is over
+
+        advance(1);
+
+        assertThat(failedRequests()).singleElement().satisfies(r -> assertThat(r.decoderResult().cause())
+                .isInstanceOfSatisfying(RequestDeadline.LateRequestException.class, e ->
+                        assertThat(e.limit()).isEqualTo(Limit.HTTP_REQUEST_TIMEOUT)));
+        assertThat(channel.config().isAutoRead()).isFalse();
+        assertThat(hits.count(Limit.HTTP_REQUEST_TIMEOUT)).isEqualTo(1);
+        assertThat(hits.count(Limit.HTTP_HEADER_TIMEOUT)).isZero();
+    }
+
+    @Test
+    void bodyTrickledIn_pastTheRequestTimeout_isCutOff_theLateRestIsNotPassedOn() {
+        send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 3\r\n\r\n");
+        for (int i = 0; i < 2; i++) {
+            advance(REQUEST_TIMEOUT_MS / 2 - 1);
+            send("a"); // a byte now and then: an idle timeout would never fire
+        }
+        advance(2);
+        assertThat(failedRequests()).hasSize(1);
+
+        send("b"); // the body's last byte, too late
+        assertThat(received).noneMatch(m -> m instanceof Class<?> c && LastHttpContent.class.isAssignableFrom(c));
+    }
+
+    @Test
+    void requestWithItsBodyInTime_isPassedOn_andTheNextRequestHasItsOwnDeadline() {
+        send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\na");
+        advance(REQUEST_TIMEOUT_MS - 1);
+        send("b");
+        advance(10 * REQUEST_TIMEOUT_MS); // between requests nothing is timed
+        assertThat(failedRequests()).isEmpty();
+        assertThat(hits.count(Limit.HTTP_REQUEST_TIMEOUT)).isZero();
+
+        send("POST /x HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n");
+        advance(REQUEST_TIMEOUT_MS);
         assertThat(failedRequests()).hasSize(1);
     }
 }
