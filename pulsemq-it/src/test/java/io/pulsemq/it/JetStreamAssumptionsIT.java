@@ -1,6 +1,7 @@
 package io.pulsemq.it;
 
 import io.nats.client.Connection;
+import io.pulsemq.broker.cluster.NatsCluster;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;

@@ -14,8 +14,10 @@ import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * What every {@link StatusLog} guarantees, whatever keeps it (RocksDB on one node, a JetStream stream in a cluster):
@@ -97,6 +99,23 @@ public abstract class StatusLogContract {
         assertThat(log.offsetAtOrAfter(0)).isEqualTo(1);
         assertThat(log.offsetAtOrAfter(1015)).isEqualTo(3);
         assertThat(log.offsetAtOrAfter(5000)).isEqualTo(6);
+    }
+
+    @Test
+    void recordRejected_isReadBackForThatClientOnly_byTimeRange() {
+        StatusLog log = openLog(new PresenceRegistry());
+        log.recordRejected(new RejectedConnect("GID_r@@@1", "ch1", "127.0.0.1:1", 1000, "not_authorized", "bad password"));
+        log.recordRejected(new RejectedConnect("GID_r@@@1", "ch2", "127.0.0.1:1", 2000, "quota_exceeded", "limit"));
+        log.recordRejected(new RejectedConnect("GID_r@@@10", "ch3", "127.0.0.1:1", 1500, "not_authorized", "other"));
+
+        await().atMost(30, TimeUnit.SECONDS).untilAsserted(() -> {
+            List<String> channels = new ArrayList<>();
+            log.readRejected("GID_r@@@1", 0, Long.MAX_VALUE, r -> channels.add(r.channelId()));
+            assertThat(channels).containsExactly("ch1", "ch2");
+        });
+        List<String> reasons = new ArrayList<>();
+        log.readRejected("GID_r@@@1", 1500, 2500, r -> reasons.add(r.reason()));
+        assertThat(reasons).containsExactly("quota_exceeded");
     }
 
     protected EventDraft draft(EventType type, String clientId, String channel, DisconnectReason reason) {

@@ -1,4 +1,4 @@
-package io.pulsemq.it;
+package io.pulsemq.broker.cluster;
 
 import java.io.IOException;
 import java.net.InetAddress;
@@ -24,7 +24,7 @@ import java.util.stream.Stream;
  * as the servers of a cluster must know each other's route ports before they start; a port taken in between fails
  * that start, which is tried again with new ports.
  */
-final class NatsCluster implements AutoCloseable {
+public final class NatsCluster implements AutoCloseable {
 
     private static final Duration START_TIMEOUT = Duration.ofSeconds(30);
     private static final int START_ATTEMPTS = 3;
@@ -37,12 +37,12 @@ final class NatsCluster implements AutoCloseable {
     }
 
     /** One JetStream server (a stream on it can only have one replica). */
-    static NatsCluster single() throws IOException, InterruptedException {
+    public static NatsCluster single() throws IOException, InterruptedException {
         return start(1);
     }
 
     /** Three JetStream servers routed to one another, with streams of up to three replicas. */
-    static NatsCluster threeNodes() throws IOException, InterruptedException {
+    public static NatsCluster threeNodes() throws IOException, InterruptedException {
         return start(3);
     }
 
@@ -76,22 +76,22 @@ final class NatsCluster implements AutoCloseable {
     }
 
     /** The client URLs of every server, for a connection that fails over between them. */
-    List<String> urls() {
+    public List<String> urls() {
         return servers.stream().map(Server::url).collect(Collectors.toList());
     }
 
     /** The servers, in order. */
-    List<Server> servers() {
+    public List<Server> servers() {
         return servers;
     }
 
     /** Kills server {@code i} with SIGKILL, as a crash would; its store stays. */
-    void kill(int i) throws InterruptedException {
+    public void kill(int i) throws InterruptedException {
         servers.get(i).kill();
     }
 
     /** Starts server {@code i} again on its ports and its store, and waits until it listens. */
-    void restart(int i) throws IOException, InterruptedException {
+    public void restart(int i) throws IOException, InterruptedException {
         Server s = servers.get(i);
         s.start();
         s.awaitListening();
@@ -135,7 +135,7 @@ final class NatsCluster implements AutoCloseable {
     }
 
     /** One {@code nats-server} process of the cluster. */
-    static final class Server {
+    public static final class Server {
         private final NatsCluster cluster;
         private final String name;
         private final int clientPort;
@@ -152,16 +152,16 @@ final class NatsCluster implements AutoCloseable {
         }
 
         /** {@code nats://127.0.0.1:<port>}. */
-        String url() {
+        public String url() {
             return "nats://127.0.0.1:" + clientPort;
         }
 
         /** The server's name in the cluster ({@code n1}, {@code n2}, ...). */
-        String name() {
+        public String name() {
             return name;
         }
 
-        boolean alive() {
+        public boolean alive() {
             return process != null && process.isAlive();
         }
 
@@ -188,6 +188,9 @@ final class NatsCluster implements AutoCloseable {
                     .redirectErrorStream(true)
                     .redirectOutput(ProcessBuilder.Redirect.appendTo(home.resolve("nats.log").toFile()))
                     .start();
+            Process started = process;
+            // a test JVM that ends without closing the fixture must not leave servers behind
+            Runtime.getRuntime().addShutdownHook(new Thread(started::destroyForcibly));
         }
 
         /** Waits until the client port accepts connections; fails if the process ends first. */
@@ -215,7 +218,7 @@ final class NatsCluster implements AutoCloseable {
         }
 
         /** The end of the server's log, for failure messages. */
-        String tail() {
+        public String tail() {
             try {
                 List<String> lines = Files.readAllLines(cluster.dir.resolve(name).resolve("nats.log"));
                 return String.join("\n", lines.subList(Math.max(0, lines.size() - 20), lines.size()));
