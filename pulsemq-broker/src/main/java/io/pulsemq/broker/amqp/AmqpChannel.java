@@ -6,7 +6,7 @@ import com.rabbitmq.client.impl.AMQImpl;
 import com.rabbitmq.client.impl.Method;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.limits.Limit;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.store.OrderedAcks;
 import io.pulsemq.broker.subscription.Topics;
 import org.slf4j.Logger;
@@ -453,7 +453,8 @@ final class AmqpChannel {
         }
         if (confirms) {
             long seq = publishSeq;
-            confirmations.send(confirmations.mark(), () -> connection.send(number, new AMQImpl.Basic.Nack(seq, false, false)));
+            confirmations.send(confirmations.mark(),
+                    () -> connection.send(number, new AMQImpl.Basic.Nack(seq, false, false)));
         }
     }
 

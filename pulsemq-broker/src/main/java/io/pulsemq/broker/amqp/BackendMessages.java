@@ -3,7 +3,7 @@ package io.pulsemq.broker.amqp;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.rabbitmq.client.AMQP;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.statuslog.StoredEvent;
 
 import java.io.IOException;

@@ -4,7 +4,7 @@ import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.authz.Identity;
 import io.pulsemq.broker.authz.Permissions;
 import io.pulsemq.broker.config.AccessKey;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.protocol.ClientIds;
 

@@ -3,7 +3,7 @@ package io.pulsemq.broker.amqp;
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.AccessKey;
 import io.pulsemq.broker.config.AmqpConfig;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.routing.PublishListener;
 import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.MessageCodec;

@@ -175,7 +175,7 @@ public final class Broker implements AutoCloseable {
         timer.scheduleWithFixedDelay(() -> statusLog.applyRetention(config.statusLog().retention(),
                 config.statusLog().maxBytes()), 1, 60, TimeUnit.SECONDS);
         LifecycleListener recorder = new StatusRecorder(statusLog, clock, metrics);
-        sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router,
+        sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router::publish,
                 listener == LifecycleListener.NONE ? recorder : LifecycleListener.both(recorder, listener), timer, clock,
                 config.mqtt());
         int restored = sessions.restore();

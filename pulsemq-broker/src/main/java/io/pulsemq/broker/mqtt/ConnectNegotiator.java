@@ -7,7 +7,7 @@ import io.netty.handler.codec.mqtt.MqttProperties;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.MqttConfig;
 import io.pulsemq.broker.limits.Limit;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.session.Will;
 import io.pulsemq.broker.subscription.Topics;
 import io.pulsemq.protocol.ClientIds;

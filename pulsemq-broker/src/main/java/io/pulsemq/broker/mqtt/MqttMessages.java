@@ -10,7 +10,7 @@ import io.netty.handler.codec.mqtt.MqttPubReplyMessageVariableHeader;
 import io.netty.handler.codec.mqtt.MqttPublishMessage;
 import io.netty.handler.codec.mqtt.MqttPublishVariableHeader;
 import io.netty.handler.codec.mqtt.MqttQoS;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 
 import java.util.ArrayList;
 import java.util.List;

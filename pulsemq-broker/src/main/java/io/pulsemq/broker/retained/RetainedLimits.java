@@ -1,7 +1,7 @@
 package io.pulsemq.broker.retained;
 
 import io.pulsemq.broker.limits.Limit;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 
 /**
  * How many retained messages, and how many payload bytes of them, the broker keeps ({@code mqtt.maxRetainedMessages},

@@ -1,6 +1,6 @@
 package io.pulsemq.broker.retained;
 
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 
 import java.util.function.Consumer;
 

@@ -1,5 +1,7 @@
 package io.pulsemq.broker.routing;
 
+import io.pulsemq.broker.message.Message;
+
 /**
  * Told of every message the {@link Router} publishes, after the subscribers got it. Runs on the
  * publisher's thread (an event loop for MQTT publishes), before an MQTT QoS 1 or 2 publish is

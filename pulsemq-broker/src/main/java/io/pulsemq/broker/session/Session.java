@@ -1,6 +1,6 @@
 package io.pulsemq.broker.session;
 
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
 import io.pulsemq.broker.session.SessionStore.OutboundSummary;

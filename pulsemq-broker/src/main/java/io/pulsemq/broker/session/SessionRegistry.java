@@ -1,7 +1,6 @@
 package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.config.MqttConfig;
-import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.subscription.Subscription;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.protocol.DisconnectReason;
@@ -36,7 +35,7 @@ public final class SessionRegistry {
     private final ConcurrentMap<String, Session> sessions;
     private final SubscriptionTrie subscriptions;
     private final SessionStore store;
-    private final Router router;
+    private final WillPublisher wills;
     private final LifecycleListener listener;
     private final ScheduledExecutorService timer;
     private final Clock clock;
@@ -47,17 +46,17 @@ public final class SessionRegistry {
      * @param sessions      the live session map, shared with the router for lookups
      * @param subscriptions the subscription index, kept in step with session subscriptions
      * @param store         where persistent sessions live
-     * @param router        publishes will messages
+     * @param wills         publishes will messages (the router, in the broker)
      * @param listener      told of every connection start and end
      * @param timer         runs will-delay and session-expiry timers
      */
     public SessionRegistry(ConcurrentMap<String, Session> sessions, SubscriptionTrie subscriptions, SessionStore store,
-                           Router router, LifecycleListener listener, ScheduledExecutorService timer, Clock clock,
+                           WillPublisher wills, LifecycleListener listener, ScheduledExecutorService timer, Clock clock,
                            MqttConfig config) {
         this.sessions = sessions;
         this.subscriptions = subscriptions;
         this.store = store;
-        this.router = router;
+        this.wills = wills;
         this.listener = listener;
         this.timer = timer;
         this.clock = clock;
@@ -130,7 +129,7 @@ public final class SessionRegistry {
                 dueAt = now + TimeUnit.SECONDS.toMillis(delay);
             }
             if (s == null || dueAt <= now) {
-                router.publish(will.message()); // published, then forgotten: a store error here loses no will
+                wills.publish(will.message()); // published, then forgotten: a store error here loses no will
                 store.removeWill(clientId);
                 return;
             }
@@ -344,7 +343,7 @@ public final class SessionRegistry {
                         clock.millis() + TimeUnit.SECONDS.toMillis(delay)));
             } else {
                 if (publishWill) {
-                    router.publish(will.message()); // before it is deleted, so that a failure keeps it stored
+                    wills.publish(will.message()); // before it is deleted, so that a failure keeps it stored
                 }
                 store.removeWill(session.clientId());
             }
@@ -376,7 +375,7 @@ public final class SessionRegistry {
                 Will will = session.pendingWill;
                 session.pendingWill = null;
                 session.willTimer = null;
-                router.publish(will.message());
+                wills.publish(will.message());
                 store.removeWill(session.clientId());
             }
         } finally {
@@ -413,7 +412,7 @@ public final class SessionRegistry {
         Will pending = session.pendingWill;
         cancelTimers(session);
         if (pending != null) {
-            router.publish(pending.message()); // before the session (and its stored will) is deleted
+            wills.publish(pending.message()); // before the session (and its stored will) is deleted
         }
         if (session.persistent()) {
             store.removeSession(session.clientId());

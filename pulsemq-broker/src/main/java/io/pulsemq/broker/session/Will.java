@@ -1,6 +1,6 @@
 package io.pulsemq.broker.session;
 
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 
 /**
  * A connection's will message.

@@ -2,11 +2,11 @@ package io.pulsemq.broker.amqp;
 
 import io.pulsemq.broker.authz.Authorizer;
 import io.pulsemq.broker.config.AccessKey;
-import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.AuthorizationConfig.Decision;
-import io.pulsemq.broker.config.AuthorizationRule;
+import io.pulsemq.broker.config.AuthorizationConfig;
 import io.pulsemq.broker.config.AuthorizationRule.Action;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.config.AuthorizationRule;
+import io.pulsemq.broker.message.Message;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;

@@ -132,7 +132,7 @@ class PublishThrottleTest {
         SubscriptionTrie trie = new SubscriptionTrie();
         ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
         Router router = new Router(trie, new InMemoryRetainedStore(), map::get, clock);
-        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router,
+        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router::publish,
                 LifecycleListener.NONE, timer, clock, mqtt);
         return new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.LOOPBACK, List.of()),
                 registry, trie, router, clock, new Authorizer(config.authorization()), new LongAdder(),

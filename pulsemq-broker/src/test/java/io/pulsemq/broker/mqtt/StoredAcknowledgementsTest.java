@@ -88,7 +88,7 @@ class StoredAcknowledgementsTest {
         Clock clock = Clock.systemUTC();
         Router router = new Router(trie, new RocksRetainedStore(rocks, writer, new InMemoryRetainedStore()), map::get,
                 clock);
-        SessionRegistry registry = new SessionRegistry(map, trie, new RocksSessionStore(rocks, writer), router,
+        SessionRegistry registry = new SessionRegistry(map, trie, new RocksSessionStore(rocks, writer), router::publish,
                 LifecycleListener.NONE, timer, clock, mqtt);
         MqttServices services = new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.TRUE,
                 List.of()), registry, trie, router, clock, new Authorizer(config.authorization()), new LongAdder(),

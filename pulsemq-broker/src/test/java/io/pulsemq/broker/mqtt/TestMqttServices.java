@@ -57,7 +57,7 @@ final class TestMqttServices {
         ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
         Clock clock = Clock.systemUTC();
         Router router = new Router(trie, new InMemoryRetainedStore(), map::get, clock);
-        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router,
+        SessionRegistry registry = new SessionRegistry(map, trie, new InMemorySessionStore(), router::publish,
                 LifecycleListener.NONE, timer, clock, mqtt);
         return new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.LOOPBACK, List.of()),
                 registry, trie, router, clock);

@@ -2,6 +2,7 @@ package io.pulsemq.broker.routing;
 
 import io.pulsemq.broker.limits.Limit;
 import io.pulsemq.broker.limits.LimitHits;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
 import io.pulsemq.broker.retained.RetainedLimits;
 import io.pulsemq.broker.subscription.SubscriptionTrie;

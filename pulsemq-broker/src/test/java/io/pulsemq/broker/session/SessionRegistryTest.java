@@ -1,9 +1,9 @@
 package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.config.MqttConfig;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.retained.InMemoryRetainedStore;
 import io.pulsemq.broker.retained.RetainedStore;
-import io.pulsemq.broker.routing.Message;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.broker.subscription.Subscription;
@@ -37,7 +37,7 @@ class SessionRegistryTest {
     private final ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
     private final InMemorySessionStore store = new InMemorySessionStore();
     private final Router router = new Router(trie, new InMemoryRetainedStore(), map::get, Clock.systemUTC());
-    private final SessionRegistry registry = new SessionRegistry(map, trie, store, router, new LifecycleListener() {
+    private final SessionRegistry registry = new SessionRegistry(map, trie, store, router::publish, new LifecycleListener() {
         @Override
         public CompletionStage<?> connected(ConnectionInfo c) {
             events.add("connected " + c.connectionId());
@@ -306,8 +306,9 @@ class SessionRegistryTest {
                 return 0;
             }
         };
-        SessionRegistry failing = new SessionRegistry(map, trie, store, new Router(trie, full, map::get, Clock.systemUTC()),
-                LifecycleListener.NONE, timer, Clock.systemUTC(), limits());
+        Router failingRouter = new Router(trie, full, map::get, Clock.systemUTC());
+        SessionRegistry failing = new SessionRegistry(map, trie, store, failingRouter::publish, LifecycleListener.NONE,
+                timer, Clock.systemUTC(), limits());
         FakeConnection a = new FakeConnection("a");
         failing.connect(info("dev", "a", true), a, 0, new Will(Message.of("wills/dev", 0, true, new byte[]{9}, "dev", 0), 0));
 
@@ -332,7 +333,7 @@ class SessionRegistryTest {
         final SubscriptionTrie trie = new SubscriptionTrie();
         final ConcurrentHashMap<String, Session> map = new ConcurrentHashMap<>();
         final Router router = new Router(trie, new InMemoryRetainedStore(), map::get, Clock.systemUTC());
-        final SessionRegistry registry = new SessionRegistry(map, trie, store, router, LifecycleListener.NONE, timer,
+        final SessionRegistry registry = new SessionRegistry(map, trie, store, router::publish, LifecycleListener.NONE, timer,
                 Clock.systemUTC(), limits());
     }
 

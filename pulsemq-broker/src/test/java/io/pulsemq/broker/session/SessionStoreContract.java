@@ -1,12 +1,12 @@
 package io.pulsemq.broker.session;
 
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.session.SessionStore.OutboundMessage;
 import io.pulsemq.broker.session.SessionStore.OutboundState;
 import io.pulsemq.broker.session.SessionStore.OutboundSummary;
-import io.pulsemq.broker.session.SessionStore.StoredWill;
 import io.pulsemq.broker.session.SessionStore.SessionMeta;
 import io.pulsemq.broker.session.SessionStore.StoredSession;
+import io.pulsemq.broker.session.SessionStore.StoredWill;
 import io.pulsemq.broker.subscription.Subscription;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;

@@ -1,7 +1,7 @@
 package io.pulsemq.broker.session;
 
 import io.pulsemq.broker.ManualClock;
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.store.StoreException;
 import io.pulsemq.protocol.DisconnectReason;
 import org.junit.jupiter.api.Test;

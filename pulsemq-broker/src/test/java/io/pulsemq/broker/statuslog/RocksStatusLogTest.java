@@ -1,7 +1,6 @@
 package io.pulsemq.broker.statuslog;
 
 import io.pulsemq.broker.presence.PresenceRegistry;
-import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.store.ColumnFamily;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.store.StoreException;
@@ -17,10 +16,7 @@ import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -30,33 +26,26 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assumptions.assumeThat;
 import static org.awaitility.Awaitility.await;
 
-class RocksStatusLogTest {
+class RocksStatusLogTest extends StatusLogContract {
 
     @TempDir
     Path dir;
 
-    private final Clock clock = Clock.fixed(Instant.ofEpochMilli(1_700_000_000_000L), ZoneOffset.UTC);
+    private RocksStore contractStore;
+    private RocksStatusLog contractLog;
 
-    @Test
-    void append_assignsIncreasingOffsetsAndPerClientVersions() {
-        try (RocksStore store = RocksStore.open(dir)) {
-            PresenceRegistry presence = new PresenceRegistry();
-            try (RocksStatusLog log = RocksStatusLog.open(store, presence, "n1", clock, 1000)) {
-                StatusEvent a1 = log.append(draft(EventType.CONNECT, "GID_a@@@1", "ch1", null)).join();
-                StatusEvent b1 = log.append(draft(EventType.CONNECT, "GID_b@@@1", "ch2", null)).join();
-                StatusEvent a2 = log.append(draft(EventType.TCPCLEAN, "GID_a@@@1", "ch1", DisconnectReason.CONNECTION_LOST)).join();
+    @Override
+    protected StatusLog openLog(PresenceRegistry presence) {
+        contractStore = RocksStore.open(dir);
+        contractLog = RocksStatusLog.open(contractStore, presence, "n1", clock, 1000);
+        return contractLog;
+    }
 
-                assertThat(List.of(a1.offset(), b1.offset(), a2.offset())).containsExactly(1L, 2L, 3L);
-                assertThat(List.of(a1.version(), b1.version(), a2.version())).containsExactly(1L, 1L, 2L);
-                assertThat(a1.groupId()).isEqualTo("GID_a");
-                assertThat(presence.get("GID_a@@@1").online()).isFalse();
-                assertThat(presence.get("GID_b@@@1").online()).isTrue();
-                assertThat(presence.revision()).isEqualTo(3);
-                assertThat(presence.group("GID_b")).isEqualTo(new PresenceRegistry.GroupCounts("GID_b", 1, 1));
-                assertThat(log.newestOffsetOfGroup("GID_a")).isEqualTo(3);
-                assertThat(log.newestOffsetOfGroup("GID_b")).isEqualTo(2);
-                assertThat(log.newestOffsetOfGroup("GID_none")).isZero();
-            }
+    @Override
+    protected void closeLog() {
+        if (contractLog != null) {
+            contractLog.close();
+            contractStore.close();
         }
     }
 
@@ -173,22 +162,6 @@ class RocksStatusLogTest {
         }
     }
 
-    @Test
-    void read_filtersByGroupAndType_andStopsAtLimit() {
-        try (RocksStore store = RocksStore.open(dir);
-             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
-            List<CompletableFuture<StatusEvent>> all = new ArrayList<>();
-            for (int i = 0; i < 10; i++) {
-                all.add(log.append(draft(EventType.CONNECT, (i % 2 == 0 ? "GID_x@@@" : "GID_y@@@") + i, "ch" + i, null)));
-            }
-            all.forEach(CompletableFuture::join);
-            List<Long> offsets = new ArrayList<>();
-            long last = log.read(0, 3, new EventFilter("GID_y", null), e -> offsets.add(e.offset()));
-            assertThat(offsets).containsExactly(2L, 4L, 6L);
-            assertThat(last).isEqualTo(6);
-        }
-    }
-
     /**
      * Reads of the newest events are served from memory, older ones from the store; a reader must not be able to
      * tell: the same events, in order, byte for byte, before and after a restart (when memory holds nothing).
@@ -255,22 +228,6 @@ class RocksStatusLogTest {
                     e.groupId(), e.type(), e.time(), new String(e.json(), java.nio.charset.StandardCharsets.UTF_8))));
         }
         return out;
-    }
-
-    @Test
-    void readClient_forwardAndReverse() {
-        try (RocksStore store = RocksStore.open(dir);
-             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
-            log.append(draft(EventType.CONNECT, "a", "ch1", null));
-            log.append(draft(EventType.CONNECT, "ab", "ch2", null));
-            log.append(draft(EventType.TCPCLEAN, "a", "ch1", DisconnectReason.KICKED)).join();
-            List<Long> forward = new ArrayList<>();
-            log.readClient("a", 0, false, 0, Long.MAX_VALUE, e -> forward.add(e.offset()));
-            List<Long> backward = new ArrayList<>();
-            log.readClient("a", Long.MAX_VALUE, true, 0, Long.MAX_VALUE, e -> backward.add(e.offset()));
-            assertThat(forward).containsExactly(1L, 3L);
-            assertThat(backward).containsExactly(3L, 1L);
-        }
     }
 
     @Test
@@ -383,26 +340,5 @@ class RocksStatusLogTest {
                 assertThat(next.version()).isEqualTo(3);
             }
         }
-    }
-
-    @Test
-    void offsetAtOrAfter_findsFirstEventAtTime() {
-        try (RocksStore store = RocksStore.open(dir);
-             RocksStatusLog log = RocksStatusLog.open(store, new PresenceRegistry(), "n1", clock, 1000)) {
-            for (int i = 0; i < 5; i++) {
-                log.append(new EventDraft(EventType.CONNECT, info("c" + i, "ch"), null, 1000 + i * 10L)).join();
-            }
-            assertThat(log.offsetAtOrAfter(0)).isEqualTo(1);
-            assertThat(log.offsetAtOrAfter(1015)).isEqualTo(3);
-            assertThat(log.offsetAtOrAfter(5000)).isEqualTo(6);
-        }
-    }
-
-    private EventDraft draft(EventType type, String clientId, String channel, DisconnectReason reason) {
-        return new EventDraft(type, info(clientId, channel), reason, clock.millis());
-    }
-
-    private static ConnectionInfo info(String clientId, String channel) {
-        return new ConnectionInfo(clientId, channel, "127.0.0.1:1000", 5, 60, true, null, 1);
     }
 }

@@ -1,7 +1,7 @@
 package io.pulsemq.broker.store;
 
+import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.retained.RetainedStore;
-import io.pulsemq.broker.routing.Message;
 
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,6 +1,6 @@
 package io.pulsemq.broker.store;
 
-import io.pulsemq.broker.routing.Message;
+import io.pulsemq.broker.message.Message;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 

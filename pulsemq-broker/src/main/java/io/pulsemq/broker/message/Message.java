@@ -1,4 +1,4 @@
-package io.pulsemq.broker.routing;
+package io.pulsemq.broker.message;
 
 import java.util.List;
 

@@ -1,0 +1,634 @@
+package io.pulsemq.broker.cluster;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.nats.client.Connection;
+import io.nats.client.JetStream;
+import io.nats.client.JetStreamApiException;
+import io.nats.client.JetStreamManagement;
+import io.nats.client.JetStreamSubscription;
+import io.nats.client.Message;
+import io.nats.client.PublishOptions;
+import io.nats.client.PushSubscribeOptions;
+import io.nats.client.api.ConsumerConfiguration;
+import io.nats.client.api.DeliverPolicy;
+import io.nats.client.api.MessageInfo;
+import io.nats.client.api.PublishAck;
+import io.nats.client.api.StorageType;
+import io.nats.client.api.StreamConfiguration;
+import io.nats.client.api.StreamInfo;
+import io.pulsemq.broker.presence.PresenceRegistry;
+import io.pulsemq.broker.session.ConnectionInfo;
+import io.pulsemq.broker.statuslog.EventDraft;
+import io.pulsemq.broker.statuslog.EventFilter;
+import io.pulsemq.broker.statuslog.RejectedConnect;
+import io.pulsemq.broker.statuslog.StatusLog;
+import io.pulsemq.broker.statuslog.StatusLogFullException;
+import io.pulsemq.broker.statuslog.StatusLogUnavailableException;
+import io.pulsemq.broker.statuslog.StoredEvent;
+import io.pulsemq.protocol.ClientIds;
+import io.pulsemq.protocol.ClientStatus;
+import io.pulsemq.protocol.ClientStatusJson;
+import io.pulsemq.protocol.EventType;
+import io.pulsemq.protocol.StatusEvent;
+import io.pulsemq.protocol.StatusEventJson;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.function.LongConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The status log in a JetStream stream (cluster mode): one stream, one subject per client ({@link StatusSubjects}),
+ * file storage, replicated as configured, so that every node reads every node's events in one order and an offset
+ * (the stream sequence) means the same event on every node.
+ *
+ * <p><b>Appends.</b> Each event is published with the sequence of the client's previous event as
+ * {@code Nats-Expected-Last-Subject-Sequence} (0 for a client never seen): versions grow by one per client across
+ * the cluster, and a node whose view of a client is stale cannot append (the server refuses; the append fails with
+ * {@link StaleClientException}). One client's appends are chained on this node, each published once the previous
+ * one is acknowledged. An append completes once the stream acknowledged it (it is on a majority of the stream's
+ * replicas) and this node's mirror has applied it to the presence registry, so nothing is reported that a server's
+ * loss could take back, and a query on this node afterwards sees it.
+ *
+ * <p><b>Mirror.</b> An ordered consumer delivers the last event of every client, then every new event, in stream
+ * order, to the mirror's own thread, which applies each to the {@link PresenceRegistry}, advances the revision and tells
+ * the commit listeners. The newest events are also kept in memory for followers ({@link #read}); older ones are read
+ * from the stream.
+ *
+ * <p><b>Records.</b> A message holds the sequence of the client's previous event (8 bytes), the length of the
+ * event's JSON (4 bytes), the event as JSON without its offset, and the client's status after it as JSON; the offset
+ * is the message's stream sequence.
+ *
+ * <p><b>Not yet here</b> (issue 14 is being built; single-node mode does not use this class): presence of clients
+ * whose last event left the stream by retention, recovery of a crashed node's clients, and ownership across nodes.
+ */
+public final class JetStreamStatusLog implements StatusLog {
+
+    /** How many of the newest events the mirror keeps in memory for followers. */
+    static final int TAIL_SIZE = 1 << 14;
+    private static final int TAIL_MASK = TAIL_SIZE - 1;
+    private static final Duration START_WAIT = Duration.ofSeconds(30);
+    private static final Logger LOG = LoggerFactory.getLogger(JetStreamStatusLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private final Connection nats;
+    private final JetStream js;
+    private final JetStreamManagement jsm;
+    private final StatusSubjects names;
+    private final PresenceRegistry presence;
+    private final String node;
+    private final Clock clock;
+    private final int maxPendingConnects;
+    private final AtomicInteger pending = new AtomicInteger();
+    private final Map<String, ClientTail> tails = new ConcurrentHashMap<>();
+    /**
+     * Tasks waiting for the mirror to apply a sequence (acknowledged appends, the start), by that sequence. Guarded by
+     * itself, together with {@link #lastOffset}'s updates: a task is either added before the mirror passes its
+     * sequence, and run by it, or run at once.
+     */
+    private final TreeMap<Long, List<Runnable>> waiting = new TreeMap<>();
+    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final StoredEvent[] tail = new StoredEvent[TAIL_SIZE];
+    private final Thread follower;
+    private volatile JetStreamSubscription mirrorSubscription;
+    private volatile boolean closed;
+    private final CompletableFuture<Void> caughtUp = new CompletableFuture<>();
+    private volatile long lastOffset;
+    private volatile long lastTime;
+    private volatile String failure;
+
+    private JetStreamStatusLog(Connection nats, StatusSubjects names, PresenceRegistry presence, String node,
+                               Clock clock, int maxPendingConnects) throws IOException {
+        this.nats = nats;
+        this.js = nats.jetStream();
+        this.jsm = nats.jetStreamManagement();
+        this.names = names;
+        this.presence = presence;
+        this.node = node;
+        this.clock = clock;
+        this.maxPendingConnects = maxPendingConnects;
+        this.follower = new Thread(this::follow, "pulsemq-status-mirror");
+        follower.setDaemon(true);
+    }
+
+    /**
+     * Opens the log on {@code nats}, creating its streams when missing, and waits until the mirror has applied every
+     * client's last event.
+     *
+     * @param replicas the streams' replicas (3 in a 3-server NATS cluster, 1 on a single server)
+     * @throws IOException if the streams cannot be created or the mirror does not catch up within 30 s
+     */
+    public static JetStreamStatusLog open(Connection nats, StatusSubjects names, int replicas, PresenceRegistry presence,
+                                          String node, Clock clock, int maxPendingConnects)
+            throws IOException, InterruptedException {
+        JetStreamStatusLog log = new JetStreamStatusLog(nats, names, presence, node, clock, maxPendingConnects);
+        log.ensureStreams(replicas);
+        log.startMirror();
+        return log;
+    }
+
+    private void ensureStreams(int replicas) throws IOException {
+        ensureStream(StreamConfiguration.builder().name(names.stream()).subjects(names.all())
+                .storageType(StorageType.File).replicas(replicas).build());
+        ensureStream(StreamConfiguration.builder().name(names.rejectedStream()).subjects(names.allRejected())
+                .storageType(StorageType.File).replicas(replicas).maxAge(Duration.ofDays(7)).maxMessages(100_000)
+                .build());
+    }
+
+    private void ensureStream(StreamConfiguration config) throws IOException {
+        try {
+            jsm.getStreamInfo(config.getName());
+        } catch (JetStreamApiException missing) {
+            try {
+                jsm.addStream(config);
+            } catch (JetStreamApiException e) {
+                throw new IOException("cannot create JetStream stream " + config.getName() + ": " + e.getMessage(), e);
+            }
+        }
+    }
+
+    private void startMirror() throws IOException, InterruptedException {
+        long end;
+        try {
+            end = jsm.getStreamInfo(names.stream()).getStreamState().getLastSequence();
+        } catch (JetStreamApiException e) {
+            throw new IOException("cannot read JetStream stream " + names.stream() + ": " + e.getMessage(), e);
+        }
+        if (end == 0) {
+            caughtUp.complete(null);
+        } else {
+            waitFor(end, () -> caughtUp.complete(null));
+        }
+        try {
+            mirrorSubscription = js.subscribe(names.all(), PushSubscribeOptions.builder().ordered(true)
+                    .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.LastPerSubject).build())
+                    .build());
+            follower.start();
+        } catch (JetStreamApiException e) {
+            throw new IOException("cannot follow JetStream stream " + names.stream() + ": " + e.getMessage(), e);
+        }
+        try {
+            caughtUp.get(START_WAIT.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            throw new IOException("the presence mirror did not catch up with " + names.stream() + " within "
+                    + START_WAIT, e);
+        }
+    }
+
+    // ---- appending -------------------------------------------------------------------------------
+
+    @Override
+    public CompletableFuture<StatusEvent> append(EventDraft draft) {
+        boolean connect = draft.type() == EventType.CONNECT;
+        if (connect) {
+            if (failure != null) {
+                return CompletableFuture.failedFuture(new StatusLogUnavailableException(failure));
+            }
+            if (pending.get() >= maxPendingConnects) {
+                return CompletableFuture.failedFuture(new StatusLogFullException(pending.get()));
+            }
+        }
+        pending.incrementAndGet();
+        String clientId = draft.connection().clientId();
+        // counted in the map's own atomic step, so that the tail is never dropped while an append still needs it
+        ClientTail t = tails.compute(clientId, (id, existing) -> {
+            ClientTail tail = existing != null ? existing : new ClientTail(presence.lastEventOffset(id),
+                    presence.get(id).version());
+            tail.appends++;
+            return tail;
+        });
+        CompletableFuture<StatusEvent> result = new CompletableFuture<>();
+        CompletableFuture<?> previous;
+        synchronized (t) {
+            previous = t.chain;
+            t.chain = result;
+        }
+        // outside the map's step: the chain may run to its end on this thread (everything already done)
+        previous.handle((ignored, error) -> null)
+                .thenCompose(ignored -> publish(t, draft))
+                .whenComplete((event, error) -> finish(clientId, t, event, error, result));
+        return result;
+    }
+
+    private CompletableFuture<StatusEvent> publish(ClientTail t, EventDraft d) {
+        ConnectionInfo c = d.connection();
+        long time = Math.max(lastTime, d.observedAt());
+        lastTime = time;
+        long version = t.version + 1;
+        StatusEvent e = new StatusEvent(0, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(), c.connectionId(),
+                c.remoteAddress(), time, version, d.reason(), node, c.certificateChainSn(), null);
+        ClientStatus status = next(e, c);
+        byte[] eventJson = StatusEventJson.encode(e);
+        byte[] statusJson = ClientStatusJson.encode(status);
+        byte[] body = ByteBuffer.allocate(12 + eventJson.length + statusJson.length).putLong(t.lastSeq)
+                .putInt(eventJson.length).put(eventJson).put(statusJson).array();
+        PublishOptions expect = PublishOptions.builder().expectedLastSubjectSequence(t.lastSeq).build();
+        return js.publishAsync(names.client(e.groupId(), e.clientId()), body, expect)
+                .handle((PublishAck ack, Throwable error) -> {
+                    if (error != null) {
+                        throw new java.util.concurrent.CompletionException(describe(e, error));
+                    }
+                    t.lastSeq = ack.getSeqno();
+                    t.version = version;
+                    return withOffset(e, ack.getSeqno());
+                })
+                .thenCompose(event -> applied(event.offset()).thenApply(ignored -> event));
+    }
+
+    private Throwable describe(StatusEvent e, Throwable error) {
+        Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+        if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == 10071) {
+            return new StaleClientException(e.clientId(), api.getMessage());
+        }
+        failure = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
+        return new StatusLogUnavailableException(failure);
+    }
+
+    private void finish(String clientId, ClientTail t, StatusEvent event, Throwable error,
+                        CompletableFuture<StatusEvent> result) {
+        pending.decrementAndGet();
+        // the last append of the chain: the mirror has it, so the presence registry is this client's truth again
+        tails.computeIfPresent(clientId, (id, existing) -> existing == t && --t.appends == 0 ? null : existing);
+        if (error != null) {
+            result.completeExceptionally(error instanceof java.util.concurrent.CompletionException
+                    && error.getCause() != null ? error.getCause() : error);
+        } else {
+            failure = null;
+            result.complete(event);
+        }
+    }
+
+    /** Completes once the mirror has applied the event at {@code seq}. */
+    private CompletableFuture<Void> applied(long seq) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        waitFor(seq, () -> done.complete(null));
+        return done;
+    }
+
+    private void waitFor(long seq, Runnable task) {
+        synchronized (waiting) {
+            if (lastOffset < seq) {
+                waiting.computeIfAbsent(seq, s -> new ArrayList<>(1)).add(task);
+                return;
+            }
+        }
+        task.run();
+    }
+
+    /** The mirror applied everything up to {@code seq}: publishes it as the last offset and runs what waited for it. */
+    private void advance(long seq) {
+        List<Runnable> ready = new ArrayList<>();
+        synchronized (waiting) {
+            lastOffset = seq;
+            SortedMap<Long, List<Runnable>> due = waiting.headMap(seq, true);
+            due.values().forEach(ready::addAll);
+            due.clear();
+        }
+        ready.forEach(Runnable::run);
+    }
+
+    private ClientStatus next(StatusEvent e, ConnectionInfo c) {
+        boolean online = e.eventType() == EventType.CONNECT;
+        return new ClientStatus(e.clientId(), e.groupId(), online, e.version(), e.eventType().wireName(),
+                e.channelId(), e.clientIp(), node, c.connectedAt(), online ? 0 : e.time(),
+                e.reason() == null ? null : e.reason().wireName(), c.protocolVersion(), c.keepAliveSeconds(),
+                c.cleanStart(), c.username(), c.certificateChainSn());
+    }
+
+    // ---- the mirror ----------------------------------------------------------------------------
+
+    /** The mirror's thread: applies every message of the ordered consumer, in stream order. */
+    private void follow() {
+        while (!closed) {
+            try {
+                Message m = mirrorSubscription.nextMessage(Duration.ofMillis(200));
+                if (m != null) {
+                    mirror(m);
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IllegalStateException e) {
+                if (!closed) {
+                    LOG.error("status stream {}: the presence mirror stopped", names.stream(), e);
+                }
+                return;
+            }
+        }
+    }
+
+    private void mirror(Message m) {
+        long seq = m.metaData().streamSequence();
+        try {
+            Record r = Record.decode(m.getData());
+            StatusEvent e = withOffset(StatusEventJson.decode(r.eventJson), seq);
+            byte[] json = StatusEventJson.encode(e);
+            presence.apply(ClientStatusJson.decode(r.statusJson), r.statusJson, seq);
+            tail[(int) (seq & TAIL_MASK)] = new StoredEvent(seq, e.clientId(), e.groupId(), e.eventType(), e.time(),
+                    json);
+            lastTime = Math.max(lastTime, e.time());
+        } catch (RuntimeException corrupt) {
+            LOG.error("status stream {}: skipping the unreadable message at sequence {}", names.stream(), seq, corrupt);
+        }
+        presence.advanceTo(seq);
+        advance(seq);
+        for (LongConsumer l : listeners) {
+            try {
+                l.accept(seq);
+            } catch (RuntimeException e) {
+                LOG.warn("status log commit listener failed", e);
+            }
+        }
+    }
+
+    // ---- reading -------------------------------------------------------------------------------
+
+    @Override
+    public boolean acceptingConnects() {
+        return pending.get() < maxPendingConnects && failure == null;
+    }
+
+    @Override
+    public Optional<String> unavailable() {
+        if (nats.getStatus() != Connection.Status.CONNECTED) {
+            return Optional.of("not connected to NATS (" + nats.getStatus() + ")");
+        }
+        return Optional.ofNullable(failure);
+    }
+
+    @Override
+    public void recordRejected(RejectedConnect rejected) {
+        try {
+            js.publishAsync(names.rejected(rejected.clientId()), JSON.writeValueAsBytes(rejected))
+                    .exceptionally(error -> {
+                        LOG.debug("could not record a refused attempt of {}: {}", rejected.clientId(), error.toString());
+                        return null;
+                    });
+        } catch (IOException e) {
+            LOG.debug("could not record a refused attempt of {}: {}", rejected.clientId(), e.toString());
+        }
+    }
+
+    @Override
+    public long lastOffset() {
+        return lastOffset;
+    }
+
+    @Override
+    public long firstOffset() {
+        try {
+            StreamInfo info = jsm.getStreamInfo(names.stream());
+            long first = info.getStreamState().getFirstSequence();
+            return first == 0 ? lastOffset + 1 : Math.min(first, lastOffset + 1);
+        } catch (IOException | JetStreamApiException e) {
+            return 1;
+        }
+    }
+
+    @Override
+    public long read(long afterOffset, int limit, EventFilter filter, Predicate<StoredEvent> sink) {
+        long upTo = lastOffset;
+        if (afterOffset >= upTo || limit <= 0) {
+            return afterOffset;
+        }
+        long examined = afterOffset;
+        int passed = 0;
+        long o = afterOffset + 1;
+        if (upTo - o < TAIL_SIZE) {
+            for (; o <= upTo; o++) {
+                StoredEvent e = tail[(int) (o & TAIL_MASK)];
+                if (e == null || e.offset() != o) {
+                    break;
+                }
+                examined = o;
+                if (filter.test(e)) {
+                    passed++;
+                    if (!sink.test(e) || passed >= limit) {
+                        return examined;
+                    }
+                }
+            }
+            if (o > upTo) {
+                return examined;
+            }
+        }
+        // older than memory holds (or never applied here as a whole: the mirror starts at each client's last event)
+        String subject = filter.groupId() == null ? names.all() : names.group(filter.groupId());
+        int[] remaining = {limit - passed};
+        long[] last = {examined};
+        boolean exhausted = scan(subject, o, upTo, e -> {
+            last[0] = e.offset();
+            if (!filter.test(e)) {
+                return true;
+            }
+            remaining[0]--;
+            return sink.test(e) && remaining[0] > 0;
+        });
+        // the subject filter skips other groups' events unseen: once it ran dry, everything up to upTo was examined
+        return exhausted ? upTo : Math.max(examined, last[0]);
+    }
+
+    /**
+     * Passes the events on {@code subject} (a filter) with sequences in [{@code from}, {@code upTo}] to {@code sink},
+     * in order, until it returns false: one "next message for the subject" request per event (JetStream 2.9 has no
+     * batched get), so an empty range costs one request and a client's trace a few.
+     *
+     * @return true if every such event was passed, false if {@code sink} stopped the scan
+     */
+    private boolean scan(String subject, long from, long upTo, Predicate<StoredEvent> sink) {
+        long seq = Math.max(1, from);
+        while (seq <= upTo) {
+            MessageInfo info;
+            try {
+                info = jsm.getNextMessage(names.stream(), seq, subject);
+            } catch (JetStreamApiException none) {
+                return true; // no message on the subject from seq on
+            } catch (IOException e) {
+                throw new StatusLogUnavailableException("cannot read " + names.stream() + ": " + e.getMessage());
+            }
+            if (info.getSeq() > upTo) {
+                return true;
+            }
+            if (!sink.test(stored(info.getSeq(), info.getData()))) {
+                return false;
+            }
+            seq = info.getSeq() + 1;
+        }
+        return true;
+    }
+
+    private static StoredEvent stored(long seq, byte[] data) {
+        Record r = Record.decode(data);
+        StatusEvent e = withOffset(StatusEventJson.decode(r.eventJson), seq);
+        return new StoredEvent(seq, e.clientId(), e.groupId(), e.eventType(), e.time(), StatusEventJson.encode(e));
+    }
+
+    @Override
+    public long newestOffsetOfGroup(String groupId) {
+        return presence.groupNewestEvent(groupId);
+    }
+
+    @Override
+    public long offsetAtOrAfter(long epochMillis) {
+        long lo = firstOffset();
+        long hi = lastOffset + 1;
+        while (lo < hi) {
+            long mid = lo + (hi - lo) / 2;
+            StoredEvent e = atOrAfter(mid);
+            if (e == null || e.offset() >= hi) {
+                hi = mid;
+            } else if (e.time() < epochMillis) {
+                lo = e.offset() + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        return lo;
+    }
+
+    /** The first event at or after {@code seq}, or null. */
+    private StoredEvent atOrAfter(long seq) {
+        try {
+            MessageInfo info = jsm.getNextMessage(names.stream(), seq, names.all());
+            return stored(info.getSeq(), info.getData());
+        } catch (JetStreamApiException noMore) {
+            return null;
+        } catch (IOException e) {
+            throw new StatusLogUnavailableException("cannot read " + names.stream() + ": " + e.getMessage());
+        }
+    }
+
+    @Override
+    public void readClient(String clientId, long afterOffset, boolean reverse, long begin, long end,
+                           Predicate<StoredEvent> sink) {
+        String subject = names.client(ClientIds.groupOf(clientId), clientId);
+        long upTo = lastOffset;
+        if (!reverse) {
+            scan(subject, afterOffset + 1, upTo, e -> e.time() < begin || (e.time() <= end && sink.test(e)));
+            return;
+        }
+        List<StoredEvent> events = new ArrayList<>();
+        scan(subject, 1, Math.min(upTo, afterOffset - 1), e -> {
+            if (e.time() >= begin && e.time() <= end) {
+                events.add(e);
+            }
+            return true;
+        });
+        for (int i = events.size() - 1; i >= 0; i--) {
+            if (!sink.test(events.get(i))) {
+                return;
+            }
+        }
+    }
+
+    @Override
+    public void readRejected(String clientId, long begin, long end, Predicate<RejectedConnect> sink) {
+        String subject = names.rejected(clientId);
+        for (long seq = 1; ; ) {
+            MessageInfo info;
+            try {
+                info = jsm.getNextMessage(names.rejectedStream(), seq, subject);
+            } catch (JetStreamApiException none) {
+                return;
+            } catch (IOException e) {
+                throw new StatusLogUnavailableException("cannot read " + names.rejectedStream() + ": " + e.getMessage());
+            }
+            RejectedConnect r;
+            try {
+                r = JSON.readValue(info.getData(), RejectedConnect.class);
+            } catch (IOException corrupt) {
+                LOG.warn("stream {}: skipping the unreadable refused attempt at sequence {}", names.rejectedStream(),
+                        info.getSeq());
+                seq = info.getSeq() + 1;
+                continue;
+            }
+            if (r.time() >= begin && r.time() <= end && !sink.test(r)) {
+                return;
+            }
+            seq = info.getSeq() + 1;
+        }
+    }
+
+    @Override
+    public void onCommit(LongConsumer listener) {
+        listeners.add(listener);
+    }
+
+    @Override
+    public void removeCommitListener(LongConsumer listener) {
+        listeners.remove(listener);
+    }
+
+    /** Waits up to 10 s for the appends in flight, then stops following the stream (the connection stays open). */
+    @Override
+    public void close() {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while (pending.get() > 0 && System.nanoTime() < deadline) {
+            Thread.onSpinWait();
+        }
+        closed = true;
+        follower.interrupt();
+        try {
+            follower.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            mirrorSubscription.unsubscribe();
+        } catch (IllegalStateException alreadyGone) {
+            // the connection closed first
+        }
+    }
+
+    private static StatusEvent withOffset(StatusEvent e, long offset) {
+        return new StatusEvent(offset, e.clientId(), e.groupId(), e.eventType(), e.channelId(), e.clientIp(), e.time(),
+                e.version(), e.reason(), e.node(), e.certificateChainSn(), e.remark());
+    }
+
+    /** One client's appends on this node: where its subject stands, and the last append in its chain. */
+    private static final class ClientTail {
+        volatile long lastSeq;
+        volatile long version;
+        /** The last append of the chain; guarded by this. */
+        CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+        /** Appends counted and not yet finished; changed only inside the tails map's atomic steps. */
+        int appends;
+
+        ClientTail(long lastSeq, long version) {
+            this.lastSeq = lastSeq;
+            this.version = version;
+        }
+    }
+
+    /** A message of the status stream, decoded. */
+    private record Record(long previousSeq, byte[] eventJson, byte[] statusJson) {
+
+        static Record decode(byte[] data) {
+            ByteBuffer b = ByteBuffer.wrap(data);
+            long previous = b.getLong();
+            int eventLength = b.getInt();
+            if (eventLength < 0 || eventLength > b.remaining()) {
+                throw new IllegalArgumentException("event of " + eventLength + " bytes in a record of " + data.length);
+            }
+            byte[] event = Arrays.copyOfRange(data, 12, 12 + eventLength);
+            byte[] status = Arrays.copyOfRange(data, 12 + eventLength, data.length);
+            return new Record(previous, event, status);
+        }
+    }
+}

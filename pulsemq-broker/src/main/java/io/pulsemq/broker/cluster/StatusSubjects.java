@@ -1,0 +1,53 @@
+package io.pulsemq.broker.cluster;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+
+/**
+ * The names of the JetStream status log: one stream, one subject per client under its group,
+ * {@code <prefix>.<group token>.<client token>}. A token is {@code _} and the base64url (no padding) of the UTF-8
+ * name: any MQTT-legal client ID (which may hold {@code .}, {@code *}, {@code >} or spaces) maps to one valid subject
+ * token, distinct IDs to distinct tokens, and a reader of one group filters with {@code <prefix>.<group token>.*}.
+ *
+ * @param stream        the stream's name
+ * @param subjectPrefix the first tokens of every subject, without the trailing dot
+ */
+public record StatusSubjects(String stream, String subjectPrefix) {
+
+    /** The names a broker uses. */
+    public static final StatusSubjects DEFAULT = new StatusSubjects("PULSEMQ_STATUS", "pulsemq.status");
+
+    /** The subject of {@code clientId}'s events. */
+    public String client(String groupId, String clientId) {
+        return subjectPrefix + '.' + token(groupId) + '.' + token(clientId);
+    }
+
+    /** Every subject of one group. */
+    public String group(String groupId) {
+        return subjectPrefix + '.' + token(groupId) + ".*";
+    }
+
+    /** Every subject of the stream. */
+    public String all() {
+        return subjectPrefix + ".>";
+    }
+
+    /** The stream of refused connection attempts kept for the clients' traces. */
+    public String rejectedStream() {
+        return stream + "_REJECTED";
+    }
+
+    /** The subject of {@code clientId}'s refused attempts. */
+    public String rejected(String clientId) {
+        return subjectPrefix + "-rejected." + token(clientId);
+    }
+
+    /** Every subject of the refused attempts' stream. */
+    public String allRejected() {
+        return subjectPrefix + "-rejected.>";
+    }
+
+    static String token(String name) {
+        return '_' + Base64.getUrlEncoder().withoutPadding().encodeToString(name.getBytes(StandardCharsets.UTF_8));
+    }
+}
