@@ -82,6 +82,8 @@ public final class JetStreamStatusLog implements StatusLog {
 
     /** How many of the newest events the mirror keeps in memory for followers. */
     static final int TAIL_SIZE = 1 << 14;
+    /** JetStream's error code for a refused {@code Nats-Expected-Last-Subject-Sequence}. */
+    private static final int WRONG_LAST_SEQUENCE = 10071;
     private static final int TAIL_MASK = TAIL_SIZE - 1;
     private static final Duration START_WAIT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamStatusLog.class);
@@ -251,12 +253,18 @@ public final class JetStreamStatusLog implements StatusLog {
                 .thenCompose(event -> applied(event.offset()).thenApply(ignored -> event));
     }
 
+    /**
+     * What a failed publish means: a refused expectation (another node appended for the client first) is the client's
+     * own matter; anything else (no NATS majority, a timeout) makes the log unavailable until an append succeeds.
+     */
     private Throwable describe(StatusEvent e, Throwable error) {
+        for (Throwable t = error; t != null; t = t.getCause()) {
+            if (t instanceof JetStreamApiException api && api.getApiErrorCode() == WRONG_LAST_SEQUENCE) {
+                return new StaleClientException(e.clientId(), api.getMessage());
+            }
+        }
         Throwable cause = error instanceof java.util.concurrent.CompletionException && error.getCause() != null
                 ? error.getCause() : error;
-        if (cause instanceof JetStreamApiException api && api.getApiErrorCode() == 10071) {
-            return new StaleClientException(e.clientId(), api.getMessage());
-        }
         failure = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         return new StatusLogUnavailableException(failure);
     }
