@@ -20,6 +20,7 @@ import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.statuslog.EventDraft;
 import io.pulsemq.broker.statuslog.EventFilter;
+import io.pulsemq.broker.statuslog.EventTail;
 import io.pulsemq.broker.statuslog.RejectedConnect;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.statuslog.StatusLogFullException;
@@ -84,7 +85,6 @@ public final class JetStreamStatusLog implements StatusLog {
     static final int TAIL_SIZE = 1 << 14;
     /** JetStream's error code for a refused {@code Nats-Expected-Last-Subject-Sequence}. */
     private static final int WRONG_LAST_SEQUENCE = 10071;
-    private static final int TAIL_MASK = TAIL_SIZE - 1;
     private static final Duration START_WAIT = Duration.ofSeconds(30);
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamStatusLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
@@ -106,7 +106,7 @@ public final class JetStreamStatusLog implements StatusLog {
      */
     private final TreeMap<Long, List<Runnable>> waiting = new TreeMap<>();
     private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
-    private final StoredEvent[] tail = new StoredEvent[TAIL_SIZE];
+    private final EventTail tail = new EventTail(TAIL_SIZE);
     private final Thread follower;
     private volatile JetStreamSubscription mirrorSubscription;
     private volatile boolean closed;
@@ -348,8 +348,7 @@ public final class JetStreamStatusLog implements StatusLog {
             StatusEvent e = withOffset(StatusEventJson.decode(r.eventJson), seq);
             byte[] json = StatusEventJson.encode(e);
             presence.apply(ClientStatusJson.decode(r.statusJson), r.statusJson, seq);
-            tail[(int) (seq & TAIL_MASK)] = new StoredEvent(seq, e.clientId(), e.groupId(), e.eventType(), e.time(),
-                    json);
+            tail.put(new StoredEvent(seq, e.clientId(), e.groupId(), e.eventType(), e.time(), json));
             lastTime = Math.max(lastTime, e.time());
         } catch (RuntimeException corrupt) {
             LOG.error("status stream {}: skipping the unreadable message at sequence {}", names.stream(), seq, corrupt);
@@ -415,27 +414,13 @@ public final class JetStreamStatusLog implements StatusLog {
         if (afterOffset >= upTo || limit <= 0) {
             return afterOffset;
         }
-        long examined = afterOffset;
-        int passed = 0;
-        long o = afterOffset + 1;
-        if (upTo - o < TAIL_SIZE) {
-            for (; o <= upTo; o++) {
-                StoredEvent e = tail[(int) (o & TAIL_MASK)];
-                if (e == null || e.offset() != o) {
-                    break;
-                }
-                examined = o;
-                if (filter.test(e)) {
-                    passed++;
-                    if (!sink.test(e) || passed >= limit) {
-                        return examined;
-                    }
-                }
-            }
-            if (o > upTo) {
-                return examined;
-            }
+        EventTail.Scan memory = tail.read(afterOffset + 1, upTo, afterOffset, limit, filter, sink);
+        if (memory.done()) {
+            return memory.examined();
         }
+        long o = memory.next();
+        long examined = memory.examined();
+        int passed = memory.passed();
         // older than memory holds (or never applied here as a whole: the mirror starts at each client's last event)
         String subject = filter.groupId() == null ? names.all() : names.group(filter.groupId());
         int[] remaining = {limit - passed};

@@ -72,7 +72,6 @@ public final class RocksStatusLog implements StatusLog {
     private static final int MAX_BATCH = 4096;
     /** Events kept in memory for readers that follow the log (a power of two). */
     static final int TAIL_SIZE = 1024;
-    private static final int TAIL_MASK = TAIL_SIZE - 1;
     private static final byte[] LAST_OFFSET_KEY = "statuslog.last-offset".getBytes(StandardCharsets.UTF_8);
     private static final ObjectMapper RECORD_JSON = new ObjectMapper();
     static final long MAX_RETRY_PAUSE_MILLIS = 2_000;
@@ -102,7 +101,7 @@ public final class RocksStatusLog implements StatusLog {
      * by the writer before it publishes {@link #lastOffset}; a reader takes a slot only if it still holds the
      * offset it wants (the writer may have moved on and reused it), else reads the store.
      */
-    private final StoredEvent[] tail = new StoredEvent[TAIL_SIZE];
+    private final EventTail tail = new EventTail(TAIL_SIZE);
     private volatile long lastOffset;
     private volatile long firstOffset;
     private volatile boolean closed;
@@ -315,29 +314,14 @@ public final class RocksStatusLog implements StatusLog {
         if (from > upTo || limit <= 0) {
             return afterOffset;
         }
-        long examined = afterOffset;
-        int passed = 0;
         // The newest events come from memory, as long as every one wanted is still there.
-        if (upTo - from < TAIL_SIZE) {
-            long o = from;
-            for (; o <= upTo; o++) {
-                StoredEvent e = tail[(int) (o & TAIL_MASK)];
-                if (e == null || e.offset() != o) {
-                    break; // reused for a newer event (or not filled since a restart): the store has it
-                }
-                examined = o;
-                if (filter.test(e)) {
-                    passed++;
-                    if (!sink.test(e) || passed >= limit) {
-                        return examined;
-                    }
-                }
-            }
-            if (o > upTo) {
-                return examined;
-            }
-            from = o;
+        EventTail.Scan memory = tail.read(from, upTo, afterOffset, limit, filter, sink);
+        if (memory.done()) {
+            return memory.examined();
         }
+        from = memory.next();
+        long examined = memory.examined();
+        int passed = memory.passed();
         try (RocksStore.Cursor c = store.cursor(ColumnFamily.STATUS_LOG, offsetKey(from), offsetKey(upTo + 1))) {
             for (; c.valid(); c.next()) {
                 StoredEvent e = decodeRecord(ByteBuffer.wrap(c.key()).getLong(), c.value());
@@ -600,7 +584,7 @@ public final class RocksStatusLog implements StatusLog {
         }
         presence.advanceTo(offset);
         for (StoredEvent e : written) {
-            tail[(int) (e.offset() & TAIL_MASK)] = e;
+            tail.put(e);
         }
         lastOffset = offset; // publishes the tail slots written above
         for (int i = 0; i < ops.size(); i++) {

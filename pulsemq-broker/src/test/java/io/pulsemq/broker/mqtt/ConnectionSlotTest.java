@@ -169,7 +169,7 @@ class ConnectionSlotTest {
     private EmbeddedChannel openProxied(MqttServices services, String client) {
         EmbeddedChannel ch = TestMqttServices.proxiedChannel(services);
         channels.add(ch);
-        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 " + client + " 127.0.0.1 40000 1883\r\n",
+        ch.writeInbound(Unpooled.copiedBuffer("PROXY TCP4 " + client + " 127.0.0.1 40000 41883\r\n",
                 StandardCharsets.US_ASCII));
         return ch;
     }
