@@ -676,7 +676,7 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
         // the others cannot be told, so their message is delivered all the same, just not retained.
         boolean answerable = qos > 0 && version.hasProperties();
         Router.WhenNotRetained whenNotRetained = answerable ? Router.WhenNotRetained.DROP : Router.WhenNotRetained.DELIVER;
-        long mark = acks.mark();
+        long mark = qos > 0 ? acks.mark() : 0; // QoS 0 is not acknowledged
         switch (qos) {
             case 0:
                 services.router().publish(message, whenNotRetained);
@@ -708,6 +708,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
     /** Sends a PUBACK, PUBREC or PUBCOMP in order, once the writes since {@code mark} are stored. */
     private void pubReply(long mark, MqttMessageType type, int packetId, byte code) {
+        if (acks.sendsAtOnce(mark)) { // the common case (nothing written, nothing waiting): no task to allocate
+            ctx.writeAndFlush(MqttMessages.pubReply(type, packetId, code), ctx.voidPromise());
+            return;
+        }
         acks.send(mark, () -> ctx.write(MqttMessages.pubReply(type, packetId, code), ctx.voidPromise()));
         if (acks.waiting() >= MAX_WAITING_ACKS) {
             readPause.pause(ReadPause.Reason.ACKS_WAITING); // lifted by the acks once none waits

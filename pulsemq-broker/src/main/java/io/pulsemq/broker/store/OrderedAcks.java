@@ -72,6 +72,14 @@ public final class OrderedAcks {
         });
     }
 
+    /**
+     * Whether an acknowledgement taken at {@code mark} would go out at once (its packet wrote nothing and none
+     * waits): the caller may then write it itself, without handing {@link #send} a task.
+     */
+    public boolean sendsAtOnce(long mark) {
+        return waiting.isEmpty() && barrier.handedOver() == mark;
+    }
+
     /** How many acknowledgements wait. */
     public int waiting() {
         return waiting.size();
