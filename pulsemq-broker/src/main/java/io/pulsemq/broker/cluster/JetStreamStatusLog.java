@@ -29,6 +29,7 @@ import io.pulsemq.broker.statuslog.StoredEvent;
 import io.pulsemq.protocol.ClientIds;
 import io.pulsemq.protocol.ClientStatus;
 import io.pulsemq.protocol.ClientStatusJson;
+import io.pulsemq.protocol.DisconnectReason;
 import io.pulsemq.protocol.EventType;
 import io.pulsemq.protocol.StatusEvent;
 import io.pulsemq.protocol.StatusEventJson;
@@ -77,7 +78,8 @@ import java.util.function.Predicate;
  * is the message's stream sequence.
  *
  * <p><b>Not yet here</b> (issue 14 is being built; single-node mode does not use this class): presence of clients
- * whose last event left the stream by retention, recovery of a crashed node's clients, and ownership across nodes.
+ * whose last event left the stream by retention, and ownership across nodes (the takeover request). A dead node's
+ * connections are ended by {@link #endConnectionsOf}; deciding that a node is dead is the heartbeats' part.
  */
 public final class JetStreamStatusLog implements StatusLog {
 
@@ -197,6 +199,42 @@ public final class JetStreamStatusLog implements StatusLog {
 
     @Override
     public CompletableFuture<StatusEvent> append(EventDraft draft) {
+        return append(draft, node);
+    }
+
+    /**
+     * Ends, for the whole cluster, every connection {@code deadNode} still holds: appends {@code tcpclean} with
+     * reason {@code server_crash} and {@code node} = {@code deadNode} for each client whose last event (as this node's
+     * mirror has it) is that node's {@code connect}. Every survivor may call it at once: each append carries the
+     * compare-and-set on its client's subject, so whichever survivor is first ends a client and the others' appends
+     * for it are refused, and every client gets exactly one such event. A crashed node's own next start calls it for
+     * itself.
+     *
+     * @return completes with how many of the connections this node ended (the others ended elsewhere or meanwhile)
+     */
+    public CompletableFuture<Integer> endConnectionsOf(String deadNode) {
+        List<CompletableFuture<Boolean>> ends = new ArrayList<>();
+        long now = clock.millis();
+        for (ClientStatus s : presence.all()) {
+            if (!s.online() || !deadNode.equals(s.node())) {
+                continue;
+            }
+            ConnectionInfo c = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
+                    s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
+            ends.add(append(new EventDraft(EventType.TCPCLEAN, c, DisconnectReason.SERVER_CRASH, now), deadNode)
+                    .handle((event, error) -> {
+                        if (error != null && !(error instanceof StaleClientException)) {
+                            LOG.warn("could not end {}'s connection of dead node {}: {}", s.clientId(), deadNode,
+                                    error.getMessage());
+                        }
+                        return error == null;
+                    }));
+        }
+        return CompletableFuture.allOf(ends.toArray(new CompletableFuture<?>[0]))
+                .thenApply(ignored -> (int) ends.stream().filter(CompletableFuture::join).count());
+    }
+
+    private CompletableFuture<StatusEvent> append(EventDraft draft, String eventNode) {
         boolean connect = draft.type() == EventType.CONNECT;
         if (connect) {
             if (failure != null) {
@@ -223,18 +261,18 @@ public final class JetStreamStatusLog implements StatusLog {
         }
         // outside the map's step: the chain may run to its end on this thread (everything already done)
         previous.handle((ignored, error) -> null)
-                .thenCompose(ignored -> publish(t, draft))
+                .thenCompose(ignored -> publish(t, draft, eventNode))
                 .whenComplete((event, error) -> finish(clientId, t, event, error, result));
         return result;
     }
 
-    private CompletableFuture<StatusEvent> publish(ClientTail t, EventDraft d) {
+    private CompletableFuture<StatusEvent> publish(ClientTail t, EventDraft d, String eventNode) {
         ConnectionInfo c = d.connection();
         long time = Math.max(lastTime, d.observedAt());
         lastTime = time;
         long version = t.version + 1;
         StatusEvent e = new StatusEvent(0, c.clientId(), ClientIds.groupOf(c.clientId()), d.type(), c.connectionId(),
-                c.remoteAddress(), time, version, d.reason(), node, c.certificateChainSn(), null);
+                c.remoteAddress(), time, version, d.reason(), eventNode, c.certificateChainSn(), null);
         ClientStatus status = next(e, c);
         byte[] eventJson = StatusEventJson.encode(e);
         byte[] statusJson = ClientStatusJson.encode(status);
@@ -315,7 +353,7 @@ public final class JetStreamStatusLog implements StatusLog {
     private ClientStatus next(StatusEvent e, ConnectionInfo c) {
         boolean online = e.eventType() == EventType.CONNECT;
         return new ClientStatus(e.clientId(), e.groupId(), online, e.version(), e.eventType().wireName(),
-                e.channelId(), e.clientIp(), node, c.connectedAt(), online ? 0 : e.time(),
+                e.channelId(), e.clientIp(), e.node(), c.connectedAt(), online ? 0 : e.time(),
                 e.reason() == null ? null : e.reason().wireName(), c.protocolVersion(), c.keepAliveSeconds(),
                 c.cleanStart(), c.username(), c.certificateChainSn());
     }
