@@ -1,0 +1,132 @@
+package io.pulsemq.broker.cluster;
+
+import io.nats.client.Connection;
+import io.nats.client.Dispatcher;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Which nodes of the cluster are alive. Each node publishes its name on a core NATS subject every {@code interval};
+ * a node not heard from for longer than {@code timeout} ({@code cluster.nodeTimeout}) is declared dead, once, to the
+ * {@link Listener}; heard from again, it is alive again (and the listener is told). Core NATS, not JetStream: a
+ * heartbeat that is late is worth nothing, and one that is lost is replaced by the next.
+ *
+ * <p>Each survivor decides on its own; what a death means for the status log is made exactly-once there
+ * ({@link JetStreamStatusLog#endConnectionsOf}), so survivors need not agree on who acts.
+ *
+ * <p>Threading: heartbeats are sent and silences checked on one thread of its own; heartbeats are received on a NATS
+ * dispatcher thread; the listener runs on either (it must be quick and hand real work elsewhere).
+ */
+public final class NodeHeartbeats implements AutoCloseable {
+
+    /** Told when another node is declared dead, and when a node declared dead is heard from again. */
+    public interface Listener {
+        /** {@code node} was silent longer than the timeout. */
+        void dead(String node);
+
+        /** {@code node}, declared dead earlier, is heard from again. */
+        default void alive(String node) {
+        }
+    }
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeHeartbeats.class);
+
+    private final Connection nats;
+    private final String subject;
+    private final String node;
+    private final long timeoutMillis;
+    private final Clock clock;
+    private final Listener listener;
+    private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
+    private final Set<String> dead = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService thread;
+    private final Dispatcher dispatcher;
+
+    /**
+     * Starts sending this node's heartbeats and listening for the others'.
+     *
+     * @param subject  the core NATS subject every node of the cluster publishes on
+     * @param node     this node's name (never declared dead here)
+     * @param interval between two heartbeats of this node
+     * @param timeout  silence after which another node is dead; several intervals long
+     */
+    public NodeHeartbeats(Connection nats, String subject, String node, Duration interval, Duration timeout,
+                          Clock clock, Listener listener) {
+        if (timeout.compareTo(interval.multipliedBy(2)) < 0) {
+            throw new IllegalArgumentException("the timeout (" + timeout + ") must be at least two heartbeat intervals ("
+                    + interval + ")");
+        }
+        this.nats = nats;
+        this.subject = subject;
+        this.node = node;
+        this.timeoutMillis = timeout.toMillis();
+        this.clock = clock;
+        this.listener = listener;
+        this.dispatcher = nats.createDispatcher(m -> heard(new String(m.getData(), StandardCharsets.UTF_8)));
+        dispatcher.subscribe(subject);
+        this.thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("pulsemq-heartbeats", true));
+        long every = interval.toMillis();
+        thread.scheduleAtFixedRate(this::beatAndCheck, 0, every, TimeUnit.MILLISECONDS);
+    }
+
+    /** The other nodes heard from within the timeout, in name order. */
+    public Set<String> alive() {
+        Set<String> out = new TreeSet<>(lastHeard.keySet());
+        out.removeAll(dead);
+        return out;
+    }
+
+    /** Stops sending heartbeats (the others will declare this node dead) and listening. */
+    @Override
+    public void close() {
+        thread.shutdownNow();
+        try {
+            nats.closeDispatcher(dispatcher);
+        } catch (IllegalStateException closed) {
+            // the connection is gone already
+        }
+    }
+
+    private void heard(String from) {
+        if (from.equals(node)) {
+            return;
+        }
+        lastHeard.put(from, clock.millis());
+        if (dead.remove(from)) {
+            LOG.info("node {} is heard from again", from);
+            listener.alive(from);
+        }
+    }
+
+    private void beatAndCheck() {
+        try {
+            nats.publish(subject, node.getBytes(StandardCharsets.UTF_8));
+        } catch (IllegalStateException notConnected) {
+            LOG.debug("no heartbeat sent: {}", notConnected.getMessage());
+        }
+        long now = clock.millis();
+        for (Map.Entry<String, Long> e : lastHeard.entrySet()) {
+            String other = e.getKey();
+            if (now - e.getValue() > timeoutMillis && dead.add(other)) {
+                LOG.warn("node {} declared dead: nothing heard from it for {} ms", other, now - e.getValue());
+                try {
+                    listener.dead(other);
+                } catch (RuntimeException failed) {
+                    LOG.error("acting on the death of node {} failed", other, failed);
+                }
+            }
+        }
+    }
+}
