@@ -1,6 +1,8 @@
 package io.pulsemq.broker.cluster;
 
 import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
 import java.util.Base64;
 
 /**
@@ -8,11 +10,18 @@ import java.util.Base64;
  * {@code <prefix>.<group token>.<client token>}. A token is {@code _} and the base64url (no padding) of the UTF-8
  * name: any MQTT-legal client ID (which may hold {@code .}, {@code *}, {@code >} or spaces) maps to one valid subject
  * token, distinct IDs to distinct tokens, and a reader of one group filters with {@code <prefix>.<group token>.*}.
+ * A name longer than {@value #MAX_PLAIN_BYTES} bytes (MQTT allows 65,535) becomes {@code h} and the base64url of its
+ * SHA-256 instead, so that a subject stays far below NATS's 4 KiB limit on a protocol line; the event inside the
+ * message names the client in full.
  *
  * @param stream        the stream's name
  * @param subjectPrefix the first tokens of every subject, without the trailing dot
  */
 public record StatusSubjects(String stream, String subjectPrefix) {
+
+    /** Names up to this many UTF-8 bytes are spelled out in their token; longer ones are hashed. */
+    static final int MAX_PLAIN_BYTES = 256;
+    private static final Base64.Encoder BASE64 = Base64.getUrlEncoder().withoutPadding();
 
     /** The names a broker uses. */
     public static final StatusSubjects DEFAULT = new StatusSubjects("PULSEMQ_STATUS", "pulsemq.status");
@@ -48,6 +57,14 @@ public record StatusSubjects(String stream, String subjectPrefix) {
     }
 
     static String token(String name) {
-        return '_' + Base64.getUrlEncoder().withoutPadding().encodeToString(name.getBytes(StandardCharsets.UTF_8));
+        byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
+        if (utf8.length > MAX_PLAIN_BYTES) {
+            try {
+                return 'h' + BASE64.encodeToString(MessageDigest.getInstance("SHA-256").digest(utf8));
+            } catch (NoSuchAlgorithmException e) {
+                throw new IllegalStateException("every Java has SHA-256", e);
+            }
+        }
+        return '_' + BASE64.encodeToString(utf8);
     }
 }
