@@ -215,21 +215,27 @@ public final class JetStreamStatusLog implements StatusLog {
     public CompletableFuture<Integer> endConnectionsOf(String deadNode) {
         List<CompletableFuture<Boolean>> ends = new ArrayList<>();
         long now = clock.millis();
-        for (ClientStatus s : presence.all()) {
+        presence.forEachWithOffset((s, offset) -> {
             if (!s.online() || !deadNode.equals(s.node())) {
-                continue;
+                return;
             }
             ConnectionInfo c = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
                     s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
-            ends.add(append(new EventDraft(EventType.TCPCLEAN, c, DisconnectReason.SERVER_CRASH, now), deadNode)
-                    .handle((event, error) -> {
-                        if (error != null && !(error instanceof StaleClientException)) {
+            // expected: exactly the connect seen here; had anyone appended since, this end would be a second one
+            ClientTail seen = new ClientTail(offset, s.version());
+            pending.incrementAndGet();
+            ends.add(publish(seen, new EventDraft(EventType.TCPCLEAN, c, DisconnectReason.SERVER_CRASH, now),
+                    deadNode).handle((event, error) -> {
+                        pending.decrementAndGet();
+                        Throwable cause = error instanceof java.util.concurrent.CompletionException
+                                && error.getCause() != null ? error.getCause() : error;
+                        if (cause != null && !(cause instanceof StaleClientException)) {
                             LOG.warn("could not end {}'s connection of dead node {}: {}", s.clientId(), deadNode,
-                                    error.getMessage());
+                                    cause.getMessage());
                         }
-                        return error == null;
+                        return cause == null;
                     }));
-        }
+        });
         return CompletableFuture.allOf(ends.toArray(new CompletableFuture<?>[0]))
                 .thenApply(ignored -> (int) ends.stream().filter(CompletableFuture::join).count());
     }

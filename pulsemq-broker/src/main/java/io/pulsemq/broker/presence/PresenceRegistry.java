@@ -115,6 +115,16 @@ public final class PresenceRegistry {
         revision = offset;
     }
 
+    /**
+     * Passes every known client's status with the offset of the event that made it, as one consistent pair each
+     * (a writer replacing the status meanwhile replaces both). Any thread.
+     */
+    public void forEachWithOffset(java.util.function.ObjLongConsumer<ClientStatus> sink) {
+        for (Entry e : index.values()) {
+            sink.accept(e.status(), e.lastEventOffset());
+        }
+    }
+
     /** Every client currently online. */
     public List<ClientStatus> online() {
         List<ClientStatus> out = new ArrayList<>();

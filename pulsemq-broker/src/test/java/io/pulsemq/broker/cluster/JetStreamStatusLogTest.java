@@ -16,6 +16,8 @@ import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -134,6 +136,43 @@ class JetStreamStatusLogTest extends StatusLogContract {
                 assertThat(presenceB.get(id).online()).isFalse();
             }
             assertThat(b.endConnectionsOf("a").join()).isZero(); // nothing left to end
+        }
+    }
+
+    @Test
+    void aNodeWhoseHeartbeatsStop_hasItsClientsEndedBySurvivors_onceEach() throws Exception {
+        StatusSubjects names = new StatusSubjects("FAIL", "fail.status");
+        String beats = "test.fail.heartbeats";
+        Duration interval = Duration.ofMillis(100);
+        Duration timeout = Duration.ofSeconds(3);
+        PresenceRegistry presenceB = new PresenceRegistry();
+        try (JetStreamStatusLog b = JetStreamStatusLog.open(connection, names, 1, presenceB, "b", clock, 1000);
+             JetStreamStatusLog c = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "c", clock,
+                     1000);
+             NodeHeartbeats hb = new NodeHeartbeats(connection, beats, "b", interval, timeout, Clock.systemUTC(),
+                     new NodeFailures(b));
+             NodeHeartbeats hc = new NodeHeartbeats(connection, beats, "c", interval, timeout, Clock.systemUTC(),
+                     new NodeFailures(c))) {
+            try (JetStreamStatusLog a = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "a",
+                    clock, 1000);
+                 NodeHeartbeats ha = new NodeHeartbeats(connection, beats, "a", interval, timeout, Clock.systemUTC(),
+                         new NodeFailures(a))) {
+                a.append(draft(EventType.CONNECT, "GID_f@@@1", "ch1", null)).join();
+                a.append(draft(EventType.CONNECT, "GID_f@@@2", "ch2", null)).join();
+                await().atMost(30, TimeUnit.SECONDS).until(() -> hb.alive().contains("a") && hc.alive().contains("a"));
+                assertThat(presenceB.get("GID_f@@@1").online()).isTrue();
+            } // a stops: no more heartbeats, its connections never ended by it
+
+            await().atMost(60, TimeUnit.SECONDS).untilAsserted(() -> {
+                assertThat(presenceB.get("GID_f@@@1").online()).isFalse();
+                assertThat(presenceB.get("GID_f@@@2").online()).isFalse();
+            });
+            List<StatusEvent> events = new ArrayList<>();
+            b.read(0, 100, EventFilter.ALL, e -> events.add(e.event()));
+            assertThat(events).filteredOn(e -> e.eventType() == EventType.TCPCLEAN).hasSize(2).allSatisfy(e -> {
+                assertThat(e.reason()).isEqualTo(DisconnectReason.SERVER_CRASH);
+                assertThat(e.node()).isEqualTo("a");
+            });
         }
     }
 
