@@ -18,6 +18,7 @@ import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.session.ConnectionInfo;
+import io.pulsemq.broker.statuslog.CommitListeners;
 import io.pulsemq.broker.statuslog.EventDraft;
 import io.pulsemq.broker.statuslog.EventFilter;
 import io.pulsemq.broker.statuslog.EventTail;
@@ -49,9 +50,9 @@ import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
 import java.util.function.LongConsumer;
 import java.util.function.Predicate;
 
@@ -107,7 +108,7 @@ public final class JetStreamStatusLog implements StatusLog {
      * sequence, and run by it, or run at once.
      */
     private final TreeMap<Long, List<Runnable>> waiting = new TreeMap<>();
-    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final CommitListeners listeners = new CommitListeners();
     private final EventTail tail = new EventTail(TAIL_SIZE);
     private final Thread follower;
     private volatile JetStreamSubscription mirrorSubscription;
@@ -399,13 +400,7 @@ public final class JetStreamStatusLog implements StatusLog {
         }
         presence.advanceTo(seq);
         advance(seq);
-        for (LongConsumer l : listeners) {
-            try {
-                l.accept(seq);
-            } catch (RuntimeException e) {
-                LOG.warn("status log commit listener failed", e);
-            }
-        }
+        listeners.committed(seq);
     }
 
     // ---- reading -------------------------------------------------------------------------------
@@ -617,7 +612,7 @@ public final class JetStreamStatusLog implements StatusLog {
     public void close() {
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         while (pending.get() > 0 && System.nanoTime() < deadline) {
-            Thread.onSpinWait();
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(5)); // the close of a stopping broker, not an event loop
         }
         closed = true;
         follower.interrupt();

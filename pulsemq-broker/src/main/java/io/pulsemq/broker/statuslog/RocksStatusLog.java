@@ -29,7 +29,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -92,7 +91,7 @@ public final class RocksStatusLog implements StatusLog {
     static final int MAX_REJECTED_ROWS = 100_000;
     private volatile int maxRejectedRows = MAX_REJECTED_ROWS;
     private final AtomicLong writeFailures = new AtomicLong();
-    private final List<LongConsumer> listeners = new CopyOnWriteArrayList<>();
+    private final CommitListeners listeners = new CommitListeners();
     private final Thread writer;
 
     /**
@@ -597,13 +596,7 @@ public final class RocksStatusLog implements StatusLog {
             }
         }
         if (events > 0) {
-            for (LongConsumer l : listeners) {
-                try {
-                    l.accept(offset);
-                } catch (RuntimeException e) {
-                    LOG.warn("status log commit listener failed", e);
-                }
-            }
+            listeners.committed(offset);
         }
     }
 

@@ -1,8 +1,5 @@
 package io.pulsemq.broker.cluster;
 
-import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
 import io.pulsemq.broker.presence.PresenceRegistry;
 import io.pulsemq.broker.statuslog.EventFilter;
 import io.pulsemq.broker.statuslog.StatusLog;
@@ -10,9 +7,8 @@ import io.pulsemq.broker.statuslog.StatusLogContract;
 import io.pulsemq.protocol.DisconnectReason;
 import io.pulsemq.protocol.EventType;
 import io.pulsemq.protocol.StatusEvent;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -37,34 +33,18 @@ import static org.awaitility.Awaitility.await;
 class JetStreamStatusLogTest extends StatusLogContract {
 
     private static final AtomicInteger STREAMS = new AtomicInteger();
-    private static NatsCluster nats;
-    private static Connection connection;
+    @RegisterExtension
+    static final SingleNats NATS = new SingleNats();
 
     private JetStreamStatusLog log;
 
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsCluster.single();
-        connection = Nats.connect(new Options.Builder().servers(nats.urls().toArray(new String[0])).build());
-    }
-
-    @AfterAll
-    static void stopNats() throws Exception {
-        if (connection != null) {
-            connection.close();
-        }
-        if (nats != null) {
-            nats.close();
-        }
-    }
 
     /** A stream of its own per test: offsets start at 1. */
     @Override
     protected StatusLog openLog(PresenceRegistry presence) {
         int n = STREAMS.incrementAndGet();
         try {
-            log = JetStreamStatusLog.open(connection, new StatusSubjects("T" + n, "t" + n + ".status"), 1, presence,
-                    "n1", clock, 1000);
+            log = open(new StatusSubjects("T" + n, "t" + n + ".status"), presence, "n1");
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         } catch (InterruptedException e) {
@@ -72,6 +52,18 @@ class JetStreamStatusLogTest extends StatusLogContract {
             throw new IllegalStateException(e);
         }
         return log;
+    }
+
+    /** A log of node {@code node} on the test's nats-server, streams of one replica. */
+    private JetStreamStatusLog open(StatusSubjects names, PresenceRegistry presence, String node)
+            throws IOException, InterruptedException {
+        return JetStreamStatusLog.open(NATS.connection(), names, 1, presence, node, clock, 1000);
+    }
+
+    /** Heartbeats every 100 ms, dead after 3 s of silence (thirty beats: a busy machine kills no live node). */
+    private static NodeHeartbeats heartbeats(String subject, String node, JetStreamStatusLog log) {
+        return new NodeHeartbeats(NATS.connection(), subject, node, Duration.ofMillis(100), Duration.ofSeconds(3),
+                Clock.systemUTC(), new NodeFailures(log));
     }
 
     @Override
@@ -84,13 +76,12 @@ class JetStreamStatusLogTest extends StatusLogContract {
     @Test
     void reopen_onTheSameStream_continuesOffsetsVersionsAndPresence() throws Exception {
         StatusSubjects names = new StatusSubjects("REOPEN", "reopen.status");
-        try (JetStreamStatusLog first = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "n1",
-                clock, 1000)) {
+        try (JetStreamStatusLog first = open(names, new PresenceRegistry(), "n1")) {
             first.append(draft(EventType.CONNECT, "GID_r@@@1", "ch1", null)).join();
             first.append(draft(EventType.TCPCLEAN, "GID_r@@@1", "ch1", DisconnectReason.KICKED)).join();
         }
         PresenceRegistry presence = new PresenceRegistry();
-        try (JetStreamStatusLog second = JetStreamStatusLog.open(connection, names, 1, presence, "n2", clock, 1000)) {
+        try (JetStreamStatusLog second = open(names, presence, "n2")) {
             assertThat(presence.get("GID_r@@@1").version()).isEqualTo(2);
             assertThat(presence.revision()).isEqualTo(2);
 
@@ -106,8 +97,7 @@ class JetStreamStatusLogTest extends StatusLogContract {
     void endConnectionsOf_aDeadNode_byTwoSurvivorsAtOnce_logsOneServerCrashPerClient() throws Exception {
         StatusSubjects names = new StatusSubjects("DEAD", "dead.status");
         List<String> clients = List.of("GID_d@@@1", "GID_d@@@2", "GID_e@@@3");
-        try (JetStreamStatusLog a = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "a", clock,
-                1000)) {
+        try (JetStreamStatusLog a = open(names, new PresenceRegistry(), "a")) {
             for (String id : clients) {
                 a.append(draft(EventType.CONNECT, id, "ch-" + id, null)).join();
             }
@@ -115,9 +105,8 @@ class JetStreamStatusLogTest extends StatusLogContract {
             a.append(draft(EventType.TCPCLEAN, "GID_d@@@other", "ch", DisconnectReason.KICKED)).join();
         } // a is gone without ending its connections: it died
         PresenceRegistry presenceB = new PresenceRegistry();
-        try (JetStreamStatusLog b = JetStreamStatusLog.open(connection, names, 1, presenceB, "b", clock, 1000);
-             JetStreamStatusLog c = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "c", clock,
-                     1000)) {
+        try (JetStreamStatusLog b = open(names, presenceB, "b");
+             JetStreamStatusLog c = open(names, new PresenceRegistry(), "c")) {
             CompletableFuture<Integer> byB = b.endConnectionsOf("a");
             CompletableFuture<Integer> byC = c.endConnectionsOf("a");
 
@@ -143,20 +132,13 @@ class JetStreamStatusLogTest extends StatusLogContract {
     void aNodeWhoseHeartbeatsStop_hasItsClientsEndedBySurvivors_onceEach() throws Exception {
         StatusSubjects names = new StatusSubjects("FAIL", "fail.status");
         String beats = "test.fail.heartbeats";
-        Duration interval = Duration.ofMillis(100);
-        Duration timeout = Duration.ofSeconds(3);
         PresenceRegistry presenceB = new PresenceRegistry();
-        try (JetStreamStatusLog b = JetStreamStatusLog.open(connection, names, 1, presenceB, "b", clock, 1000);
-             JetStreamStatusLog c = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "c", clock,
-                     1000);
-             NodeHeartbeats hb = new NodeHeartbeats(connection, beats, "b", interval, timeout, Clock.systemUTC(),
-                     new NodeFailures(b));
-             NodeHeartbeats hc = new NodeHeartbeats(connection, beats, "c", interval, timeout, Clock.systemUTC(),
-                     new NodeFailures(c))) {
-            try (JetStreamStatusLog a = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "a",
-                    clock, 1000);
-                 NodeHeartbeats ha = new NodeHeartbeats(connection, beats, "a", interval, timeout, Clock.systemUTC(),
-                         new NodeFailures(a))) {
+        try (JetStreamStatusLog b = open(names, presenceB, "b");
+             JetStreamStatusLog c = open(names, new PresenceRegistry(), "c");
+             NodeHeartbeats hb = heartbeats(beats, "b", b);
+             NodeHeartbeats hc = heartbeats(beats, "c", c)) {
+            try (JetStreamStatusLog a = open(names, new PresenceRegistry(), "a");
+                 NodeHeartbeats ha = heartbeats(beats, "a", a)) {
                 a.append(draft(EventType.CONNECT, "GID_f@@@1", "ch1", null)).join();
                 a.append(draft(EventType.CONNECT, "GID_f@@@2", "ch2", null)).join();
                 await().atMost(30, TimeUnit.SECONDS).until(() -> hb.alive().contains("a") && hc.alive().contains("a"));
@@ -180,11 +162,10 @@ class JetStreamStatusLogTest extends StatusLogContract {
     void append_afterAnotherNodesEvent_isRefusedOrComesAfterIt_neverReusingItsVersion() throws Exception {
         StatusSubjects names = new StatusSubjects("STALE", "stale.status");
         PresenceRegistry presenceA = new PresenceRegistry();
-        try (JetStreamStatusLog a = JetStreamStatusLog.open(connection, names, 1, presenceA, "a", clock, 1000)) {
+        try (JetStreamStatusLog a = open(names, presenceA, "a")) {
             a.append(draft(EventType.CONNECT, "GID_s@@@1", "ch1", null)).join();
             // node b opens with a mirror that has the connect, then appends the client's end
-            try (JetStreamStatusLog b = JetStreamStatusLog.open(connection, names, 1, new PresenceRegistry(), "b",
-                    clock, 1000)) {
+            try (JetStreamStatusLog b = open(names, new PresenceRegistry(), "b")) {
                 b.append(draft(EventType.TCPCLEAN, "GID_s@@@1", "ch1", DisconnectReason.SERVER_CRASH)).join();
             }
             // a appends as if its view were current, racing b's mirror delivery: its compare-and-set must fail

@@ -1,11 +1,7 @@
 package io.pulsemq.broker.cluster;
 
-import io.nats.client.Connection;
-import io.nats.client.Nats;
-import io.nats.client.Options;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -29,24 +25,9 @@ class NodeHeartbeatsTest {
     /** Thirty intervals: a busy machine that holds up a thread for a moment must not kill a live node. */
     private static final Duration TIMEOUT = Duration.ofSeconds(3);
 
-    private static NatsCluster nats;
-    private static Connection connection;
+    @RegisterExtension
+    static final SingleNats NATS = new SingleNats();
 
-    @BeforeAll
-    static void startNats() throws Exception {
-        nats = NatsCluster.single();
-        connection = Nats.connect(new Options.Builder().servers(nats.urls().toArray(new String[0])).build());
-    }
-
-    @AfterAll
-    static void stopNats() throws Exception {
-        if (connection != null) {
-            connection.close();
-        }
-        if (nats != null) {
-            nats.close();
-        }
-    }
 
     @Test
     void aNodeThatStops_isDeclaredDeadOnceByEachSurvivor_andAliveAgainWhenItReturns() {
@@ -75,14 +56,14 @@ class NodeHeartbeatsTest {
 
     @Test
     void timeoutShorterThanTwoIntervals_isRefused() {
-        assertThatThrownBy(() -> new NodeHeartbeats(connection, "test.heartbeats.bad", "a", Duration.ofSeconds(1),
-                Duration.ofMillis(1500), Clock.systemUTC(), node -> { }))
+        assertThatThrownBy(() -> new NodeHeartbeats(NATS.connection(), "test.heartbeats.bad", "a",
+                Duration.ofSeconds(1), Duration.ofMillis(1500), Clock.systemUTC(), node -> { }))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("two heartbeat intervals");
     }
 
     private static NodeHeartbeats beats(String subject, String node, Events events) {
-        return new NodeHeartbeats(connection, subject, node, INTERVAL, TIMEOUT, Clock.systemUTC(), events);
+        return new NodeHeartbeats(NATS.connection(), subject, node, INTERVAL, TIMEOUT, Clock.systemUTC(), events);
     }
 
     /** What a node's listener was told, in order. */

@@ -64,7 +64,7 @@ class ConnectionSlotTest {
         open(services);
 
         EmbeddedChannel refused = open(services);
-        refused.writeInbound(bytes(
+        refused.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0D,             // CONNECT, remaining length 13
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x04,                   // protocol level 4: 3.1.1
@@ -115,14 +115,14 @@ class ConnectionSlotTest {
         EmbeddedChannel over2 = open(services);
 
         connected.writeInbound(v5Connect('a'));
-        refused.writeInbound(bytes(
+        refused.writeInbound(TestMqttServices.bytes(
                 0x30, 0x05,             // PUBLISH QoS 0, remaining length 5, before CONNECT: closed [MQTT-3.1.0-1]
                 0x00, 0x01, 'a',        // topic "a"
                 'h', 'i'));             // payload
         over1.writeInbound(v5Connect('o'));
         assertThat(hex(over1.readOutbound())).isEqualTo("2003009700");
 
-        connected.writeInbound(bytes(0xE0, 0x00)); // DISCONNECT
+        connected.writeInbound(TestMqttServices.bytes(0xE0, 0x00)); // DISCONNECT
         over2.close();
 
         assertThat(List.of(connected, refused, over1, over2)).noneMatch(EmbeddedChannel::isOpen);
@@ -183,7 +183,7 @@ class ConnectionSlotTest {
     }
 
     private static ByteBuf v5Connect(char clientId) {
-        return bytes(
+        return TestMqttServices.bytes(
                 0x10, 0x0E,             // CONNECT, remaining length 14
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x05,                   // protocol level 5
@@ -191,14 +191,6 @@ class ConnectionSlotTest {
                 0x00, 0x3C,             // keep-alive 60
                 0x00,                   // properties length 0
                 0x00, 0x01, clientId);  // client ID, one character
-    }
-
-    private static ByteBuf bytes(int... values) {
-        ByteBuf b = Unpooled.buffer(values.length);
-        for (int v : values) {
-            b.writeByte(v);
-        }
-        return b;
     }
 
     /** The reason code of a v5 CONNACK: type 0x20, a one-byte remaining length, the flags, then the code. */

@@ -30,7 +30,7 @@ class MalformedPacketTest {
     @Test
     void reservedPacketType_closesWithoutReply() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(0x00, 0x00)); // type 0 is reserved; remaining length 0
+        ch.writeInbound(TestMqttServices.bytes(0x00, 0x00)); // type 0 is reserved; remaining length 0
         assertThat(ch.isOpen()).isFalse();
         assertThat((Object) ch.readOutbound()).isNull();
     }
@@ -38,7 +38,7 @@ class MalformedPacketTest {
     @Test
     void publishBeforeConnect_closes() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x30, 0x05,             // PUBLISH QoS 0, remaining length 5
                 0x00, 0x01, 'a',        // topic "a"
                 'h', 'i'));             // payload
@@ -48,7 +48,7 @@ class MalformedPacketTest {
     @Test
     void unsupportedProtocolLevel_answersConnack0x01AndCloses() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0D,             // CONNECT, remaining length 13
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x07,                   // protocol level 7: unknown
@@ -64,7 +64,7 @@ class MalformedPacketTest {
     @Test
     void v5ConnectWithReservedFlag_answersMalformed0x81() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0E,             // CONNECT, remaining length 14
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x05,                   // protocol level 5
@@ -93,7 +93,7 @@ class MalformedPacketTest {
     @Test
     void v311OversizedPublish_closesWithoutDisconnect() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0D,             // CONNECT, remaining length 13
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x04,                   // protocol level 4 (3.1.1)
@@ -113,7 +113,7 @@ class MalformedPacketTest {
     @Test
     void remainingLengthOverFourBytes_isMalformed() {
         EmbeddedChannel ch = connectedV5();
-        ch.writeInbound(bytes(0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)); // five length bytes [MQTT-2.2.3]
+        ch.writeInbound(TestMqttServices.bytes(0x30, 0xFF, 0xFF, 0xFF, 0xFF, 0x01)); // five length bytes [MQTT-2.2.3]
         assertThat(hex(ch.readOutbound())).isEqualTo("e0028100"); // DISCONNECT 0x81 malformed, no properties
         assertThat(ch.isOpen()).isFalse();
     }
@@ -129,7 +129,7 @@ class MalformedPacketTest {
     @Test
     void publishWithWildcardTopic_isRejected() {
         EmbeddedChannel ch = connectedV5();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x30, 0x04,             // PUBLISH QoS 0, remaining length 4
                 0x00, 0x01, '#',        // topic "#": wildcards are not allowed in topic names
                 0x00));                 // properties length 0
@@ -141,7 +141,7 @@ class MalformedPacketTest {
     @Test
     void unknownTopicAlias_isProtocolError() {
         EmbeddedChannel ch = connectedV5();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x30, 0x06,             // PUBLISH QoS 0, remaining length 6
                 0x00, 0x00,             // empty topic: the alias must name it
                 0x03, 0x23, 0x00, 0x05)); // properties length 3: Topic Alias (0x23) = 5, never set
@@ -152,7 +152,7 @@ class MalformedPacketTest {
     @Test
     void qos0PublishWithDup_isMalformed() {
         EmbeddedChannel ch = connectedV5();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x38, 0x04,             // PUBLISH, DUP=1, QoS 0: forbidden [MQTT-3.3.1-2]
                 0x00, 0x01, 'a',        // topic "a"
                 0x00));                 // properties length 0
@@ -163,7 +163,7 @@ class MalformedPacketTest {
     @Test
     void v311WillQosWithoutWillFlag_closesWithoutConnack() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0D,             // CONNECT, remaining length 13
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x04,                   // protocol level 4 (3.1.1)
@@ -177,7 +177,7 @@ class MalformedPacketTest {
     @Test
     void v5WillQosWithoutWillFlag_answersMalformed0x81() {
         EmbeddedChannel ch = channel();
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0E,             // CONNECT, remaining length 14
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x05,                   // protocol level 5
@@ -193,9 +193,9 @@ class MalformedPacketTest {
     void badConnectionDoesNotDisturbAnother() {
         EmbeddedChannel good = connectedV5();
         EmbeddedChannel bad = channel();
-        bad.writeInbound(bytes(0xF0, 0x00)); // AUTH before CONNECT: not allowed
+        bad.writeInbound(TestMqttServices.bytes(0xF0, 0x00)); // AUTH before CONNECT: not allowed
         assertThat(bad.isOpen()).isFalse();
-        good.writeInbound(bytes(0xC0, 0x00)); // PINGREQ
+        good.writeInbound(TestMqttServices.bytes(0xC0, 0x00)); // PINGREQ
         assertThat(hex(good.readOutbound())).isEqualTo("d000"); // PINGRESP
         assertThat(good.isOpen()).isTrue();
     }
@@ -212,7 +212,7 @@ class MalformedPacketTest {
     }
 
     private static ByteBuf v5Connect() {
-        return bytes(
+        return TestMqttServices.bytes(
                 0x10, 0x0E,             // CONNECT, remaining length 14
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x05,                   // protocol level 5
@@ -224,14 +224,6 @@ class MalformedPacketTest {
 
     private EmbeddedChannel channel() {
         return TestMqttServices.channel(services);
-    }
-
-    private static ByteBuf bytes(int... values) {
-        ByteBuf b = Unpooled.buffer(values.length);
-        for (int v : values) {
-            b.writeByte(v);
-        }
-        return b;
     }
 
     private static String hex(ByteBuf b) {

@@ -1,7 +1,6 @@
 package io.pulsemq.broker.mqtt;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
@@ -60,7 +59,7 @@ class PublishThrottleTest {
     @Test
     void publisherBeyondTheRate_isNotRead_isNotTimedOutMeanwhile_andIsReadAgainAfterThePause() {
         EmbeddedChannel ch = channel(services(2));
-        ch.writeInbound(bytes(
+        ch.writeInbound(TestMqttServices.bytes(
                 0x10, 0x0D,             // CONNECT, remaining length 13
                 0x00, 0x04, 'M', 'Q', 'T', 'T',
                 0x04,                   // protocol level 4 (3.1.1)
@@ -71,7 +70,7 @@ class PublishThrottleTest {
         assertThat(hex(ch.readOutbound())).isEqualTo("20020000"); // CONNACK accepted
 
         for (int i = 0; i < 10; i++) {
-            ch.writeInbound(bytes(0x30, 0x03, 0x00, 0x01, 't')); // PUBLISH QoS 0 to "t", empty payload
+            ch.writeInbound(TestMqttServices.bytes(0x30, 0x03, 0x00, 0x01, 't')); // PUBLISH QoS 0 to "t", empty payload
         }
         // 2 per second, bursts of 2: the other 8 take 4 s
         assertThat(ch.config().isAutoRead()).isFalse();
@@ -92,10 +91,10 @@ class PublishThrottleTest {
     @Test
     void publisherWithinTheRate_isNeverPaused() {
         EmbeddedChannel ch = channel(services(2));
-        ch.writeInbound(bytes(0x10, 0x0D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00, 0x00, 0x01, 'c'));
+        ch.writeInbound(TestMqttServices.bytes(0x10, 0x0D, 0x00, 0x04, 'M', 'Q', 'T', 'T', 0x04, 0x02, 0x00, 0x00, 0x00, 0x01, 'c'));
         ch.runPendingTasks();
         for (int i = 0; i < 10; i++) {
-            ch.writeInbound(bytes(0x30, 0x03, 0x00, 0x01, 't'));
+            ch.writeInbound(TestMqttServices.bytes(0x30, 0x03, 0x00, 0x01, 't'));
             assertThat(ch.config().isAutoRead()).isTrue();
             advance(ch, 500);
         }
@@ -137,14 +136,6 @@ class PublishThrottleTest {
         return new MqttServices(config, new Authenticator("test", AuthConfig.AnonymousPolicy.LOOPBACK, List.of()),
                 registry, trie, router, clock, new Authorizer(config.authorization()), new LongAdder(),
                 new LoginGuard(config.auth(), new BanList(clock), clock), hits);
-    }
-
-    private static ByteBuf bytes(int... values) {
-        ByteBuf b = Unpooled.buffer(values.length);
-        for (int v : values) {
-            b.writeByte(v);
-        }
-        return b;
     }
 
     private static String hex(Object o) {

@@ -1,5 +1,7 @@
 package io.pulsemq.broker.mqtt;
 
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.mqtt.MqttDecoder;
 import io.netty.handler.codec.mqtt.MqttEncoder;
@@ -88,5 +90,14 @@ final class TestMqttServices {
         ProxyProtocol.install(ch.pipeline(), new ListenerConfig("127.0.0.1", 0, null, proxyProtocol, null, List.of()));
         ch.pipeline().fireChannelActive();
         return ch;
+    }
+
+    /** A buffer of the bytes given, one per value (0 to 255): packet fixtures written field by field. */
+    static ByteBuf bytes(int... values) {
+        ByteBuf b = Unpooled.buffer(values.length);
+        for (int v : values) {
+            b.writeByte(v);
+        }
+        return b;
     }
 }
