@@ -131,9 +131,9 @@ class PresenceTrackerIT {
         await().until(() -> !tracker.isSynced());
         churn(random, 150, 300);
         long trackerAt = tracker.revision();
-        long lastTime = broker.broker().statusLog().get(broker.broker().statusLog().lastOffset()).time();
+        long lastTime = broker.broker().embeddedStatusLog().get(broker.broker().statusLog().lastOffset()).time();
         await().until(() -> System.currentTimeMillis() > lastTime);
-        broker.broker().statusLog().applyRetention(Duration.ZERO, 0).join();
+        broker.broker().embeddedStatusLog().applyRetention(Duration.ZERO, 0).join();
         assertThat(broker.broker().statusLog().firstOffset()).isGreaterThan(trackerAt + 1);
         detour.set(null);
         awaitMirrorMatches(tracker, recorder, server);

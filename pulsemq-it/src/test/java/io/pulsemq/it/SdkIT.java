@@ -127,9 +127,9 @@ class SdkIT {
     void stream_fromAnOffsetNoLongerRetained_failsWithGone() throws IOException {
         connect("GID_r@@@a").close();
         await().until(() -> !client.status("GID_r@@@a").online());
-        long lastTime = broker.broker().statusLog().get(broker.broker().statusLog().lastOffset()).time();
+        long lastTime = broker.broker().embeddedStatusLog().get(broker.broker().statusLog().lastOffset()).time();
         await().until(() -> System.currentTimeMillis() > lastTime);
-        broker.broker().statusLog().applyRetention(Duration.ZERO, 0).join();
+        broker.broker().embeddedStatusLog().applyRetention(Duration.ZERO, 0).join();
 
         try (StatusStream events = StatusStream.builder().client(client).from(0).open()) {
             assertThatThrownBy(events::next).isInstanceOf(StatusApiException.GoneException.class)

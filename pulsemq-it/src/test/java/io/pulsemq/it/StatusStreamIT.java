@@ -262,7 +262,7 @@ class StatusStreamIT {
     void events_fromOlderThanRetention_answer410() throws Exception {
         connect("GID_ret@@@a").disconnect();
         awaitOffline("GID_ret@@@a");
-        broker.broker().statusLog().applyRetention(Duration.ZERO, 0).join();
+        broker.broker().embeddedStatusLog().applyRetention(Duration.ZERO, 0).join();
         assertThat(broker.broker().statusLog().firstOffset()).isGreaterThan(2);
 
         assertError(api.get("/api/v1/status/events?from=0", ADMIN), 410, "gone");

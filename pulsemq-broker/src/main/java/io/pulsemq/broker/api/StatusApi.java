@@ -13,6 +13,8 @@ import io.pulsemq.broker.http.HttpRoutes;
 import io.pulsemq.broker.http.RouteHandler;
 import io.pulsemq.broker.limits.LimitHits;
 import io.pulsemq.broker.presence.PresenceRegistry;
+import io.pulsemq.broker.presence.ReadBarrier;
+import io.pulsemq.broker.statuslog.StatusLogUnavailableException;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.statuslog.StatusLog;
 
@@ -68,6 +70,7 @@ public final class StatusApi implements AutoCloseable {
     private final LoginGuard guard;
     private final BansApi bans;
     private final DeviceCredentialsApi devices;
+    private final ReadBarrier barrier;
 
     /**
      * @param config   instance ID and access keys
@@ -101,7 +104,18 @@ public final class StatusApi implements AutoCloseable {
      */
     public StatusApi(BrokerConfig config, PresenceRegistry presence, StatusLog log, SessionRegistry sessions, Clock clock,
                      LoginGuard guard, DeviceCredentials deviceCredentials, LimitHits limitHits) {
+        this(config, presence, ReadBarrier.NONE, log, sessions, clock, guard, deviceCredentials, limitHits);
+    }
+
+    /**
+     * @param barrier what status queries wait for before they read {@code presence} (a cluster node's mirror catching
+     *                up with the stream)
+     */
+    public StatusApi(BrokerConfig config, PresenceRegistry presence, ReadBarrier barrier, StatusLog log,
+                     SessionRegistry sessions, Clock clock, LoginGuard guard, DeviceCredentials deviceCredentials,
+                     LimitHits limitHits) {
         this.guard = guard;
+        this.barrier = barrier;
         this.devices = new DeviceCredentialsApi(deviceCredentials, sessions, config.instanceId(),
                 config.clientIds().strict());
         this.bans = new BansApi(guard.bans(), clock);
@@ -126,13 +140,13 @@ public final class StatusApi implements AutoCloseable {
     /** Registers every route of the API on {@code routes}. */
     public HttpRoutes register(HttpRoutes routes) {
         return routes
-                .get(PREFIX + "/clients/{clientId}", inline(queries::client))
-                .post(PREFIX + "/clients/status", inline(queries::batch))
-                .get(PREFIX + "/clients", offloaded(queries::list))
-                .get(PREFIX + "/groups", inline(queries::groups))
-                .get(PREFIX + "/groups/{groupId}", inline(queries::group))
-                .get(PREFIX + "/clients/{clientId}/trace", offloaded(queries::trace))
-                .post(PREFIX + "/clients/{clientId}/disconnect", staged(queries::disconnect))
+                .get(PREFIX + "/clients/{clientId}", synced(inline(queries::client)))
+                .post(PREFIX + "/clients/status", synced(inline(queries::batch)))
+                .get(PREFIX + "/clients", synced(offloaded(queries::list)))
+                .get(PREFIX + "/groups", synced(inline(queries::groups)))
+                .get(PREFIX + "/groups/{groupId}", synced(inline(queries::group)))
+                .get(PREFIX + "/clients/{clientId}/trace", synced(offloaded(queries::trace)))
+                .post(PREFIX + "/clients/{clientId}/disconnect", synced(staged(queries::disconnect)))
                 .get(PREFIX + "/status/events", inline(events::open))
                 .get(PREFIX + "/status/export", inline(export::open))
                 .get(PREFIX + "/bans", inline(bans::list))
@@ -144,8 +158,8 @@ public final class StatusApi implements AutoCloseable {
                 .delete(PREFIX + "/device-credentials/{clientId}", offloaded(devices::revoke))
                 .get(PREFIX + "/openapi.json", guarded(publicOpenApi, RouteHandler.of(request ->
                         new HttpResponse(200, HttpResponse.JSON, openApi, Map.of()))))
-                .get("/", rpc::handle)
-                .post("/", rpc::handle);
+                .get("/", synced(rpc::handle))
+                .post("/", synced(rpc::handle));
     }
 
     /**
@@ -209,6 +223,34 @@ public final class StatusApi implements AutoCloseable {
                 return CompletableFuture.completedFuture(HttpResponse.error(503, "unavailable", "the broker is stopping"));
             }
         };
+    }
+
+    /**
+     * {@code handler} after the read barrier: a query answered from memory sees every event acknowledged anywhere
+     * before it arrived (on one node there is nothing to wait for, and {@code handler} itself is returned). Waiting
+     * costs no event-loop time; the handler then runs on the API executor. A barrier that cannot be passed (the
+     * cluster's engine is unreachable) is answered 503.
+     */
+    private RouteHandler synced(RouteHandler handler) {
+        if (barrier.immediate()) {
+            return handler;
+        }
+        return request -> barrier.sync().toCompletableFuture()
+                .thenComposeAsync(passed -> {
+                    try {
+                        return handler.handle(request);
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                }, executor)
+                .exceptionally(error -> {
+                    Throwable cause = error instanceof CompletionException && error.getCause() != null
+                            ? error.getCause() : error;
+                    if (cause instanceof StatusLogUnavailableException || cause instanceof RejectedExecutionException) {
+                        return HttpResponse.error(503, "unavailable", "the status of the cluster cannot be read now");
+                    }
+                    throw error instanceof CompletionException ce ? ce : new CompletionException(cause);
+                });
     }
 
     private RouteHandler staged(StagedHandler handler) {

@@ -33,7 +33,10 @@ import io.pulsemq.broker.session.LifecycleListener;
 import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.session.SessionStore;
+import io.pulsemq.broker.cluster.ClusterNode;
+import io.pulsemq.broker.presence.ReadBarrier;
 import io.pulsemq.broker.statuslog.RocksStatusLog;
+import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.statuslog.StatusRecorder;
 import io.pulsemq.broker.store.RocksRetainedStore;
 import io.pulsemq.broker.store.RocksSessionStore;
@@ -89,7 +92,11 @@ public final class Broker implements AutoCloseable {
 
     private final Deque<AutoCloseable> closeables = new ArrayDeque<>();
     private PresenceRegistry presence;
-    private RocksStatusLog statusLog;
+    private StatusLog statusLog;
+    /** The embedded status log; null in cluster mode. */
+    private RocksStatusLog embeddedLog;
+    /** This node's part of the cluster; null in single-node mode. */
+    private ClusterNode cluster;
     private SessionRegistry sessions;
     private MqttServer mqttServer;
     private HttpRoutes httpRoutes;
@@ -146,10 +153,22 @@ public final class Broker implements AutoCloseable {
         Gauge.builder(MetricNames.DISK_FREE, disk, d -> d.minFree() == 0 ? Double.NaN : d.usable())
                 .description("free bytes of the data directory's file system (NaN without statusLog.minFreeDisk)")
                 .baseUnit("bytes").register(metrics.registry());
-        statusLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS, disk));
-        int crashed = statusLog.recoverUncleanStop();
-        if (crashed > 0) {
-            LOG.warn("the last stop was unclean: logged tcpclean/server_crash for {} clients that were online", crashed);
+        ReadBarrier barrier;
+        if (config.cluster().enabled()) {
+            // closed after the sessions (registered later): their server_shutdown events go to the stream
+            cluster = register(ClusterNode.start(config, presence, clock, MAX_PENDING_CONNECTS));
+            statusLog = cluster.statusLog();
+            barrier = cluster.statusLog();
+        } else {
+            embeddedLog = register(RocksStatusLog.open(store, presence, config.node(), clock, MAX_PENDING_CONNECTS,
+                    disk));
+            statusLog = embeddedLog;
+            barrier = ReadBarrier.NONE;
+            int crashed = embeddedLog.recoverUncleanStop();
+            if (crashed > 0) {
+                LOG.warn("the last stop was unclean: logged tcpclean/server_crash for {} clients that were online",
+                        crashed);
+            }
         }
         SessionStore sessionStore = new RocksSessionStore(store, writer);
         RetainedStore retained = register(new RocksRetainedStore(store, writer, new InMemoryRetainedStore()));
@@ -172,8 +191,10 @@ public final class Broker implements AutoCloseable {
             timer.shutdownNow();
             timer.awaitTermination(5, TimeUnit.SECONDS);
         });
-        timer.scheduleWithFixedDelay(() -> statusLog.applyRetention(config.statusLog().retention(),
-                config.statusLog().maxBytes()), 1, 60, TimeUnit.SECONDS);
+        if (embeddedLog != null) { // a stream's retention is its own limits
+            timer.scheduleWithFixedDelay(() -> embeddedLog.applyRetention(config.statusLog().retention(),
+                    config.statusLog().maxBytes()), 1, 60, TimeUnit.SECONDS);
+        }
         LifecycleListener recorder = new StatusRecorder(statusLog, clock, metrics);
         sessions = new SessionRegistry(sessionMap, subscriptions, sessionStore, router::publish,
                 listener == LifecycleListener.NONE ? recorder : LifecycleListener.both(recorder, listener), timer, clock,
@@ -181,6 +202,9 @@ public final class Broker implements AutoCloseable {
         int restored = sessions.restore();
         if (restored > 0) {
             LOG.info("restored {} persistent sessions", restored);
+        }
+        if (cluster != null) {
+            cluster.attach(sessions, timer, timer);
         }
 
         int cores = Runtime.getRuntime().availableProcessors();
@@ -250,8 +274,8 @@ public final class Broker implements AutoCloseable {
             // a group of its own: /health and the API answer while MQTT work stalls the MQTT loops
             NettyTransport httpTransport = register(new NettyTransport("pulsemq-http", loops.httpThreads(cores)));
             httpThreads = httpTransport.threads();
-            StatusApi api = register(new StatusApi(config, presence, statusLog, sessions, clock, guard, deviceCredentials,
-                    limitHits));
+            StatusApi api = register(new StatusApi(config, presence, barrier, statusLog, sessions, clock, guard,
+                    deviceCredentials, limitHits));
             Gauge.builder(MetricNames.HTTP_STREAMS, api, StatusApi::openStreams)
                     .description("open status event streams (SSE)").register(metrics.registry());
             HttpServer.Limits httpLimits = HttpServer.Limits.of(config.http());
@@ -288,12 +312,14 @@ public final class Broker implements AutoCloseable {
                 .description("clients whose latest status event is connect").register(registry);
         Gauge.builder(MetricNames.CLIENTS_KNOWN, presence, PresenceRegistry::size)
                 .description("client IDs the status log has seen").register(registry);
-        Gauge.builder(MetricNames.STATUS_LOG_OFFSET, statusLog, RocksStatusLog::lastOffset)
+        Gauge.builder(MetricNames.STATUS_LOG_OFFSET, statusLog, StatusLog::lastOffset)
                 .description("offset of the newest durable status event").register(registry);
         Gauge.builder(MetricNames.STATUS_LOG_WRITABLE, statusLog, log -> log.unavailable().isEmpty() ? 1 : 0)
                 .description("1 while the status log can write and connections are accepted").register(registry);
-        FunctionCounter.builder(MetricNames.STATUS_LOG_WRITE_FAILURES, statusLog, RocksStatusLog::writeFailures)
-                .description("status log writes that failed (each retry counts)").register(registry);
+        if (embeddedLog != null) {
+            FunctionCounter.builder(MetricNames.STATUS_LOG_WRITE_FAILURES, embeddedLog, RocksStatusLog::writeFailures)
+                    .description("status log writes that failed (each retry counts)").register(registry);
+        }
         FunctionCounter.builder(MetricNames.MESSAGES_PUBLISHED, router, Router::publishedCount)
                 .description("application messages published").register(registry);
         FunctionCounter.builder(MetricNames.MESSAGES_DELIVERED, router, Router::deliveredCount)
@@ -358,9 +384,26 @@ public final class Broker implements AutoCloseable {
         return presence;
     }
 
-    /** The durable status log. */
-    public RocksStatusLog statusLog() {
+    /** The durable status log: embedded, or the cluster's stream. */
+    public StatusLog statusLog() {
         return statusLog;
+    }
+
+    /**
+     * The embedded status log, for what only it offers (retention on demand, reads by offset).
+     *
+     * @throws IllegalStateException in cluster mode
+     */
+    public RocksStatusLog embeddedStatusLog() {
+        if (embeddedLog == null) {
+            throw new IllegalStateException("cluster mode: the status log is the cluster's JetStream stream");
+        }
+        return embeddedLog;
+    }
+
+    /** This node's part of the cluster, or null in single-node mode. */
+    public ClusterNode cluster() {
+        return cluster;
     }
 
     /** The ban list (operator bans and the login guard's automatic ones). */

@@ -2,6 +2,7 @@ package io.pulsemq.broker.cluster;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
+import io.nats.client.impl.Headers;
 import io.nats.client.JetStream;
 import io.nats.client.JetStreamApiException;
 import io.nats.client.JetStreamManagement;
@@ -17,6 +18,7 @@ import io.nats.client.api.StorageType;
 import io.nats.client.api.StreamConfiguration;
 import io.nats.client.api.StreamInfo;
 import io.pulsemq.broker.presence.PresenceRegistry;
+import io.pulsemq.broker.presence.ReadBarrier;
 import io.pulsemq.broker.session.ConnectionInfo;
 import io.pulsemq.broker.statuslog.CommitListeners;
 import io.pulsemq.broker.statuslog.EventDraft;
@@ -49,7 +51,9 @@ import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
@@ -78,17 +82,33 @@ import java.util.function.Predicate;
  * event's JSON (4 bytes), the event as JSON without its offset, and the client's status after it as JSON; the offset
  * is the message's stream sequence.
  *
- * <p><b>Not yet here</b> (issue 14 is being built; single-node mode does not use this class): presence of clients
- * whose last event left the stream by retention, and ownership across nodes (the takeover request). A dead node's
- * connections are ended by {@link #endConnectionsOf}; deciding that a node is dead is the heartbeats' part.
+ * <p><b>Ownership.</b> A {@code connect} for a client whose last event is another node's {@code connect} first asks
+ * that node to end its connection ({@link RemoteEnds}), and is published after that node's {@code tcpclean}
+ * ({@code session_taken_over}); a node that does not answer in time has its connection ended by this one with the
+ * same compare-and-set, so the end is logged once either way. Every message carries its writer (this node's name and
+ * a per-start incarnation); when the mirror applies another writer's event for a client whose connection this node
+ * logged, that connection is no longer this node's, and the {@link OwnershipListener} is told.
+ *
+ * <p><b>Reads across nodes.</b> {@link #sync} reads the stream's last sequence and waits for the mirror to apply it
+ * (one request for all the queries waiting at once), so a query after it sees every event acknowledged before it.
+ *
+ * <p><b>Not yet here:</b> the version of a client whose last event left the stream by retention starts again at 1.
  */
-public final class JetStreamStatusLog implements StatusLog {
+public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
 
     /** How many of the newest events the mirror keeps in memory for followers. */
     static final int TAIL_SIZE = 1 << 14;
     /** JetStream's error code for a refused {@code Nats-Expected-Last-Subject-Sequence}. */
     private static final int WRONG_LAST_SEQUENCE = 10071;
     private static final Duration START_WAIT = Duration.ofSeconds(30);
+    /** The header naming a message's writer: node name and incarnation. */
+    static final String WRITER_HEADER = "Pulsemq-Writer";
+    /** How long a takeover waits for the holder to end its connection before ending it itself. */
+    private static final Duration TAKEOVER_WAIT = Duration.ofSeconds(2);
+    /** How long a read barrier waits for the stream's last sequence. */
+    private static final Duration SYNC_WAIT = Duration.ofSeconds(5);
+    /** Attempts of one {@code connect} (each after a takeover, or after finding this node's view stale). */
+    private static final int CONNECT_ATTEMPTS = 5;
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamStatusLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -117,6 +137,17 @@ public final class JetStreamStatusLog implements StatusLog {
     private volatile long lastOffset;
     private volatile long lastTime;
     private volatile String failure;
+    /** This start's name on the messages it writes ({@link #WRITER_HEADER}). */
+    private final String writer;
+    private final Headers writerHeaders;
+    /** Connection ID of each client whose {@code connect} this start logged and no one ended since; mirror thread. */
+    private final Map<String, String> owned = new ConcurrentHashMap<>();
+    private volatile RemoteEnds remoteEnds = RemoteEnds.NONE;
+    private volatile OwnershipListener ownership = OwnershipListener.NONE;
+    private final Object syncLock = new Object();
+    /** The barrier whose stream-info request is in flight, and the one the next request serves; under syncLock. */
+    private CompletableFuture<Void> syncInFlight;
+    private CompletableFuture<Void> syncNext;
 
     private JetStreamStatusLog(Connection nats, StatusSubjects names, PresenceRegistry presence, String node,
                                Clock clock, int maxPendingConnects) throws IOException {
@@ -128,6 +159,8 @@ public final class JetStreamStatusLog implements StatusLog {
         this.node = node;
         this.clock = clock;
         this.maxPendingConnects = maxPendingConnects;
+        this.writer = node + "/" + UUID.randomUUID();
+        this.writerHeaders = new Headers().put(WRITER_HEADER, writer);
         this.follower = new Thread(this::follow, "pulsemq-status-mirror");
         follower.setDaemon(true);
     }
@@ -142,29 +175,70 @@ public final class JetStreamStatusLog implements StatusLog {
     public static JetStreamStatusLog open(Connection nats, StatusSubjects names, int replicas, PresenceRegistry presence,
                                           String node, Clock clock, int maxPendingConnects)
             throws IOException, InterruptedException {
+        return open(nats, names, replicas, Duration.ZERO, 0, presence, node, clock, maxPendingConnects);
+    }
+
+    /**
+     * Opens the log as {@link #open(Connection, StatusSubjects, int, PresenceRegistry, String, Clock, int)} does, with
+     * the status stream's retention: its age and size limits ({@code statusLog.retention}, {@code statusLog.maxBytes};
+     * zero for none), set on the stream and updated on an existing one.
+     */
+    public static JetStreamStatusLog open(Connection nats, StatusSubjects names, int replicas, Duration retention,
+                                          long maxBytes, PresenceRegistry presence, String node, Clock clock,
+                                          int maxPendingConnects) throws IOException, InterruptedException {
         JetStreamStatusLog log = new JetStreamStatusLog(nats, names, presence, node, clock, maxPendingConnects);
-        log.ensureStreams(replicas);
+        log.ensureStreams(replicas, retention, maxBytes);
         log.startMirror();
         return log;
     }
 
-    private void ensureStreams(int replicas) throws IOException {
-        ensureStream(StreamConfiguration.builder().name(names.stream()).subjects(names.all())
-                .storageType(StorageType.File).replicas(replicas).build());
+    /** Who ends connections held by other nodes on a takeover ({@link RemoteEnds#NONE} until set). */
+    public void useRemoteEnds(RemoteEnds ends) {
+        this.remoteEnds = ends;
+    }
+
+    /** Who is told when a connection this node logged is ended or superseded by another node. */
+    public void onOwnershipLost(OwnershipListener listener) {
+        this.ownership = listener;
+    }
+
+    private void ensureStreams(int replicas, Duration retention, long maxBytes) throws IOException {
+        StreamConfiguration.Builder status = StreamConfiguration.builder().name(names.stream()).subjects(names.all())
+                .storageType(StorageType.File).replicas(replicas);
+        if (!retention.isZero()) {
+            status.maxAge(retention);
+        }
+        if (maxBytes > 0) {
+            status.maxBytes(maxBytes);
+        }
+        ensureStream(status.build());
         ensureStream(StreamConfiguration.builder().name(names.rejectedStream()).subjects(names.allRejected())
                 .storageType(StorageType.File).replicas(replicas).maxAge(Duration.ofDays(7)).maxMessages(100_000)
                 .build());
     }
 
     private void ensureStream(StreamConfiguration config) throws IOException {
+        StreamConfiguration existing;
         try {
-            jsm.getStreamInfo(config.getName());
+            existing = jsm.getStreamInfo(config.getName()).getConfiguration();
         } catch (JetStreamApiException missing) {
             try {
                 jsm.addStream(config);
+                return;
             } catch (JetStreamApiException e) {
                 throw new IOException("cannot create JetStream stream " + config.getName() + ": " + e.getMessage(), e);
             }
+        }
+        if (existing.getMaxAge().equals(config.getMaxAge()) && existing.getMaxBytes() == config.getMaxBytes()) {
+            return;
+        }
+        try {
+            jsm.updateStream(StreamConfiguration.builder(existing).maxAge(config.getMaxAge())
+                    .maxBytes(config.getMaxBytes()).build());
+            LOG.info("stream {}: retention now {} and {} bytes", config.getName(), config.getMaxAge(),
+                    config.getMaxBytes());
+        } catch (JetStreamApiException e) {
+            throw new IOException("cannot update JetStream stream " + config.getName() + ": " + e.getMessage(), e);
         }
     }
 
@@ -220,8 +294,7 @@ public final class JetStreamStatusLog implements StatusLog {
             if (!s.online() || !deadNode.equals(s.node())) {
                 return;
             }
-            ConnectionInfo c = new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(),
-                    s.keepAlive(), s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
+            ConnectionInfo c = connectionOf(s);
             // expected: exactly the connect seen here; had anyone appended since, this end would be a second one
             ClientTail seen = new ClientTail(offset, s.version());
             pending.incrementAndGet();
@@ -267,10 +340,86 @@ public final class JetStreamStatusLog implements StatusLog {
             t.chain = result;
         }
         // outside the map's step: the chain may run to its end on this thread (everything already done)
+        boolean ownConnect = connect && eventNode.equals(node);
         previous.handle((ignored, error) -> null)
-                .thenCompose(ignored -> publish(t, draft, eventNode))
+                .thenCompose(ignored -> ownConnect ? connect(t, draft, 1) : publish(t, draft, eventNode))
                 .whenComplete((event, error) -> finish(clientId, t, event, error, result));
         return result;
+    }
+
+    /**
+     * Publishes a {@code connect} once no other connection of the client is open anywhere: a connection another node
+     * holds is ended there first (or, if that node does not answer in time, by this one), one left open by a crash of
+     * this node is ended here; a refused compare-and-set (this node's view was behind) catches the mirror up and tries
+     * again.
+     */
+    private CompletableFuture<StatusEvent> connect(ClientTail t, EventDraft d, int attempt) {
+        String clientId = d.connection().clientId();
+        long seen = presence.lastEventOffset(clientId);
+        ClientStatus s = presence.get(clientId);
+        if (seen > t.lastSeq) { // another node's event came after this chain's last one
+            t.lastSeq = seen;
+            t.version = s.version();
+        }
+        if (!s.online() || seen != t.lastSeq) {
+            return publish(t, d, node).exceptionallyCompose(error -> retryIfStale(error, t, d, attempt));
+        }
+        if (attempt >= CONNECT_ATTEMPTS) {
+            return CompletableFuture.failedFuture(new StatusLogUnavailableException("could not take " + clientId
+                    + " over from node " + s.node() + " in " + attempt + " attempts"));
+        }
+        if (s.node().equals(node)) { // left open by an earlier start of this node: end it here
+            return endHere(t, s).thenCompose(ignored -> connect(t, d, attempt + 1));
+        }
+        return remoteEnds.end(s.node(), clientId, s.channelId())
+                .orTimeout(TAKEOVER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
+                .handle((offset, error) -> {
+                    if (error == null && offset > 0) {
+                        return applied(offset).thenCompose(ignored -> connect(t, d, attempt + 1));
+                    }
+                    if (error != null) {
+                        LOG.warn("node {} did not end {}'s connection for a takeover ({}); ending it here",
+                                s.node(), clientId, error.toString());
+                    }
+                    return endHere(t, s).thenCompose(ignored -> connect(t, d, attempt + 1));
+                })
+                .thenCompose(next -> next);
+    }
+
+    /**
+     * Ends, with this node's compare-and-set, the connection {@code s} says is open (another node's that did not
+     * answer, or an earlier start's of this node): {@code tcpclean}/{@code session_taken_over} with {@code node} = the
+     * node that held it. Refused because someone else appended first, it catches up instead; either way the chain goes
+     * on with a fresh view.
+     */
+    private CompletableFuture<Void> endHere(ClientTail t, ClientStatus s) {
+        EventDraft end = new EventDraft(EventType.TCPCLEAN, connectionOf(s), DisconnectReason.SESSION_TAKEN_OVER,
+                clock.millis());
+        return publish(t, end, s.node()).handle((event, error) -> error)
+                .thenCompose(error -> error == null ? CompletableFuture.completedFuture(null) : caughtUp(error));
+    }
+
+    private CompletableFuture<StatusEvent> retryIfStale(Throwable error, ClientTail t, EventDraft d, int attempt) {
+        if (attempt < CONNECT_ATTEMPTS && causeOf(error) instanceof StaleClientException) {
+            return sync().thenCompose(ignored -> connect(t, d, attempt + 1));
+        }
+        return CompletableFuture.failedFuture(causeOf(error));
+    }
+
+    /** After a refused compare-and-set: completes once the mirror has what the stream has; other errors fail it. */
+    private CompletableFuture<Void> caughtUp(Throwable error) {
+        return causeOf(error) instanceof StaleClientException ? sync()
+                : CompletableFuture.failedFuture(causeOf(error));
+    }
+
+    private static Throwable causeOf(Throwable error) {
+        return error instanceof java.util.concurrent.CompletionException && error.getCause() != null
+                ? error.getCause() : error;
+    }
+
+    private static ConnectionInfo connectionOf(ClientStatus s) {
+        return new ConnectionInfo(s.clientId(), s.channelId(), s.clientIp(), s.protocolVersion(), s.keepAlive(),
+                s.cleanStart(), s.username(), s.connectedAt(), s.certificateChainSn());
     }
 
     private CompletableFuture<StatusEvent> publish(ClientTail t, EventDraft d, String eventNode) {
@@ -286,7 +435,7 @@ public final class JetStreamStatusLog implements StatusLog {
         byte[] body = ByteBuffer.allocate(12 + eventJson.length + statusJson.length).putLong(t.lastSeq)
                 .putInt(eventJson.length).put(eventJson).put(statusJson).array();
         PublishOptions expect = PublishOptions.builder().expectedLastSubjectSequence(t.lastSeq).build();
-        return js.publishAsync(names.client(e.groupId(), e.clientId()), body, expect)
+        return js.publishAsync(names.client(e.groupId(), e.clientId()), writerHeaders, body, expect)
                 .handle((PublishAck ack, Throwable error) -> {
                     if (error != null) {
                         throw new java.util.concurrent.CompletionException(describe(e, error));
@@ -394,6 +543,7 @@ public final class JetStreamStatusLog implements StatusLog {
             byte[] json = StatusEventJson.encode(e);
             presence.apply(ClientStatusJson.decode(r.statusJson), r.statusJson, seq);
             tail.put(new StoredEvent(seq, e.clientId(), e.groupId(), e.eventType(), e.time(), json));
+            track(e, m.hasHeaders() ? m.getHeaders().getFirst(WRITER_HEADER) : null);
             lastTime = Math.max(lastTime, e.time());
         } catch (RuntimeException corrupt) {
             LOG.error("status stream {}: skipping the unreadable message at sequence {}", names.stream(), seq, corrupt);
@@ -401,6 +551,112 @@ public final class JetStreamStatusLog implements StatusLog {
         presence.advanceTo(seq);
         advance(seq);
         listeners.committed(seq);
+    }
+
+    /** Keeps {@link #owned} and tells the ownership listener of a connection another writer ended or superseded. */
+    private void track(StatusEvent e, String eventWriter) {
+        if (writer.equals(eventWriter)) {
+            if (e.eventType() == EventType.CONNECT) {
+                owned.put(e.clientId(), e.channelId());
+            } else {
+                owned.remove(e.clientId(), e.channelId());
+            }
+            return;
+        }
+        String held = owned.remove(e.clientId());
+        if (held != null) {
+            try {
+                ownership.lost(e.clientId(), held);
+            } catch (RuntimeException failed) {
+                LOG.error("the ownership listener failed for {}", e.clientId(), failed);
+            }
+        }
+    }
+
+    // ---- the read barrier ------------------------------------------------------------------------
+
+    /**
+     * Completes once the mirror has applied every event the stream held when this was called: one stream-info
+     * request serves every call made while the one before it was in flight (a call joins the next request, never one
+     * that may have started before it).
+     */
+    @Override
+    public CompletableFuture<Void> sync() {
+        CompletableFuture<Void> barrier;
+        synchronized (syncLock) {
+            if (syncInFlight != null) {
+                if (syncNext == null) {
+                    syncNext = new CompletableFuture<>();
+                }
+                return syncNext;
+            }
+            barrier = syncInFlight = new CompletableFuture<>();
+        }
+        requestLastSequence(barrier);
+        return barrier;
+    }
+
+    @Override
+    public boolean immediate() {
+        return false;
+    }
+
+    private void requestLastSequence(CompletableFuture<Void> barrier) {
+        CompletableFuture<Message> reply;
+        try {
+            reply = nats.request(names.infoSubject(), new byte[0]);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        reply.orTimeout(SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS).whenComplete((m, error) -> {
+            CompletableFuture<Void> next;
+            synchronized (syncLock) {
+                next = syncNext;
+                syncNext = null;
+                syncInFlight = next;
+            }
+            if (next != null) {
+                requestLastSequence(next);
+            }
+            long last;
+            try {
+                last = error == null ? lastSequence(m) : -1;
+            } catch (IOException | RuntimeException unreadable) {
+                error = unreadable;
+                last = -1;
+            }
+            if (last < 0) {
+                barrier.completeExceptionally(new StatusLogUnavailableException("cannot read the state of stream "
+                        + names.stream() + ": " + (error == null ? "no answer" : error.toString())));
+                return;
+            }
+            waitFor(last, () -> barrier.complete(null));
+        });
+    }
+
+    private static long lastSequence(Message m) throws IOException {
+        if (m.isStatusMessage()) {
+            throw new IOException("NATS status " + m.getStatus());
+        }
+        com.fasterxml.jackson.databind.JsonNode info = JSON.readTree(m.getData());
+        if (info.has("error")) {
+            throw new IOException(info.path("error").path("description").asText("JetStream error"));
+        }
+        return info.path("state").path("last_seq").asLong(0);
+    }
+
+    /**
+     * Checks that the stream answers (its leader is elected: a majority of the NATS servers is reachable), for
+     * {@link #unavailable()} while nothing is appended; a periodic task of the broker calls it.
+     */
+    public CompletionStage<Void> probe() {
+        return sync().whenComplete((ignored, error) -> {
+            if (error != null) {
+                failure = causeOf(error).getMessage();
+            } else {
+                failure = null; // the stream's leader answers: appends can be tried again
+            }
+        });
     }
 
     // ---- reading -------------------------------------------------------------------------------

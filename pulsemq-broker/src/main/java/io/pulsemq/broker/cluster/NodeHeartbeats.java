@@ -81,6 +81,20 @@ public final class NodeHeartbeats implements AutoCloseable {
         thread.scheduleAtFixedRate(this::beatAndCheck, 0, every, TimeUnit.MILLISECONDS);
     }
 
+    /**
+     * Expects heartbeats from {@code nodes} (the nodes the status log says hold connections) as if each had just been
+     * heard: one that stays silent for the timeout is declared dead, although this node never heard it (it died while
+     * this node was down).
+     */
+    public void expect(Set<String> nodes) {
+        long now = clock.millis();
+        for (String other : nodes) {
+            if (!other.equals(node)) {
+                lastHeard.putIfAbsent(other, now);
+            }
+        }
+    }
+
     /** The other nodes heard from within the timeout, in name order. */
     public Set<String> alive() {
         Set<String> out = new TreeSet<>(lastHeard.keySet());

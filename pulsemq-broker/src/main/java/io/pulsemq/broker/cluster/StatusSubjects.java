@@ -41,6 +41,11 @@ public record StatusSubjects(String stream, String subjectPrefix) {
         return subjectPrefix + ".>";
     }
 
+    /** The JetStream API subject that answers the status stream's info (its state: first and last sequence). */
+    public String infoSubject() {
+        return "$JS.API.STREAM.INFO." + stream;
+    }
+
     /** The stream of refused connection attempts kept for the clients' traces. */
     public String rejectedStream() {
         return stream + "_REJECTED";

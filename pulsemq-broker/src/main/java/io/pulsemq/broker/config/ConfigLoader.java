@@ -423,6 +423,24 @@ public final class ConfigLoader {
             range(c.eventLoops().amqp(), 0, MAX_EVENT_LOOPS, "eventLoops.amqp");
             authorization(c.authorization());
             tls(c);
+            cluster(c.cluster());
+        }
+
+        private void cluster(ClusterConfig k) {
+            require(k != null, "cluster", "must be set");
+            positive(k.nodeTimeout(), "cluster.nodeTimeout");
+            require(k.nodeTimeout().compareTo(Duration.ofMillis(500)) >= 0, "cluster.nodeTimeout",
+                    "must be at least 500ms (heartbeats go every fifth of it)");
+            range(k.nats().replicas(), 1, 5, "cluster.nats.replicas");
+            if (!k.enabled()) {
+                return;
+            }
+            require(!k.nats().servers().isEmpty(), "cluster.nats.servers", "needs at least one URL with engine nats");
+            for (int i = 0; i < k.nats().servers().size(); i++) {
+                String url = k.nats().servers().get(i);
+                require(url != null && url.matches("(nats|tls)://[^\\s/]+(:\\d+)?/?"), "cluster.nats.servers[" + i + "]",
+                        "'" + url + "' is not a NATS URL (nats://host:port or tls://host:port)");
+            }
         }
 
         private void authorization(AuthorizationConfig a) {

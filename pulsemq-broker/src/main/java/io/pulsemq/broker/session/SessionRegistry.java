@@ -41,6 +41,7 @@ public final class SessionRegistry {
     private final Clock clock;
     private final MqttConfig config;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
+    private volatile RemoteKicks remoteKicks = RemoteKicks.NONE;
 
     /**
      * @param sessions      the live session map, shared with the router for lookups
@@ -259,11 +260,24 @@ public final class SessionRegistry {
 
     /**
      * Closes a client's connection from the broker's side (reason {@code kicked}); its will is
-     * published. Completes with true once the end is recorded, or at once with false when the client
-     * is not connected.
+     * published. Completes with true once the end is recorded, or with false when the client
+     * is not connected (here, nor, in a cluster, on the node the status log says it is connected to).
      */
     public CompletionStage<Boolean> kick(String clientId) {
+        CompletionStage<Boolean> here = kickIf(clientId, info -> true);
+        RemoteKicks remote = remoteKicks;
+        return remote == RemoteKicks.NONE ? here
+                : here.thenCompose(kicked -> kicked ? CompletableFuture.completedFuture(true) : remote.kick(clientId));
+    }
+
+    /** {@link #kick}, of a connection attached here only (never asks another node). */
+    public CompletionStage<Boolean> kickHere(String clientId) {
         return kickIf(clientId, info -> true);
+    }
+
+    /** Who kicks a client connected to another node (cluster mode); {@link RemoteKicks#NONE} until set. */
+    public void useRemoteKicks(RemoteKicks kicks) {
+        this.remoteKicks = kicks;
     }
 
     /**
@@ -281,6 +295,66 @@ public final class SessionRegistry {
             Attachment a = session.current;
             a.connection().terminate(DisconnectReason.KICKED);
             return end(session, a, false, DisconnectReason.KICKED, true).thenApply(done -> true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Ends connection {@code connectionId} of {@code clientId} because the client moves to another node (cluster
+     * takeover): the client gets DISCONNECT {@code session_taken_over}, the end is recorded, the will is published,
+     * and the session is discarded here (the client's session is where the client is now).
+     *
+     * @return completes with true once the end is recorded, or at once with false when that connection is not
+     *         attached here (any more)
+     */
+    public CompletionStage<Boolean> handOver(String clientId, String connectionId) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || session.current == null
+                    || !session.current.info().connectionId().equals(connectionId)) {
+                return CompletableFuture.completedFuture(false);
+            }
+            Attachment a = session.current;
+            a.connection().terminate(DisconnectReason.SESSION_TAKEN_OVER);
+            CompletionStage<?> recorded = end(session, a, false, DisconnectReason.SESSION_TAKEN_OVER, true);
+            discard(session);
+            return recorded.thenApply(done -> true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Closes connection {@code connectionId} of {@code clientId} without recording anything: another node has
+     * already logged its end, or a newer connection of the client (a takeover that could not wait for this node, or
+     * the survivors ending this node's connections while it was cut off). The client gets DISCONNECT
+     * {@code session_taken_over}; its will is published, and its session is discarded here. Does nothing if that
+     * connection is not attached.
+     *
+     * @return whether the connection was attached and is closed now
+     */
+    public boolean release(String clientId, String connectionId) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || session.current == null
+                    || !session.current.info().connectionId().equals(connectionId)) {
+                return false;
+            }
+            Attachment a = session.current;
+            session.current = null;
+            session.detach(a.connection());
+            a.connection().terminate(DisconnectReason.SESSION_TAKEN_OVER);
+            if (a.will() != null) {
+                wills.publish(a.will().message());
+                store.removeWill(clientId);
+            }
+            discard(session);
+            return true;
         } finally {
             lock.unlock();
         }

@@ -1,0 +1,22 @@
+package io.pulsemq.broker.cluster;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Asks the node that holds a client's connection to end it, so that a takeover on another node is logged in order:
+ * the holder's {@code tcpclean} ({@code session_taken_over}) before the new {@code connect}.
+ */
+@FunctionalInterface
+public interface RemoteEnds {
+
+    /** No other node to ask: every answer is "not held there". */
+    RemoteEnds NONE = (node, clientId, connectionId) -> CompletableFuture.completedFuture(0L);
+
+    /**
+     * Asks {@code node} to end connection {@code connectionId} of {@code clientId}.
+     *
+     * @return completes with the offset of the end that node logged, or 0 if it does not hold that connection;
+     *         completes exceptionally if it did not answer in time
+     */
+    CompletableFuture<Long> end(String node, String clientId, String connectionId);
+}
