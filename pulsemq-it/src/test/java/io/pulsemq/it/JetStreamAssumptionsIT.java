@@ -78,6 +78,52 @@ class JetStreamAssumptionsIT {
         assertThat(publish("assume.cas.b", 0)).isGreaterThan(second);
     }
 
+    /**
+     * What the status log adds to the compare-and-set: appends in flight at once from writers on different servers
+     * may all pass {@code Nats-Expected-Last-Subject-Sequence} on a clustered 2.9 stream, as its leader checks it
+     * against what it has applied, not what it has proposed (the cluster test of the broker saw two events with the same
+     * version before the message ID was added). A message ID naming the version claimed lets one of them in: the
+     * duplicate check is made as each message is proposed.
+     */
+    @Test
+    void racingWritersWithOneMessageId_oneIsStored() throws Exception {
+        List<Connection> writers = new ArrayList<>();
+        try {
+            for (String url : nats.urls()) {
+                writers.add(Nats.connect(new Options.Builder().server(url).connectionTimeout(Duration.ofSeconds(5))
+                        .build()));
+            }
+            long last = 0;
+            for (int round = 1; round <= 100; round++) {
+                PublishOptions claim = PublishOptions.builder().expectedLastSubjectSequence(last)
+                        .messageId("assume.race:" + round).build();
+                List<java.util.concurrent.CompletableFuture<PublishAck>> acks = new ArrayList<>();
+                for (Connection w : writers) {
+                    acks.add(w.jetStream().publishAsync("assume.race", bytes("r" + round), claim));
+                }
+                List<Long> stored = new ArrayList<>();
+                for (java.util.concurrent.CompletableFuture<PublishAck> ack : acks) {
+                    try {
+                        PublishAck a = ack.get(30, TimeUnit.SECONDS);
+                        if (!a.isDuplicate()) {
+                            stored.add(a.getSeqno());
+                        }
+                    } catch (java.util.concurrent.ExecutionException refused) {
+                        // the compare-and-set caught it
+                    }
+                }
+                assertThat(stored).as("round %d", round).hasSize(1);
+                last = stored.get(0);
+            }
+            assertThat(jsm.getStreamInfo(STREAM, io.nats.client.api.StreamInfoOptions.filterSubjects("assume.race"))
+                    .getStreamState().getSubjects().get(0).getCount()).isEqualTo(100);
+        } finally {
+            for (Connection w : writers) {
+                w.close();
+            }
+        }
+    }
+
     @Test
     void streamSequence_isOneOrderAcrossSubjects() throws Exception {
         List<Long> sequences = new ArrayList<>();

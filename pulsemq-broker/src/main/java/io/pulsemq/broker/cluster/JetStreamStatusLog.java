@@ -187,7 +187,7 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
                                           long maxBytes, PresenceRegistry presence, String node, Clock clock,
                                           int maxPendingConnects) throws IOException, InterruptedException {
         JetStreamStatusLog log = new JetStreamStatusLog(nats, names, presence, node, clock, maxPendingConnects);
-        log.ensureStreams(replicas, retention, maxBytes);
+        log.ensureStreamsWhenReady(replicas, retention, maxBytes);
         log.startMirror();
         return log;
     }
@@ -200,6 +200,27 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     /** Who is told when a connection this node logged is ended or superseded by another node. */
     public void onOwnershipLost(OwnershipListener listener) {
         this.ownership = listener;
+    }
+
+    /**
+     * {@link #ensureStreams}, tried again for up to {@link #START_WAIT} while JetStream cannot answer yet (a NATS
+     * cluster that has just started elects its meta leader first).
+     */
+    private void ensureStreamsWhenReady(int replicas, Duration retention, long maxBytes)
+            throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + START_WAIT.toNanos();
+        while (true) {
+            try {
+                ensureStreams(replicas, retention, maxBytes);
+                return;
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw e;
+                }
+                LOG.info("JetStream is not ready yet ({}); trying again", e.getMessage());
+                Thread.sleep(250); // startup, before any event loop runs
+            }
+        }
     }
 
     private void ensureStreams(int replicas, Duration retention, long maxBytes) throws IOException {
@@ -222,6 +243,10 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         try {
             existing = jsm.getStreamInfo(config.getName()).getConfiguration();
         } catch (JetStreamApiException missing) {
+            if (missing.getErrorCode() != 404) {
+                throw new IOException("cannot read JetStream stream " + config.getName() + ": " + missing.getMessage(),
+                        missing);
+            }
             try {
                 jsm.addStream(config);
                 return;
@@ -434,11 +459,20 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         byte[] statusJson = ClientStatusJson.encode(status);
         byte[] body = ByteBuffer.allocate(12 + eventJson.length + statusJson.length).putLong(t.lastSeq)
                 .putInt(eventJson.length).put(eventJson).put(statusJson).array();
-        PublishOptions expect = PublishOptions.builder().expectedLastSubjectSequence(t.lastSeq).build();
-        return js.publishAsync(names.client(e.groupId(), e.clientId()), writerHeaders, body, expect)
+        String subject = names.client(e.groupId(), e.clientId());
+        // The compare-and-set alone does not hold between appends in flight at once on a clustered 2.9 stream (the
+        // leader checks against what it has applied); the message ID of the version claimed does: the stream takes
+        // one message per ID within its duplicate window, checked as each is proposed.
+        PublishOptions expect = PublishOptions.builder().expectedLastSubjectSequence(t.lastSeq)
+                .messageId(subject + ':' + version).build();
+        return js.publishAsync(subject, writerHeaders, body, expect)
                 .handle((PublishAck ack, Throwable error) -> {
                     if (error != null) {
                         throw new java.util.concurrent.CompletionException(describe(e, error));
+                    }
+                    if (ack.isDuplicate()) {
+                        throw new java.util.concurrent.CompletionException(new StaleClientException(e.clientId(),
+                                "version " + version + " was taken by another append"));
                     }
                     t.lastSeq = ack.getSeqno();
                     t.version = version;

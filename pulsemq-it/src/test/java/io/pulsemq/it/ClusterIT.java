@@ -1,0 +1,196 @@
+package io.pulsemq.it;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.hivemq.client.mqtt.MqttClient;
+import com.hivemq.client.mqtt.mqtt5.Mqtt5BlockingClient;
+import com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException;
+import com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode;
+import io.pulsemq.protocol.DisconnectReason;
+import io.pulsemq.protocol.EventType;
+import io.pulsemq.protocol.StatusEvent;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+
+import static io.pulsemq.it.BrokerFixture.ADMIN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * Three broker nodes on a three-server NATS JetStream cluster (CONTRACT.md section 8): a query on any node sees what
+ * any node acknowledged before it, a takeover across nodes logs the old connection's end before the new connect, and
+ * a kick works from any node.
+ */
+class ClusterIT {
+
+    private static ClusterFixture cluster;
+
+    @BeforeAll
+    static void start() throws Exception {
+        cluster = ClusterFixture.start(3);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (cluster != null) {
+            cluster.close();
+        }
+    }
+
+    @Test
+    void queryOnAnotherNode_rightAfterConnAck_seesTheClientOnline() {
+        List<Mqtt5BlockingClient> clients = new ArrayList<>();
+        try {
+            for (int i = 0; i < 30; i++) {
+                BrokerFixture owner = cluster.node(i % 3);
+                BrokerFixture other = cluster.node((i + 1) % 3);
+                String id = Clients.unique("GID_ryw@@@dev");
+                Mqtt5BlockingClient c = Clients.connectedHive5(owner, id);
+                clients.add(c);
+                JsonNode status = new ApiClient(other.httpPort()).getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN);
+                assertThat(status.path("online").asBoolean()).as("%s right after its CONNACK from node %s", id,
+                        owner.config().node()).isTrue();
+                assertThat(status.path("node").asText()).isEqualTo(owner.config().node());
+                c.disconnect();
+                JsonNode after = new ApiClient(other.httpPort()).getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN);
+                assertThat(after.path("online").asBoolean()).as("%s right after its DISCONNECT", id).isFalse();
+            }
+        } finally {
+            clients.forEach(c -> {
+                if (c.getState().isConnected()) {
+                    c.disconnect();
+                }
+            });
+        }
+    }
+
+    @Test
+    void takeoverOnAnotherNode_endsTheOldConnectionFirst_andLogsItsEndBeforeTheNewConnect() throws Exception {
+        String id = Clients.unique("GID_move@@@dev");
+        CompletableFuture<Throwable> firstEnded = new CompletableFuture<>();
+        Mqtt5BlockingClient first = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(cluster.node(0).mqttPort()).addDisconnectedListener(ctx -> firstEnded.complete(ctx.getCause()))
+                .buildBlocking();
+        first.connect();
+        Mqtt5BlockingClient second = Clients.connectedHive5(cluster.node(1), id);
+        Throwable cause = firstEnded.get(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+        assertThat(cause).isInstanceOf(Mqtt5DisconnectException.class);
+        assertThat(((Mqtt5DisconnectException) cause).getMqttMessage().getReasonCode())
+                .isEqualTo(Mqtt5DisconnectReasonCode.SESSION_TAKEN_OVER);
+        second.disconnect();
+
+        // the DISCONNECT's tcpclean is logged after the client has sent it
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> cluster.eventsByClient(2).get(id).size() == 5);
+        List<StatusEvent> events = cluster.eventsByClient(2).get(id);
+        assertThat(events).extracting(StatusEvent::eventType).containsExactly(EventType.CONNECT, EventType.TCPCLEAN,
+                EventType.CONNECT, EventType.DISCONNECT, EventType.TCPCLEAN);
+        assertThat(events).extracting(StatusEvent::version).containsExactly(1L, 2L, 3L, 4L, 5L);
+        assertThat(events.get(1).reason()).isEqualTo(DisconnectReason.SESSION_TAKEN_OVER);
+        assertThat(events).extracting(StatusEvent::node).containsExactly("a", "a", "b", "b", "b");
+        assertThat(events.get(1).channelId()).isEqualTo(events.get(0).channelId());
+    }
+
+    @Test
+    void sameClientRacingOnThreeNodes_eventsNeverInterleave_andVersionsHaveNoGap() throws Exception {
+        String id = Clients.unique("GID_race@@@dev");
+        ExecutorService pool = Executors.newFixedThreadPool(3);
+        List<Mqtt5BlockingClient> all = java.util.Collections.synchronizedList(new ArrayList<>());
+        try {
+            List<Future<?>> runs = new ArrayList<>();
+            for (int n = 0; n < 3; n++) {
+                BrokerFixture node = cluster.node(n);
+                runs.add(pool.submit(() -> {
+                    for (int i = 0; i < 8; i++) {
+                        Mqtt5BlockingClient c = Clients.hive5(node, id);
+                        all.add(c);
+                        try {
+                            c.connect();
+                        } catch (RuntimeException refusedOrTakenOver) {
+                            // a connect may lose the race (taken over at once, or refused 0x88 and retried later)
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> r : runs) {
+                r.get(120, TimeUnit.SECONDS);
+            }
+        } finally {
+            pool.shutdownNow();
+        }
+        for (Mqtt5BlockingClient c : all) {
+            if (c.getState().isConnected()) {
+                try {
+                    c.disconnect();
+                } catch (RuntimeException alreadyGone) {
+                    // taken over meanwhile
+                }
+            }
+        }
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).untilAsserted(() -> assertThat(new ApiClient(
+                cluster.node(0).httpPort()).getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN)
+                .path("online").asBoolean()).isFalse());
+        List<StatusEvent> events = cluster.eventsByClient(1).get(id);
+        assertThat(events).hasSizeGreaterThanOrEqualTo(2);
+        assertWellFormed(id, events);
+    }
+
+    @Test
+    void kickOnAnotherNode_disconnectsTheClientWhereItIs() throws Exception {
+        String id = Clients.unique("GID_kick@@@dev");
+        CompletableFuture<Throwable> ended = new CompletableFuture<>();
+        Mqtt5BlockingClient c = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(cluster.node(2).mqttPort()).addDisconnectedListener(ctx -> ended.complete(ctx.getCause()))
+                .buildBlocking();
+        c.connect();
+        JsonNode kicked = new ApiClient(cluster.node(0).httpPort())
+                .postJson("/api/v1/clients/" + ApiClient.enc(id) + "/disconnect", "", ADMIN);
+        assertThat(kicked.path("disconnected").asBoolean()).isTrue();
+        assertThat(((Mqtt5DisconnectException) ended.get(Clients.TIMEOUT_S, TimeUnit.SECONDS)).getMqttMessage()
+                .getReasonCode()).isEqualTo(Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+        JsonNode status = new ApiClient(cluster.node(1).httpPort()).getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN);
+        assertThat(status.path("online").asBoolean()).isFalse();
+        assertThat(status.path("lastReason").asText()).isEqualTo("kicked");
+    }
+
+    /**
+     * One client's events as the contract has them: versions 1, 2, 3, ... without a gap; a {@code connect}, then its
+     * end ({@code tcpclean}, after a {@code disconnect} when the client said goodbye) naming the same connection,
+     * before the next {@code connect}.
+     */
+    static void assertWellFormed(String clientId, List<StatusEvent> events) {
+        String open = null;
+        for (int i = 0; i < events.size(); i++) {
+            StatusEvent e = events.get(i);
+            assertThat(e.version()).as("%s: version of event %d in %s", clientId, i, events).isEqualTo(i + 1L);
+            switch (e.eventType()) {
+                case CONNECT -> {
+                    assertThat(open).as("%s: a connect while %s is open, in %s", clientId, open, events).isNull();
+                    open = e.channelId();
+                }
+                case DISCONNECT -> assertThat(e.channelId()).as("%s: disconnect of the open connection", clientId)
+                        .isEqualTo(open);
+                case TCPCLEAN -> {
+                    assertThat(e.channelId()).as("%s: end of the open connection, in %s", clientId, events)
+                            .isEqualTo(open);
+                    open = null;
+                }
+                default -> throw new AssertionError("unexpected " + e);
+            }
+        }
+    }
+
+    /** The events of every client, each well formed (see {@link #assertWellFormed}). */
+    static void assertAllWellFormed(Map<String, List<StatusEvent>> byClient) {
+        byClient.forEach(ClusterIT::assertWellFormed);
+    }
+}
