@@ -47,6 +47,9 @@ public final class NodeHeartbeats implements AutoCloseable {
     private final String subject;
     private final String node;
     private final long timeoutMillis;
+    private final long intervalMillis;
+    /** When the last check ran; heartbeat thread only. */
+    private long lastCheck;
     private final Clock clock;
     private final Listener listener;
     private final Map<String, Long> lastHeard = new ConcurrentHashMap<>();
@@ -72,6 +75,8 @@ public final class NodeHeartbeats implements AutoCloseable {
         this.subject = subject;
         this.node = node;
         this.timeoutMillis = timeout.toMillis();
+        this.intervalMillis = interval.toMillis();
+        this.lastCheck = clock.millis();
         this.clock = clock;
         this.listener = listener;
         this.dispatcher = nats.createDispatcher(m -> heard(new String(m.getData(), StandardCharsets.UTF_8)));
@@ -131,6 +136,17 @@ public final class NodeHeartbeats implements AutoCloseable {
             LOG.debug("no heartbeat sent: {}", notConnected.getMessage());
         }
         long now = clock.millis();
+        long since = now - lastCheck;
+        lastCheck = now;
+        if (nats.getStatus() != Connection.Status.CONNECTED || since > intervalMillis + timeoutMillis / 2) {
+            // This node heard nothing because it could not: it was cut off from NATS, or it did not run (frozen, a
+            // long pause). The others' silence says nothing about them; each gets a fresh timeout.
+            if (since > intervalMillis + timeoutMillis / 2) {
+                LOG.warn("this node did not run for {} ms: the other nodes get a fresh timeout", since);
+            }
+            lastHeard.replaceAll((other, heard) -> now);
+            return;
+        }
         for (Map.Entry<String, Long> e : lastHeard.entrySet()) {
             String other = e.getKey();
             if (now - e.getValue() > timeoutMillis && dead.add(other)) {
