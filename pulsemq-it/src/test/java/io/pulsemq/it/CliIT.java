@@ -298,4 +298,10 @@ class CliIT {
         assertThat(run("status")).isEqualTo(ExitCodes.USAGE);
         assertThat(Arrays.asList(err().split("\n"))).anyMatch(l -> l.contains("CLIENT_ID"));
     }
+
+    @Test
+    void clusterStatus_singleNode_saysSo() {
+        assertThat(run("cluster", "status")).as(err()).isZero();
+        assertThat(out()).startsWith("single node node-1 (cluster.engine: none)");
+    }
 }

@@ -162,6 +162,31 @@ class ClusterIT {
         assertThat(status.path("lastReason").asText()).isEqualTo("kicked");
     }
 
+    @Test
+    void clusterStatusCommand_listsEveryNodeAlive_withItsClients_andTheStream() throws Exception {
+        String id = Clients.unique("GID_cli@@@dev");
+        Mqtt5BlockingClient c = Clients.connectedHive5(cluster.node(1), id);
+        try {
+            java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+            java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
+            Map<String, String> env = Map.of("PULSEMQ_URL", "http://127.0.0.1:" + cluster.node(0).httpPort(),
+                    "PULSEMQ_ACCESS_KEY", ADMIN.id(), "PULSEMQ_SECRET_KEY", ADMIN.secret());
+            // every node has heard the others once their heartbeats crossed
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() ->
+                    cluster.node(0).broker().cluster().aliveNodes().size() == 2);
+            int code = io.pulsemq.broker.bootstrap.Main.execute(new String[]{"cluster", "status"}, env,
+                    new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8),
+                    new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8), false);
+            String text = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+            assertThat(code).as(text + err).isZero();
+            assertThat(text).containsPattern("node a +alive .*\\(this node\\)").containsPattern("node b +alive +[1-9]")
+                    .containsPattern("node c +alive").contains("nats   CONNECTED").contains("stream PULSEMQ_STATUS")
+                    .containsPattern("leader n\\d").contains("replica");
+        } finally {
+            c.disconnect();
+        }
+    }
+
     /**
      * One client's events as the contract has them: versions 1, 2, 3, ... without a gap; a {@code connect}, then its
      * end ({@code tcpclean}, after a {@code disconnect} when the client said goodbye) naming the same connection,

@@ -59,7 +59,11 @@ import java.util.concurrent.atomic.LongAdder;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -281,7 +285,8 @@ public final class Broker implements AutoCloseable {
             HttpServer.Limits httpLimits = HttpServer.Limits.of(config.http());
             HttpRoutes routes = httpRoutes = health.register(api.register(new HttpRoutes().observe(metrics::httpRequest)))
                     .get("/metrics", api.guarded(config.http().publicMetrics(), RouteHandler.of(request ->
-                            HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))));
+                            HttpResponse.text(200, PROMETHEUS_TEXT, metrics.scrape()))))
+                    .get(StatusApi.PREFIX + "/cluster", api.guarded(false, request -> clusterStatus()));
             if (httpListener.enabled()) {
                 http = register(HttpServer.start(httpListener, httpTransport, routes, httpLimits, null, limitHits)).port();
             }
@@ -296,6 +301,19 @@ public final class Broker implements AutoCloseable {
                         + "event loops mqtt={} http={} amqp={}, data={})",
                 config.instanceId(), config.node(), mqtt, ws, http, amqp, mqtts, wss, https, amqps,
                 transport.nativeEpoll(), transport.threads(), httpThreads, amqpThreads, config.dataDir().toAbsolutePath());
+    }
+
+    /** {@code GET /api/v1/cluster}: this node's view of the cluster ({@code engine: none} on one node). */
+    private CompletionStage<HttpResponse> clusterStatus() {
+        if (cluster == null) {
+            Map<String, Object> single = new LinkedHashMap<>();
+            single.put("node", config.node());
+            single.put("engine", "none");
+            single.put("nodes", List.of(Map.of("node", config.node(), "self", true, "alive", true,
+                    "onlineClients", presence.onlineCount())));
+            return CompletableFuture.completedFuture(HttpResponse.json(200, single));
+        }
+        return cluster.status().thenApply(status -> HttpResponse.json(200, status));
     }
 
     /** Whether a TLS listener is bound: a certificate is configured and the listener is switched on. */

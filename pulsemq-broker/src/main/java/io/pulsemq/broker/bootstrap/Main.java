@@ -5,6 +5,7 @@ import io.pulsemq.broker.cli.BanCommands;
 import io.pulsemq.broker.cli.DeviceCredentialCommands;
 import io.pulsemq.broker.cli.CliContext;
 import io.pulsemq.broker.cli.ClientCommands;
+import io.pulsemq.broker.cli.ClusterCommands;
 import io.pulsemq.broker.config.BrokerConfig;
 import io.pulsemq.broker.config.ConfigException;
 import io.pulsemq.broker.config.ConfigLoader;
@@ -92,6 +93,7 @@ public final class Main implements Runnable {
         ClientCommands.register(cli, context);
         BanCommands.register(cli, context);
         DeviceCredentialCommands.register(cli, context);
+        ClusterCommands.register(cli, context);
         cli.setOut(new PrintWriter(out, true, StandardCharsets.UTF_8))
                 .setErr(new PrintWriter(err, true, StandardCharsets.UTF_8));
         return cli.execute(args);

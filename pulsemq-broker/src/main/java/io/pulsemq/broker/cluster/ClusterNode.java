@@ -1,5 +1,7 @@
 package io.pulsemq.broker.cluster;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import io.nats.client.Connection;
 import io.nats.client.ConnectionListener;
 import io.nats.client.Nats;
@@ -15,7 +17,13 @@ import org.slf4j.LoggerFactory;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.CompletableFuture;
 import java.util.TreeSet;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
@@ -32,6 +40,7 @@ import java.util.concurrent.TimeUnit;
 public final class ClusterNode implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(ClusterNode.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
     /** The core NATS subject of the heartbeats. */
     static final String HEARTBEATS = "pulsemq.heartbeat";
     /** Heartbeats per node timeout. */
@@ -144,6 +153,79 @@ public final class ClusterNode implements AutoCloseable {
             nodes.add(s.node());
         }
         return nodes;
+    }
+
+    /**
+     * What {@code pulsemq cluster status} shows: this node, the other nodes (heard from, declared dead, or holding
+     * connections in the log) with their online clients, the NATS connection, and the status stream's state and
+     * replicas as its leader reports them. Never blocks: the stream's state is one request.
+     */
+    public CompletableFuture<Map<String, Object>> status() {
+        Map<String, Long> clients = new TreeMap<>();
+        for (ClientStatus s : presence.online()) {
+            clients.merge(s.node(), 1L, Long::sum);
+        }
+        Set<String> dead = heartbeats == null ? Set.of() : heartbeats.dead();
+        Set<String> names = new TreeSet<>(clients.keySet());
+        names.add(config.node());
+        names.addAll(aliveNodes());
+        names.addAll(dead);
+        List<Map<String, Object>> nodes = new ArrayList<>();
+        for (String n : names) {
+            Map<String, Object> row = new LinkedHashMap<>();
+            row.put("node", n);
+            row.put("self", n.equals(config.node()));
+            row.put("alive", n.equals(config.node()) || aliveNodes().contains(n));
+            row.put("onlineClients", clients.getOrDefault(n, 0L));
+            nodes.add(row);
+        }
+        Map<String, Object> out = new LinkedHashMap<>();
+        out.put("node", config.node());
+        out.put("engine", "nats");
+        out.put("nodeTimeout", config.cluster().nodeTimeout().toMillis() + "ms");
+        out.put("nodes", nodes);
+        out.put("nats", Map.of("status", nats.getStatus().name(),
+                "server", nats.getConnectedUrl() == null ? "" : nats.getConnectedUrl()));
+        Map<String, Object> stream = new LinkedHashMap<>();
+        stream.put("name", StatusSubjects.DEFAULT.stream());
+        stream.put("appliedOffset", log.lastOffset());
+        stream.put("writable", log.unavailable().isEmpty());
+        log.unavailable().ifPresent(reason -> stream.put("reason", reason));
+        out.put("stream", stream);
+        CompletableFuture<io.nats.client.Message> info;
+        try {
+            info = nats.request(StatusSubjects.DEFAULT.infoSubject(), new byte[0]);
+        } catch (RuntimeException e) {
+            info = CompletableFuture.failedFuture(e);
+        }
+        return info.orTimeout(5, TimeUnit.SECONDS).handle((m, error) -> {
+            try {
+                if (error != null || m.isStatusMessage()) {
+                    throw new IOException(error != null ? error.toString() : "NATS status " + m.getStatus());
+                }
+                JsonNode i = JSON.readTree(m.getData());
+                if (i.has("error")) {
+                    throw new IOException(i.path("error").path("description").asText());
+                }
+                JsonNode state = i.path("state");
+                stream.put("messages", state.path("messages").asLong());
+                stream.put("bytes", state.path("bytes").asLong());
+                stream.put("firstOffset", state.path("first_seq").asLong());
+                stream.put("lastOffset", state.path("last_seq").asLong());
+                JsonNode c = i.path("cluster");
+                stream.put("leader", c.path("leader").asText(""));
+                List<Map<String, Object>> replicas = new ArrayList<>();
+                for (JsonNode r : c.path("replicas")) {
+                    replicas.add(Map.of("name", r.path("name").asText(), "current", r.path("current").asBoolean(),
+                            "lag", r.path("lag").asLong(0)));
+                }
+                stream.put("replicas", replicas);
+            } catch (IOException | RuntimeException e) {
+                stream.put("writable", false);
+                stream.put("reason", "the stream does not answer: " + e.getMessage());
+            }
+            return out;
+        });
     }
 
     /** The status log in JetStream (also the read barrier of queries). */

@@ -107,6 +107,11 @@ public final class NodeHeartbeats implements AutoCloseable {
         return out;
     }
 
+    /** The other nodes declared dead and not heard from since, in name order. */
+    public Set<String> dead() {
+        return new TreeSet<>(dead);
+    }
+
     /** Stops sending heartbeats (the others will declare this node dead) and listening. */
     @Override
     public void close() {
