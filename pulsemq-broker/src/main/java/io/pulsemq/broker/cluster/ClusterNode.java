@@ -123,7 +123,7 @@ public final class ClusterNode implements AutoCloseable {
      * declared dead, and probes the stream on {@code timer} so that readiness follows a lost NATS majority.
      */
     public void attach(SessionRegistry sessions, ExecutorService worker, ScheduledExecutorService timer) {
-        control = new NodeControl(nats, config.node(), presence, sessions);
+        control = new NodeControl(nats, config.node(), presence, sessions, log);
         log.useRemoteEnds(control);
         sessions.useRemoteKicks(control);
         log.onOwnershipLost((clientId, connectionId) -> {

@@ -53,6 +53,7 @@ import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executor;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -109,6 +110,9 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private static final Duration SYNC_WAIT = Duration.ofSeconds(5);
     /** Attempts of one {@code connect} (each after a takeover, or after finding this node's view stale). */
     private static final int CONNECT_ATTEMPTS = 5;
+    /** First and longest pause between two attempts of an end the stream did not take. */
+    private static final long RETRY_FIRST_MS = 50;
+    private static final long RETRY_MAX_MS = 1000;
     private static final Logger LOG = LoggerFactory.getLogger(JetStreamStatusLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -145,6 +149,7 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private volatile RemoteEnds remoteEnds = RemoteEnds.NONE;
     private volatile OwnershipListener ownership = OwnershipListener.NONE;
     private final Object syncLock = new Object();
+    private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     /** The barrier whose stream-info request is in flight, and the one the next request serves; under syncLock. */
     private CompletableFuture<Void> syncInFlight;
     private CompletableFuture<Void> syncNext;
@@ -192,6 +197,22 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         return log;
     }
 
+    /**
+     * Completes once every append of {@code clientId} queued on this node so far is done (written, or given up as
+     * stale): a node asked to end a connection it has already ended answers after its end is in the stream.
+     */
+    public CompletableFuture<Void> settled(String clientId) {
+        ClientTail t = tails.get(clientId);
+        if (t == null) {
+            return CompletableFuture.completedFuture(null);
+        }
+        CompletableFuture<?> last;
+        synchronized (t) {
+            last = t.chain;
+        }
+        return last.handle((ignored, error) -> null);
+    }
+
     /** Who ends connections held by other nodes on a takeover ({@link RemoteEnds#NONE} until set). */
     public void useRemoteEnds(RemoteEnds ends) {
         this.remoteEnds = ends;
@@ -233,6 +254,8 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             status.maxBytes(maxBytes);
         }
         ensureStream(status.build());
+        ensureStream(StreamConfiguration.builder().name(names.probeStream()).subjects(names.allProbes())
+                .storageType(StorageType.Memory).replicas(replicas).maxMessagesPerSubject(1).build());
         ensureStream(StreamConfiguration.builder().name(names.rejectedStream()).subjects(names.allRejected())
                 .storageType(StorageType.File).replicas(replicas).maxAge(Duration.ofDays(7)).maxMessages(100_000)
                 .build());
@@ -359,17 +382,102 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             return tail;
         });
         CompletableFuture<StatusEvent> result = new CompletableFuture<>();
+        // what the client's next append waits for: this one's outcome, and after a failed connect its clean-up
+        CompletableFuture<Void> done = new CompletableFuture<>();
         CompletableFuture<?> previous;
         synchronized (t) {
             previous = t.chain;
-            t.chain = result;
+            t.chain = done;
         }
         // outside the map's step: the chain may run to its end on this thread (everything already done)
         boolean ownConnect = connect && eventNode.equals(node);
         previous.handle((ignored, error) -> null)
-                .thenCompose(ignored -> ownConnect ? connect(t, draft, 1) : publish(t, draft, eventNode))
-                .whenComplete((event, error) -> finish(clientId, t, event, error, result));
+                .thenCompose(ignored -> ownConnect ? connect(t, draft, 1)
+                        : connect ? publish(t, draft, eventNode) : publishEnd(t, draft, eventNode, RETRY_FIRST_MS))
+                .whenComplete((event, error) -> {
+                    if (error == null) {
+                        failure = null;
+                        result.complete(event);
+                        finish(clientId, t, done);
+                        return;
+                    }
+                    Throwable cause = causeOf(error);
+                    result.completeExceptionally(cause); // a refused connect: its CONNACK is refused now
+                    CompletableFuture<Void> cleanUp = connect && !(cause instanceof StaleClientException)
+                            ? endIfWritten(t, draft) : CompletableFuture.completedFuture(null);
+                    cleanUp.whenComplete((ignored, e) -> finish(clientId, t, done));
+                });
         return result;
+    }
+
+    /**
+     * Publishes an end ({@code disconnect}, {@code tcpclean}) until it is written: an end is never dropped, or a
+     * client would look online for ever. A failure whose outcome is unknown (a timeout, NATS moving to another server)
+     * is tried again, 50 ms doubling to 1 s apart, once the mirror has caught up: if the end, or any newer event of
+     * the client, got in meanwhile, it is done. Refused by the compare-and-set, another node ended or superseded the
+     * connection first, and there is nothing to write.
+     */
+    private CompletableFuture<StatusEvent> publishEnd(ClientTail t, EventDraft d, String eventNode, long backoffMs) {
+        return publish(t, d, eventNode).exceptionallyCompose(error -> {
+            Throwable cause = causeOf(error);
+            if (cause instanceof StaleClientException || closed) {
+                return CompletableFuture.failedFuture(cause);
+            }
+            Executor later = CompletableFuture.delayedExecutor(backoffMs, TimeUnit.MILLISECONDS);
+            return CompletableFuture.runAsync(() -> { }, later)
+                    .thenCompose(ignored -> sync())
+                    .handle((ignored, notYet) -> notYet == null && endedMeanwhile(t, d.connection().clientId(),
+                            d.connection().connectionId()))
+                    .thenCompose(ended -> ended ? CompletableFuture.completedFuture((StatusEvent) null)
+                            : publishEnd(t, d, eventNode, Math.min(RETRY_MAX_MS, backoffMs * 2)));
+        });
+    }
+
+    /**
+     * After the mirror caught up: whether the client has an event newer than the chain's last one that leaves
+     * connection {@code connectionId} ended (this node's end whose acknowledgement was lost, another node's end, or a
+     * newer connection); the chain then goes on from there.
+     */
+    private boolean endedMeanwhile(ClientTail t, String clientId, String connectionId) {
+        long seen = presence.lastEventOffset(clientId);
+        if (seen <= t.lastSeq) {
+            return false;
+        }
+        ClientStatus s = presence.get(clientId);
+        t.lastSeq = seen;
+        t.version = s.version();
+        return !s.online() || !connectionId.equals(s.channelId());
+    }
+
+    /**
+     * After a {@code connect} failed in a way that may still have written it (a lost acknowledgement): once the stream
+     * answers, if the client's last event is that connect, ends it ({@code tcpclean}/{@code connection_lost}, the
+     * connection is refused and closed), so that no connection the client never got a CONNACK for looks online.
+     */
+    private CompletableFuture<Void> endIfWritten(ClientTail t, EventDraft connect) {
+        return sync().handle((ignored, error) -> error == null).thenCompose(answered -> {
+            if (!answered) {
+                if (closed) {
+                    return CompletableFuture.completedFuture(null);
+                }
+                Executor later = CompletableFuture.delayedExecutor(RETRY_MAX_MS, TimeUnit.MILLISECONDS);
+                return CompletableFuture.runAsync(() -> { }, later).thenCompose(again -> endIfWritten(t, connect));
+            }
+            String clientId = connect.connection().clientId();
+            long seen = presence.lastEventOffset(clientId);
+            ClientStatus s = presence.get(clientId);
+            if (seen > t.lastSeq) {
+                t.lastSeq = seen;
+                t.version = s.version();
+            }
+            if (!s.online() || !connect.connection().connectionId().equals(s.channelId())) {
+                return CompletableFuture.completedFuture(null); // not written: nothing to end
+            }
+            LOG.warn("the refused connect of {} was written after all; logging its end", clientId);
+            EventDraft end = new EventDraft(EventType.TCPCLEAN, connect.connection(), DisconnectReason.CONNECTION_LOST,
+                    clock.millis());
+            return publishEnd(t, end, node, RETRY_FIRST_MS).handle((e, failed) -> null);
+        });
     }
 
     /**
@@ -386,7 +494,9 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             t.lastSeq = seen;
             t.version = s.version();
         }
-        if (!s.online() || seen != t.lastSeq) {
+        // open: its last event is a connect, or a disconnect whose tcpclean is still to come from its node
+        boolean open = s.version() > 0 && !EventType.TCPCLEAN.wireName().equals(s.lastEventType());
+        if (!open || seen != t.lastSeq) {
             return publish(t, d, node).exceptionallyCompose(error -> retryIfStale(error, t, d, attempt));
         }
         if (attempt >= CONNECT_ATTEMPTS) {
@@ -399,7 +509,7 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         return remoteEnds.end(s.node(), clientId, s.channelId())
                 .orTimeout(TAKEOVER_WAIT.toMillis(), TimeUnit.MILLISECONDS)
                 .handle((offset, error) -> {
-                    if (error == null && offset > 0) {
+                    if (error == null && offset > seen) { // it logged the end (or something newer) meanwhile
                         return applied(offset).thenCompose(ignored -> connect(t, d, attempt + 1));
                     }
                     if (error != null) {
@@ -497,18 +607,11 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         return new StatusLogUnavailableException(failure);
     }
 
-    private void finish(String clientId, ClientTail t, StatusEvent event, Throwable error,
-                        CompletableFuture<StatusEvent> result) {
+    private void finish(String clientId, ClientTail t, CompletableFuture<Void> done) {
         pending.decrementAndGet();
         // the last append of the chain: the mirror has it, so the presence registry is this client's truth again
         tails.computeIfPresent(clientId, (id, existing) -> existing == t && --t.appends == 0 ? null : existing);
-        if (error != null) {
-            result.completeExceptionally(error instanceof java.util.concurrent.CompletionException
-                    && error.getCause() != null ? error.getCause() : error);
-        } else {
-            failure = null;
-            result.complete(event);
-        }
+        done.complete(null);
     }
 
     /** Completes once the mirror has applied the event at {@code seq}. */
@@ -680,16 +783,31 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     }
 
     /**
-     * Checks that the stream answers (its leader is elected: a majority of the NATS servers is reachable), for
-     * {@link #unavailable()} while nothing is appended; a periodic task of the broker calls it.
+     * Checks that this node can write with a majority of the NATS servers, for {@link #unavailable()} while nothing is
+     * appended: one empty message to this node's subject of a small replicated stream (one message kept per node),
+     * which the stream acknowledges only once a majority of its replicas has it. A periodic task of the broker calls
+     * it.
      */
     public CompletionStage<Void> probe() {
-        return sync().whenComplete((ignored, error) -> {
+        if (!probing.compareAndSet(false, true)) {
+            return CompletableFuture.completedFuture(null); // the last one is still waiting for its answer
+        }
+        CompletableFuture<PublishAck> written;
+        try {
+            written = js.publishAsync(names.probe(node), new byte[0]);
+        } catch (RuntimeException e) {
+            written = CompletableFuture.failedFuture(e);
+        }
+        return written.orTimeout(SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS).handle((ack, error) -> {
             if (error != null) {
-                failure = causeOf(error).getMessage();
+                Throwable cause = causeOf(error);
+                failure = "no NATS majority takes writes: " + (cause.getMessage() == null
+                        ? cause.getClass().getSimpleName() : cause.getMessage());
             } else {
-                failure = null; // the stream's leader answers: appends can be tried again
+                failure = null; // a majority writes: appends can be tried again
             }
+            probing.set(false);
+            return null;
         });
     }
 

@@ -41,6 +41,7 @@ public final class NodeControl implements RemoteEnds, RemoteKicks, AutoCloseable
     private final PresenceRegistry presence;
     private final SessionRegistry sessions;
     private final Dispatcher dispatcher;
+    private final JetStreamStatusLog log;
 
     /**
      * Starts answering this node's requests.
@@ -48,9 +49,12 @@ public final class NodeControl implements RemoteEnds, RemoteKicks, AutoCloseable
      * @param node     this node's name
      * @param presence where another node's clients are (the status log's mirror)
      * @param sessions the connections this node holds
+     * @param log      this node's appends, which an answer waits for
      */
-    public NodeControl(Connection nats, String node, PresenceRegistry presence, SessionRegistry sessions) {
+    public NodeControl(Connection nats, String node, PresenceRegistry presence, SessionRegistry sessions,
+                       JetStreamStatusLog log) {
         this.nats = nats;
+        this.log = log;
         this.presence = presence;
         this.sessions = sessions;
         this.dispatcher = nats.createDispatcher();
@@ -106,14 +110,16 @@ public final class NodeControl implements RemoteEnds, RemoteKicks, AutoCloseable
             return;
         }
         String clientId = r.path("clientId").asText();
-        sessions.handOver(clientId, r.path("connectionId").asText()).whenComplete((ended, error) -> {
-            if (error != null) {
-                LOG.warn("could not record the end of {}'s connection for a takeover: {}", clientId, error.toString());
-            }
-            // the log's offset for the client now: at or after the end just recorded (0 tells the asker to end it)
-            long offset = error == null && ended ? presence.lastEventOffset(clientId) : 0;
-            reply(request, Map.of("offset", offset));
-        });
+        sessions.handOver(clientId, r.path("connectionId").asText())
+                .thenCompose(ended -> log.settled(clientId)) // ended already: its end may still be on its way
+                .whenComplete((ignored, error) -> {
+                    if (error != null) {
+                        LOG.warn("could not record the end of {}'s connection for a takeover: {}", clientId,
+                                error.toString());
+                    }
+                    // the log's offset for the client now: at or after any end this node recorded
+                    reply(request, Map.of("offset", presence.lastEventOffset(clientId)));
+                });
     }
 
     private void answerKick(Message request) {

@@ -15,8 +15,9 @@ public interface RemoteEnds {
     /**
      * Asks {@code node} to end connection {@code connectionId} of {@code clientId}.
      *
-     * @return completes with the offset of the end that node logged, or 0 if it does not hold that connection;
-     *         completes exceptionally if it did not answer in time
+     * @return completes, once that node has no end of the client left to write, with the client's last offset there
+     *         (the end it logged; an older offset, or 0, when it had nothing to end); completes exceptionally if it
+     *         did not answer in time
      */
     CompletableFuture<Long> end(String node, String clientId, String connectionId);
 }

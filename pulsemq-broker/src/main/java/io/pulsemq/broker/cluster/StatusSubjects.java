@@ -46,6 +46,21 @@ public record StatusSubjects(String stream, String subjectPrefix) {
         return "$JS.API.STREAM.INFO." + stream;
     }
 
+    /** The stream of the nodes' write probes (one message kept per node). */
+    public String probeStream() {
+        return stream + "_PROBE";
+    }
+
+    /** The subject of {@code node}'s write probes. */
+    public String probe(String node) {
+        return subjectPrefix + "-probe." + token(node);
+    }
+
+    /** Every subject of the probes' stream. */
+    public String allProbes() {
+        return subjectPrefix + "-probe.>";
+    }
+
     /** The stream of refused connection attempts kept for the clients' traces. */
     public String rejectedStream() {
         return stream + "_REJECTED";
