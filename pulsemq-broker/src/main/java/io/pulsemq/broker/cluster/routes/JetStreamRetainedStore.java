@@ -206,11 +206,10 @@ public final class JetStreamRetainedStore implements RetainedStore {
         return failedWrites.sum();
     }
 
-    /** Stops following the stream and closes the local store (the connection stays open). */
+    /** Stops following the stream; the local store stays open (its owner closes it) and so does the connection. */
     @Override
     public void close() {
         stopFollowing();
-        local.close();
     }
 
     private void stopFollowing() {
