@@ -48,20 +48,24 @@ class RouteWireTest {
 
         assertThat(routed.origin()).isEqualTo("node-a");
         assertThat(routed.groups()).containsExactly(new Group("g", "a/#"), new Group("h", "+/b/#"));
-        Message m = routed.message();
-        assertThat(m.origin()).isEqualTo("node-a");
-        assertThat(m.topic()).isEqualTo(FULL.topic());
-        assertThat(m.qos()).isEqualTo(2);
-        assertThat(m.retain()).isTrue();
-        assertThat(m.payload()).containsExactly(FULL.payload());
-        assertThat(m.payloadUtf8()).isTrue();
-        assertThat(m.expiryAt()).isEqualTo(FULL.expiryAt());
-        assertThat(m.contentType()).isEqualTo("application/json");
-        assertThat(m.responseTopic()).isEqualTo("reply/to");
-        assertThat(m.correlationData()).containsExactly(9, 8);
-        assertThat(m.userProperties()).isEqualTo(FULL.userProperties());
-        assertThat(m.publisherId()).isEqualTo("publisher-1");
-        assertThat(m.createdAt()).isEqualTo(FULL.createdAt());
+        assertThat(routed.message().origin()).isEqualTo("node-a");
+        assertIntact(routed.message(), FULL);
+        assertThat(routed.message().retain()).isTrue();
+        assertThat(routed.message().createdAt()).isEqualTo(FULL.createdAt());
+    }
+
+    /** {@code crossed} is {@code sent} as another node received it: topic, QoS, payload and every v5 property. */
+    static void assertIntact(Message crossed, Message sent) {
+        assertThat(crossed.topic()).isEqualTo(sent.topic());
+        assertThat(crossed.qos()).isEqualTo(sent.qos());
+        assertThat(crossed.payload()).containsExactly(sent.payload());
+        assertThat(crossed.payloadUtf8()).isEqualTo(sent.payloadUtf8());
+        assertThat(crossed.expiryAt()).isEqualTo(sent.expiryAt());
+        assertThat(crossed.contentType()).isEqualTo(sent.contentType());
+        assertThat(crossed.responseTopic()).isEqualTo(sent.responseTopic());
+        assertThat(crossed.correlationData()).containsExactly(sent.correlationData());
+        assertThat(crossed.userProperties()).isEqualTo(sent.userProperties());
+        assertThat(crossed.publisherId()).isEqualTo(sent.publisherId());
     }
 
     @Test
