@@ -111,7 +111,7 @@ public final class AmqpServer implements AutoCloseable {
             StatusQueues status = new StatusQueues(statusLog, store, progress, config.instanceId(), executor,
                     config.amqp().redeliveryDelay());
             TopicQueues topics = new TopicQueues(store, writer, progress, executor, config.amqp(), clock,
-                    config.accessKeys(), access.authorizer());
+                    config.accessKeys(), access.authorizer(), router::addInterest);
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
                     config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, access.guard(),

@@ -45,6 +45,11 @@ import java.util.function.Consumer;
  * current rules is deleted with its messages (and logged); so are queues of the earlier layout, one per parent topic
  * without a key.
  *
+ * <p>In cluster mode a queue's node must also receive the messages other nodes publish under its parent topic: the
+ * first queue of a parent topic (stored or new) declares interest in {@code <parent>/#} ({@code parentInterest},
+ * {@link io.pulsemq.broker.routing.Router#addInterest}); queues are not removed while the broker runs, so neither is
+ * the interest.
+ *
  * <p>{@link #published} runs on publisher threads; everything else on the queue executor.
  */
 final class TopicQueues implements PublishListener {
@@ -67,6 +72,7 @@ final class TopicQueues implements PublishListener {
     private final Duration redeliveryDelay;
     private final int maxMessages;
     private final Clock clock;
+    private final Consumer<String> parentInterest;
     private final Map<QueueName, TopicQueue> queues = new ConcurrentHashMap<>();
     /** Every queue of a parent topic; replaced, never changed, so publisher threads read it without locks. */
     private final Map<String, TopicQueue[]> byParent = new ConcurrentHashMap<>();
@@ -76,10 +82,13 @@ final class TopicQueues implements PublishListener {
      * Loads the stored queues.
      *
      * @param keys       the configured access keys (a stored queue's key is looked up by its ID)
-     * @param authorizer the rules, to drop stored queues their key may no longer read
+     * @param authorizer     the rules, to drop stored queues their key may no longer read
+     * @param parentInterest told of each parent topic's first queue, with the filter {@code <parent>/#}
      */
     TopicQueues(RocksStore store, StoreWriter writer, ProgressWriter progress, ScheduledExecutorService executor,
-                AmqpConfig config, Clock clock, List<AccessKey> keys, Authorizer authorizer) {
+                AmqpConfig config, Clock clock, List<AccessKey> keys, Authorizer authorizer,
+                Consumer<String> parentInterest) {
+        this.parentInterest = parentInterest;
         this.store = store;
         this.writer = writer;
         this.progress = progress;
@@ -166,7 +175,7 @@ final class TopicQueues implements PublishListener {
 
     private void add(TopicQueue q) {
         queues.put(q.name, q);
-        byParent.compute(q.name.parent(), (parent, existing) -> {
+        TopicQueue[] all = byParent.compute(q.name.parent(), (parent, existing) -> {
             if (existing == null) {
                 return new TopicQueue[] {q};
             }
@@ -174,6 +183,9 @@ final class TopicQueues implements PublishListener {
             grown[existing.length] = q;
             return grown;
         });
+        if (all.length == 1) { // adds are serialized: the constructor, then the queue executor
+            parentInterest.accept(q.name.parent() + "/#");
+        }
     }
 
     private void delete(byte[] cursorKey, byte[] messagePrefix) {

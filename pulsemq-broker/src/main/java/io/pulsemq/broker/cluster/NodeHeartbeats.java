@@ -9,6 +9,7 @@ import org.slf4j.LoggerFactory;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -38,6 +39,30 @@ public final class NodeHeartbeats implements AutoCloseable {
 
         /** {@code node}, declared dead earlier, is heard from again. */
         default void alive(String node) {
+        }
+
+        /** A listener that tells each of {@code listeners} in turn (one failing does not keep the others from it). */
+        static Listener all(Listener... listeners) {
+            List<Listener> each = List.of(listeners);
+            return new Listener() {
+                @Override
+                public void dead(String node) {
+                    each.forEach(l -> tell(l, node, () -> l.dead(node)));
+                }
+
+                @Override
+                public void alive(String node) {
+                    each.forEach(l -> tell(l, node, () -> l.alive(node)));
+                }
+            };
+        }
+
+        private static void tell(Listener l, String node, Runnable call) {
+            try {
+                call.run();
+            } catch (RuntimeException failed) {
+                LOG.error("{} failed on news of node {}", l, node, failed);
+            }
         }
     }
 

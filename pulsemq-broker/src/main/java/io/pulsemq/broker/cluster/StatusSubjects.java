@@ -76,7 +76,8 @@ public record StatusSubjects(String stream, String subjectPrefix) {
         return subjectPrefix + "-rejected.>";
     }
 
-    static String token(String name) {
+    /** The subject token of {@code name}: {@code _} and its base64url, or {@code h} and that of its SHA-256 when long. */
+    public static String token(String name) {
         byte[] utf8 = name.getBytes(StandardCharsets.UTF_8);
         if (utf8.length > MAX_PLAIN_BYTES) {
             try {

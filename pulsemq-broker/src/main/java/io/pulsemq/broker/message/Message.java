@@ -18,6 +18,9 @@ import java.util.List;
  * @param userProperties  v5 User Properties, in order
  * @param publisherId     client ID of the publisher ("" for the broker itself)
  * @param createdAt       epoch ms when the broker received it
+ * @param origin          the cluster node the message was published on, when that is another node than this one; null
+ *                        for a message published here (every message in single-node mode). A message with an origin
+ *                        is delivered to this node's subscribers only, never forwarded to other nodes again
  */
 public record Message(
         String topic,
@@ -31,10 +34,19 @@ public record Message(
         byte[] correlationData,
         List<UserProperty> userProperties,
         String publisherId,
-        long createdAt) {
+        long createdAt,
+        String origin) {
 
     public Message {
         userProperties = userProperties == null ? List.of() : List.copyOf(userProperties);
+    }
+
+    /** A message published on this node (no {@link #origin()}). */
+    public Message(String topic, int qos, boolean retain, byte[] payload, boolean payloadUtf8, long expiryAt,
+                   String contentType, String responseTopic, byte[] correlationData, List<UserProperty> userProperties,
+                   String publisherId, long createdAt) {
+        this(topic, qos, retain, payload, payloadUtf8, expiryAt, contentType, responseTopic, correlationData,
+                userProperties, publisherId, createdAt, null);
     }
 
     /** A plain message without v5 properties. */
@@ -53,7 +65,13 @@ public record Message(
             return this;
         }
         return new Message(topic, newQos, newRetain, payload, payloadUtf8, expiryAt, contentType, responseTopic,
-                correlationData, userProperties, publisherId, createdAt);
+                correlationData, userProperties, publisherId, createdAt, origin);
+    }
+
+    /** A copy that came from cluster node {@code node} (see {@link #origin()}). */
+    public Message withOrigin(String node) {
+        return new Message(topic, qos, retain, payload, payloadUtf8, expiryAt, contentType, responseTopic,
+                correlationData, userProperties, publisherId, createdAt, node);
     }
 
     /** One v5 user property. */

@@ -35,7 +35,13 @@ import java.util.function.Function;
  * subscribed to a matching filter).
  *
  * <p>{@link PublishListener}s see every published message after it was handed to the subscribers, on
- * the publisher's thread.
+ * the publisher's thread, including those another cluster node sent here ({@link #deliverRemote}).
+ *
+ * <p>Cluster mode: a message published here (its {@link Message#origin() origin} is null) is also handed to the
+ * {@link RemoteRoutes}, which sends it to the nodes with matching subscriptions and picks, for each matching shared
+ * group, the one node that delivers it; here, only the groups picked here deliver it. A message from another node
+ * ({@link #deliverRemote}) reaches this node's subscribers only: it is never forwarded again and never changes the
+ * retained store (retained messages are replicated apart from routing).
  */
 public final class Router {
 
@@ -53,10 +59,12 @@ public final class Router {
     private final LimitHits limitHits;
     private final Function<String, Session> sessions;
     private final Clock clock;
+    private final RemoteRoutes remote;
     private final Map<String, AtomicInteger> sharedCursors = new ConcurrentHashMap<>();
     private final List<PublishListener> listeners = new CopyOnWriteArrayList<>();
 
     private final LongAdder published = new LongAdder();
+    private final LongAdder fromRemote = new LongAdder();
     private final LongAdder delivered = new LongAdder();
     private final LongAdder dropped = new LongAdder();
 
@@ -75,6 +83,15 @@ public final class Router {
      */
     public Router(SubscriptionTrie subscriptions, RetainedStore retained, Function<String, Session> sessions, Clock clock,
                   RetainedLimits retainedLimits, LimitHits limitHits) {
+        this(subscriptions, retained, sessions, clock, retainedLimits, limitHits, RemoteRoutes.NONE);
+    }
+
+    /**
+     * @param remote the other nodes of the cluster; {@link RemoteRoutes#NONE} in single-node mode
+     */
+    public Router(SubscriptionTrie subscriptions, RetainedStore retained, Function<String, Session> sessions, Clock clock,
+                  RetainedLimits retainedLimits, LimitHits limitHits, RemoteRoutes remote) {
+        this.remote = remote;
         this.subscriptions = subscriptions;
         this.retained = retained;
         this.retainedLimits = retainedLimits;
@@ -86,7 +103,9 @@ public final class Router {
     /**
      * Publishes a message: updates the retained store when the RETAIN flag is set (an empty payload
      * removes the topic's retained message [MQTT-3.3.1-6]) and delivers it to every matching subscriber,
-     * also when the retained limits keep it from being retained.
+     * also when the retained limits keep it from being retained. In cluster mode it also goes to the other nodes with
+     * matching subscriptions. A message with an {@link Message#origin() origin} (from another node) is delivered as
+     * {@link #deliverRemote} delivers it, to every matching group here, and returns true.
      *
      * @return false if the message was to be retained and a limit kept it from that (it was delivered)
      */
@@ -101,6 +120,10 @@ public final class Router {
      * @return false if the message was to be retained and a limit kept it from that
      */
     public boolean publish(Message message, WhenNotRetained whenNotRetained) {
+        if (message.origin() != null) {
+            deliverRemote(message, RemoteRoutes.SharedPicks.ALL);
+            return true;
+        }
         published.increment();
         boolean kept = true;
         if (message.retain()) {
@@ -119,13 +142,45 @@ public final class Router {
                 }
             }
         }
-        Collector collector = new Collector(message);
+        route(message, remote.forward(message));
+        return kept;
+    }
+
+    /**
+     * Delivers a message another cluster node sent here to this node's subscribers only: plain subscriptions and
+     * point-to-point targets as {@link #publish} does, shared groups only where {@code picks} says so (the sender picked
+     * this node for them); then the publish listeners. It is not forwarded and does not change the retained store.
+     *
+     * @param message a message whose {@link Message#origin() origin} is the node that sent it
+     */
+    public void deliverRemote(Message message, RemoteRoutes.SharedPicks picks) {
+        if (message.origin() == null) {
+            throw new IllegalArgumentException("a message from another node names its origin: " + message.topic());
+        }
+        fromRemote.increment();
+        route(message, picks);
+    }
+
+    /**
+     * Declares interest in messages other nodes publish on topics matching {@code filter}, for a publish listener that
+     * reads them without a subscription (see {@link RemoteRoutes#addInterest}); nothing in single-node mode.
+     */
+    public void addInterest(String filter) {
+        remote.addInterest(filter);
+    }
+
+    /** Undoes one {@link #addInterest}. */
+    public void removeInterest(String filter) {
+        remote.removeInterest(filter);
+    }
+
+    private void route(Message message, RemoteRoutes.SharedPicks picks) {
+        Collector collector = new Collector(message, picks);
         subscriptions.match(message.topic(), collector);
         collector.deliverAll();
         for (PublishListener l : listeners) {
             l.published(message);
         }
-        return kept;
     }
 
     /** Adds a listener told of every published message (see {@link PublishListener} for its duties). */
@@ -168,9 +223,14 @@ public final class Router {
         });
     }
 
-    /** Messages published since start. */
+    /** Messages published on this node since start. */
     public long publishedCount() {
         return published.sum();
+    }
+
+    /** Messages other cluster nodes sent here since start. */
+    public long fromRemoteCount() {
+        return fromRemote.sum();
     }
 
     /** Deliveries handed to sessions (sent or queued). */
@@ -205,11 +265,13 @@ public final class Router {
     /** Gathers one publish's matches so each client receives it once. Not thread-safe; one per publish. */
     private final class Collector implements SubscriptionTrie.MatchSink {
         private final Message message;
+        private final RemoteRoutes.SharedPicks picks;
         private Subscription single;
         private Map<String, Aggregate> many;
 
-        Collector(Message message) {
+        Collector(Message message, RemoteRoutes.SharedPicks picks) {
             this.message = message;
+            this.picks = picks;
         }
 
         @Override
@@ -235,8 +297,8 @@ public final class Router {
 
         @Override
         public void shared(String shareName, String filter, List<Subscription> group) {
-            if (group.isEmpty()) {
-                return;
+            if (group.isEmpty() || !picks.here(shareName, filter)) {
+                return; // another node of the cluster delivers it to this group
             }
             AtomicInteger cursor = sharedCursors.computeIfAbsent(shareName + '/' + filter, k -> new AtomicInteger());
             int start = Math.floorMod(cursor.getAndIncrement(), group.size());

@@ -35,11 +35,51 @@ import java.util.concurrent.atomic.AtomicInteger;
  * Hence every node that is not marked removed is reachable from the root, and no subscription is ever added
  * to a detached branch. Monitors are taken parent before child and at most two at a time, so there is no
  * deadlock. A matcher that is inside a branch while it is detached finds it empty, which is harmless.
+ *
+ * <h2>Listener</h2>
+ * A {@link Listener} is told of every subscription added and removed, under the monitor of the filter's node, so that
+ * for one filter it hears the changes in the order they happened (cluster mode announces each node's filters).
  */
 public final class SubscriptionTrie {
 
     private final Node root = new Node(null, "");
     private final AtomicInteger size = new AtomicInteger();
+    private final Listener listener;
+
+    /** A trie that tells no one of its changes. */
+    public SubscriptionTrie() {
+        this(Listener.NONE);
+    }
+
+    /** A trie that tells {@code listener} of every subscription added and removed. */
+    public SubscriptionTrie(Listener listener) {
+        this.listener = listener;
+    }
+
+    /**
+     * Told of each subscription the trie gains or loses (a replacement, same client and full filter, is neither).
+     * Called on the changing thread while the filter's node is locked: for one filter, calls come in the order of the
+     * changes. It must be quick, must not block and must not call back into the trie.
+     */
+    public interface Listener {
+
+        /** Tells nothing. */
+        Listener NONE = new Listener() {
+            @Override
+            public void added(Subscription subscription) {
+            }
+
+            @Override
+            public void removed(Subscription subscription) {
+            }
+        };
+
+        /** {@code subscription} is new in the trie. */
+        void added(Subscription subscription);
+
+        /** {@code subscription} left the trie. */
+        void removed(Subscription subscription);
+    }
 
     /**
      * Receives the subscriptions matching one topic. Called on the matching thread, with no lock held, so an
@@ -103,6 +143,7 @@ public final class SubscriptionTrie {
                 Subscription replaced = node.add(subscription);
                 if (replaced == null) {
                     size.incrementAndGet();
+                    listener.added(subscription);
                 }
                 return replaced;
             }
@@ -132,6 +173,7 @@ public final class SubscriptionTrie {
                 return null;
             }
             size.decrementAndGet();
+            listener.removed(removed);
         }
         prune(node);
         return removed;

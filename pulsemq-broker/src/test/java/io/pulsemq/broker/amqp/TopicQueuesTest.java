@@ -46,6 +46,7 @@ class TopicQueuesTest {
     Path dataDir;
 
     private final ScheduledExecutorService queueThread = Executors.newSingleThreadScheduledExecutor();
+    private final List<String> interest = new CopyOnWriteArrayList<>();
 
     @AfterEach
     void stop() {
@@ -69,6 +70,22 @@ class TopicQueuesTest {
             assertThat(car.payloads).containsExactly("car", "backend");
             assertThat(bike.payloads).containsExactly("bike", "backend");
             assertThat(admin.payloads).containsExactly("car", "bike", "backend");
+        }
+    }
+
+    @Test
+    void firstQueueOfAParentTopic_storedOrNew_declaresInterestInItsTopics_once() throws Exception {
+        try (Stores store = new Stores()) {
+            TopicQueues topics = open(store, KEYS, Authorizer.allowAll());
+            onQueues(() -> topics.queue(CAR, "telemetry"));
+            onQueues(() -> topics.queue(ADMIN, "telemetry"));
+            onQueues(() -> topics.queue(CAR, "alerts"));
+            assertThat(interest).containsExactly("telemetry/#", "alerts/#");
+
+            interest.clear();
+            open(store, KEYS, Authorizer.allowAll()); // a restart loads the stored queues
+
+            assertThat(interest).containsExactlyInAnyOrder("telemetry/#", "alerts/#");
         }
     }
 
@@ -162,7 +179,7 @@ class TopicQueuesTest {
     private TopicQueues open(Stores store, List<AccessKey> keys, Authorizer rules) throws Exception {
         ProgressWriter progress = new ProgressWriter(store.rocks, Runnable::run);
         return onQueues(() -> new TopicQueues(store.rocks, store.writer, progress, queueThread, AmqpConfig.defaults(),
-                Clock.systemUTC(), keys, rules));
+                Clock.systemUTC(), keys, rules, interest::add));
     }
 
     /** Waits until the appends so far are written and the queue thread has handed them to the consumers. */

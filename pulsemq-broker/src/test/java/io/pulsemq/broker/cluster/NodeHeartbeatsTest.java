@@ -55,6 +55,23 @@ class NodeHeartbeatsTest {
     }
 
     @Test
+    void all_tellsEveryListener_evenAfterOneFails() {
+        Events first = new Events();
+        Events last = new Events();
+        NodeHeartbeats.Listener failing = node -> {
+            throw new IllegalStateException("broken listener");
+        };
+        NodeHeartbeats.Listener all = NodeHeartbeats.Listener.all(first, failing, last);
+
+        all.dead("x");
+        all.alive("x");
+
+        assertThat(first.dead).containsExactly("x");
+        assertThat(last.dead).containsExactly("x");
+        assertThat(last.alive).containsExactly("x");
+    }
+
+    @Test
     void timeoutShorterThanTwoIntervals_isRefused() {
         assertThatThrownBy(() -> new NodeHeartbeats(NATS.connection(), "test.heartbeats.bad", "a",
                 Duration.ofSeconds(1), Duration.ofMillis(1500), Clock.systemUTC(), node -> { }))

@@ -369,6 +369,30 @@ class SubscriptionTrieTest {
         return matches;
     }
 
+    @Test
+    void listener_hearsEachAddAndRemove_butNotAReplacement() {
+        List<String> heard = new ArrayList<>();
+        SubscriptionTrie told = new SubscriptionTrie(new SubscriptionTrie.Listener() {
+            @Override
+            public void added(Subscription s) {
+                heard.add("+" + s.clientId() + " " + s.fullFilter());
+            }
+
+            @Override
+            public void removed(Subscription s) {
+                heard.add("-" + s.clientId() + " " + s.fullFilter());
+            }
+        });
+        told.subscribe(plain("c1", "a/b", 0));
+        told.subscribe(plain("c1", "a/b", 1)); // replacement
+        told.subscribe(shared("c2", "g", "a/#", 1));
+        told.unsubscribe("c1", "a/b");
+        told.unsubscribe("c1", "a/b"); // gone already
+        told.clear();
+
+        assertThat(heard).containsExactly("+c1 a/b", "+c2 $share/g/a/#", "-c1 a/b", "-c2 $share/g/a/#");
+    }
+
     private static Subscription plain(String clientId, String filter, int qos) {
         return new Subscription(clientId, filter, null, qos, false, false, 0, 0);
     }

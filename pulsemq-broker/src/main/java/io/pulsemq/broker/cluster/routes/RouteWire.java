@@ -1,0 +1,356 @@
+package io.pulsemq.broker.cluster.routes;
+
+import io.pulsemq.broker.message.Message;
+import io.pulsemq.broker.store.MessageCodec;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.DataInputStream;
+import java.io.DataOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * The binary forms of what nodes send one another. Every frame starts with a format version byte ({@link #VERSION})
+ * and a kind byte; decoding a frame of another version, of an unknown kind, truncated or with trailing bytes fails with
+ * {@link IllegalArgumentException}. Stateless and thread-safe.
+ *
+ * <p>Version 1, big-endian, where {@code string} is an int length and that many UTF-8 bytes:
+ * <pre>
+ * Delta:     1, 1, string node, long epoch, long seq, u8 added (0/1), string key
+ * Snapshot:  1, 2, string node, long epoch, long seq, int part, int parts, int count, count x string key
+ * Digest:    1, 3, string node, long epoch, long seq
+ * Sync:      1, 4, string node (who asks), string target ("" = every node)
+ * Routed:    1, 5, string origin, int count, count x (string shareName, string filter), the message as a
+ *            {@link MessageCodec} record (which has a version byte of its own) up to the end
+ * Retained:  1, 6, the message as a MessageCodec record up to the end (set)
+ *            1, 7, string topic (cleared)
+ * </pre>
+ * A key is a filter as a client writes it: {@code $share/<name>/<filter>} for a shared group, the filter otherwise.
+ */
+public final class RouteWire {
+
+    /** The format version this build writes and reads. */
+    public static final int VERSION = 1;
+
+    private static final int DELTA = 1;
+    private static final int SNAPSHOT = 2;
+    private static final int DIGEST = 3;
+    private static final int SYNC = 4;
+    private static final int ROUTED = 5;
+    private static final int RETAINED_SET = 6;
+    private static final int RETAINED_CLEARED = 7;
+
+    private RouteWire() {
+    }
+
+    /** What a node says about its interest, on its interest subject. */
+    public sealed interface Announcement permits Delta, Snapshot, Digest, Sync {
+        /** The node that says it. */
+        String node();
+    }
+
+    /**
+     * One key gained (its first subscription on the node) or lost (its last).
+     *
+     * @param epoch the announcing node's run: another epoch is another start, whose sequence starts again
+     * @param seq   one more than the node's previous delta or snapshot of this epoch
+     */
+    public record Delta(String node, long epoch, long seq, boolean added, String key) implements Announcement {
+    }
+
+    /**
+     * Part {@code part} (from 0) of {@code parts} of the node's whole interest as of sequence {@code seq}; the parts
+     * of one snapshot are sent one after the other, before any later delta.
+     */
+    public record Snapshot(String node, long epoch, long seq, int part, int parts, List<String> keys)
+            implements Announcement {
+        public Snapshot {
+            keys = List.copyOf(keys);
+        }
+    }
+
+    /** Where the node's announcements stand, sent periodically so that a lost last delta and new nodes are found. */
+    public record Digest(String node, long epoch, long seq) implements Announcement {
+    }
+
+    /** {@code node} asks {@code target} (or every node, for "") for a snapshot. */
+    public record Sync(String node, String target) implements Announcement {
+        /** Whether {@code self} is asked. */
+        public boolean asks(String self) {
+            return target.isEmpty() || target.equals(self);
+        }
+    }
+
+    /** A shared subscription group, {@code $share/<shareName>/<filter>}. */
+    public record Group(String shareName, String filter) {
+    }
+
+    /**
+     * A message routed to one node.
+     *
+     * @param origin the node it was published on
+     * @param groups the shared groups of the receiving node it is to be delivered to (one member each)
+     */
+    public record Routed(String origin, List<Group> groups, Message message) {
+        public Routed {
+            groups = List.copyOf(groups);
+        }
+    }
+
+    /**
+     * A retained topic's state in the stream.
+     *
+     * @param topic   the topic
+     * @param message its retained message, or null if it was cleared
+     */
+    public record Retained(String topic, Message message) {
+    }
+
+    public static byte[] encode(Announcement a) {
+        return write(out -> {
+            if (a instanceof Delta d) {
+                head(out, DELTA);
+                string(out, d.node());
+                out.writeLong(d.epoch());
+                out.writeLong(d.seq());
+                out.writeByte(d.added() ? 1 : 0);
+                string(out, d.key());
+            } else if (a instanceof Snapshot s) {
+                head(out, SNAPSHOT);
+                string(out, s.node());
+                out.writeLong(s.epoch());
+                out.writeLong(s.seq());
+                out.writeInt(s.part());
+                out.writeInt(s.parts());
+                out.writeInt(s.keys().size());
+                for (String key : s.keys()) {
+                    string(out, key);
+                }
+            } else if (a instanceof Digest d) {
+                head(out, DIGEST);
+                string(out, d.node());
+                out.writeLong(d.epoch());
+                out.writeLong(d.seq());
+            } else {
+                Sync sync = (Sync) a;
+                head(out, SYNC);
+                string(out, sync.node());
+                string(out, sync.target());
+            }
+        });
+    }
+
+    public static Announcement decodeAnnouncement(byte[] frame) {
+        Reader in = new Reader(frame);
+        Announcement a = switch (in.kind) {
+            case DELTA -> new Delta(in.string(), in.i64(), in.i64(), in.bool(), in.string());
+            case SNAPSHOT -> {
+                String node = in.string();
+                long epoch = in.i64();
+                long seq = in.i64();
+                int part = in.i32();
+                int parts = in.i32();
+                if (part < 0 || parts <= part) {
+                    throw in.corrupt("part " + part + " of " + parts);
+                }
+                int count = in.count();
+                List<String> keys = new ArrayList<>(count);
+                for (int i = 0; i < count; i++) {
+                    keys.add(in.string());
+                }
+                yield new Snapshot(node, epoch, seq, part, parts, keys);
+            }
+            case DIGEST -> new Digest(in.string(), in.i64(), in.i64());
+            case SYNC -> new Sync(in.string(), in.string());
+            default -> throw in.corrupt("not an announcement (kind " + in.kind + ")");
+        };
+        in.end();
+        return a;
+    }
+
+    /** Encodes a routed message whose {@link MessageCodec} record the caller made once for every receiving node. */
+    public static byte[] encodeRouted(String origin, List<Group> groups, byte[] messageRecord) {
+        return write(out -> {
+            head(out, ROUTED);
+            string(out, origin);
+            out.writeInt(groups.size());
+            for (Group g : groups) {
+                string(out, g.shareName());
+                string(out, g.filter());
+            }
+            out.write(messageRecord);
+        });
+    }
+
+    /** Decodes a routed message; the message has {@link Routed#origin()} as its {@link Message#origin()}. */
+    public static Routed decodeRouted(byte[] frame) {
+        Reader in = new Reader(frame);
+        if (in.kind != ROUTED) {
+            throw in.corrupt("not a routed message (kind " + in.kind + ")");
+        }
+        String origin = in.string();
+        int count = in.count();
+        List<Group> groups = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            groups.add(new Group(in.string(), in.string()));
+        }
+        return new Routed(origin, groups, MessageCodec.decodeMessage(in.rest()).withOrigin(origin));
+    }
+
+    /** A topic's retained message as the stream keeps it. */
+    public static byte[] encodeRetained(Message message) {
+        return write(out -> {
+            head(out, RETAINED_SET);
+            out.write(MessageCodec.encodeMessage(message));
+        });
+    }
+
+    /** The stream's mark that {@code topic} has no retained message any more. */
+    public static byte[] encodeRetainedCleared(String topic) {
+        return write(out -> {
+            head(out, RETAINED_CLEARED);
+            string(out, topic);
+        });
+    }
+
+    public static Retained decodeRetained(byte[] frame) {
+        Reader in = new Reader(frame);
+        switch (in.kind) {
+            case RETAINED_SET -> {
+                Message m = MessageCodec.decodeMessage(in.rest());
+                return new Retained(m.topic(), m);
+            }
+            case RETAINED_CLEARED -> {
+                Retained cleared = new Retained(in.string(), null);
+                in.end();
+                return cleared;
+            }
+            default -> throw in.corrupt("not a retained record (kind " + in.kind + ")");
+        }
+    }
+
+    private static void head(DataOutputStream out, int kind) throws IOException {
+        out.writeByte(VERSION);
+        out.writeByte(kind);
+    }
+
+    private static void string(DataOutputStream out, String s) throws IOException {
+        byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+        out.writeInt(utf8.length);
+        out.write(utf8);
+    }
+
+    private interface Body {
+        void write(DataOutputStream out) throws IOException;
+    }
+
+    private static byte[] write(Body body) {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream(128);
+        try (DataOutputStream out = new DataOutputStream(bytes)) {
+            body.write(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot happen in memory", e);
+        }
+        return bytes.toByteArray();
+    }
+
+    /** A bounds-checked reader over one frame, past its version and kind. */
+    private static final class Reader {
+        private final byte[] frame;
+        private final DataInputStream in;
+        final int kind;
+
+        Reader(byte[] frame) {
+            this.frame = frame;
+            if (frame == null || frame.length < 2) {
+                throw new IllegalArgumentException("a route frame of " + (frame == null ? 0 : frame.length)
+                        + " bytes is too short");
+            }
+            if (frame[0] != VERSION) {
+                throw new IllegalArgumentException("route frame format version " + frame[0] + "; this build reads "
+                        + VERSION);
+            }
+            this.kind = frame[1];
+            this.in = new DataInputStream(new ByteArrayInputStream(frame, 2, frame.length - 2));
+        }
+
+        long i64() {
+            try {
+                return in.readLong();
+            } catch (IOException e) {
+                throw corrupt("truncated");
+            }
+        }
+
+        int i32() {
+            try {
+                return in.readInt();
+            } catch (IOException e) {
+                throw corrupt("truncated");
+            }
+        }
+
+        boolean bool() {
+            try {
+                int b = in.readUnsignedByte();
+                if (b > 1) {
+                    throw corrupt("flag " + b);
+                }
+                return b == 1;
+            } catch (IOException e) {
+                throw corrupt("truncated");
+            }
+        }
+
+        /** A count of elements that take at least one byte each. */
+        int count() {
+            int count = i32();
+            if (count < 0 || count > remaining()) {
+                throw corrupt("count " + count + " exceeds the remaining bytes");
+            }
+            return count;
+        }
+
+        String string() {
+            int length = i32();
+            if (length < 0 || length > remaining()) {
+                throw corrupt("string of " + length + " bytes exceeds the remaining bytes");
+            }
+            byte[] utf8 = new byte[length];
+            try {
+                in.readFully(utf8);
+            } catch (IOException e) {
+                throw corrupt("truncated");
+            }
+            return new String(utf8, StandardCharsets.UTF_8);
+        }
+
+        byte[] rest() {
+            return Arrays.copyOfRange(frame, frame.length - remaining(), frame.length);
+        }
+
+        void end() {
+            if (remaining() != 0) {
+                throw corrupt(remaining() + " trailing bytes");
+            }
+        }
+
+        private int remaining() {
+            try {
+                return in.available();
+            } catch (IOException e) {
+                return 0;
+            }
+        }
+
+        IllegalArgumentException corrupt(String detail) {
+            return new IllegalArgumentException("corrupt route frame (" + frame.length + " bytes, kind " + kind + "): "
+                    + detail);
+        }
+    }
+}

@@ -1,0 +1,114 @@
+package io.pulsemq.broker.cluster.routes;
+
+import io.pulsemq.broker.cluster.routes.RouteWire.Delta;
+import io.pulsemq.broker.cluster.routes.RouteWire.Digest;
+import io.pulsemq.broker.cluster.routes.RouteWire.Group;
+import io.pulsemq.broker.cluster.routes.RouteWire.Routed;
+import io.pulsemq.broker.cluster.routes.RouteWire.Snapshot;
+import io.pulsemq.broker.cluster.routes.RouteWire.Sync;
+import io.pulsemq.broker.message.Message;
+import io.pulsemq.broker.store.MessageCodec;
+import org.junit.jupiter.api.Test;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class RouteWireTest {
+
+    private static final Message FULL = new Message("a/b/\uD83D\uDE00", 2, true, new byte[] {0, 1, 2, (byte) 0xFF}, true,
+            1_700_000_000_123L, "application/json", "reply/to", new byte[] {9, 8}, List.of(
+            new Message.UserProperty("k", "v1"), new Message.UserProperty("k", "v2"),
+            new Message.UserProperty("", "")), "publisher-1", 1_699_999_999_000L);
+
+    @Test
+    void announcements_roundTrip() {
+        List<RouteWire.Announcement> all = List.of(
+                new Delta("node-a", -5L, 7, true, "$share/g/a/+"),
+                new Delta("node.a *>", Long.MAX_VALUE, 1, false, "#"),
+                new Snapshot("a", 3, 12, 1, 3, List.of("x/#", "$share/g/y", "\uD83D\uDE00/+")),
+                new Snapshot("a", 3, 0, 0, 1, List.of()),
+                new Digest("a", 3, 44),
+                new Sync("a", ""),
+                new Sync("a", "b"));
+        for (RouteWire.Announcement a : all) {
+            assertThat(RouteWire.decodeAnnouncement(RouteWire.encode(a))).isEqualTo(a);
+        }
+    }
+
+    @Test
+    void routed_keepsPayloadAndEveryV5Property_andNamesItsOrigin() {
+        byte[] frame = RouteWire.encodeRouted("node-a", List.of(new Group("g", "a/#"), new Group("h", "+/b/#")),
+                MessageCodec.encodeMessage(FULL));
+
+        Routed routed = RouteWire.decodeRouted(frame);
+
+        assertThat(routed.origin()).isEqualTo("node-a");
+        assertThat(routed.groups()).containsExactly(new Group("g", "a/#"), new Group("h", "+/b/#"));
+        assertThat(routed.message().origin()).isEqualTo("node-a");
+        assertIntact(routed.message(), FULL);
+        assertThat(routed.message().retain()).isTrue();
+        assertThat(routed.message().createdAt()).isEqualTo(FULL.createdAt());
+    }
+
+    /** {@code crossed} is {@code sent} as another node received it: topic, QoS, payload and every v5 property. */
+    static void assertIntact(Message crossed, Message sent) {
+        assertThat(crossed.topic()).isEqualTo(sent.topic());
+        assertThat(crossed.qos()).isEqualTo(sent.qos());
+        assertThat(crossed.payload()).containsExactly(sent.payload());
+        assertThat(crossed.payloadUtf8()).isEqualTo(sent.payloadUtf8());
+        assertThat(crossed.expiryAt()).isEqualTo(sent.expiryAt());
+        assertThat(crossed.contentType()).isEqualTo(sent.contentType());
+        assertThat(crossed.responseTopic()).isEqualTo(sent.responseTopic());
+        assertThat(crossed.correlationData()).containsExactly(sent.correlationData());
+        assertThat(crossed.userProperties()).isEqualTo(sent.userProperties());
+        assertThat(crossed.publisherId()).isEqualTo(sent.publisherId());
+    }
+
+    @Test
+    void routed_withoutGroupsOrProperties_roundTrips() {
+        Message plain = Message.of("t", 0, false, new byte[0], "", 0);
+        Routed routed = RouteWire.decodeRouted(RouteWire.encodeRouted("b", List.of(), MessageCodec.encodeMessage(plain)));
+
+        assertThat(routed.groups()).isEmpty();
+        assertThat(routed.message().payload()).isEmpty();
+        assertThat(routed.message().contentType()).isNull();
+        assertThat(routed.message().correlationData()).isNull();
+    }
+
+    @Test
+    void retained_setAndCleared_roundTrip() {
+        RouteWire.Retained set = RouteWire.decodeRetained(RouteWire.encodeRetained(FULL));
+        assertThat(set.topic()).isEqualTo(FULL.topic());
+        assertThat(set.message().payload()).containsExactly(FULL.payload());
+        assertThat(set.message().origin()).isNull();
+
+        RouteWire.Retained cleared = RouteWire.decodeRetained(RouteWire.encodeRetainedCleared("a/b"));
+        assertThat(cleared).isEqualTo(new RouteWire.Retained("a/b", null));
+    }
+
+    @Test
+    void anotherVersion_unknownKind_truncatedOrTrailingBytes_areRefused() {
+        byte[] delta = RouteWire.encode(new Delta("a", 1, 1, true, "t"));
+        byte[] otherVersion = delta.clone();
+        otherVersion[0] = 2;
+        byte[] unknownKind = delta.clone();
+        unknownKind[1] = 99;
+        byte[] truncated = Arrays.copyOf(delta, delta.length - 1);
+        byte[] trailing = Arrays.copyOf(delta, delta.length + 1);
+        byte[] hugeString = new byte[] {1, 4, 0x7F, 0, 0, 0, 'a'};
+
+        for (byte[] bad : List.of(otherVersion, unknownKind, truncated, trailing, hugeString, new byte[] {1},
+                "x".getBytes(StandardCharsets.UTF_8))) {
+            assertThatThrownBy(() -> RouteWire.decodeAnnouncement(bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+        assertThatThrownBy(() -> RouteWire.decodeRouted(delta)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RouteWire.decodeRetained(delta)).isInstanceOf(IllegalArgumentException.class);
+        byte[] badPart = RouteWire.encode(new Snapshot("a", 1, 1, 0, 1, List.of()));
+        badPart[2 + 4 + 1 + 16 + 3] = 5; // part 5 of 1
+        assertThatThrownBy(() -> RouteWire.decodeAnnouncement(badPart)).isInstanceOf(IllegalArgumentException.class);
+    }
+}
