@@ -187,6 +187,56 @@ class ClusterIT {
         }
     }
 
+    @Test
+    void publishOnOneNode_reachesSubscribersOnTheOthers_qos0to2_sharedOnce_retainedEverywhere() throws Exception {
+        String topic = Clients.unique("cluster/route");
+        Mqtt5BlockingClient subB = Clients.connectedHive5(cluster.node(1), Clients.unique("GID_sub@@@b"));
+        Mqtt5BlockingClient subC = Clients.connectedHive5(cluster.node(2), Clients.unique("GID_sub@@@c"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(cluster.node(0), Clients.unique("GID_pub@@@a"));
+        try (var onB = subB.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL);
+             var onC = subC.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            subB.subscribeWith().topicFilter(topic + "/#").qos(com.hivemq.client.mqtt.datatypes.MqttQos.EXACTLY_ONCE).send();
+            subC.subscribeWith().topicFilter("$share/g/" + topic + "/shared").qos(
+                    com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE).send();
+            // the other nodes learn a subscription within one NATS round trip after its SUBACK
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                pub.publishWith().topic(topic + "/probe").send();
+                return onB.receive(100, TimeUnit.MILLISECONDS).isPresent();
+            });
+            while (onB.receive(200, TimeUnit.MILLISECONDS).isPresent()) {
+                // drain the probes
+            }
+            for (com.hivemq.client.mqtt.datatypes.MqttQos qos : com.hivemq.client.mqtt.datatypes.MqttQos.values()) {
+                pub.publishWith().topic(topic + "/q").qos(qos).payload(Clients.utf8("m" + qos.getCode())).send();
+                var got = onB.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS).orElseThrow();
+                assertThat(new String(got.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8))
+                        .isEqualTo("m" + qos.getCode());
+                assertThat(got.getQos()).isEqualTo(qos);
+            }
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                pub.publishWith().topic(topic + "/shared").qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .send();
+                return onC.receive(100, TimeUnit.MILLISECONDS).isPresent();
+            });
+            pub.publishWith().topic(topic + "/kept").retain(true).payload(Clients.utf8("kept")).send();
+            Mqtt5BlockingClient late = Clients.connectedHive5(cluster.node(2), Clients.unique("GID_late@@@c"));
+            try (var onLate = late.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+                await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                    late.subscribeWith().topicFilter(topic + "/kept").send();
+                    return onLate.receive(200, TimeUnit.MILLISECONDS)
+                            .filter(m -> m.isRetain() && new String(m.getPayloadAsBytes(),
+                                    java.nio.charset.StandardCharsets.UTF_8).equals("kept")).isPresent();
+                });
+            } finally {
+                late.disconnect();
+            }
+        } finally {
+            pub.disconnect();
+            subB.disconnect();
+            subC.disconnect();
+        }
+    }
+
     /**
      * One client's events as the contract has them: versions 1, 2, 3, ... without a gap; a {@code connect}, then its
      * end ({@code tcpclean}, after a {@code disconnect} when the client said goodbye) naming the same connection,

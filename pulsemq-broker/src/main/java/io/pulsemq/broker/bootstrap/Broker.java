@@ -34,6 +34,11 @@ import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.session.SessionStore;
 import io.pulsemq.broker.cluster.ClusterNode;
+import io.pulsemq.broker.cluster.routes.JetStreamRetainedStore;
+import io.pulsemq.broker.cluster.routes.NatsRoutes;
+import io.pulsemq.broker.cluster.routes.RouteSubjects;
+import io.pulsemq.broker.routing.RemoteRoutes;
+import java.time.Duration;
 import io.pulsemq.broker.presence.ReadBarrier;
 import io.pulsemq.broker.statuslog.RocksStatusLog;
 import io.pulsemq.broker.statuslog.StatusLog;
@@ -90,6 +95,8 @@ public final class Broker implements AutoCloseable {
      * full disk): what the clients send then waits in their sockets, and the heap stays bounded.
      */
     private static final long STORE_WRITER_HIGH_WATER_BYTES = 64L * 1024 * 1024;
+    /** How often a cluster node sends the digest of its subscriptions, so that the others notice what they missed. */
+    private static final Duration ROUTE_DIGESTS = Duration.ofSeconds(1);
     /** How often the TLS certificate, key and CA files are checked for changes. */
     private static final long TLS_RELOAD_SECONDS = 2;
     private static final String PROMETHEUS_TEXT = "text/plain; version=0.0.4; charset=utf-8";
@@ -176,11 +183,30 @@ public final class Broker implements AutoCloseable {
         }
         SessionStore sessionStore = new RocksSessionStore(store, writer);
         RetainedStore retained = register(new RocksRetainedStore(store, writer, new InMemoryRetainedStore()));
+        NatsRoutes nodeRoutes = null;
+        if (cluster != null) {
+            // messages between nodes; retained messages in a stream every node follows into its own store
+            nodeRoutes = register(new NatsRoutes(cluster.nats(), RouteSubjects.DEFAULT, config.node(), ROUTE_DIGESTS));
+            retained = register(JetStreamRetainedStore.open(cluster.nats(), RouteSubjects.DEFAULT,
+                    config.cluster().nats().replicas(), retained, Duration.ofSeconds(30)));
+        }
 
-        SubscriptionTrie subscriptions = new SubscriptionTrie();
+        SubscriptionTrie subscriptions = nodeRoutes == null ? new SubscriptionTrie()
+                : new SubscriptionTrie(nodeRoutes.interest());
         ConcurrentHashMap<String, Session> sessionMap = new ConcurrentHashMap<>();
         router = new Router(subscriptions, retained, sessionMap::get, clock,
-                new RetainedLimits(config.mqtt().maxRetainedMessages(), config.mqtt().maxRetainedBytes()), limitHits);
+                new RetainedLimits(config.mqtt().maxRetainedMessages(), config.mqtt().maxRetainedBytes()), limitHits,
+                nodeRoutes == null ? RemoteRoutes.NONE : nodeRoutes);
+        if (nodeRoutes != null) {
+            nodeRoutes.start(router);
+            NatsRoutes r = nodeRoutes;
+            FunctionCounter.builder(MetricNames.CLUSTER_FORWARDED, r, NatsRoutes::forwardedCount)
+                    .description("messages sent to other nodes").register(metrics.registry());
+            FunctionCounter.builder(MetricNames.CLUSTER_RECEIVED, r, NatsRoutes::receivedCount)
+                    .description("messages received from other nodes").register(metrics.registry());
+            FunctionCounter.builder(MetricNames.CLUSTER_ROUTE_FAILURES, r, NatsRoutes::failedCount)
+                    .description("messages to or from other nodes that could not be sent or read").register(metrics.registry());
+        }
         Gauge.builder(MetricNames.RETAINED_MESSAGES, retained, RetainedStore::size)
                 .description("retained messages").register(metrics.registry());
         Gauge.builder(MetricNames.RETAINED_BYTES, retained, RetainedStore::bytes)
@@ -208,7 +234,7 @@ public final class Broker implements AutoCloseable {
             LOG.info("restored {} persistent sessions", restored);
         }
         if (cluster != null) {
-            cluster.attach(sessions, timer, timer);
+            cluster.attach(sessions, timer, timer, nodeRoutes);
         }
 
         int cores = Runtime.getRuntime().availableProcessors();

@@ -104,6 +104,21 @@ public final class ClusterNode implements AutoCloseable {
                 .connectionTimeout(Duration.ofSeconds(5))
                 .pingInterval(Duration.ofSeconds(2))
                 .maxPingsOut(2)
+                // a publish never blocks an event loop: past this many messages waiting for the socket, NATS drops
+                // them (counted in pulsemq_cluster_route_failures_total through the routes)
+                .maxMessagesInOutgoingQueue(100_000)
+                .discardMessagesWhenOutgoingQueueFull()
+                .errorListener(new io.nats.client.ErrorListener() {
+                    @Override
+                    public void slowConsumerDetected(Connection conn, io.nats.client.Consumer consumer) {
+                        LOG.warn("NATS: this node reads its subscriptions too slowly; messages are being dropped");
+                    }
+
+                    @Override
+                    public void messageDiscarded(Connection conn, io.nats.client.Message msg) {
+                        LOG.debug("NATS: outgoing message discarded (queue full): {}", msg.getSubject());
+                    }
+                })
                 .connectionListener((connection, event) -> {
                     if (event != ConnectionListener.Events.RESUBSCRIBED) {
                         LOG.info("NATS: {} ({})", event, connection.getConnectedUrl());
@@ -120,9 +135,10 @@ public final class ClusterNode implements AutoCloseable {
     /**
      * Joins the running cluster once the sessions exist: answers takeover and kick requests, closes the connections
      * another node ends or supersedes (on {@code worker}), starts heartbeats and ends the connections of nodes
-     * declared dead, and probes the stream on {@code timer} so that readiness follows a lost NATS majority.
+     * declared dead (and tells {@code routes} of deaths and returns), and probes the stream on {@code timer} so that readiness follows a lost NATS majority.
      */
-    public void attach(SessionRegistry sessions, ExecutorService worker, ScheduledExecutorService timer) {
+    public void attach(SessionRegistry sessions, ExecutorService worker, ScheduledExecutorService timer,
+                       NodeHeartbeats.Listener routes) {
         control = new NodeControl(nats, config.node(), presence, sessions, log);
         log.useRemoteEnds(control);
         sessions.useRemoteKicks(control);
@@ -140,7 +156,7 @@ public final class ClusterNode implements AutoCloseable {
         });
         Duration timeout = config.cluster().nodeTimeout();
         heartbeats = new NodeHeartbeats(nats, HEARTBEATS, config.node(), timeout.dividedBy(BEATS_PER_TIMEOUT), timeout,
-                clock, new NodeFailures(log));
+                clock, NodeHeartbeats.Listener.all(new NodeFailures(log), routes));
         heartbeats.expect(holders());
         long every = Math.max(100, timeout.dividedBy(BEATS_PER_TIMEOUT).toMillis());
         timer.scheduleWithFixedDelay(() -> log.probe(), every, every, TimeUnit.MILLISECONDS);

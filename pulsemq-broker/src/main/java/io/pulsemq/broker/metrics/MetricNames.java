@@ -45,6 +45,12 @@ public final class MetricNames {
     public static final String LIMIT_HITS = "pulsemq.limit.hits";
     /** Gauge: MQTT connections holding a slot of {@code mqtt.maxConnections} (counted from their accept). */
     public static final String CONNECTIONS_ADMITTED = "pulsemq.connections.admitted";
+    /** Messages this cluster node sent to other nodes. */
+    public static final String CLUSTER_FORWARDED = "pulsemq.cluster.forwarded";
+    /** Messages this cluster node received from other nodes. */
+    public static final String CLUSTER_RECEIVED = "pulsemq.cluster.received";
+    /** Messages to or from other nodes that could not be sent or read. */
+    public static final String CLUSTER_ROUTE_FAILURES = "pulsemq.cluster.route.failures";
     /** Gauge: retained messages. */
     public static final String RETAINED_MESSAGES = "pulsemq.retained.messages";
     /** Gauge: payload bytes of the retained messages. */
