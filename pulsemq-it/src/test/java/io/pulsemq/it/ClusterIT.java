@@ -237,6 +237,59 @@ class ClusterIT {
         }
     }
 
+    @Test
+    void persistentSession_movesToAnotherNode_withItsSubscriptionAndQueuedMessages() throws Exception {
+        String id = Clients.unique("GID_move@@@persistent");
+        String topic = Clients.unique("cluster/queued");
+        Mqtt5BlockingClient device = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(cluster.node(0).mqttPort()).buildBlocking();
+        device.connectWith().cleanStart(true).sessionExpiryInterval(3600).send();
+        device.subscribeWith().topicFilter(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE).send();
+        Mqtt5BlockingClient pub = Clients.connectedHive5(cluster.node(1), Clients.unique("GID_pub@@@b"));
+        try (var probe = device.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            // node b has learned the subscription once a message of its reaches the device
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                pub.publishWith().topic(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.utf8("probe")).send();
+                return probe.receive(200, TimeUnit.MILLISECONDS).isPresent();
+            });
+        }
+        device.disconnect();
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> !new ApiClient(cluster.node(2).httpPort())
+                .getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN).path("online").asBoolean());
+        for (int i = 0; i < 5; i++) { // queued on node a for the offline session
+            pub.publishWith().topic(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                    .payload(Clients.utf8("q" + i)).send();
+        }
+        Mqtt5BlockingClient moved = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(cluster.node(2).mqttPort()).buildBlocking();
+        try (var received = moved.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL, true)) {
+            var connAck = moved.connectWith().cleanStart(false).sessionExpiryInterval(3600).send();
+            assertThat(connAck.isSessionPresent()).as("the session came from node a").isTrue();
+            List<String> got = new ArrayList<>();
+            while (got.size() < 5) { // a late probe may come first
+                var m = received.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS).orElseThrow();
+                String payload = new String(m.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8);
+                if (!payload.equals("probe")) {
+                    got.add(payload);
+                }
+            }
+            assertThat(got).containsExactly("q0", "q1", "q2", "q3", "q4");
+            // the subscription moved too: a new message reaches the device on its new node
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                pub.publishWith().topic(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.utf8("after")).send();
+                return received.receive(200, TimeUnit.MILLISECONDS)
+                        .filter(m -> new String(m.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)
+                                .equals("after")).isPresent();
+            });
+        } finally {
+            moved.disconnectWith().sessionExpiryInterval(0).send();
+            pub.disconnect();
+        }
+        assertThat(cluster.node(0).broker().sessions().get(id)).as("node a gave the session up").isNull();
+    }
+
     /**
      * One client's events as the contract has them: versions 1, 2, 3, ... without a gap; a {@code connect}, then its
      * end ({@code tcpclean}, after a {@code disconnect} when the client said goodbye) naming the same connection,

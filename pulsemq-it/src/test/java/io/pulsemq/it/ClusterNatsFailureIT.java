@@ -85,7 +85,7 @@ class ClusterNatsFailureIT {
             await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> rounds.get() >= 60);
             cluster.nats().kill(0); // the first server of node a's list, and one of every node's
             int before = rounds.get();
-            await().atMost(60, TimeUnit.SECONDS).until(() -> rounds.get() >= before + 60);
+            await().atMost(120, TimeUnit.SECONDS).until(() -> rounds.get() >= before + 60);
         } finally {
             stop.set(true);
             for (Future<?> r : runs) {

@@ -142,6 +142,7 @@ public final class ClusterNode implements AutoCloseable {
         control = new NodeControl(nats, config.node(), presence, sessions, log);
         log.useRemoteEnds(control);
         sessions.useRemoteKicks(control);
+        sessions.useSessionClaims(control);
         log.onOwnershipLost((clientId, connectionId) -> {
             try {
                 worker.execute(() -> {

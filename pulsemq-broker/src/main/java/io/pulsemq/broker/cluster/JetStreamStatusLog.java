@@ -108,6 +108,8 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private static final Duration TAKEOVER_WAIT = Duration.ofSeconds(2);
     /** How long a read barrier waits for the stream's last sequence. */
     private static final Duration SYNC_WAIT = Duration.ofSeconds(5);
+    /** Idle heartbeat of the mirror's consumer. */
+    static final Duration MIRROR_HEARTBEAT = Duration.ofSeconds(1);
     /** Attempts of one {@code connect} (each after a takeover, or after finding this node's view stale). */
     private static final int CONNECT_ATTEMPTS = 5;
     /** First and longest pause between two attempts of an end the stream did not take. */
@@ -304,7 +306,10 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         }
         try {
             mirrorSubscription = js.subscribe(names.all(), PushSubscribeOptions.builder().ordered(true)
-                    .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.LastPerSubject).build())
+                    // heartbeats a second apart: a consumer lost with its NATS server is noticed and made again
+                    // from the last sequence applied within seconds, not the default 15 s that appends would wait
+                    .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.LastPerSubject)
+                            .idleHeartbeat(MIRROR_HEARTBEAT).build())
                     .build());
             follower.start();
         } catch (JetStreamApiException e) {

@@ -73,6 +73,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -124,6 +125,9 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
     private static final AttributeKey<MqttVersion> CODEC_VERSION = AttributeKey.valueOf("NETTY_CODEC_MQTT_VERSION");
 
     private enum State { AWAIT_CONNECT, CONNECTED, CLOSED }
+
+    /** Packets read while the session is claimed from another node, handled once it is here; null otherwise. */
+    private ArrayDeque<Object> held;
 
     /** The trace reason of a CONNECT refused by a connection limit. */
     static final String QUOTA_EXCEEDED = "quota_exceeded";
@@ -305,6 +309,10 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
                 }
                 return;
             }
+            if (held != null) { // the session is on its way from another node
+                held.add(ReferenceCountUtil.retain(msg));
+                return;
+            }
             switch (type) {
                 case PUBLISH:
                     onPublish((MqttPublishMessage) packet);
@@ -456,6 +464,32 @@ public final class MqttConnection extends ChannelInboundHandlerAdapter implement
 
         ConnectionInfo info = new ConnectionInfo(clientId, connectionId, remote(), version.level, n.keepAlive(),
                 n.cleanStart(), n.username(), now, serial(certificate));
+        CompletableFuture<Void> claimed = services.sessions().claim(info).toCompletableFuture();
+        if (claimed.isDone()) {
+            attach(n, info);
+            return;
+        }
+        // a cluster node brings the client's session from the node that has it: what the client sends meanwhile
+        // waits, read already (held here) or not yet read (reading pauses)
+        held = new ArrayDeque<>();
+        readPause.pause(ReadPause.Reason.SESSION_CLAIM);
+        claimed.whenComplete((ignored, error) -> ctx.executor().execute(() -> {
+            readPause.resume(ReadPause.Reason.SESSION_CLAIM);
+            ArrayDeque<Object> waiting = held;
+            held = null;
+            if (state == State.CONNECTED && endReason.get() == null && ctx.channel().isActive()) {
+                attach(n, info);
+                while (!waiting.isEmpty()) {
+                    channelRead(ctx, waiting.poll());
+                }
+            } else {
+                waiting.forEach(ReferenceCountUtil::release);
+            }
+        }));
+    }
+
+    /** Attaches the connection to its session and sends the CONNACK once its start is recorded. */
+    private void attach(ConnectNegotiator.Negotiated n, ConnectionInfo info) {
         long mark = acks.mark();
         SessionRegistry.ConnectResult result = services.sessions().connect(info, this, n.sessionExpiry(), n.will());
         session = result.session();

@@ -612,6 +612,16 @@ public final class Session {
         return new SessionMeta(clientId, protocolVersion, expirySeconds, disconnectedAt);
     }
 
+    /** The metadata as it would be stored now. */
+    synchronized SessionMeta metaNow() {
+        return meta();
+    }
+
+    /** The inbound QoS 2 packet IDs awaiting PUBREL. */
+    synchronized List<Integer> inboundQos2Snapshot() {
+        return new ArrayList<>(inboundQos2);
+    }
+
     /** A copy of the subscriptions, for discarding. */
     List<Subscription> subscriptionSnapshot() {
         return new ArrayList<>(subscriptions.values());

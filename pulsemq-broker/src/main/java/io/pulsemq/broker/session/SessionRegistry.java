@@ -42,6 +42,7 @@ public final class SessionRegistry {
     private final MqttConfig config;
     private final ReentrantLock[] locks = new ReentrantLock[LOCK_STRIPES];
     private volatile RemoteKicks remoteKicks = RemoteKicks.NONE;
+    private volatile SessionClaims claims = SessionClaims.NONE;
 
     /**
      * @param sessions      the live session map, shared with the router for lookups
@@ -295,6 +296,106 @@ public final class SessionRegistry {
             Attachment a = session.current;
             a.connection().terminate(DisconnectReason.KICKED);
             return end(session, a, false, DisconnectReason.KICKED, true).thenApply(done -> true);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /** Who brings sessions other nodes hold (cluster mode); {@link SessionClaims#NONE} until set. */
+    public void useSessionClaims(SessionClaims c) {
+        this.claims = c;
+    }
+
+    /**
+     * What a connection waits for before {@link #connect}: on one node nothing; in a cluster, that a persistent session
+     * of the client another node holds has been moved here. Only a connection that asks to resume (no clean start)
+     * and finds no session here asks.
+     */
+    public CompletionStage<Void> claim(ConnectionInfo info) {
+        SessionClaims c = claims;
+        if (c == SessionClaims.NONE || info.cleanStart() || sessions.containsKey(info.clientId())) {
+            return LifecycleListener.DONE;
+        }
+        return c.claim(info);
+    }
+
+    /**
+     * Gives up a client's persistent session to another node (cluster mode): a connection attached here is ended
+     * first (DISCONNECT {@code session_taken_over}, recorded), the session's state is read, and the session is
+     * discarded here without publishing its pending will (the client is back, on the other node).
+     *
+     * @return completes, once the end (if any) is recorded, with the session, or null when there is no persistent
+     *         session of the client here
+     */
+    public CompletionStage<SessionSnapshot> export(String clientId) {
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            Session session = sessions.get(clientId);
+            if (session == null || !session.persistent()) {
+                return CompletableFuture.completedFuture(null);
+            }
+            CompletionStage<?> recorded = LifecycleListener.DONE;
+            if (session.current != null) {
+                Attachment a = session.current;
+                a.connection().terminate(DisconnectReason.SESSION_TAKEN_OVER);
+                recorded = end(session, a, false, DisconnectReason.SESSION_TAKEN_OVER, true);
+            }
+            List<SessionStore.OutboundMessage> outbound = new ArrayList<>();
+            for (long from = 0; ; ) {
+                List<SessionStore.OutboundMessage> page = store.loadOutbound(clientId, from, 1000);
+                if (page.isEmpty()) {
+                    break;
+                }
+                outbound.addAll(page);
+                from = page.get(page.size() - 1).seq() + 1;
+            }
+            SessionSnapshot snapshot = new SessionSnapshot(session.metaNow(), session.subscriptionSnapshot(), outbound,
+                    session.inboundQos2Snapshot());
+            if (session.pendingWill != null) { // the client is back within the will delay [MQTT-3.1.3-9]
+                store.removeWill(clientId);
+            }
+            cancelTimers(session); // drops the pending will before the discard could publish it
+            discard(session);
+            return recorded.handle((ignored, error) -> snapshot);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Installs a persistent session moved here from another node ({@link #export} there): stored, subscribed and
+     * offline with its expiry running, ready for its client's connection. Ignored when the client has a session here
+     * already (a newer one).
+     */
+    public void adopt(SessionSnapshot snapshot) {
+        String clientId = snapshot.meta().clientId();
+        ReentrantLock lock = lockFor(clientId);
+        lock.lock();
+        try {
+            if (sessions.containsKey(clientId)) {
+                return;
+            }
+            store.saveSession(snapshot.meta());
+            SessionStore.OutboundSummary summary = SessionStore.OutboundSummary.EMPTY;
+            for (Subscription sub : snapshot.subscriptions()) {
+                store.saveSubscription(sub);
+            }
+            for (SessionStore.OutboundMessage m : snapshot.outbound()) {
+                store.saveOutbound(clientId, m);
+                summary = summary.plus(m.seq(), m.state(), m.message().payload().length);
+            }
+            for (int id : snapshot.inboundQos2()) {
+                store.saveInboundQos2(clientId, id);
+            }
+            Session s = Session.restore(new SessionStore.StoredSession(snapshot.meta(), snapshot.subscriptions(), summary,
+                    snapshot.inboundQos2()), store, clock, config.maxQueuedMessages(), config.maxQueuedBytes(),
+                    Session.DEFAULT_PAGE_SIZE);
+            sessions.put(clientId, s);
+            for (Subscription sub : s.subscriptions()) {
+                subscriptions.subscribe(sub);
+            }
+            scheduleExpiry(s, TimeUnit.SECONDS.toMillis(s.expirySeconds()));
         } finally {
             lock.unlock();
         }

@@ -39,13 +39,18 @@ public final class ReadPause {
          * The connection has many acknowledgements waiting for store writes; lifted once they have gone out. The
          * broker's own doing: keep-alive is not enforced meanwhile.
          */
-        ACKS_WAITING;
+        ACKS_WAITING,
+        /**
+         * The client's session is being brought from another cluster node before its CONNACK; lifted once it is here.
+         * The broker's own doing: keep-alive is not enforced meanwhile.
+         */
+        SESSION_CLAIM;
 
         private final int bit = 1 << ordinal();
     }
 
     private static final int BROKERS_OWN_DOING = Reason.PUBLISH_RATE.bit | Reason.STORE_CONGESTED.bit
-            | Reason.ACKS_WAITING.bit;
+            | Reason.ACKS_WAITING.bit | Reason.SESSION_CLAIM.bit;
 
     private final Channel channel;
     private final ReadPauses stats;

@@ -117,7 +117,8 @@ public final class JetStreamRetainedStore implements RetainedStore {
             dispatcher = nats.createDispatcher();
             follower = js.subscribe(subjects.allRetained(), dispatcher, this::apply, false,
                     PushSubscribeOptions.builder().ordered(true).configuration(ConsumerConfiguration.builder()
-                            .deliverPolicy(DeliverPolicy.LastPerSubject).build()).build());
+                            .deliverPolicy(DeliverPolicy.LastPerSubject)
+                            .idleHeartbeat(java.time.Duration.ofSeconds(1)).build()).build());
         } catch (JetStreamApiException e) {
             throw new IOException("cannot follow JetStream stream " + subjects.retainedStream() + ": "
                     + e.getMessage(), e);
