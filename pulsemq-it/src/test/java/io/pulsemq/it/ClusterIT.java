@@ -60,9 +60,9 @@ class ClusterIT {
                 assertThat(status.path("online").asBoolean()).as("%s right after its CONNACK from node %s", id,
                         owner.config().node()).isTrue();
                 assertThat(status.path("node").asText()).isEqualTo(owner.config().node());
-                c.disconnect();
-                JsonNode after = new ApiClient(other.httpPort()).getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN);
-                assertThat(after.path("online").asBoolean()).as("%s right after its DISCONNECT", id).isFalse();
+                c.disconnect(); // not acknowledged: its end is logged soon after, not before the call returns
+                await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> !new ApiClient(other.httpPort())
+                        .getJson("/api/v1/clients/" + ApiClient.enc(id), ADMIN).path("online").asBoolean());
             }
         } finally {
             clients.forEach(c -> {
@@ -288,6 +288,78 @@ class ClusterIT {
             pub.disconnect();
         }
         assertThat(cluster.node(0).broker().sessions().get(id)).as("node a gave the session up").isNull();
+    }
+
+    @Test
+    void presenceTrackerOnNodeA_mirrorsExactly_whileClientsChurnOnBAndC() throws Exception {
+        io.pulsemq.sdk.StatusClient client = io.pulsemq.sdk.StatusClient.builder()
+                .baseUrl("http://127.0.0.1:" + cluster.node(0).httpPort()).accessKey(ADMIN.id())
+                .secretKey(ADMIN.secret()).build();
+        Map<String, RawMqttClient> open = new java.util.HashMap<>();
+        java.util.Random random = new java.util.Random(14);
+        try (io.pulsemq.sdk.PresenceTracker tracker = io.pulsemq.sdk.PresenceTracker.builder().client(client)
+                .group("GID_track").build()) {
+            churn(random, open, 60, 150);
+            tracker.start();
+            assertThat(tracker.awaitSynced(java.time.Duration.ofSeconds(Clients.TIMEOUT_S))).isTrue();
+            churn(random, open, 60, 300);
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).untilAsserted(() ->
+                    assertThat(tracker.onlineClients()).containsExactlyInAnyOrderElementsOf(open.keySet()));
+        } finally {
+            for (RawMqttClient c : open.values()) {
+                c.close();
+            }
+            client.close();
+        }
+    }
+
+    @Test
+    void willOfAClientLostOnOneNode_reachesASubscriberOnAnother() throws Exception {
+        String topic = Clients.unique("cluster/will");
+        Mqtt5BlockingClient listener = Clients.connectedHive5(cluster.node(1), Clients.unique("GID_will@@@listener"));
+        try (var wills = listener.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            listener.subscribeWith().topicFilter(topic).send();
+            Mqtt5BlockingClient pub = Clients.connectedHive5(cluster.node(0), Clients.unique("GID_will@@@probe"));
+            await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+                pub.publishWith().topic(topic).payload(Clients.utf8("probe")).send();
+                return wills.receive(200, TimeUnit.MILLISECONDS).isPresent();
+            });
+            pub.disconnect();
+            while (wills.receive(200, TimeUnit.MILLISECONDS).isPresent()) {
+                // late probes
+            }
+            RawMqttClient device = RawMqttClient.connectAccepted(cluster.node(0),
+                    RawMqttClient.Connect.v311(Clients.unique("GID_will@@@device")).will(topic, "gone", 1, false));
+            device.close(); // lost without DISCONNECT: node a publishes its will
+            var will = wills.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS).orElseThrow();
+            assertThat(new String(will.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)).isEqualTo("gone");
+        } finally {
+            listener.disconnect();
+        }
+    }
+
+    /** Connects (on node b or c, taking over where the client is), disconnects or drops clients at random. */
+    private static void churn(java.util.Random random, Map<String, RawMqttClient> open, int clients, int ops)
+            throws java.io.IOException {
+        for (int i = 0; i < ops; i++) {
+            String id = "GID_track@@@dev" + random.nextInt(clients);
+            RawMqttClient c = open.remove(id);
+            int op = c == null ? 0 : random.nextInt(3);
+            if (op == 1) {
+                c.disconnect();
+                c.close();
+                continue;
+            }
+            if (op == 2) {
+                c.close(); // the connection is lost, no DISCONNECT
+                continue;
+            }
+            open.put(id, RawMqttClient.connectAccepted(cluster.node(1 + random.nextInt(2)),
+                    RawMqttClient.Connect.v311(id)));
+            if (c != null) {
+                c.close(); // taken over
+            }
+        }
     }
 
     /**
