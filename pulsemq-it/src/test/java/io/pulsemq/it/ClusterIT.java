@@ -338,6 +338,13 @@ class ClusterIT {
         }
     }
 
+    @Test
+    void aSecondBrokerWithARunningNodesName_refusesToStart_namingTheKey() {
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> BrokerFixture.start(c -> c.withNode("b")
+                        .withCluster(cluster.clusterConfig(0))))
+                .hasMessageContaining("another running broker is node 'b'").hasMessageContaining("PULSEMQ_NODE");
+    }
+
     /** Connects (on node b or c, taking over where the client is), disconnects or drops clients at random. */
     private static void churn(java.util.Random random, Map<String, RawMqttClient> open, int clients, int ops)
             throws java.io.IOException {

@@ -75,6 +75,11 @@ public final class ClusterNode implements AutoCloseable {
         ClusterConfig cluster = config.cluster();
         Connection nats = connect(config);
         try {
+            Duration beat = cluster.nodeTimeout().dividedBy(BEATS_PER_TIMEOUT);
+            if (NodeHeartbeats.nameInUse(nats, HEARTBEATS, config.node(), beat.multipliedBy(2))) {
+                throw new IOException("another running broker is node '" + config.node() + "' of this cluster; give "
+                        + "every node its own name (node, PULSEMQ_NODE)");
+            }
             JetStreamStatusLog log = JetStreamStatusLog.open(nats, StatusSubjects.DEFAULT, cluster.nats().replicas(),
                     config.statusLog().retention(), config.statusLog().maxBytes(), presence, config.node(), clock,
                     maxPendingConnects);
@@ -161,6 +166,8 @@ public final class ClusterNode implements AutoCloseable {
         heartbeats.expect(holders());
         long every = Math.max(100, timeout.dividedBy(BEATS_PER_TIMEOUT).toMillis());
         timer.scheduleWithFixedDelay(() -> log.probe(), every, every, TimeUnit.MILLISECONDS);
+        long retentionCheck = Math.max(1, Math.min(60, config.statusLog().retention().toSeconds() / 10));
+        timer.scheduleWithFixedDelay(log::applyRetention, retentionCheck, retentionCheck, TimeUnit.SECONDS);
     }
 
     /** The nodes the status log says hold connections now. */

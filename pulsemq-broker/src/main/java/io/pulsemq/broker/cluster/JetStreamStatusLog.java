@@ -151,6 +151,15 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private volatile RemoteEnds remoteEnds = RemoteEnds.NONE;
     private volatile OwnershipListener ownership = OwnershipListener.NONE;
     private final Object syncLock = new Object();
+    /** The status stream's age limit; zero for none. */
+    private Duration retention = Duration.ZERO;
+    /** The last version of each client forgotten (offline longer than the retention), read when it comes back. */
+    private final Map<String, Long> forgotten = new ConcurrentHashMap<>();
+    /** The offset of each client's status as last kept in the kept stream. */
+    private final Map<String, Long> keptAt = new ConcurrentHashMap<>();
+    /** Work for the mirror's thread, the only writer of the presence registry. */
+    private final java.util.concurrent.ConcurrentLinkedQueue<Runnable> mirrorTasks =
+            new java.util.concurrent.ConcurrentLinkedQueue<>();
     private final java.util.concurrent.atomic.AtomicBoolean probing = new java.util.concurrent.atomic.AtomicBoolean();
     /** The barrier whose stream-info request is in flight, and the one the next request serves; under syncLock. */
     private CompletableFuture<Void> syncInFlight;
@@ -194,7 +203,9 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
                                           long maxBytes, PresenceRegistry presence, String node, Clock clock,
                                           int maxPendingConnects) throws IOException, InterruptedException {
         JetStreamStatusLog log = new JetStreamStatusLog(nats, names, presence, node, clock, maxPendingConnects);
+        log.retention = retention;
         log.ensureStreamsWhenReady(replicas, retention, maxBytes);
+        log.loadKept();
         log.startMirror();
         return log;
     }
@@ -256,6 +267,8 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             status.maxBytes(maxBytes);
         }
         ensureStream(status.build());
+        ensureStream(StreamConfiguration.builder().name(names.keptStream()).subjects(names.allKept())
+                .storageType(StorageType.File).replicas(replicas).maxMessagesPerSubject(1).build());
         ensureStream(StreamConfiguration.builder().name(names.probeStream()).subjects(names.allProbes())
                 .storageType(StorageType.Memory).replicas(replicas).maxMessagesPerSubject(1).build());
         ensureStream(StreamConfiguration.builder().name(names.rejectedStream()).subjects(names.allRejected())
@@ -294,12 +307,18 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
 
     private void startMirror() throws IOException, InterruptedException {
         long end;
+        long messages;
         try {
-            end = jsm.getStreamInfo(names.stream()).getStreamState().getLastSequence();
+            io.nats.client.api.StreamState state = jsm.getStreamInfo(names.stream()).getStreamState();
+            end = state.getLastSequence();
+            messages = state.getMsgCount();
         } catch (JetStreamApiException e) {
             throw new IOException("cannot read JetStream stream " + names.stream() + ": " + e.getMessage(), e);
         }
-        if (end == 0) {
+        if (messages == 0) {
+            // every event left by retention (or none yet): offsets go on from the stream's last sequence
+            presence.advanceTo(end);
+            advance(end);
             caughtUp.complete(null);
         } else {
             waitFor(end, () -> caughtUp.complete(null));
@@ -351,8 +370,15 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             // expected: exactly the connect seen here; had anyone appended since, this end would be a second one
             ClientTail seen = new ClientTail(offset, s.version());
             pending.incrementAndGet();
-            ends.add(publish(seen, new EventDraft(EventType.TCPCLEAN, c, DisconnectReason.SERVER_CRASH, now),
-                    deadNode).handle((event, error) -> {
+            EventDraft crash = new EventDraft(EventType.TCPCLEAN, c, DisconnectReason.SERVER_CRASH, now);
+            ends.add(publish(seen, crash, deadNode)
+                    // a connect older than the retention has left the stream: expect 0, once (the version's message
+                    // ID still lets only one survivor in)
+                    .exceptionallyCompose(error -> causeOf(error) instanceof StaleClientException
+                            ? refresh(seen, s.clientId()).thenCompose(agedOut -> agedOut
+                                    ? publish(seen, crash, deadNode) : CompletableFuture.failedFuture(causeOf(error)))
+                            : CompletableFuture.failedFuture(causeOf(error)))
+                    .handle((event, error) -> {
                         pending.decrementAndGet();
                         Throwable cause = error instanceof java.util.concurrent.CompletionException
                                 && error.getCause() != null ? error.getCause() : error;
@@ -382,7 +408,7 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         // counted in the map's own atomic step, so that the tail is never dropped while an append still needs it
         ClientTail t = tails.compute(clientId, (id, existing) -> {
             ClientTail tail = existing != null ? existing : new ClientTail(presence.lastEventOffset(id),
-                    presence.get(id).version());
+                    presence.find(id) != null ? presence.get(id).version() : forgotten.getOrDefault(id, 0L));
             tail.appends++;
             return tail;
         });
@@ -425,6 +451,17 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private CompletableFuture<StatusEvent> publishEnd(ClientTail t, EventDraft d, String eventNode, long backoffMs) {
         return publish(t, d, eventNode).exceptionallyCompose(error -> {
             Throwable cause = causeOf(error);
+            if (cause instanceof StaleClientException && !closed && backoffMs < RETRY_MAX_MS) {
+                // the stream has another view of the client: someone else ended the connection (nothing to write),
+                // or its events left the stream by retention (the end goes on from the version known here)
+                String clientId = d.connection().clientId();
+                long before = t.lastSeq;
+                return refresh(t, clientId).thenCompose(agedOut -> agedOut || (t.lastSeq == before)
+                        ? publishEnd(t, d, eventNode, backoffMs * 2)
+                        : endedMeanwhile(t, clientId, d.connection().connectionId(), before)
+                                ? CompletableFuture.completedFuture((StatusEvent) null)
+                                : publishEnd(t, d, eventNode, backoffMs * 2));
+            }
             if (cause instanceof StaleClientException || closed) {
                 return CompletableFuture.failedFuture(cause);
             }
@@ -432,7 +469,7 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             return CompletableFuture.runAsync(() -> { }, later)
                     .thenCompose(ignored -> sync())
                     .handle((ignored, notYet) -> notYet == null && endedMeanwhile(t, d.connection().clientId(),
-                            d.connection().connectionId()))
+                            d.connection().connectionId(), t.lastSeq))
                     .thenCompose(ended -> ended ? CompletableFuture.completedFuture((StatusEvent) null)
                             : publishEnd(t, d, eventNode, Math.min(RETRY_MAX_MS, backoffMs * 2)));
         });
@@ -443,9 +480,9 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
      * connection {@code connectionId} ended (this node's end whose acknowledgement was lost, another node's end, or a
      * newer connection); the chain then goes on from there.
      */
-    private boolean endedMeanwhile(ClientTail t, String clientId, String connectionId) {
+    private boolean endedMeanwhile(ClientTail t, String clientId, String connectionId, long since) {
         long seen = presence.lastEventOffset(clientId);
-        if (seen <= t.lastSeq) {
+        if (seen <= since) {
             return false;
         }
         ClientStatus s = presence.get(clientId);
@@ -495,13 +532,13 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         String clientId = d.connection().clientId();
         long seen = presence.lastEventOffset(clientId);
         ClientStatus s = presence.get(clientId);
-        if (seen > t.lastSeq) { // another node's event came after this chain's last one
+        if (seen > t.lastSeq && seen != t.agedOut) { // another node's event came after this chain's last one
             t.lastSeq = seen;
             t.version = s.version();
         }
         // open: its last event is a connect, or a disconnect whose tcpclean is still to come from its node
         boolean open = s.version() > 0 && !EventType.TCPCLEAN.wireName().equals(s.lastEventType());
-        if (!open || seen != t.lastSeq) {
+        if (!open || (seen != t.lastSeq && seen != t.agedOut)) {
             return publish(t, d, node).exceptionallyCompose(error -> retryIfStale(error, t, d, attempt));
         }
         if (attempt >= CONNECT_ATTEMPTS) {
@@ -536,20 +573,71 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
         EventDraft end = new EventDraft(EventType.TCPCLEAN, connectionOf(s), DisconnectReason.SESSION_TAKEN_OVER,
                 clock.millis());
         return publish(t, end, s.node()).handle((event, error) -> error)
-                .thenCompose(error -> error == null ? CompletableFuture.completedFuture(null) : caughtUp(error));
+                .thenCompose(error -> error == null ? CompletableFuture.completedFuture(null) : caughtUp(error, t,
+                        s.clientId()));
     }
 
     private CompletableFuture<StatusEvent> retryIfStale(Throwable error, ClientTail t, EventDraft d, int attempt) {
         if (attempt < CONNECT_ATTEMPTS && causeOf(error) instanceof StaleClientException) {
-            return sync().thenCompose(ignored -> connect(t, d, attempt + 1));
+            return refresh(t, d.connection().clientId()).thenCompose(ignored -> connect(t, d, attempt + 1));
         }
         return CompletableFuture.failedFuture(causeOf(error));
     }
 
-    /** After a refused compare-and-set: completes once the mirror has what the stream has; other errors fail it. */
-    private CompletableFuture<Void> caughtUp(Throwable error) {
-        return causeOf(error) instanceof StaleClientException ? sync()
+    /** After a refused compare-and-set: completes once the chain's view is the stream's; other errors fail it. */
+    private CompletableFuture<Void> caughtUp(Throwable error, ClientTail t, String clientId) {
+        return causeOf(error) instanceof StaleClientException ? refresh(t, clientId).thenApply(agedOut -> null)
                 : CompletableFuture.failedFuture(causeOf(error));
+    }
+
+    /**
+     * After a refused compare-and-set: reads the client's last message in the stream (one request), waits for the
+     * mirror to apply it, and takes the chain's view from there. When the subject has no message at all, the client's
+     * last event left the stream by retention: the next append expects 0 and goes on from the version the chain
+     * knows ({@link ClientTail#agedOut} remembers the offset the mirror still shows for it).
+     *
+     * @return whether the client's events have all left the stream
+     */
+    private CompletableFuture<Boolean> refresh(ClientTail t, String clientId) {
+        String subject = names.client(ClientIds.groupOf(clientId), clientId);
+        byte[] body;
+        try {
+            body = JSON.writeValueAsBytes(Map.of("last_by_subj", subject));
+        } catch (IOException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Message> reply;
+        try {
+            reply = nats.request(names.lastMessageSubject(), body);
+        } catch (RuntimeException e) {
+            reply = CompletableFuture.failedFuture(e);
+        }
+        return reply.orTimeout(SYNC_WAIT.toMillis(), TimeUnit.MILLISECONDS).thenCompose(m -> {
+            com.fasterxml.jackson.databind.JsonNode answer;
+            try {
+                answer = JSON.readTree(m.getData());
+            } catch (IOException | RuntimeException e) {
+                throw new StatusLogUnavailableException("unreadable answer from " + names.stream());
+            }
+            if (answer.has("error")) {
+                if (answer.path("error").path("code").asInt() != 404) {
+                    throw new StatusLogUnavailableException(answer.path("error").path("description").asText());
+                }
+                long shown = presence.lastEventOffset(clientId);
+                t.version = Math.max(t.version, Math.max(presence.get(clientId).version(),
+                        forgotten.getOrDefault(clientId, 0L)));
+                t.lastSeq = 0;
+                t.agedOut = shown;
+                return CompletableFuture.completedFuture(true);
+            }
+            long last = answer.path("message").path("seq").asLong();
+            return applied(last).thenApply(ignored -> {
+                t.lastSeq = presence.lastEventOffset(clientId);
+                t.version = presence.get(clientId).version();
+                t.agedOut = -1;
+                return false;
+            });
+        });
     }
 
     private static Throwable causeOf(Throwable error) {
@@ -661,6 +749,9 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     /** The mirror's thread: applies every message of the ordered consumer, in stream order. */
     private void follow() {
         while (!closed) {
+            for (Runnable task = mirrorTasks.poll(); task != null; task = mirrorTasks.poll()) {
+                task.run();
+            }
             try {
                 Message m = mirrorSubscription.nextMessage(Duration.ofMillis(200));
                 if (m != null) {
@@ -712,6 +803,108 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
             } catch (RuntimeException failed) {
                 LOG.error("the ownership listener failed for {}", e.clientId(), failed);
             }
+        }
+    }
+
+    // ---- retention: what outlives the status stream -------------------------------------------
+
+    /**
+     * Reads the kept stream before the mirror starts: a kept client still in the status stream is overwritten by the
+     * mirror's newer view; one whose events have all left it is known from this record (online if it still is, the
+     * version it reached), or, offline longer than the retention, only its version is remembered.
+     */
+    private void loadKept() throws IOException, InterruptedException {
+        long count;
+        try {
+            count = jsm.getStreamInfo(names.keptStream()).getStreamState().getMsgCount();
+        } catch (JetStreamApiException e) {
+            throw new IOException("cannot read JetStream stream " + names.keptStream() + ": " + e.getMessage(), e);
+        }
+        if (count == 0) {
+            return;
+        }
+        JetStreamSubscription kept;
+        try {
+            kept = js.subscribe(names.allKept(), PushSubscribeOptions.builder().ordered(true)
+                    .configuration(ConsumerConfiguration.builder().deliverPolicy(DeliverPolicy.LastPerSubject).build())
+                    .build());
+        } catch (JetStreamApiException e) {
+            throw new IOException("cannot read JetStream stream " + names.keptStream() + ": " + e.getMessage(), e);
+        }
+        long cutoff = retention.isZero() ? Long.MIN_VALUE : clock.millis() - retention.toMillis();
+        try {
+            long deadline = System.nanoTime() + START_WAIT.toNanos();
+            while (System.nanoTime() < deadline) {
+                Message m = kept.nextMessage(Duration.ofSeconds(1));
+                if (m == null) {
+                    continue;
+                }
+                ByteBuffer b = ByteBuffer.wrap(m.getData());
+                long seq = b.getLong();
+                byte[] json = Arrays.copyOfRange(m.getData(), 8, m.getData().length);
+                ClientStatus status = ClientStatusJson.decode(json);
+                keptAt.put(status.clientId(), seq);
+                if (!status.online() && status.disconnectedAt() < cutoff) {
+                    forgotten.put(status.clientId(), status.version());
+                } else {
+                    presence.apply(status, json, seq);
+                }
+                if (m.metaData().pendingCount() == 0) {
+                    return;
+                }
+            }
+            throw new IOException("could not read " + names.keptStream() + " within " + START_WAIT);
+        } finally {
+            kept.unsubscribe();
+        }
+    }
+
+    /**
+     * The status log's retention in a stream: keeps (in the kept stream, one message per client) the status of every
+     * client whose last event is older than half the retention, so that it outlives its events: its version goes on,
+     * and a client connected for longer than the retention stays online on every node. Clients offline longer than
+     * the retention are forgotten here, as on one node (only their version stays). Runs on the broker's timer;
+     * writes in the background. Every node does it for every client; the writes agree.
+     */
+    public void applyRetention() {
+        if (retention.isZero()) {
+            return;
+        }
+        long now = clock.millis();
+        long keepBefore = now - retention.toMillis() / 2;
+        long forgetBefore = now - retention.toMillis();
+        presence.forEachWithOffset((status, offset) -> {
+            long since = status.online() ? status.connectedAt() : status.disconnectedAt();
+            if (since >= keepBefore) {
+                return;
+            }
+            Long kept = keptAt.get(status.clientId());
+            if (kept == null || kept != offset) {
+                keep(status, offset);
+            } else if (!status.online() && since < forgetBefore) {
+                mirrorTasks.add(() -> {
+                    if (presence.lastEventOffset(status.clientId()) == offset) {
+                        forgotten.put(status.clientId(), status.version());
+                        presence.forget(status.clientId());
+                    }
+                });
+            }
+        });
+    }
+
+    private void keep(ClientStatus status, long offset) {
+        byte[] json = ClientStatusJson.encode(status);
+        byte[] body = ByteBuffer.allocate(8 + json.length).putLong(offset).put(json).array();
+        try {
+            js.publishAsync(names.kept(status.groupId(), status.clientId()), body).whenComplete((ack, error) -> {
+                if (error == null) {
+                    keptAt.put(status.clientId(), offset);
+                } else {
+                    LOG.debug("could not keep the status of {}: {}", status.clientId(), error.toString());
+                }
+            });
+        } catch (RuntimeException e) {
+            LOG.debug("could not keep the status of {}: {}", status.clientId(), e.toString());
         }
     }
 
@@ -1050,6 +1243,8 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
     private static final class ClientTail {
         volatile long lastSeq;
         volatile long version;
+        /** The offset the mirror still shows for a client whose events all left the stream; -1 otherwise. */
+        volatile long agedOut = -1;
         /** The last append of the chain; guarded by this. */
         CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
         /** Appends counted and not yet finished; changed only inside the tails map's atomic steps. */

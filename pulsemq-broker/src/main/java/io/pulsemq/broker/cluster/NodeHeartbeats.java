@@ -125,6 +125,27 @@ public final class NodeHeartbeats implements AutoCloseable {
         }
     }
 
+    /**
+     * Whether a running process already sends heartbeats as {@code node}: listens on {@code subject} for up to
+     * {@code wait} (two heartbeat intervals) before this node starts its own. Two processes with one name would take
+     * each other's takeover requests and hide each other's death.
+     */
+    public static boolean nameInUse(Connection nats, String subject, String node, Duration wait)
+            throws InterruptedException {
+        java.util.concurrent.CountDownLatch heard = new java.util.concurrent.CountDownLatch(1);
+        Dispatcher d = nats.createDispatcher(m -> {
+            if (node.equals(new String(m.getData(), StandardCharsets.UTF_8))) {
+                heard.countDown();
+            }
+        });
+        d.subscribe(subject);
+        try {
+            return heard.await(wait.toMillis(), TimeUnit.MILLISECONDS);
+        } finally {
+            nats.closeDispatcher(d);
+        }
+    }
+
     /** The other nodes heard from within the timeout, in name order. */
     public Set<String> alive() {
         Set<String> out = new TreeSet<>(lastHeard.keySet());

@@ -46,6 +46,29 @@ public record StatusSubjects(String stream, String subjectPrefix) {
         return "$JS.API.STREAM.INFO." + stream;
     }
 
+    /**
+     * The stream that keeps, without an age limit, the status of clients whose last event is about to leave the status
+     * stream by retention (one message per client).
+     */
+    public String keptStream() {
+        return stream + "_KEPT";
+    }
+
+    /** The subject of {@code clientId}'s kept status. */
+    public String kept(String groupId, String clientId) {
+        return subjectPrefix + "-kept." + token(groupId) + '.' + token(clientId);
+    }
+
+    /** Every subject of the kept statuses' stream. */
+    public String allKept() {
+        return subjectPrefix + "-kept.>";
+    }
+
+    /** The JetStream API subject that answers "the last message of a subject" of the status stream. */
+    public String lastMessageSubject() {
+        return "$JS.API.STREAM.MSG.GET." + stream;
+    }
+
     /** The stream of the nodes' write probes (one message kept per node). */
     public String probeStream() {
         return stream + "_PROBE";

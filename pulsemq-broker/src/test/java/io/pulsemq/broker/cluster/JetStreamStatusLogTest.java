@@ -73,6 +73,41 @@ class JetStreamStatusLogTest extends StatusLogContract {
         }
     }
 
+    /**
+     * A client whose events all left the stream by retention keeps its version (on a node that was running, and on
+     * one started afterwards) and, connected longer than the retention, stays online: the kept stream outlives them.
+     */
+    @Test
+    void eventsPastTheRetention_versionsGoOn_andALongConnectionStaysOnline() throws Exception {
+        StatusSubjects names = new StatusSubjects("AGED", "aged.status");
+        Duration retention = Duration.ofSeconds(2);
+        try (JetStreamStatusLog first = JetStreamStatusLog.open(NATS.connection(), names, 1, retention, 0,
+                new PresenceRegistry(), "n1", Clock.systemUTC(), 1000)) {
+            first.append(draft(EventType.CONNECT, "GID_aged@@@gone", "ch1", null)).join();
+            first.append(draft(EventType.TCPCLEAN, "GID_aged@@@gone", "ch1", DisconnectReason.KICKED)).join();
+            first.append(draft(EventType.CONNECT, "GID_aged@@@stays", "ch2", null)).join();
+            var jsm = NATS.connection().jetStreamManagement();
+            // kept once older than half the retention; then the stream's age limit removes the events
+            await().atMost(30, TimeUnit.SECONDS).until(() -> {
+                first.applyRetention();
+                return jsm.getStreamInfo(names.keptStream()).getStreamState().getMsgCount() == 2;
+            });
+            await().atMost(30, TimeUnit.SECONDS).until(() ->
+                    jsm.getStreamInfo(names.stream()).getStreamState().getMsgCount() == 0);
+
+            PresenceRegistry later = new PresenceRegistry();
+            try (JetStreamStatusLog second = JetStreamStatusLog.open(NATS.connection(), names, 1, retention, 0, later,
+                    "n2", Clock.systemUTC(), 1000)) {
+                assertThat(later.get("GID_aged@@@stays").online()).as("connected longer than the retention").isTrue();
+                assertThat(second.append(draft(EventType.CONNECT, "GID_aged@@@gone", "ch3", null)).join().version())
+                        .as("a new node goes on from the kept version").isEqualTo(3);
+            }
+            // the node that was running goes on too (its compare-and-set is refused once; it reads the stream)
+            assertThat(first.append(draft(EventType.TCPCLEAN, "GID_aged@@@stays", "ch2", DisconnectReason.KICKED))
+                    .join().version()).isEqualTo(2);
+        }
+    }
+
     @Test
     void reopen_onTheSameStream_continuesOffsetsVersionsAndPresence() throws Exception {
         StatusSubjects names = new StatusSubjects("REOPEN", "reopen.status");
