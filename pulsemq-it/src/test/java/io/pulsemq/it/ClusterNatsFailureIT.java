@@ -12,6 +12,7 @@ import org.junit.jupiter.api.Test;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -105,6 +106,43 @@ class ClusterNatsFailureIT {
             // every CONNACK had its connect durable first; a connect may also be durable and its CONNACK lost
             assertThat(connects).as(id).isGreaterThanOrEqualTo(acked.get(id).get());
         }
+    }
+
+    @Test
+    void qos1AcrossNodes_whileANatsServerIsKilled_everyAcknowledgedMessageArrives() throws Exception {
+        String topic = Clients.unique("cluster/qos1");
+        Mqtt5BlockingClient sub = Clients.connectedHive5(cluster.node(1), Clients.unique("GID_q1@@@sub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(cluster.node(0), Clients.unique("GID_q1@@@pub"));
+        Set<String> received = ConcurrentHashMap.newKeySet();
+        sub.toAsync().subscribeWith().topicFilter(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                .callback(m -> received.add(new String(m.getPayloadAsBytes(), java.nio.charset.StandardCharsets.UTF_8)))
+                .send().get(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).until(() -> {
+            pub.publishWith().topic(topic).payload(Clients.utf8("probe")).send();
+            return received.contains("probe");
+        });
+        List<String> acknowledged = new ArrayList<>();
+        for (int i = 0; i < 400; i++) {
+            if (i == 100) {
+                cluster.nats().kill(0); // node a's server: it moves to another, what was in flight is sent again
+            }
+            String payload = "m" + i;
+            try {
+                pub.publishWith().topic(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.utf8(payload)).send();
+                acknowledged.add(payload);
+            } catch (RuntimeException notAcknowledged) {
+                // the publisher's connection may go with it; what was not acknowledged is not promised
+                if (!pub.getState().isConnected()) {
+                    pub.connect();
+                }
+            }
+        }
+        assertThat(acknowledged).hasSizeGreaterThan(300);
+        await().atMost(60, TimeUnit.SECONDS).untilAsserted(() ->
+                assertThat(received).containsAll(acknowledged));
+        pub.disconnect();
+        sub.disconnect();
     }
 
     @Test

@@ -51,6 +51,7 @@ import io.pulsemq.broker.store.RocksBanStore;
 import io.pulsemq.broker.store.RocksDeviceCredentialStore;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.store.StoreWriter;
+import io.pulsemq.broker.store.WriteBarrier;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import io.pulsemq.broker.transport.MqttServer;
 import io.pulsemq.broker.transport.NettyTransport;
@@ -198,7 +199,7 @@ public final class Broker implements AutoCloseable {
                 new RetainedLimits(config.mqtt().maxRetainedMessages(), config.mqtt().maxRetainedBytes()), limitHits,
                 nodeRoutes == null ? RemoteRoutes.NONE : nodeRoutes);
         if (nodeRoutes != null) {
-            nodeRoutes.start(router);
+            nodeRoutes.start(router, writer); // a routed QoS 1/2 message is acknowledged once stored here
             NatsRoutes r = nodeRoutes;
             FunctionCounter.builder(MetricNames.CLUSTER_FORWARDED, r, NatsRoutes::forwardedCount)
                     .description("messages sent to other nodes").register(metrics.registry());
@@ -257,7 +258,9 @@ public final class Broker implements AutoCloseable {
         AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder(),
                 limitHits);
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
-                access.authorizer(), access.deniedPublishes(), guard, limitHits, writer);
+                access.authorizer(), access.deniedPublishes(), guard, limitHits,
+                // in a cluster a PUBACK also waits for the nodes a QoS 1/2 message was routed to
+                nodeRoutes == null ? writer : WriteBarrier.then(writer, nodeRoutes.acks()));
         Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), ConnectionSlots::admitted)
                 .description("MQTT connections within mqtt.maxConnections, counted from their accept")
                 .register(metrics.registry());

@@ -42,6 +42,35 @@ public interface WriteBarrier {
     };
 
     /**
+     * A barrier that waits for {@code first}'s writes and then for {@code second}'s (a cluster node's messages to
+     * other nodes, which are acknowledged once stored there); congestion is {@code first}'s.
+     */
+    static WriteBarrier then(WriteBarrier first, WriteBarrier second) {
+        return new WriteBarrier() {
+            @Override
+            public long handedOver() {
+                return first.handedOver() + second.handedOver();
+            }
+
+            @Override
+            public void afterWrites(Runnable task) {
+                // second's marks are this thread's now; first's, taken later, cover at least as much
+                second.afterWrites(() -> first.afterWrites(task));
+            }
+
+            @Override
+            public boolean congested() {
+                return first.congested();
+            }
+
+            @Override
+            public void whenUncongested(Runnable task) {
+                first.whenUncongested(task);
+            }
+        };
+    }
+
+    /**
      * How many writes the calling thread has handed over so far: compare two readings to learn whether the code in
      * between wrote anything.
      */

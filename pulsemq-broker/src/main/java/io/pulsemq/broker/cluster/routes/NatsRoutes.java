@@ -12,12 +12,17 @@ import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.routing.RemoteRoutes;
 import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.store.MessageCodec;
+import io.pulsemq.broker.store.WriteBarrier;
 import io.pulsemq.broker.subscription.SubscriptionTrie;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashSet;
+import java.util.TreeMap;
+import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -36,9 +41,12 @@ import java.util.concurrent.atomic.LongAdder;
  * node's {@link RouteSubjects#messages} subject; the receiving node delivers it with {@link Router#deliverRemote}.
  *
  * <p><b>Guarantees.</b> One NATS connection per node publishes in call order, so one publisher's messages on one
- * topic reach every node in order. Core NATS is at most once: a message in flight when a connection or server fails, or
- * beyond a slow receiver's pending limit, is lost, whatever its QoS (the publisher's PUBACK does not wait for the other
- * nodes). A new subscription on another node receives what is published here once its announcement has arrived (the
+ * topic reach every node in order. QoS 0 messages are sent once (core NATS: at most once). A QoS 1 or 2 message gets
+ * an ID and is acknowledged by each receiving node once it has handed it to its sessions and stored it where they are
+ * persistent; unacknowledged, it is sent again every second (the receiver drops what it has seen, so a QoS 2 message is
+ * delivered once) until every node has acknowledged it, is declared dead, or 10 s have passed. The publisher's PUBACK
+ * or PUBREC waits for that through {@link #acks()}. A message sent again may arrive after later ones of its publisher.
+ * A new subscription on another node receives what is published here once its announcement has arrived (the
  * interest window: a round trip through NATS).
  *
  * <p><b>Joining.</b> {@link #start} announces this node's snapshot and asks every node for theirs; until they have
@@ -57,6 +65,11 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
 
     private static final Logger LOG = LoggerFactory.getLogger(NatsRoutes.class);
     private static final Duration FLUSH_WAIT = Duration.ofSeconds(10);
+    private static final long RESEND_CHECK_MS = 250;
+    private static final long RESEND_NANOS = TimeUnit.SECONDS.toNanos(1);
+    private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(10);
+    /** Message IDs remembered per origin node to drop copies sent again: far more than 10 s of resends. */
+    private static final int SEEN_PER_ORIGIN = 200_000;
 
     private final Connection nats;
     private final RouteSubjects subjects;
@@ -71,6 +84,18 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private final LongAdder failed = new LongAdder();
     private volatile Dispatcher messages;
     private volatile ScheduledExecutorService digests;
+    private volatile WriteBarrier receiverWrites = WriteBarrier.NONE;
+    /** Acknowledged messages routed from here that some node has not acknowledged yet, by ID. */
+    private final ConcurrentSkipListMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
+    private final AtomicLong nextId = new AtomicLong();
+    private final String ackSubject;
+    /** Tasks waiting for every acknowledged message up to an ID, by that ID; guarded by itself. */
+    private final TreeMap<Long, List<Runnable>> waiting = new TreeMap<>();
+    private final ThreadLocal<long[]> sentHere = ThreadLocal.withInitial(() -> new long[2]); // [count, last ID]
+    /** Recently received acknowledged message IDs per origin node, to drop what is sent again. */
+    private final Map<String, Set<Long>> seen = new ConcurrentHashMap<>();
+    private final LongAdder resent = new LongAdder();
+    private final WriteBarrier acks = new AckBarrier();
 
     /**
      * Starts following the other nodes' announcements (and answering their snapshot requests). Messages are neither
@@ -88,6 +113,15 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         this.local = new LocalInterest(node, ThreadLocalRandom.current().nextLong(), table, this::announce);
         this.announcements = nats.createDispatcher(m -> heard(m.getData()));
         announcements.subscribe(subjects.allInterest());
+        this.ackSubject = subjects.acks(node);
+    }
+
+    /**
+     * What acknowledgements to publishers wait for: that every QoS 1 or 2 message the calling thread routed to other
+     * nodes is acknowledged by them (combine with the store's: {@link WriteBarrier#then}).
+     */
+    public WriteBarrier acks() {
+        return acks;
     }
 
     /** What the subscription trie tells of this node's subscriptions ({@code new SubscriptionTrie(routes.interest())}). */
@@ -102,8 +136,18 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
      * @throws TimeoutException if NATS does not confirm within 10 s
      */
     public void start(Router router) throws TimeoutException, InterruptedException {
-        Dispatcher d = nats.createDispatcher(m -> receive(router, m.getData()));
+        start(router, WriteBarrier.NONE);
+    }
+
+    /**
+     * {@link #start(Router)}, acknowledging a routed QoS 1 or 2 message only once the writes its delivery handed to
+     * {@code writes} (the store's writer) are applied.
+     */
+    public void start(Router router, WriteBarrier writes) throws TimeoutException, InterruptedException {
+        this.receiverWrites = writes;
+        Dispatcher d = nats.createDispatcher(m -> receive(router, m));
         d.subscribe(subjects.messages(node));
+        d.subscribe(ackSubject);
         messages = d;
         nats.flush(FLUSH_WAIT); // both subscriptions are in place before anyone answers or routes here
         local.announceSnapshot();
@@ -112,6 +156,8 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
                 new DefaultThreadFactory("pulsemq-routes", true));
         long every = digestInterval.toMillis();
         timer.scheduleAtFixedRate(local::announceDigest, every, every, TimeUnit.MILLISECONDS);
+        timer.scheduleWithFixedDelay(this::resendUnacknowledged, RESEND_CHECK_MS, RESEND_CHECK_MS,
+                TimeUnit.MILLISECONDS);
         digests = timer;
     }
 
@@ -122,18 +168,122 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
             return SharedPicks.ALL;
         }
         byte[] record = MessageCodec.encodeMessage(message);
+        if (message.qos() == 0) {
+            for (Map.Entry<String, List<Group>> target : plan.targets().entrySet()) {
+                send(target.getKey(), RouteWire.encodeRouted(node, target.getValue(), record), null, message.topic());
+            }
+            return plan.picks();
+        }
+        long id = nextId.incrementAndGet();
+        Pending p = new Pending(System.nanoTime());
         for (Map.Entry<String, List<Group>> target : plan.targets().entrySet()) {
-            String to = target.getKey();
-            try {
-                nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages),
-                        RouteWire.encodeRouted(node, target.getValue(), record));
-                forwarded.increment();
-            } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
-                failed.increment();
-                LOG.debug("routes: a message on {} for node {} was not sent: {}", message.topic(), to, e.getMessage());
+            p.frames.put(target.getKey(), RouteWire.encodeRouted(node, id, target.getValue(), record));
+        }
+        outstanding.put(id, p); // before sending: an acknowledgement may come back at once
+        long[] mine = sentHere.get();
+        mine[0]++;
+        mine[1] = id;
+        p.frames.forEach((to, frame) -> send(to, frame, ackSubject, message.topic()));
+        return plan.picks();
+    }
+
+    private void send(String to, byte[] frame, String replyTo, String topic) {
+        try {
+            nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), replyTo, frame);
+            forwarded.increment();
+        } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
+            failed.increment();
+            LOG.debug("routes: a message on {} for node {} was not sent: {}", topic, to, e.getMessage());
+        }
+    }
+
+    /** Sends again what a node has not acknowledged within a second; gives up on it after 10 s. */
+    private void resendUnacknowledged() {
+        long now = System.nanoTime();
+        for (Map.Entry<Long, Pending> e : outstanding.entrySet()) {
+            Pending p = e.getValue();
+            if (now - p.created > GIVE_UP_NANOS) {
+                failed.add(p.frames.size());
+                LOG.warn("routes: message {} was not acknowledged by {} within 10 s; given up", e.getKey(),
+                        p.frames.keySet());
+                done(e.getKey());
+            } else if (now - p.lastSent > RESEND_NANOS) {
+                p.lastSent = now;
+                p.frames.forEach((to, frame) -> {
+                    resent.increment();
+                    send(to, frame, ackSubject, "(resent)");
+                });
             }
         }
-        return plan.picks();
+    }
+
+    private void acknowledged(RouteWire.Ack ack) {
+        Pending p = outstanding.get(ack.id());
+        if (p != null && p.frames.remove(ack.node()) != null && p.frames.isEmpty()) {
+            done(ack.id());
+        }
+    }
+
+    /** A message every node acknowledged (or that was given up): what waited for it may go. */
+    private void done(long id) {
+        if (outstanding.remove(id) == null) {
+            return;
+        }
+        List<Runnable> ready = new ArrayList<>();
+        synchronized (waiting) {
+            long lowest = outstanding.isEmpty() ? Long.MAX_VALUE : outstanding.firstKey();
+            var due = waiting.headMap(lowest, false);
+            due.values().forEach(ready::addAll);
+            due.clear();
+        }
+        ready.forEach(Runnable::run);
+    }
+
+    /** Messages sent again because a node had not acknowledged them. */
+    public long resentCount() {
+        return resent.sum();
+    }
+
+    /** Acknowledgements to publishers wait for the other nodes' acknowledgements of what they routed. */
+    private final class AckBarrier implements WriteBarrier {
+        @Override
+        public long handedOver() {
+            return sentHere.get()[0];
+        }
+
+        @Override
+        public void afterWrites(Runnable task) {
+            long mark = sentHere.get()[1];
+            synchronized (waiting) {
+                if (!outstanding.isEmpty() && outstanding.firstKey() <= mark) {
+                    waiting.computeIfAbsent(mark, k -> new ArrayList<>(1)).add(task);
+                    return;
+                }
+            }
+            task.run();
+        }
+
+        @Override
+        public boolean congested() {
+            return false;
+        }
+
+        @Override
+        public void whenUncongested(Runnable task) {
+            task.run();
+        }
+    }
+
+    /** One acknowledged message routed from here: what is still to be acknowledged, by node. */
+    private static final class Pending {
+        final Map<String, byte[]> frames = new ConcurrentHashMap<>();
+        final long created;
+        volatile long lastSent;
+
+        Pending(long now) {
+            this.created = now;
+            this.lastSent = now;
+        }
     }
 
     @Override
@@ -150,6 +300,11 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     @Override
     public void dead(String deadNode) {
         table.forget(deadNode);
+        for (Map.Entry<Long, Pending> e : outstanding.entrySet()) {
+            if (e.getValue().frames.remove(deadNode) != null && e.getValue().frames.isEmpty()) {
+                done(e.getKey());
+            }
+        }
     }
 
     /** {@code node} is heard from again: its interest is asked for. */
@@ -241,17 +396,58 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         }
     }
 
-    private void receive(Router router, byte[] frame) {
+    private void receive(Router router, io.nats.client.Message m) {
+        if (ackSubject.equals(m.getSubject())) {
+            try {
+                acknowledged(RouteWire.decodeAck(m.getData()));
+            } catch (IllegalArgumentException e) {
+                failed.increment();
+                LOG.warn("routes: unreadable acknowledgement ignored: {}", e.getMessage());
+            }
+            return;
+        }
         Routed routed;
         try {
-            routed = RouteWire.decodeRouted(frame);
+            routed = RouteWire.decodeRouted(m.getData());
         } catch (IllegalArgumentException e) {
             failed.increment();
             LOG.warn("routes: unreadable routed message ignored: {}", e.getMessage());
             return;
         }
         received.increment();
-        router.deliverRemote(routed.message(), picks(routed.groups()));
+        if (!routed.acknowledged()) {
+            router.deliverRemote(routed.message(), picks(routed.groups()));
+            return;
+        }
+        if (firstTime(routed.origin(), routed.id())) {
+            router.deliverRemote(routed.message(), picks(routed.groups()));
+        }
+        String replyTo = m.getReplyTo();
+        if (replyTo != null) {
+            byte[] ack = RouteWire.encodeAck(node, routed.id());
+            // after what the delivery stored (the writes this thread handed over): a persistent session has it
+            receiverWrites.afterWrites(() -> {
+                try {
+                    nats.publish(replyTo, ack);
+                } catch (RuntimeException e) {
+                    LOG.debug("routes: acknowledgement not sent: {}", e.getMessage()); // sent again, acked again
+                }
+            });
+        }
+    }
+
+    /** Whether this is the first copy of message {@code id} of {@code origin} seen here (lately). */
+    private boolean firstTime(String origin, long id) {
+        Set<Long> ids = seen.computeIfAbsent(origin, o -> java.util.Collections.newSetFromMap(
+                new java.util.LinkedHashMap<>(16, 0.75f, false) {
+                    @Override
+                    protected boolean removeEldestEntry(Map.Entry<Long, Boolean> eldest) {
+                        return size() > SEEN_PER_ORIGIN;
+                    }
+                }));
+        synchronized (ids) {
+            return ids.add(id);
+        }
     }
 
     private static SharedPicks picks(List<Group> groups) {

@@ -34,6 +34,11 @@ public record RouteSubjects(String prefix, String retainedStream, String retaine
         return prefix + ".msg." + StatusSubjects.token(node);
     }
 
+    /** Where {@code node} receives the acknowledgements of the messages it routed to other nodes. */
+    public String acks(String node) {
+        return prefix + ".ack." + StatusSubjects.token(node);
+    }
+
     /** The subject of {@code topic}'s retained message. */
     public String retained(String topic) {
         return retainedPrefix + '.' + StatusSubjects.token(topic);

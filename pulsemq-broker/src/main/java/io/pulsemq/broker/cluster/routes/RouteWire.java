@@ -29,6 +29,9 @@ import java.util.List;
  *            {@link MessageCodec} record (which has a version byte of its own) up to the end
  * Retained:  1, 6, the message as a MessageCodec record up to the end (set)
  *            1, 7, string topic (cleared)
+ * Routed, to be acknowledged (QoS 1 and 2):
+ *            1, 8, string origin, long id, int count, count x (string shareName, string filter), the message record
+ * Ack:       1, 9, string node (who received it), long id
  * </pre>
  * A key is a filter as a client writes it: {@code $share/<name>/<filter>} for a shared group, the filter otherwise.
  */
@@ -44,6 +47,8 @@ public final class RouteWire {
     private static final int ROUTED = 5;
     private static final int RETAINED_SET = 6;
     private static final int RETAINED_CLEARED = 7;
+    private static final int ROUTED_ACKED = 8;
+    private static final int ACK = 9;
 
     private RouteWire() {
     }
@@ -96,10 +101,30 @@ public final class RouteWire {
      * @param origin the node it was published on
      * @param groups the shared groups of the receiving node it is to be delivered to (one member each)
      */
-    public record Routed(String origin, List<Group> groups, Message message) {
+    public record Routed(String origin, long id, List<Group> groups, Message message) {
         public Routed {
             groups = List.copyOf(groups);
         }
+
+        /** A message not to be acknowledged (QoS 0). */
+        public Routed(String origin, List<Group> groups, Message message) {
+            this(origin, 0, groups, message);
+        }
+
+        /** Whether the receiving node acknowledges it once it is stored ({@link #id} &gt; 0). */
+        public boolean acknowledged() {
+            return id > 0;
+        }
+    }
+
+    /**
+     * A receiving node's acknowledgement of a routed message: handed to its sessions, and stored where they are
+     * persistent.
+     *
+     * @param node who received it
+     * @param id   the message's ID on its origin node
+     */
+    public record Ack(String node, long id) {
     }
 
     /**
@@ -175,9 +200,17 @@ public final class RouteWire {
 
     /** Encodes a routed message whose {@link MessageCodec} record the caller made once for every receiving node. */
     public static byte[] encodeRouted(String origin, List<Group> groups, byte[] messageRecord) {
+        return encodeRouted(origin, 0, groups, messageRecord);
+    }
+
+    /** Encodes a routed message that the receiving node acknowledges with {@code id} (none when {@code id} is 0). */
+    public static byte[] encodeRouted(String origin, long id, List<Group> groups, byte[] messageRecord) {
         return write(out -> {
-            head(out, ROUTED);
+            head(out, id > 0 ? ROUTED_ACKED : ROUTED);
             string(out, origin);
+            if (id > 0) {
+                out.writeLong(id);
+            }
             out.writeInt(groups.size());
             for (Group g : groups) {
                 string(out, g.shareName());
@@ -190,16 +223,38 @@ public final class RouteWire {
     /** Decodes a routed message; the message has {@link Routed#origin()} as its {@link Message#origin()}. */
     public static Routed decodeRouted(byte[] frame) {
         Reader in = new Reader(frame);
-        if (in.kind != ROUTED) {
+        if (in.kind != ROUTED && in.kind != ROUTED_ACKED) {
             throw in.corrupt("not a routed message (kind " + in.kind + ")");
         }
         String origin = in.string();
+        long id = in.kind == ROUTED_ACKED ? in.i64() : 0;
+        if (in.kind == ROUTED_ACKED && id <= 0) {
+            throw in.corrupt("routed message ID " + id);
+        }
         int count = in.count();
         List<Group> groups = new ArrayList<>(count);
         for (int i = 0; i < count; i++) {
             groups.add(new Group(in.string(), in.string()));
         }
-        return new Routed(origin, groups, MessageCodec.decodeMessage(in.rest()).withOrigin(origin));
+        return new Routed(origin, id, groups, MessageCodec.decodeMessage(in.rest()).withOrigin(origin));
+    }
+
+    public static byte[] encodeAck(String node, long id) {
+        return write(out -> {
+            head(out, ACK);
+            string(out, node);
+            out.writeLong(id);
+        });
+    }
+
+    public static Ack decodeAck(byte[] frame) {
+        Reader in = new Reader(frame);
+        if (in.kind != ACK) {
+            throw in.corrupt("not an acknowledgement (kind " + in.kind + ")");
+        }
+        Ack ack = new Ack(in.string(), in.i64());
+        in.end();
+        return ack;
     }
 
     /** A topic's retained message as the stream keeps it. */

@@ -69,6 +69,22 @@ class RouteWireTest {
     }
 
     @Test
+    void acknowledgedRouted_carriesItsId_andTheAckRoundTrips() {
+        byte[] frame = RouteWire.encodeRouted("node-a", 42, List.of(new Group("g", "a/#")),
+                MessageCodec.encodeMessage(FULL));
+        Routed r = RouteWire.decodeRouted(frame);
+        assertThat(r.acknowledged()).isTrue();
+        assertThat(r.id()).isEqualTo(42);
+        assertThat(r.groups()).containsExactly(new Group("g", "a/#"));
+        assertThat(r.message().topic()).isEqualTo(FULL.topic());
+        assertThat(RouteWire.decodeRouted(RouteWire.encodeRouted("node-a", List.of(), MessageCodec.encodeMessage(FULL)))
+                .acknowledged()).isFalse();
+
+        assertThat(RouteWire.decodeAck(RouteWire.encodeAck("node-b", 42))).isEqualTo(new RouteWire.Ack("node-b", 42));
+        assertThatThrownBy(() -> RouteWire.decodeAck(frame)).isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void routed_withoutGroupsOrProperties_roundTrips() {
         Message plain = Message.of("t", 0, false, new byte[0], "", 0);
         Routed routed = RouteWire.decodeRouted(RouteWire.encodeRouted("b", List.of(), MessageCodec.encodeMessage(plain)));
