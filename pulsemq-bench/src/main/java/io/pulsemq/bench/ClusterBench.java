@@ -8,6 +8,7 @@ import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -16,6 +17,7 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * Part 10: PulseMQ in cluster mode ({@code cluster.engine: nats}) beside a single node in the same run. A fresh
@@ -68,8 +70,23 @@ final class ClusterBench {
         this.log = log;
     }
 
-    /** Runs the part with the NATS server at {@code natsBinary}; figures go to {@link Results}. */
+    /** Where the logs of the part's processes are kept after the run (the working directory is deleted). */
+    static final Path LOGS = Path.of("target", "bench-cluster", "logs");
+
+    /**
+     * Runs the part with the NATS server at {@code natsBinary}; figures go to {@link Results}, the processes' logs
+     * to {@link #LOGS}.
+     */
     void run(Path natsBinary) throws Exception {
+        clearLogs();
+        try {
+            measure(natsBinary);
+        } finally {
+            keepLogs();
+        }
+    }
+
+    private void measure(Path natsBinary) throws Exception {
         results.clusterSetup = new Results.ClusterSetup(NatsServers.version(natsBinary), NODES, NatsServers.SIZE,
                 REPLICAS, NODE_TIMEOUT_MS, queryClients(), options.failoverClients());
         log.accept("part 10: cluster baseline, a single PulseMQ node (embedded store)");
@@ -248,6 +265,37 @@ final class ClusterBench {
                 r.clients(), r.missing(), r.duplicated(), r.wrongReason(), killed, r.onlineAfter(), killed,
                 r.restartSeconds(), error == null ? "" : "; " + error));
         return r;
+    }
+
+    /** Removes the logs an earlier run kept, so that {@link #LOGS} holds this run's only. */
+    private static void clearLogs() throws IOException {
+        Path dir = LOGS.toAbsolutePath();
+        if (Files.isDirectory(dir)) {
+            try (Stream<Path> old = Files.list(dir)) {
+                for (Path p : old.toList()) {
+                    Files.deleteIfExists(p);
+                }
+            }
+        }
+    }
+
+    /** Copies every {@code *.log} of the part's directories to {@link #LOGS} (names: the path, '/' as '-'). */
+    private void keepLogs() {
+        try {
+            Path to = Files.createDirectories(LOGS.toAbsolutePath());
+            try (Stream<Path> logs = Files.walk(work)) {
+                for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                    String rel = work.relativize(log).toString();
+                    if (rel.startsWith("cluster-") || rel.startsWith("nats")) {
+                        Files.copy(log, to.resolve(rel.replace('/', '-')),
+                                StandardCopyOption.REPLACE_EXISTING);
+                    }
+                }
+            }
+            log.accept("  logs of the cluster part's processes: " + to);
+        } catch (IOException e) {
+            results.notes.add("The cluster part's logs could not be kept: " + e);
+        }
     }
 
     // ---- processes -----------------------------------------------------------------------------

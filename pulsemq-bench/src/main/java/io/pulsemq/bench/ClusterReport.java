@@ -169,13 +169,13 @@ final class ClusterReport {
             long bad = r.failover.stream().filter(f -> !f.exact()).count();
             long missing = r.failover.stream().mapToLong(Results.FailoverRound::missing).sum();
             long dup = r.failover.stream().mapToLong(Results.FailoverRound::duplicated).sum();
-            line(fmt("| 0 missing or duplicated offline events in every failover round | %d rounds: %d missing, %d "
+            line(fmt("| 0 missing or duplicated offline events in every failover round | %d round(s): %d missing, %d "
                     + "duplicated, %d not `server_crash` of the killed node | %s |", r.failover.size(), missing, dup,
                     r.failover.stream().mapToLong(Results.FailoverRound::wrongReason).sum(),
                     verdict(bad == 0, bad + " of " + r.failover.size() + " rounds")));
             double limit = r.clusterSetup.nodeTimeoutMs() / 1000.0 + TARGET_FAILOVER_SLACK_SECONDS;
             double worst = worstFailoverSeconds();
-            line(fmt("| failover <= nodeTimeout + 1 s (%s) | %s (worst of %d rounds; %s) | %s |", secondsText(limit),
+            line(fmt("| failover <= nodeTimeout + 1 s (%s) | %s (worst of %d round(s): %s) | %s |", secondsText(limit),
                     secondsText(worst), r.failover.size(), String.join(", ", r.failover.stream()
                             .map(f -> secondsText(f.lastEventSeconds())).toList()),
                     verdict(!Double.isNaN(worst) && worst <= limit, secondsText(worst - limit) + " over")));

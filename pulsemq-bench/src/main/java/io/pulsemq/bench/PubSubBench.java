@@ -121,6 +121,8 @@ final class PubSubBench {
                 : RouteProbe.open(publishTo, subscribeTo, PubSubLoad.topic(runId));
         try (PubSubLoad.Run run = load.start(publishTo, subscribeTo, tls, s, mode, publishRate, runId)) {
             if (route != null) {
+                log.accept(String.format(Locale.ROOT, "  route from %s to %s there after %d ms", publishTo, subscribeTo,
+                        route.millis()));
                 route.close();
                 route = null;
             }

@@ -28,11 +28,14 @@ final class RouteProbe implements AutoCloseable {
     private static final long PROBE_WAIT_MS = 200;
 
     private final Mqtt3BlockingClient subscriber;
+    private final Mqtt3BlockingClient.Mqtt3Publishes received;
     private final Mqtt3BlockingClient publisher;
     private final long millis;
 
-    private RouteProbe(Mqtt3BlockingClient subscriber, Mqtt3BlockingClient publisher, long millis) {
+    private RouteProbe(Mqtt3BlockingClient subscriber, Mqtt3BlockingClient.Mqtt3Publishes received,
+                       Mqtt3BlockingClient publisher, long millis) {
         this.subscriber = subscriber;
+        this.received = received;
         this.publisher = publisher;
         this.millis = millis;
     }
@@ -42,19 +45,23 @@ final class RouteProbe implements AutoCloseable {
         long t0 = System.nanoTime();
         Mqtt3BlockingClient sub = client("bench-route-sub-" + t0, to);
         Mqtt3BlockingClient pub = null;
-        try (Mqtt3BlockingClient.Mqtt3Publishes received = sub.publishes(MqttGlobalPublishFilter.ALL)) {
+        // Kept until close(), after the subscriber's DISCONNECT: the workload's messages reach the probe's
+        // subscriber too, and a client without a consumer for them warns about each one.
+        Mqtt3BlockingClient.Mqtt3Publishes received = sub.publishes(MqttGlobalPublishFilter.ALL);
+        try {
             sub.subscribeWith().topicFilter(topic).qos(MqttQos.AT_MOST_ONCE).send();
             pub = client("bench-route-pub-" + t0, from);
             for (long probe = 1; System.nanoTime() - t0 < TimeUnit.MILLISECONDS.toNanos(TIMEOUT_MS); probe++) {
                 pub.publishWith().topic(topic).qos(MqttQos.AT_MOST_ONCE).payload(payload(probe)).send();
                 if (arrived(received, probe)) {
-                    return new RouteProbe(sub, pub, (System.nanoTime() - t0) / 1_000_000);
+                    return new RouteProbe(sub, received, pub, (System.nanoTime() - t0) / 1_000_000);
                 }
             }
             throw new IllegalStateException("no message published on " + from + " reached a subscriber on " + to
                     + " within " + TIMEOUT_MS / 1000 + " s");
         } catch (Exception | Error e) {
             disconnect(sub);
+            received.close();
             disconnect(pub);
             throw e;
         }
@@ -116,5 +123,6 @@ final class RouteProbe implements AutoCloseable {
     public void close() {
         disconnect(publisher);
         disconnect(subscriber);
+        received.close();
     }
 }
