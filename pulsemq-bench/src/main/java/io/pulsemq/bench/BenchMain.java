@@ -38,7 +38,8 @@ import java.util.stream.Collectors;
  * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
  * clients), JMH, status notifications to the server SDK and the SSE stream (a fresh PulseMQ in its own JVM, see
  * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
- * ({@link PubSubBench}), then TLS and authorization against PulseMQ and Mosquitto ({@link #runTls}). Each broker
+ * ({@link PubSubBench}), then TLS and authorization against PulseMQ and Mosquitto ({@link #runTls}), abuse floods,
+ * then PulseMQ in cluster mode beside a single node ({@link ClusterBench}; {@code --cluster} runs only that). Each broker
  * runs only during its own part, a fresh process per part, and is stopped in a finally block (and by a shutdown
  * hook). A broker that is not installed is left out with a note.
  */

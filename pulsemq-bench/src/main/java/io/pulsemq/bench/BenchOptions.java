@@ -143,7 +143,7 @@ public record BenchOptions(
             "  --skip-pubsub | --skip-overload | --skip-idle | --skip-tls | --skip-abuse | --skip-cluster",
             "  --cluster               only part 10: a single node, then 3 nodes on 3 NATS servers: churn through the",
             "                          3 nodes, pub/sub from node A to node B, status queries on a node that does not",
-            "                          own the clients, failover rounds (kill -9); about 10 minutes. Writes",
+            "                          own the clients, failover rounds (kill -9); about 6 minutes. Writes",
             "                          target/bench-cluster/benchmarks.md (and .json) unless --out is given",
             "  --failover-rounds N     part 10: nodes killed, one per round (default 3)",
             "  --failover-clients N    part 10: clients on the node killed in each round (default 1000, quick 200)",

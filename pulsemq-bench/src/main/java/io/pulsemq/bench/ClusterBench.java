@@ -279,12 +279,18 @@ final class ClusterBench {
         }
     }
 
-    /** Copies every {@code *.log} of the part's directories to {@link #LOGS} (names: the path, '/' as '-'). */
+    /** A broker's or a NATS server's own log (not the store's write-ahead logs beside them). */
+    private static boolean processLog(Path p) {
+        String name = p.getFileName().toString();
+        return name.equals("pulsemq.log") || name.equals("nats.log");
+    }
+
+    /** Copies the processes' logs of the part's directories to {@link #LOGS} (names: the path, '/' as '-'). */
     private void keepLogs() {
         try {
             Path to = Files.createDirectories(LOGS.toAbsolutePath());
             try (Stream<Path> logs = Files.walk(work)) {
-                for (Path log : logs.filter(p -> p.getFileName().toString().endsWith(".log")).toList()) {
+                for (Path log : logs.filter(ClusterBench::processLog).toList()) {
                     String rel = work.relativize(log).toString();
                     if (rel.startsWith("cluster-") || rel.startsWith("nats")) {
                         Files.copy(log, to.resolve(rel.replace('/', '-')),
