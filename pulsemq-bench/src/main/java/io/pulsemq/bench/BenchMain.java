@@ -28,9 +28,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicLongArray;
 import java.util.function.Consumer;
 import java.util.stream.Collectors;
 
@@ -40,15 +38,14 @@ import java.util.stream.Collectors;
  * <p>Order: churn against PulseMQ, Mosquitto and HiveMQ CE, status queries (a fresh PulseMQ with the registered
  * clients), JMH, status notifications to the server SDK and the SSE stream (a fresh PulseMQ in its own JVM, see
  * {@link StatusNotificationBenchmark}), then publish/subscribe, overload and idle connections against each broker
- * ({@link PubSubBench}), then TLS and authorization against PulseMQ and Mosquitto ({@link #runTls}). Each broker
+ * ({@link PubSubBench}), then TLS and authorization against PulseMQ and Mosquitto ({@link #runTls}), abuse floods,
+ * then PulseMQ in cluster mode beside a single node ({@link ClusterBench}; {@code --cluster} runs only that). Each broker
  * runs only during its own part, a fresh process per part, and is stopped in a finally block (and by a shutdown
  * hook). A broker that is not installed is left out with a note.
  */
 public final class BenchMain {
 
     private static final String GROUP = "GID_bench";
-    /** Client IDs per churn slot: a fleet of devices that reconnect, not an ever-growing one. */
-    private static final int IDS_PER_SLOT = 50;
 
     private final BenchOptions options;
     private final Results results = new Results();
@@ -181,6 +178,7 @@ public final class BenchMain {
         results.pulsemqMaxHeapKiB = Runtime.getRuntime().maxMemory() / 1024;
         failures += eachBroker(brokers, options.skipAbuse(), "abuse", "part 9: abuse", this::runAbuse,
                 status -> results.abuseStatus = status);
+        failures += runCluster();
         results.loadAverageAfter = MachineInfo.loadAverage();
         results.totalSeconds = (System.nanoTime() - t0) / 1e9;
         write();
@@ -346,49 +344,35 @@ public final class BenchMain {
     /** A churn run against {@code target}, over TLS when {@code tls} is not null, after {@code warmup}. */
     private Results.Churn churn(String broker, String version, InetSocketAddress target, SslContext tls,
                                 Duration warmup, long brokerPid) throws InterruptedException {
-        AtomicBoolean stop = new AtomicBoolean();
-        AtomicLongArray perSlot = new AtomicLongArray(options.concurrency());
-        String prefix = GROUP + "@@@churn-";
-        generator.start(target, tls, options.concurrency(), slot -> {
-            if (stop.get()) {
-                return null;
-            }
-            long n = perSlot.getAndIncrement(slot);
-            return new MqttLoadGenerator.Attempt(prefix + slot + "-" + (n % IDS_PER_SLOT), false);
-        });
-        sleep(warmup);
-        generator.resetInterval();
-        results.sampleLoad();
-        double brokerCpu0 = MachineInfo.cpuSeconds(brokerPid);
-        double selfCpu0 = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
-        double[] machine0 = MachineInfo.machineCpuSeconds();
-        sleep(options.churnDuration());
-        MqttLoadGenerator.Interval iv = generator.interval();
-        double[] machine1 = MachineInfo.machineCpuSeconds();
-        double brokerCpu = (MachineInfo.cpuSeconds(brokerPid) - brokerCpu0) / iv.seconds();
-        double selfCpu = (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - selfCpu0) / iv.seconds();
-        String load = MachineInfo.loadAverage();
-        results.sampleLoad();
-        stop.set(true);
-        if (!generator.await(30, TimeUnit.SECONDS)) {
-            results.notes.add(broker + ": some connections were still in flight 30 s after the churn stopped.");
+        return new ChurnLoad(options, generator, results, BenchMain::log).run(broker, version, List.of(target), tls,
+                warmup, List.of(brokerPid));
+    }
+
+    // ---- part 10 -------------------------------------------------------------------------------
+
+    /** Part 10: PulseMQ in cluster mode beside a single node ({@link ClusterBench}). Answers the failures. */
+    private int runCluster() {
+        if (options.skipCluster()) {
+            results.clusterStatus = "skipped by --skip-cluster";
+            return 0;
         }
-        LatencyStats lat = LatencyStats.ofNanos(iv.latencies());
-        double connects = iv.connacksPerSecond() * iv.seconds();
-        boolean machineKnown = machine0 != null && machine1 != null && connects > 0;
-        Results.Churn c = new Results.Churn(broker, version, options.concurrency(), iv.seconds(),
-                iv.connacksPerSecond(), iv.counts().cycles() / iv.seconds(), lat, iv.counts(), brokerCpu, selfCpu,
-                machineKnown ? (machine1[0] - machine0[0]) / connects * 1e6 : Double.NaN,
-                machineKnown ? (machine1[1] - machine0[1]) / connects * 1e6 : Double.NaN,
-                machineKnown ? (machine1[2] - machine0[2]) / iv.seconds() : Double.NaN,
-                load, generator.firstError());
-        log(String.format(Locale.ROOT, "  %s: %,.0f connects/s, CONNACK p50 %s p99 %s p99.9 %s, %d errors, "
-                        + "broker CPU %.2f cores, generator %.2f cores; machine per connect: user %.0f µs, kernel "
-                        + "%.0f µs, idle %.2f cores", broker, c.connectsPerSecond(),
-                LatencyStats.format(lat.p50Us()), LatencyStats.format(lat.p99Us()), LatencyStats.format(lat.p999Us()),
-                iv.counts().errors(), brokerCpu, selfCpu, c.machineUserMicrosPerConnect(),
-                c.machineKernelMicrosPerConnect(), c.machineIdleCores()));
-        return c;
+        Path nats = NatsServers.find();
+        if (nats == null) {
+            results.clusterStatus = "not run: nats-server is not installed";
+            missing("nats-server is not installed, so the cluster part (part 10) was left out. Install it with: "
+                    + NatsServers.INSTALL_HINT + ", then run ./pulsemq bench --cluster.");
+            return 0;
+        }
+        try {
+            new ClusterBench(options, results, generator, pubsubBench(), pulsemqJar, pulsemqVersion(), work,
+                    BenchMain::log).run(nats);
+            results.clusterStatus = "measured";
+            return 0;
+        } catch (Exception e) {
+            results.clusterStatus = "measured with failures (see notes)";
+            fail("part 10: cluster", e);
+            return 1;
+        }
     }
 
     // ---- part 8 --------------------------------------------------------------------------------

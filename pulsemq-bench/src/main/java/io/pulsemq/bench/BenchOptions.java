@@ -22,6 +22,10 @@ import java.util.List;
  * @param skipIdle        leave the idle-connection memory measurement (part 7) out
  * @param skipTls         leave TLS and authorization (part 8) out
  * @param skipAbuse       leave the abuse floods (part 9) out
+ * @param skipCluster     leave the cluster part (part 10) out
+ * @param clusterOnly     run only the cluster part and its single-node baseline ({@code --cluster}); the report then
+ *                        goes to {@link #CLUSTER_OUT} unless {@code --out} says otherwise, so that docs/benchmarks.md
+ *                        keeps the full run's figures
  * @param brokerJar       the PulseMQ broker jar, or null to look for {@code pulsemq-broker/target/pulsemq-broker-*-all.jar}
  * @param churnDuration   measured time of each churn run
  * @param warmup          warm-up before each measured phase (not measured)
@@ -44,6 +48,8 @@ import java.util.List;
  * @param pubsubRates     fixed offered rates (deliveries per second) of the latency runs
  * @param overloadDuration length of each flood of part 6
  * @param idleConnections steps of idle connections held open in part 7, ascending
+ * @param failoverRounds  part 10: nodes killed with SIGKILL, one per round
+ * @param failoverClients part 10: clients connected to the node killed in each round
  * @param jfr             record a JFR profile of each PulseMQ JVM (target/bench-jfr/) and summarise it in the report
  * @param jmhArgs         arguments passed to JMH as they are (with {@code --jmh})
  */
@@ -62,6 +68,8 @@ public record BenchOptions(
         boolean skipIdle,
         boolean skipTls,
         boolean skipAbuse,
+        boolean skipCluster,
+        boolean clusterOnly,
         Path brokerJar,
         Duration churnDuration,
         Duration warmup,
@@ -82,20 +90,26 @@ public record BenchOptions(
         List<Integer> pubsubRates,
         Duration overloadDuration,
         List<Integer> idleConnections,
+        int failoverRounds,
+        int failoverClients,
         boolean jfr,
         List<String> jmhArgs) {
 
     /** Device connects per second in part 4's latency phase: the rate the 5 ms p99 target is stated for. */
     public static final int AMQP_RATE = 1000;
+    /** Where {@code --cluster} writes its report by default (its JSON beside it). */
+    static final Path CLUSTER_OUT = Path.of("target", "bench-cluster", "benchmarks.md");
 
     static final String USAGE = String.join("\n",
             "Usage: ./pulsemq bench [--quick] [--out FILE] [options]",
             "       ./pulsemq bench --jmh [JMH options]   (only the JMH micro-benchmarks; e.g. -h for JMH's help)",
+            "       ./pulsemq bench --cluster [options]   (only part 10, the cluster part, with its single-node baseline)",
             "",
             "Runs, in one go: connection churn against PulseMQ, Mosquitto and HiveMQ CE, status queries with 100,000",
             "registered clients, the JMH micro-benchmarks, server SDK (AMQP) status notifications, publish/subscribe",
             "throughput, loss and latency, overload floods and idle-connection memory (the last three against all",
-            "three brokers); writes FILE (default docs/benchmarks.md), FILE's .json sibling and PNG plots next to it",
+            "three brokers), TLS, abuse floods, and PulseMQ in cluster mode (3 NATS servers, 3 nodes) beside a single",
+            "node (part 10; needs nats-server: apt-get install -y nats-server); writes FILE (default docs/benchmarks.md), FILE's .json sibling and PNG plots next to it",
             "(bench-*.png). Mosquitto: apt-get install -y mosquitto; HiveMQ CE: resolved by ./pulsemq bench with",
             "Maven on first use. A missing broker is left out with a note.",
             "",
@@ -126,7 +140,13 @@ public record BenchOptions(
             "  --idle-connections N,N  idle connections held open, in steps (default 5000,19000; at most the open-file",
             "                          limit, ulimit -n, less 1,000)",
             "  --skip-churn | --skip-mosquitto | --skip-hivemq | --skip-queries | --skip-jmh | --skip-amqp",
-            "  --skip-pubsub | --skip-overload | --skip-idle | --skip-tls | --skip-abuse",
+            "  --skip-pubsub | --skip-overload | --skip-idle | --skip-tls | --skip-abuse | --skip-cluster",
+            "  --cluster               only part 10: a single node, then 3 nodes on 3 NATS servers: churn through the",
+            "                          3 nodes, pub/sub from node A to node B, status queries on a node that does not",
+            "                          own the clients, failover rounds (kill -9); about 6 minutes. Writes",
+            "                          target/bench-cluster/benchmarks.md (and .json) unless --out is given",
+            "  --failover-rounds N     part 10: nodes killed, one per round (default 3)",
+            "  --failover-clients N    part 10: clients on the node killed in each round (default 1000, quick 200)",
             "  --no-jfr                do not profile PulseMQ (default: JFR's 'profile' settings, about 2% overhead,",
             "                          recordings in target/bench-jfr/, hottest methods in the report)",
             "  -h, --help");
@@ -147,6 +167,11 @@ public record BenchOptions(
         boolean skipIdle = false;
         boolean skipTls = false;
         boolean skipAbuse = false;
+        boolean skipCluster = false;
+        boolean clusterOnly = false;
+        int failoverRounds = 3;
+        Integer failoverClients = null;
+        Path explicitOut = null;
         Integer pubsubSeconds = null;
         int pubsubWindow = 100;
         List<Integer> pubsubRates = List.of(10_000, 30_000);
@@ -189,6 +214,10 @@ public record BenchOptions(
                 case "--skip-idle" -> skipIdle = true;
                 case "--skip-tls" -> skipTls = true;
                 case "--skip-abuse" -> skipAbuse = true;
+                case "--skip-cluster" -> skipCluster = true;
+                case "--cluster" -> clusterOnly = true;
+                case "--failover-rounds" -> failoverRounds = range(args, ++i, a, 1, 100);
+                case "--failover-clients" -> failoverClients = range(args, ++i, a, 1, 100_000);
                 case "--pubsub-seconds" -> pubsubSeconds = positive(args, ++i, a);
                 case "--pubsub-window" -> pubsubWindow = range(args, ++i, a, 1, 10_000);
                 case "--pubsub-rates" -> pubsubRates = list(args, ++i, a, 1_000_000);
@@ -198,7 +227,7 @@ public record BenchOptions(
                 case "--amqp-warmup" -> amqpWarmup = nonNegative(args, ++i, a);
                 case "--amqp-backlog" -> amqpBacklog = range(args, ++i, a, 3, 3_000_000);
                 case "--no-jfr" -> jfr = false;
-                case "--out" -> out = Path.of(value(args, ++i, a));
+                case "--out" -> explicitOut = Path.of(value(args, ++i, a));
                 case "--broker-jar" -> brokerJar = Path.of(value(args, ++i, a));
                 case "--duration" -> duration = positive(args, ++i, a);
                 case "--warmup" -> warmup = nonNegative(args, ++i, a);
@@ -218,8 +247,20 @@ public record BenchOptions(
         if (concurrency > 1000) {
             throw new IllegalArgumentException("--concurrency is at most 1000");
         }
-        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick, skipMosquitto, skipQueries, skipChurn,
-                skipAmqp, skipHivemq, skipPubsub, skipOverload, skipIdle, skipTls, skipAbuse, brokerJar,
+        if (clusterOnly && skipCluster) {
+            throw new IllegalArgumentException("--cluster and --skip-cluster exclude each other");
+        }
+        if (explicitOut != null) {
+            out = explicitOut;
+        } else if (clusterOnly) {
+            out = CLUSTER_OUT;
+        }
+        // --cluster: every other part is left out (its baseline is part of part 10).
+        boolean others = clusterOnly;
+        return new BenchOptions(quick, out, jmhOnly, skipJmh || quick || others, skipMosquitto || others,
+                skipQueries || others, skipChurn || others, skipAmqp || others, skipHivemq || others,
+                skipPubsub || others, skipOverload || others, skipIdle || others, skipTls || others,
+                skipAbuse || others, skipCluster, clusterOnly, brokerJar,
                 Duration.ofSeconds(duration != null ? duration : quick ? 5 : 20),
                 Duration.ofSeconds(warmup != null ? warmup : quick ? 1 : 5),
                 Duration.ofSeconds(churnWarmup != null ? churnWarmup : quick ? 3 : 20),
@@ -232,6 +273,7 @@ public record BenchOptions(
                 amqpBacklog != null ? amqpBacklog : quick ? 15_000 : 150_000,
                 Duration.ofSeconds(pubsubSeconds != null ? pubsubSeconds : quick ? 2 : 10), pubsubWindow, pubsubRates,
                 Duration.ofSeconds(overloadSeconds != null ? overloadSeconds : quick ? 5 : 30), idleConnections,
+                failoverRounds, failoverClients != null ? failoverClients : quick ? 200 : 1000,
                 jfr, List.copyOf(jmhArgs));
     }
 

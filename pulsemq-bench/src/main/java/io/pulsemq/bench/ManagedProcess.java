@@ -86,6 +86,21 @@ class ManagedProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Ends the process with SIGKILL, as a crash would (no shutdown hook of its own runs, nothing is flushed), and
+     * waits until it is gone; answers whether it is. Its log stays.
+     */
+    boolean kill() throws InterruptedException {
+        process.destroyForcibly();
+        boolean gone = process.waitFor(10, TimeUnit.SECONDS);
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        } catch (IllegalStateException e) {
+            // The JVM is already shutting down; the hook finds the process gone.
+        }
+        return gone;
+    }
+
     @Override
     public void close() {
         stop();

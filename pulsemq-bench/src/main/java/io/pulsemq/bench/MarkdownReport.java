@@ -90,6 +90,7 @@ final class MarkdownReport {
         idle();
         tls();
         abuse();
+        new ClusterReport(r, this::line).render();
         targets();
         profiles();
         interpretation();

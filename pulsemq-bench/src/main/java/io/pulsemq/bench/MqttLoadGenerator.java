@@ -118,6 +118,7 @@ public final class MqttLoadGenerator implements AutoCloseable {
     private Bootstrap bootstrap;
     private Plan plan;
     private SslContext tls;
+    private List<InetSocketAddress> targets;
     private CountDownLatch slotsDone;
 
     /**
@@ -165,17 +166,25 @@ public final class MqttLoadGenerator implements AutoCloseable {
      * new TCP connection with a full TLS handshake (no session resumption), and its CONNACK latency includes the
      * handshake (CONNECT is written at once and sent when the handshake completes).
      */
-    public synchronized void start(InetSocketAddress target, SslContext tls, int slots, Plan plan) {
+    public void start(InetSocketAddress target, SslContext tls, int slots, Plan plan) {
+        start(List.of(target), tls, slots, plan);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, SslContext, int, Plan)} against several brokers (the nodes of a cluster):
+     * slot {@code s} always connects to {@code targets.get(s % targets.size())}.
+     */
+    public synchronized void start(List<InetSocketAddress> targets, SslContext tls, int slots, Plan plan) {
         if (slotsDone != null && slotsDone.getCount() > 0) {
             throw new IllegalStateException("a run is going on");
         }
         this.plan = plan;
         this.tls = tls;
+        this.targets = List.copyOf(targets);
         this.slotsDone = new CountDownLatch(slots);
         bootstrap = new Bootstrap()
                 .group(group)
                 .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
-                .remoteAddress(target)
                 .option(ChannelOption.TCP_NODELAY, true)
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) ATTEMPT_TIMEOUT_MS);
@@ -282,8 +291,9 @@ public final class MqttLoadGenerator implements AutoCloseable {
                 ch.pipeline().addLast(new MqttDecoder(), MqttEncoder.INSTANCE, new Client(slot, attempt));
             }
         });
-        io.netty.channel.ChannelFuture f = sources.isEmpty() ? b.connect()
-                : b.connect(b.config().remoteAddress(),
+        InetSocketAddress target = targets.get(slot % targets.size());
+        io.netty.channel.ChannelFuture f = sources.isEmpty() ? b.connect(target)
+                : b.connect(target,
                 new InetSocketAddress(sources.get(Math.floorMod(sourceCursor.getAndIncrement(), sources.size())), 0));
         f.addListener((ChannelFutureListener) cf -> {
             if (!cf.isSuccess()) {

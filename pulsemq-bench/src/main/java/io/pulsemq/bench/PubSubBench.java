@@ -97,29 +97,59 @@ final class PubSubBench {
 
     private Results.PubSub measure(BrokerUnderTest broker, InetSocketAddress target, SslContext tls, Scenario s,
                                    Mode mode, int offered) throws Exception {
+        return measure(broker.name(), broker.version(), target, target, tls, List.of(broker.pid()), s, mode, offered);
+    }
+
+    /**
+     * Part 10's runs: publishers on {@code publishTo}, subscribers on {@code subscribeTo} (another node of the
+     * cluster, or the same single broker), after a {@link RouteProbe} made sure the route between them is there.
+     *
+     * @param pids the processes whose CPU is the broker's
+     */
+    Results.PubSub crossNode(String name, String version, InetSocketAddress publishTo, InetSocketAddress subscribeTo,
+                             List<Long> pids, Scenario s, Mode mode, int offered) throws Exception {
+        return measure(name, version, publishTo, subscribeTo, null, pids, s, mode, offered);
+    }
+
+    private Results.PubSub measure(String name, String version, InetSocketAddress publishTo,
+                                   InetSocketAddress subscribeTo, SslContext tls, List<Long> pids, Scenario s,
+                                   Mode mode, int offered) throws Exception {
         // The offered rate counts deliveries, so both shapes move the same number of messages to subscribers.
         int publishRate = Math.max(1, offered / s.subscribers());
-        try (PubSubLoad.Run run = load.start(target, tls, s, mode, publishRate, runId())) {
+        String runId = runId();
+        RouteProbe route = publishTo.equals(subscribeTo) ? null
+                : RouteProbe.open(publishTo, subscribeTo, PubSubLoad.topic(runId));
+        try (PubSubLoad.Run run = load.start(publishTo, subscribeTo, tls, s, mode, publishRate, runId)) {
+            if (route != null) {
+                log.accept(String.format(Locale.ROOT, "  route from %s to %s there after %d ms", publishTo, subscribeTo,
+                        route.millis()));
+                route.close();
+                route = null;
+            }
             TimeUnit.MILLISECONDS.sleep(options.warmup().toMillis());
             run.resetInterval();
-            Cpu cpu = new Cpu(broker.pid());
+            Cpu cpu = new Cpu(pids);
             TimeUnit.MILLISECONDS.sleep(options.pubsubDuration().toMillis());
             PubSubLoad.Interval iv = run.interval();
             double[] cores = cpu.cores();
             run.stopPublishing();
             PubSubLoad.Totals t = run.drain(QUIET_MS, MAX_DRAIN_MS);
-            Results.PubSub r = new Results.PubSub(broker.name(), broker.version(), s.label(), s.publishers(),
+            Results.PubSub r = new Results.PubSub(name, version, s.label(), s.publishers(),
                     s.subscribers(), s.qos(), s.payloadBytes(), mode == Mode.CLOSED_LOOP ? "closed-loop" : "fixed-rate",
                     offered, iv.seconds(), iv.deliveredPerSecond(), LatencyStats.ofNanos(iv.latency()), t.sent(),
                     t.lost(), t.duplicates(), t.reordered(), t.stalls(), cores[0], cores[1]);
             log.accept(String.format(Locale.ROOT, "  %s%s %s %s: %,.0f delivered/s, p50 %s p99 %s, lost %,d of %,d%s%s",
-                    broker.name(), tls == null ? "" : " (TLS)", s.label(), mode == Mode.CLOSED_LOOP ? "closed loop"
+                    name, tls == null ? "" : " (TLS)", s.label(), mode == Mode.CLOSED_LOOP ? "closed loop"
                             : String.format(Locale.ROOT,
                             "at %,d/s", offered), r.deliveredPerSecond(), LatencyStats.format(r.latency().p50Us()),
                     LatencyStats.format(r.latency().p99Us()), r.lost(), t.expected(),
                     t.duplicates() > 0 ? ", " + t.duplicates() + " duplicates" : "",
                     t.reordered() > 0 ? ", " + t.reordered() + " out of order" : ""));
             return r;
+        } finally {
+            if (route != null) {
+                route.close();
+            }
         }
     }
 
@@ -255,22 +285,22 @@ final class PubSubBench {
         return Long.toString(System.nanoTime() % 1_000_000_000L, 36) + "-" + (++runs);
     }
 
-    /** CPU of the broker and of this JVM since construction, in cores. */
+    /** CPU of the broker (all its processes) and of this JVM since construction, in cores. */
     private static final class Cpu {
-        private final long pid;
+        private final List<Long> pids;
         private final double broker0;
         private final double self0;
         private final long t0 = System.nanoTime();
 
-        Cpu(long pid) {
-            this.pid = pid;
-            this.broker0 = MachineInfo.cpuSeconds(pid);
+        Cpu(List<Long> pids) {
+            this.pids = pids;
+            this.broker0 = ChurnLoad.cpuSeconds(pids);
             this.self0 = MachineInfo.cpuSeconds(ProcessHandle.current().pid());
         }
 
         double[] cores() {
             double s = (System.nanoTime() - t0) / 1e9;
-            return new double[] {(MachineInfo.cpuSeconds(pid) - broker0) / s,
+            return new double[] {(ChurnLoad.cpuSeconds(pids) - broker0) / s,
                     (MachineInfo.cpuSeconds(ProcessHandle.current().pid()) - self0) / s};
         }
     }

@@ -254,6 +254,77 @@ public final class Results {
         }
     }
 
+    /**
+     * Part 10: how the cluster of the cluster part was set up.
+     *
+     * @param natsVersion     {@code nats-server --version}
+     * @param nodes           PulseMQ nodes
+     * @param natsServers     NATS servers (JetStream, clustered)
+     * @param replicas        {@code cluster.nats.replicas}
+     * @param nodeTimeoutMs   {@code cluster.nodeTimeout}
+     * @param queryClients    clients held connected to node A during the status queries
+     * @param failoverClients clients held connected to the node killed in each failover round
+     */
+    public record ClusterSetup(String natsVersion, int nodes, int natsServers, int replicas, long nodeTimeoutMs,
+                               int queryClients, int failoverClients) {
+    }
+
+    /**
+     * A publish/subscribe run of part 10.
+     *
+     * @param setup {@link #CLUSTER} (publishers on node A, subscribers on node B) or {@link #SINGLE}
+     */
+    public record ClusterPubSub(String setup, PubSub pubsub) {
+    }
+
+    /**
+     * A status query phase of part 10.
+     *
+     * @param setup {@link #NON_OWNER} (clients on node A, queries on node B), {@link #OWNER} (queries on node A) or
+     *              {@link #SINGLE}
+     */
+    public record ClusterQuery(String setup, Query query) {
+    }
+
+    /**
+     * One failover round of part 10: clients held on one node, that node killed with SIGKILL, the offline events
+     * read on a survivor's SSE stream.
+     *
+     * @param round             1, 2, ...
+     * @param killedNode        the node killed
+     * @param watchedOn         the survivor whose stream was read
+     * @param clients           clients connected to the killed node before the kill (CONNACK read)
+     * @param events            {@code tcpclean} events for those clients on the stream (the restart of the killed
+     *                          node and a grace period included)
+     * @param missing           clients without any {@code tcpclean}
+     * @param duplicated        {@code tcpclean} events beyond the first for a client
+     * @param wrongReason       {@code tcpclean} events for them with another reason than {@code server_crash}, or
+     *                          another {@code node} than the killed one
+     * @param firstEventSeconds kill to the first of them on the stream
+     * @param lastEventSeconds  kill to the last client's first {@code tcpclean} on the stream: the failover time
+     * @param onlineAfter       of those clients, how many a status query on the survivor still answered online
+     *                          afterwards (-1: not asked)
+     * @param restartSeconds    how long the killed node took to start again (fresh data directory)
+     * @param loadAverage       load average right after the round
+     * @param error             why the round did not complete, or null
+     */
+    public record FailoverRound(int round, String killedNode, String watchedOn, int clients, long events,
+                                long missing, long duplicated, long wrongReason, double firstEventSeconds,
+                                double lastEventSeconds, long onlineAfter, double restartSeconds, String loadAverage,
+                                String error) {
+
+        /** Every client got exactly one {@code tcpclean}, {@code server_crash} of the killed node. */
+        public boolean exact() {
+            return error == null && missing == 0 && duplicated == 0 && wrongReason == 0;
+        }
+    }
+
+    /** Setup labels of part 10. */
+    public static final String CLUSTER = "3 nodes";
+    public static final String SINGLE = "single node";
+    public static final String NON_OWNER = "non-owner node";
+    public static final String OWNER = "owner node";
+
     public String date;
     public String command;
     /** The git revision the jars were built from (set by the launcher), or null. */
@@ -288,6 +359,13 @@ public final class Results {
     public long pulsemqMaxHeapKiB;
     public String idleStatus = "not run";
     public final List<Idle> idle = new ArrayList<>();
+    public String clusterStatus = "not run";
+    public ClusterSetup clusterSetup;
+    /** Part 10's churn runs: {@link #CLUSTER} and {@link #SINGLE} in {@link Churn#broker()}'s place of the setup. */
+    public final List<Churn> clusterChurn = new ArrayList<>();
+    public final List<ClusterPubSub> clusterPubsub = new ArrayList<>();
+    public final List<ClusterQuery> clusterQueries = new ArrayList<>();
+    public final List<FailoverRound> failover = new ArrayList<>();
     /** PNG plots written next to the report (file names). */
     public final List<String> plots = new ArrayList<>();
     public String queriesStatus = "not run";
@@ -326,6 +404,8 @@ public final class Results {
         m.put("pubsubRates", options.pubsubRates());
         m.put("overloadSeconds", options.overloadDuration().toSeconds());
         m.put("idleConnections", options.idleConnections());
+        m.put("failoverRounds", options.failoverRounds());
+        m.put("failoverClients", options.failoverClients());
         m.put("maxQueuedMessages", ManagedProcess.MAX_QUEUED_MESSAGES);
         m.put("maxInflight", ManagedProcess.MAX_INFLIGHT);
         return m;
@@ -341,6 +421,28 @@ public final class Results {
     PubSub tlsPubsubOf(String broker, String setup, String scenario) {
         return tlsPubsub.stream().filter(p -> p.pubsub().broker().equals(broker) && p.setup().equals(setup)
                 && p.pubsub().scenario().equals(scenario)).map(TlsPubSub::pubsub).findFirst().orElse(null);
+    }
+
+    /** Part 10's churn run of {@code setup} ({@link #CLUSTER} or {@link #SINGLE}), or null. */
+    Churn clusterChurnOf(String setup) {
+        return clusterChurn.stream().filter(c -> c.broker().endsWith("(" + setup + ")")).findFirst().orElse(null);
+    }
+
+    /** Part 10's pub/sub run of {@code setup}, {@code scenario} and {@code offeredRate} (0: closed loop), or null. */
+    PubSub clusterPubsubOf(String setup, String scenario, int offeredRate) {
+        return clusterPubsub.stream().filter(p -> p.setup().equals(setup) && p.pubsub().scenario().equals(scenario)
+                && p.pubsub().offeredRate() == offeredRate).map(ClusterPubSub::pubsub).findFirst().orElse(null);
+    }
+
+    /** Part 10's query phase {@code name} of {@code setup}, or null. */
+    Query clusterQueryOf(String setup, String name) {
+        return clusterQueries.stream().filter(q -> q.setup().equals(setup) && q.query().name().equals(name))
+                .map(ClusterQuery::query).findFirst().orElse(null);
+    }
+
+    /** Part 10's pub/sub scenarios in the order they ran. */
+    List<String> clusterScenarios() {
+        return clusterPubsub.stream().map(p -> p.pubsub().scenario()).distinct().toList();
     }
 
     Churn churnOf(String broker) {

@@ -83,6 +83,29 @@ final class StatusQueryBench {
     }
 
     /**
+     * How many of {@code ids} the broker answers online right now (batch lookups of up to {@value #BATCH} IDs).
+     *
+     * @throws IOException if a request fails or answers other than 200
+     */
+    long countOnline(List<String> ids) throws IOException {
+        long online = 0;
+        try (BlockingHttpConnection c = new BlockingHttpConnection(address)) {
+            for (int from = 0; from < ids.size(); from += BATCH) {
+                int status = c.exchange(batchRequest(body(ids.subList(from, Math.min(ids.size(), from + BATCH)))));
+                if (status != 200) {
+                    throw new IOException("HTTP " + status + " on POST /api/v1/clients/status");
+                }
+                for (JsonNode s : JSON.readTree(c.body(), 0, c.bodyLength()).path("statuses")) {
+                    if (s.path("online").asBoolean()) {
+                        online++;
+                    }
+                }
+            }
+        }
+        return online;
+    }
+
+    /**
      * Result of a closed-loop phase.
      *
      * @param requests     successful requests in the measured time

@@ -96,4 +96,40 @@ class BenchOptionsTest {
         assertThatThrownBy(() -> BenchOptions.parse("--out")).hasMessageContaining("needs a value");
         assertThatThrownBy(() -> BenchOptions.parse("--frobnicate")).hasMessageContaining("unknown option");
     }
+
+    @Test
+    void parse_cluster_runsOnlyPart10AndWritesBesideTheFullReport() {
+        BenchOptions o = BenchOptions.parse("--cluster");
+
+        assertThat(o.clusterOnly()).isTrue();
+        assertThat(o.skipCluster()).isFalse();
+        assertThat(o.skipChurn() && o.skipQueries() && o.skipJmh() && o.skipAmqp() && o.skipPubsub()
+                && o.skipOverload() && o.skipIdle() && o.skipTls() && o.skipAbuse() && o.skipMosquitto()
+                && o.skipHivemq()).isTrue();
+        assertThat(o.out()).isEqualTo(Path.of("target", "bench-cluster", "benchmarks.md"));
+        assertThat(o.jsonOut()).isEqualTo(Path.of("target", "bench-cluster", "benchmarks.json"));
+        assertThat(o.failoverRounds()).isEqualTo(3);
+        assertThat(o.failoverClients()).isEqualTo(1000);
+    }
+
+    @Test
+    void parse_clusterWithOut_writesWhereItIsTold() {
+        assertThat(BenchOptions.parse("--out", "/tmp/c.md", "--cluster").out()).isEqualTo(Path.of("/tmp/c.md"));
+    }
+
+    @Test
+    void parse_fullRun_includesTheClusterPartUnlessSkipped() {
+        assertThat(BenchOptions.parse().skipCluster()).isFalse();
+        assertThat(BenchOptions.parse().clusterOnly()).isFalse();
+        assertThat(BenchOptions.parse("--skip-cluster").skipCluster()).isTrue();
+        assertThat(BenchOptions.parse("--quick").failoverClients()).isEqualTo(200);
+        assertThat(BenchOptions.parse("--failover-rounds", "5", "--failover-clients", "50").failoverRounds())
+                .isEqualTo(5);
+    }
+
+    @Test
+    void parse_clusterAndSkipCluster_refused() {
+        assertThatThrownBy(() -> BenchOptions.parse("--cluster", "--skip-cluster"))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("exclude each other");
+    }
 }

@@ -97,4 +97,56 @@ class MarkdownReportTest {
         assertThat(md).contains("| 100 rules within the run-to-run spread, 10->1 QoS 0 64 B | 90,000 msgs/s with "
                 + "rules; 100,000 / 96,000 without | **missed** (6% below the slowest run without) |");
     }
+
+    private static Results clusterResults(double failoverSeconds, long duplicated, double nonOwnerP99Us,
+                                          double clusterQos1) {
+        Results r = results();
+        r.clusterStatus = "measured";
+        r.clusterSetup = new Results.ClusterSetup("nats-server: v2.9.10", 3, 3, 3, 5_000, 1_000, 200);
+        r.clusterChurn.add(churn("PulseMQ (" + Results.SINGLE + ")", 1_000, 1));
+        r.clusterChurn.add(churn("PulseMQ (" + Results.CLUSTER + ")", 400, 2));
+        r.clusterPubsub.add(new Results.ClusterPubSub(Results.SINGLE, closedLoop("PulseMQ (single node)", 1, 40_000, 0)));
+        r.clusterPubsub.add(new Results.ClusterPubSub(Results.CLUSTER, closedLoop("PulseMQ (3 nodes)", 1, clusterQos1, 0)));
+        Results.Query q = new Results.Query("single-fixed-rate", 8, 500, 2, 1000, 0, 500, 500,
+                new LatencyStats(1000, 900, 800, nonOwnerP99Us, nonOwnerP99Us, nonOwnerP99Us), 0, 0, Double.NaN,
+                Double.NaN, 0, "1", null);
+        r.clusterQueries.add(new Results.ClusterQuery(Results.NON_OWNER, q));
+        r.failover.add(new Results.FailoverRound(1, "node-1", "node-2", 200, 200 + duplicated, 0, duplicated, 0, 5.0,
+                failoverSeconds, 0, 6.0, "1", null));
+        return r;
+    }
+
+    @Test
+    void render_cluster_ratiosAndTargetsMet() {
+        String md = new MarkdownReport(clusterResults(5.2, 0, 1_500, 30_000)).render();
+
+        assertThat(md).contains("## 10. Cluster")
+                .contains("3 nodes / single node: **0.40x** the connects per second.")
+                .contains("| 10->1 QoS 1 64 B | 40,000 | 30,000 | 0.75x |")
+                .contains("| 0 missing or duplicated offline events in every failover round | 1 round(s): 0 missing, "
+                        + "0 duplicated, 0 not `server_crash` of the killed node | **met** |")
+                .contains("| failover <= nodeTimeout + 1 s (6.00 s) | 5.20 s (worst of 1 round(s): 5.20 s) | **met** |")
+                .contains("| a query on a non-owner node: p99 <= 2 ms | 1.5 ms at 500/s | **met** |")
+                .contains("75% (30,000 vs 40,000 msgs/s), 0 undelivered | **met** |");
+    }
+
+    @Test
+    void render_cluster_slowFailoverDuplicateSlowQueryAndSlowRoute_eachTargetMissed() {
+        String md = new MarkdownReport(clusterResults(7.5, 1, 3_000, 10_000)).render();
+
+        assertThat(md).contains("1 duplicated, 0 not `server_crash` of the killed node | "
+                        + "**missed** (1 of 1 rounds) |")
+                .contains("| failover <= nodeTimeout + 1 s (6.00 s) | 7.50 s (worst of 1 round(s): 7.50 s) | "
+                        + "**missed** (1.50 s over) |")
+                .contains("| 3.0 ms at 500/s | **missed** (1.5x) |")
+                .contains("25% (10,000 vs 40,000 msgs/s), 0 undelivered | **missed** (25% short) |");
+    }
+
+    @Test
+    void render_clusterNotRun_saysWhy() {
+        Results r = results();
+        r.clusterStatus = "skipped by --skip-cluster";
+
+        assertThat(new MarkdownReport(r).render()).contains("## 10. Cluster\n\nStatus: skipped by --skip-cluster.");
+    }
 }

@@ -16,7 +16,7 @@ import java.util.stream.Stream;
  * A reader of the status event stream ({@code GET /api/v1/status/events}, Server-Sent Events) on a thread of its
  * own: passes the JSON of every {@code data:} line to a callback, on that thread, as soon as the line arrives.
  */
-final class SseListener implements AutoCloseable {
+public final class SseListener implements AutoCloseable {
 
     private final HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
     private final Stream<String> lines;
@@ -28,7 +28,7 @@ final class SseListener implements AutoCloseable {
      *
      * @param query the query string, e.g. {@code group=GID_x&types=connect}
      */
-    SseListener(String host, int httpPort, String keyId, String secret, String query, Consumer<String> onData)
+    public SseListener(String host, int httpPort, String keyId, String secret, String query, Consumer<String> onData)
             throws IOException, InterruptedException {
         String auth = Base64.getEncoder().encodeToString((keyId + ":" + secret).getBytes(StandardCharsets.UTF_8));
         HttpRequest request = HttpRequest.newBuilder(URI.create("http://" + host + ":" + httpPort

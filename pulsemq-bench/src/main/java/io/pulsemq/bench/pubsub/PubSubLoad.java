@@ -171,7 +171,17 @@ public final class PubSubLoad implements AutoCloseable {
     /** As {@link #start(InetSocketAddress, Scenario, Mode, int, String)}, over TLS when {@code tls} is not null. */
     public Run start(InetSocketAddress target, SslContext tls, Scenario scenario, Mode mode, int ratePerSecond,
                      String runId) throws Exception {
-        Run run = new Run(target, tls, scenario, mode, ratePerSecond, runId);
+        return start(target, target, tls, scenario, mode, ratePerSecond, runId);
+    }
+
+    /**
+     * As {@link #start(InetSocketAddress, SslContext, Scenario, Mode, int, String)} with the publishers on one broker
+     * and the subscribers on another (two nodes of a cluster): the messages cross from {@code publishTo} to
+     * {@code subscribeTo}. The caller makes sure the route is there before (see {@link #topic}).
+     */
+    public Run start(InetSocketAddress publishTo, InetSocketAddress subscribeTo, SslContext tls, Scenario scenario,
+                     Mode mode, int ratePerSecond, String runId) throws Exception {
+        Run run = new Run(publishTo, subscribeTo, tls, scenario, mode, ratePerSecond, runId);
         try {
             run.connect();
         } catch (Exception e) {
@@ -186,10 +196,16 @@ public final class PubSubLoad implements AutoCloseable {
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
-    /** One workload against one broker, from connect to close. */
+    /** The topic every message of run {@code runId} is published to. */
+    public static String topic(String runId) {
+        return "bench/" + runId + "/data";
+    }
+
+    /** One workload against one broker (or two nodes of a cluster), from connect to close. */
     public final class Run implements AutoCloseable {
 
-        private final InetSocketAddress target;
+        private final InetSocketAddress publishTo;
+        private final InetSocketAddress subscribeTo;
         private final SslContext tls;
         private final Scenario scenario;
         private final Mode mode;
@@ -210,14 +226,16 @@ public final class PubSubLoad implements AutoCloseable {
         private long sentAtStart;
         private long deliveredAtStart;
 
-        private Run(InetSocketAddress target, SslContext tls, Scenario scenario, Mode mode, int rate, String runId) {
-            this.target = target;
+        private Run(InetSocketAddress publishTo, InetSocketAddress subscribeTo, SslContext tls, Scenario scenario,
+                    Mode mode, int rate, String runId) {
+            this.publishTo = publishTo;
+            this.subscribeTo = subscribeTo;
             this.tls = tls;
             this.scenario = scenario;
             this.mode = mode;
             this.rate = rate;
             this.runId = runId;
-            this.topic = "bench/" + runId + "/data";
+            this.topic = topic(runId);
         }
 
         private void connect() throws Exception {
@@ -225,14 +243,14 @@ public final class PubSubLoad implements AutoCloseable {
             for (int s = 0; s < scenario.subscribers(); s++) {
                 Subscriber sub = new Subscriber(s);
                 subscribers.add(sub);
-                ready.add(open(sub, "sub-" + s));
+                ready.add(open(sub, "sub-" + s, subscribeTo));
             }
             await(ready, "subscribers");
             ready.clear();
             for (int p = 0; p < scenario.publishers(); p++) {
                 Publisher pub = new Publisher(p);
                 publishers.add(pub);
-                ready.add(open(pub, "pub-" + p));
+                ready.add(open(pub, "pub-" + p, publishTo));
             }
             await(ready, "publishers");
             resetInterval();
@@ -242,7 +260,7 @@ public final class PubSubLoad implements AutoCloseable {
             }
         }
 
-        private CompletableFuture<Void> open(Client client, String name) {
+        private CompletableFuture<Void> open(Client client, String name, InetSocketAddress target) {
             client.clientId = "bench-" + runId + "-" + name;
             Bootstrap b = new Bootstrap().group(group)
                     .channel(epoll ? EpollSocketChannel.class : NioSocketChannel.class)
