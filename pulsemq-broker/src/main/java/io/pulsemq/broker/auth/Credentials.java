@@ -173,7 +173,9 @@ public final class Credentials {
     /** Writes the file through a temporary sibling created with mode 0600, then moved into place. */
     private static void write(Path file, AccessKey key) throws IOException {
         Path dir = file.toAbsolutePath().getParent();
-        DataDirectory.ensure(dir);
+        if (!Files.isDirectory(dir)) { // the broker checked an existing one already (and warned once if too open)
+            DataDirectory.ensure(dir);
+        }
         ByteBuffer json = ByteBuffer.wrap(MAPPER.writeValueAsBytes(new StoredCredentials(List.of(key))));
         Path tmp = dir.resolve(FILE_NAME + ".tmp");
         Files.deleteIfExists(tmp);

@@ -73,6 +73,8 @@ public final class NodeHeartbeats implements AutoCloseable {
     private final String node;
     private final long timeoutMillis;
     private final long intervalMillis;
+    private final long checkMillis;
+    private static final int CHECKS_PER_BEAT = 4;
     /** When the last check ran; heartbeat thread only. */
     private long lastCheck;
     private final Clock clock;
@@ -101,6 +103,7 @@ public final class NodeHeartbeats implements AutoCloseable {
         this.node = node;
         this.timeoutMillis = timeout.toMillis();
         this.intervalMillis = interval.toMillis();
+        this.checkMillis = Math.max(10, intervalMillis / CHECKS_PER_BEAT);
         this.lastCheck = clock.millis();
         this.clock = clock;
         this.listener = listener;
@@ -108,7 +111,9 @@ public final class NodeHeartbeats implements AutoCloseable {
         dispatcher.subscribe(subject);
         this.thread = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("pulsemq-heartbeats", true));
         long every = interval.toMillis();
-        thread.scheduleAtFixedRate(this::beatAndCheck, 0, every, TimeUnit.MILLISECONDS);
+        thread.scheduleAtFixedRate(this::beat, 0, every, TimeUnit.MILLISECONDS);
+        // silences are checked four times per heartbeat: a death is declared within a quarter interval of the timeout
+        thread.scheduleAtFixedRate(this::check, checkMillis, checkMillis, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -180,19 +185,22 @@ public final class NodeHeartbeats implements AutoCloseable {
         }
     }
 
-    private void beatAndCheck() {
+    private void beat() {
         try {
             nats.publish(subject, node.getBytes(StandardCharsets.UTF_8));
         } catch (IllegalStateException notConnected) {
             LOG.debug("no heartbeat sent: {}", notConnected.getMessage());
         }
+    }
+
+    private void check() {
         long now = clock.millis();
         long since = now - lastCheck;
         lastCheck = now;
-        if (nats.getStatus() != Connection.Status.CONNECTED || since > intervalMillis + timeoutMillis / 2) {
+        if (nats.getStatus() != Connection.Status.CONNECTED || since > checkMillis + timeoutMillis / 2) {
             // This node heard nothing because it could not: it was cut off from NATS, or it did not run (frozen, a
             // long pause). The others' silence says nothing about them; each gets a fresh timeout.
-            if (since > intervalMillis + timeoutMillis / 2) {
+            if (since > checkMillis + timeoutMillis / 2) {
                 LOG.warn("this node did not run for {} ms: the other nodes get a fresh timeout", since);
             }
             lastHeard.replaceAll((other, heard) -> now);
