@@ -345,6 +345,55 @@ class ClusterIT {
                 .hasMessageContaining("another running broker is node 'b'").hasMessageContaining("PULSEMQ_NODE");
     }
 
+    @Test
+    void banOnOneNode_refusesOnAnother_andLiftingItOnAThirdLetsTheClientIn() throws Exception {
+        String id = Clients.unique("GID_banned@@@dev");
+        ApiClient onA = new ApiClient(cluster.node(0).httpPort());
+        assertThat(onA.post("/api/v1/bans", "{\"kind\":\"clientId\",\"value\":\"" + id
+                + "\",\"duration\":\"1h\",\"reason\":\"stolen\"}", ADMIN).statusCode()).isEqualTo(201);
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).untilAsserted(() ->
+                assertThat(org.assertj.core.api.Assertions.catchThrowableOfType(() ->
+                        Clients.hive5(cluster.node(1), id).connect(), com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5ConnAckException.class).getMqttMessage().getReasonCode())
+                        .isEqualTo(com.hivemq.client.mqtt.mqtt5.message.connect.connack.Mqtt5ConnAckReasonCode.BANNED));
+        ApiClient onC = new ApiClient(cluster.node(2).httpPort());
+        assertThat(onC.send(onC.request("/api/v1/bans/clientId/" + ApiClient.enc(id), ADMIN).DELETE().build())
+                .statusCode()).isEqualTo(204);
+        Mqtt5BlockingClient in = await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
+            Mqtt5BlockingClient c = Clients.hive5(cluster.node(1), id);
+            c.connect();
+            return c;
+        }, c -> true);
+        in.disconnect();
+    }
+
+    @Test
+    void deviceCredentialIssuedOnOneNode_worksOnAnother_andItsRevocationOnAThirdCutsItOff() throws Exception {
+        String id = Clients.unique("GID_car@@@credential");
+        var issued = ApiClient.json(new ApiClient(cluster.node(0).httpPort()).post("/api/v1/device-credentials",
+                "{\"clientId\":\"" + id + "\"}", ADMIN).body());
+        String username = issued.get("username").asText();
+        byte[] password = Clients.utf8(io.pulsemq.protocol.Signatures.hmacSha1Base64(issued.get("deviceAccessKeySecret").asText(), id));
+        java.util.concurrent.atomic.AtomicReference<CompletableFuture<Throwable>> ended =
+                new java.util.concurrent.atomic.AtomicReference<>(new CompletableFuture<>());
+        Mqtt5BlockingClient device = MqttClient.builder().useMqttVersion5().identifier(id).serverHost("127.0.0.1")
+                .serverPort(cluster.node(1).mqttPort())
+                .addDisconnectedListener(ctx -> ended.get().complete(ctx.getCause())).buildBlocking();
+        // node b knows the credential issued on node a once it accepts it
+        await().atMost(Clients.TIMEOUT_S, TimeUnit.SECONDS).ignoreExceptions().until(() -> {
+            device.connectWith().simpleAuth().username(username).password(password).applySimpleAuth().send();
+            return true;
+        });
+        CompletableFuture<Throwable> cut = new CompletableFuture<>();
+        ended.set(cut);
+        assertThat(new ApiClient(cluster.node(2).httpPort()).send(new ApiClient(cluster.node(2).httpPort())
+                .request("/api/v1/device-credentials/" + ApiClient.enc(id), ADMIN).DELETE().build()).statusCode())
+                .isIn(200, 204);
+        // node b learns of the revocation and disconnects the device that logged in with it
+        assertThat(((com.hivemq.client.mqtt.mqtt5.exceptions.Mqtt5DisconnectException) cut.get(Clients.TIMEOUT_S,
+                TimeUnit.SECONDS)).getMqttMessage().getReasonCode()).isEqualTo(
+                com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
+    }
+
     /** Connects (on node b or c, taking over where the client is), disconnects or drops clients at random. */
     private static void churn(java.util.Random random, Map<String, RawMqttClient> open, int clients, int ops)
             throws java.io.IOException {

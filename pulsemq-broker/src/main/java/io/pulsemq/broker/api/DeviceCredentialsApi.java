@@ -28,7 +28,7 @@ import java.util.Optional;
  * connected with it is disconnected (reason {@code kicked}), so revoking a leaked credential cuts the intruder off.
  * Runs on the API executor: registrations are synced to disk before they are answered.
  */
-final class DeviceCredentialsApi {
+public final class DeviceCredentialsApi {
 
     private static final Logger LOG = LoggerFactory.getLogger(DeviceCredentialsApi.class);
     private static final JsonMapper MAPPER = JsonMapper.builder().build();
@@ -139,6 +139,14 @@ final class DeviceCredentialsApi {
 
     /** Disconnects the device still connected with a credential that no longer works. */
     private void cutOff(DeviceCredential old) {
+        cutOff(sessions, old);
+    }
+
+    /**
+     * Disconnects the device of {@code old} if it is connected here with that credential, which no longer works
+     * (replaced or revoked, here or on another cluster node).
+     */
+    public static void cutOff(SessionRegistry sessions, DeviceCredential old) {
         if (old == null) {
             return;
         }

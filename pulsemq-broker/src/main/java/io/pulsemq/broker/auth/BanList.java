@@ -95,6 +95,18 @@ public final class BanList {
         return removed != null && removed.activeAt(clock.instant());
     }
 
+    /** Removes a ban from memory only (another cluster node lifted it; the store is that node's concern). */
+    public void forget(Ban.Kind kind, String value) {
+        String key;
+        try {
+            key = normalize(kind, value);
+        } catch (IllegalArgumentException e) {
+            return;
+        }
+        blocks.remove(key);
+        byKind.get(kind).remove(key);
+    }
+
     /** Drops the bans that have expired, from memory and the store (run periodically, off the event loops). */
     public void sweep() {
         Instant now = clock.instant();

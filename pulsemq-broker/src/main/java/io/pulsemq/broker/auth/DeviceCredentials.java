@@ -97,6 +97,29 @@ public final class DeviceCredentials {
         return Optional.of(old);
     }
 
+    /**
+     * Puts a credential another cluster node issued in force here (memory only; it replaces this client ID's one).
+     *
+     * @return the credential it replaced, or null
+     */
+    public synchronized DeviceCredential applyIssued(DeviceCredential c) {
+        DeviceCredential old = byClientId.get(c.clientId());
+        if (old != null && !old.accessKeyId().equals(c.accessKeyId())) {
+            byKeyId.remove(old.accessKeyId());
+        }
+        remember(c);
+        return old == null || old.accessKeyId().equals(c.accessKeyId()) ? null : old;
+    }
+
+    /** Withdraws a credential another cluster node revoked (memory only); answers it, or null if it had none. */
+    public synchronized DeviceCredential applyRevoked(String clientId) {
+        DeviceCredential old = byClientId.remove(clientId);
+        if (old != null) {
+            byKeyId.remove(old.accessKeyId());
+        }
+        return old;
+    }
+
     private void remember(DeviceCredential c) {
         byClientId.put(c.clientId(), c);
         byKeyId.put(c.accessKeyId(), c);

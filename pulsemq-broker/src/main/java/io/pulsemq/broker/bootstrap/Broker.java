@@ -34,6 +34,7 @@ import io.pulsemq.broker.session.Session;
 import io.pulsemq.broker.session.SessionRegistry;
 import io.pulsemq.broker.session.SessionStore;
 import io.pulsemq.broker.cluster.ClusterNode;
+import io.pulsemq.broker.cluster.SharedRecords;
 import io.pulsemq.broker.cluster.routes.JetStreamRetainedStore;
 import io.pulsemq.broker.cluster.routes.NatsRoutes;
 import io.pulsemq.broker.cluster.routes.RouteSubjects;
@@ -241,17 +242,27 @@ public final class Broker implements AutoCloseable {
         int cores = Runtime.getRuntime().availableProcessors();
         EventLoopsConfig loops = config.eventLoops();
         NettyTransport transport = register(new NettyTransport("pulsemq-mqtt", loops.mqttThreads(cores)));
-        DeviceCredentials deviceCredentials = new DeviceCredentials(new RocksDeviceCredentialStore(store), clock);
+        // in a cluster, bans and device credentials changed on any node apply on every node
+        SharedRecords shared = cluster == null ? null
+                : register(SharedRecords.open(cluster.nats(), config.cluster().nats().replicas()));
+        RocksDeviceCredentialStore localDevices = new RocksDeviceCredentialStore(store);
+        DeviceCredentials deviceCredentials = new DeviceCredentials(shared == null ? localDevices
+                : shared.devices(localDevices), clock);
         int devices = deviceCredentials.load();
         if (devices > 0) {
             LOG.info("device credentials: {} client IDs", devices);
         }
         Authenticator authenticator = new Authenticator(config.instanceId(), config.auth().anonymous(), config.accessKeys(),
                 deviceCredentials);
-        bans = new BanList(clock, new RocksBanStore(store));
+        RocksBanStore localBans = new RocksBanStore(store);
+        bans = new BanList(clock, shared == null ? localBans : shared.bans(localBans));
         int banned = bans.load();
         if (banned > 0) {
             LOG.info("ban list: {} bans in force", banned);
+        }
+        if (shared != null) {
+            shared.follow(new SharedChanges(bans, localBans, deviceCredentials, localDevices, sessions),
+                    Duration.ofSeconds(30));
         }
         timer.scheduleWithFixedDelay(bans::sweep, 60, 60, TimeUnit.SECONDS);
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);

@@ -449,12 +449,21 @@ public final class JetStreamStatusLog implements StatusLog, ReadBarrier {
      * connection first, and there is nothing to write.
      */
     private CompletableFuture<StatusEvent> publishEnd(ClientTail t, EventDraft d, String eventNode, long backoffMs) {
+        String clientId = d.connection().clientId();
+        if (presence.lastEventOffset(clientId) == t.lastSeq && t.lastSeq > 0) {
+            // the chain's view is the stream's: an end is written only while it shows this connection open (after
+            // a retry another node may have ended it, and a goodbye's tcpclean must not follow that end)
+            ClientStatus s = presence.get(clientId);
+            if (!d.connection().connectionId().equals(s.channelId())
+                    || EventType.TCPCLEAN.wireName().equals(s.lastEventType())) {
+                return CompletableFuture.completedFuture(null);
+            }
+        }
         return publish(t, d, eventNode).exceptionallyCompose(error -> {
             Throwable cause = causeOf(error);
             if (cause instanceof StaleClientException && !closed && backoffMs < RETRY_MAX_MS) {
                 // the stream has another view of the client: someone else ended the connection (nothing to write),
                 // or its events left the stream by retention (the end goes on from the version known here)
-                String clientId = d.connection().clientId();
                 long before = t.lastSeq;
                 return refresh(t, clientId).thenCompose(agedOut -> agedOut || (t.lastSeq == before)
                         ? publishEnd(t, d, eventNode, backoffMs * 2)
