@@ -394,6 +394,27 @@ class ClusterIT {
                 com.hivemq.client.mqtt.mqtt5.message.disconnect.Mqtt5DisconnectReasonCode.ADMINISTRATIVE_ACTION);
     }
 
+    @Test
+    void messagePublishedOnAnotherNodeRightAfterTheSuback_arrives() throws Exception {
+        Mqtt5BlockingClient sub = Clients.connectedHive5(cluster.node(1), Clients.unique("GID_suback@@@sub"));
+        Mqtt5BlockingClient pub = Clients.connectedHive5(cluster.node(0), Clients.unique("GID_suback@@@pub"));
+        try (var received = sub.publishes(com.hivemq.client.mqtt.MqttGlobalPublishFilter.ALL)) {
+            for (int i = 0; i < 20; i++) {
+                String topic = Clients.unique("cluster/suback"); // a filter no node has yet
+                sub.subscribeWith().topicFilter(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .send();
+                pub.publishWith().topic(topic).qos(com.hivemq.client.mqtt.datatypes.MqttQos.AT_LEAST_ONCE)
+                        .payload(Clients.utf8("m" + i)).send();
+                var m = received.receive(Clients.TIMEOUT_S, TimeUnit.SECONDS);
+                assertThat(m).as("message %d, published right after its subscription's SUBACK", i).isPresent();
+                assertThat(m.get().getTopic().toString()).isEqualTo(topic);
+            }
+        } finally {
+            pub.disconnect();
+            sub.disconnect();
+        }
+    }
+
     /** Connects (on node b or c, taking over where the client is), disconnects or drops clients at random. */
     private static void churn(java.util.Random random, Map<String, RawMqttClient> open, int clients, int ops)
             throws java.io.IOException {

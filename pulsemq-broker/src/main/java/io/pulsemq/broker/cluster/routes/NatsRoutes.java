@@ -46,8 +46,8 @@ import java.util.concurrent.atomic.LongAdder;
  * persistent; unacknowledged, it is sent again every second (the receiver drops what it has seen, so a QoS 2 message is
  * delivered once) until every node has acknowledged it, is declared dead, or 10 s have passed. The publisher's PUBACK
  * or PUBREC waits for that through {@link #acks()}. A message sent again may arrive after later ones of its publisher.
- * A new subscription on another node receives what is published here once its announcement has arrived (the
- * interest window: a round trip through NATS).
+ * A new filter's announcement is acknowledged by every node known at the time, and its SUBACK waits for that (up to
+ * 2 s for a node that does not answer), so a message published on another node after the SUBACK reaches it.
  *
  * <p><b>Joining.</b> {@link #start} announces this node's snapshot and asks every node for theirs; until they have
  * arrived ({@link #syncedWith}), messages published here do not reach subscribers elsewhere. Nodes announce a digest
@@ -70,6 +70,8 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private static final long GIVE_UP_NANOS = TimeUnit.SECONDS.toNanos(10);
     /** Message IDs remembered per origin node to drop copies sent again: far more than 10 s of resends. */
     private static final int SEEN_PER_ORIGIN = 200_000;
+    private static final long INTEREST_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    private static final byte[] NO_FRAME = new byte[0];
 
     private final Connection nats;
     private final RouteSubjects subjects;
@@ -111,7 +113,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         this.digestInterval = digestInterval;
         this.table = new InterestTable(node);
         this.local = new LocalInterest(node, ThreadLocalRandom.current().nextLong(), table, this::announce);
-        this.announcements = nats.createDispatcher(m -> heard(m.getData()));
+        this.announcements = nats.createDispatcher(this::heard);
         announcements.subscribe(subjects.allInterest());
         this.ackSubject = subjects.acks(node);
     }
@@ -148,6 +150,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         Dispatcher d = nats.createDispatcher(m -> receive(router, m));
         d.subscribe(subjects.messages(node));
         d.subscribe(ackSubject);
+        d.subscribe(ackSubject + ".*"); // acknowledgements of this node's new subscriptions, by ID
         messages = d;
         nats.flush(FLUSH_WAIT); // both subscriptions are in place before anyone answers or routes here
         local.announceSnapshot();
@@ -202,6 +205,13 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         long now = System.nanoTime();
         for (Map.Entry<Long, Pending> e : outstanding.entrySet()) {
             Pending p = e.getValue();
+            if (p.interest) {
+                if (now - p.created > INTEREST_WAIT_NANOS) { // a node that does not answer holds no SUBACK longer
+                    LOG.debug("routes: subscription {} not acknowledged by {} in time", e.getKey(), p.frames.keySet());
+                    done(e.getKey());
+                }
+                continue;
+            }
             if (now - p.created > GIVE_UP_NANOS) {
                 failed.add(p.frames.size());
                 LOG.warn("routes: message {} was not acknowledged by {} within 10 s; given up", e.getKey(),
@@ -278,11 +288,18 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private static final class Pending {
         final Map<String, byte[]> frames = new ConcurrentHashMap<>();
         final long created;
+        /** A new subscription's announcement, not a message: waited for, never sent again. */
+        final boolean interest;
         volatile long lastSent;
 
         Pending(long now) {
+            this(now, false);
+        }
+
+        Pending(long now, boolean interest) {
             this.created = now;
             this.lastSent = now;
+            this.interest = interest;
         }
     }
 
@@ -365,19 +382,41 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         }
     }
 
+    /**
+     * Publishes an announcement. A new filter's (the first subscription to it here) is acknowledged by every node
+     * known now once it has applied it, and the SUBACK of the subscription waits for that ({@link #acks()}): a message
+     * published on another node after the SUBACK is routed here.
+     */
     private void announce(Announcement a) {
+        String replyTo = null;
+        if (a instanceof RouteWire.Delta delta && delta.added() && messages != null) {
+            Set<String> others = table.nodes();
+            others.remove(node);
+            if (!others.isEmpty()) {
+                long id = nextId.incrementAndGet();
+                Pending p = new Pending(System.nanoTime(), true);
+                for (String other : others) {
+                    p.frames.put(other, NO_FRAME);
+                }
+                outstanding.put(id, p);
+                long[] mine = sentHere.get();
+                mine[0]++;
+                mine[1] = id;
+                replyTo = ackSubject + '.' + id;
+            }
+        }
         try {
-            nats.publish(subjects.interest(node), RouteWire.encode(a));
+            nats.publish(subjects.interest(node), replyTo, RouteWire.encode(a));
         } catch (RuntimeException e) {
             // a gap the others find at the next digest, which asks for a snapshot
             LOG.debug("routes: announcement not sent: {}", e.getMessage());
         }
     }
 
-    private void heard(byte[] frame) {
+    private void heard(io.nats.client.Message m) {
         Announcement a;
         try {
-            a = RouteWire.decodeAnnouncement(frame);
+            a = RouteWire.decodeAnnouncement(m.getData());
         } catch (IllegalArgumentException e) {
             LOG.warn("routes: unreadable announcement ignored: {}", e.getMessage());
             return;
@@ -394,9 +433,26 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         if (table.apply(a) == InterestTable.Need.SNAPSHOT) {
             announce(new Sync(node, a.node()));
         }
+        if (m.getReplyTo() != null) { // a new subscription there: routed from here from now on
+            try {
+                nats.publish(m.getReplyTo(), RouteWire.encodeAck(node, 0));
+            } catch (RuntimeException e) {
+                LOG.debug("routes: subscription acknowledgement not sent: {}", e.getMessage());
+            }
+        }
     }
 
     private void receive(Router router, io.nats.client.Message m) {
+        if (m.getSubject().startsWith(ackSubject + '.')) {
+            try {
+                long id = Long.parseLong(m.getSubject().substring(ackSubject.length() + 1));
+                acknowledged(new RouteWire.Ack(RouteWire.decodeAck(m.getData()).node(), id));
+            } catch (IllegalArgumentException e) {
+                failed.increment();
+                LOG.warn("routes: unreadable subscription acknowledgement ignored: {}", e.getMessage());
+            }
+            return;
+        }
         if (ackSubject.equals(m.getSubject())) {
             try {
                 acknowledged(RouteWire.decodeAck(m.getData()));
