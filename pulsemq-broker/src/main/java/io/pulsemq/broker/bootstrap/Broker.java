@@ -189,8 +189,13 @@ public final class Broker implements AutoCloseable {
         if (cluster != null) {
             // messages between nodes; retained messages in a stream every node follows into its own store
             nodeRoutes = register(new NatsRoutes(cluster.nats(), RouteSubjects.DEFAULT, config.node(), ROUTE_DIGESTS));
-            retained = register(JetStreamRetainedStore.open(cluster.nats(), RouteSubjects.DEFAULT,
+            JetStreamRetainedStore shared = register(JetStreamRetainedStore.open(cluster.nats(), RouteSubjects.DEFAULT,
                     config.cluster().nats().replicas(), retained, Duration.ofSeconds(30)));
+            FunctionCounter.builder(MetricNames.CLUSTER_RETAINED_WRITE_FAILURES, shared,
+                    JetStreamRetainedStore::failedWrites)
+                    .description("retained-message changes not written to the cluster's retained stream")
+                    .register(metrics.registry());
+            retained = shared;
         }
 
         SubscriptionTrie subscriptions = nodeRoutes == null ? new SubscriptionTrie()
@@ -206,6 +211,8 @@ public final class Broker implements AutoCloseable {
                     .description("messages sent to other nodes").register(metrics.registry());
             FunctionCounter.builder(MetricNames.CLUSTER_RECEIVED, r, NatsRoutes::receivedCount)
                     .description("messages received from other nodes").register(metrics.registry());
+            FunctionCounter.builder(MetricNames.CLUSTER_RESENT, r, NatsRoutes::resentCount)
+                    .description("QoS 1/2 messages sent to another node again, unacknowledged").register(metrics.registry());
             FunctionCounter.builder(MetricNames.CLUSTER_ROUTE_FAILURES, r, NatsRoutes::failedCount)
                     .description("messages to or from other nodes that could not be sent or read").register(metrics.registry());
         }

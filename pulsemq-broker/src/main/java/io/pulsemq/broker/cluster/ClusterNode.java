@@ -262,11 +262,6 @@ public final class ClusterNode implements AutoCloseable {
         return heartbeats == null ? Set.of() : heartbeats.alive();
     }
 
-    /** The NATS connection's state and server, for {@code cluster status}. */
-    public String natsStatus() {
-        return nats.getStatus() + (nats.getConnectedUrl() == null ? "" : " " + nats.getConnectedUrl());
-    }
-
     /** The NATS connection, for the message routes between nodes. */
     public Connection nats() {
         return nats;

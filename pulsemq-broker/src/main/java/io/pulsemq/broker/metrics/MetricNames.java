@@ -49,6 +49,10 @@ public final class MetricNames {
     public static final String CLUSTER_FORWARDED = "pulsemq.cluster.forwarded";
     /** Messages this cluster node received from other nodes. */
     public static final String CLUSTER_RECEIVED = "pulsemq.cluster.received";
+    /** QoS 1/2 messages sent to another node again because it had not acknowledged them. */
+    public static final String CLUSTER_RESENT = "pulsemq.cluster.resent";
+    /** Retained-message changes this node could not write to the cluster's retained stream. */
+    public static final String CLUSTER_RETAINED_WRITE_FAILURES = "pulsemq.cluster.retained.write.failures";
     /** Messages to or from other nodes that could not be sent or read. */
     public static final String CLUSTER_ROUTE_FAILURES = "pulsemq.cluster.route.failures";
     /** Gauge: retained messages. */

@@ -413,9 +413,8 @@ public final class SessionRegistry {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
-            Session session = sessions.get(clientId);
-            if (session == null || session.current == null
-                    || !session.current.info().connectionId().equals(connectionId)) {
+            Session session = attachedWith(clientId, connectionId);
+            if (session == null) {
                 return CompletableFuture.completedFuture(false);
             }
             Attachment a = session.current;
@@ -441,9 +440,8 @@ public final class SessionRegistry {
         ReentrantLock lock = lockFor(clientId);
         lock.lock();
         try {
-            Session session = sessions.get(clientId);
-            if (session == null || session.current == null
-                    || !session.current.info().connectionId().equals(connectionId)) {
+            Session session = attachedWith(clientId, connectionId);
+            if (session == null) {
                 return false;
             }
             Attachment a = session.current;
@@ -525,6 +523,13 @@ public final class SessionRegistry {
         }
         expireLaterOrDiscard(session);
         return recorded;
+    }
+
+    /** The session connection {@code connectionId} is attached to right now, or null; the caller holds the lock. */
+    private Session attachedWith(String clientId, String connectionId) {
+        Session session = sessions.get(clientId);
+        return session != null && session.current != null
+                && session.current.info().connectionId().equals(connectionId) ? session : null;
     }
 
     /** The session {@code connection} is attached to right now, or null; the caller holds the client's lock. */

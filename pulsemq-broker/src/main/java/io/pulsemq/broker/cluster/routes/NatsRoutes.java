@@ -264,6 +264,11 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         @Override
         public void afterWrites(Runnable task) {
             long mark = sentHere.get()[1];
+            if (outstanding.isEmpty() || outstanding.firstKey() > mark) {
+                // this thread's messages are all acknowledged (its IDs were in the map before it asked): no lock
+                task.run();
+                return;
+            }
             synchronized (waiting) {
                 if (!outstanding.isEmpty() && outstanding.firstKey() <= mark) {
                     waiting.computeIfAbsent(mark, k -> new ArrayList<>(1)).add(task);
