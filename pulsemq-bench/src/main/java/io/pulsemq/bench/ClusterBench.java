@@ -114,7 +114,7 @@ final class ClusterBench {
                 all.add(mqtt(nodes.get(i)));
             }
             churn(Results.CLUSTER, all, nodes.pids());
-            pubsubRuns(Results.CLUSTER, all.get(0), all.get(1), nodes.pids());
+            profiled(nodes, "cluster pub/sub", () -> pubsubRuns(Results.CLUSTER, all.get(0), all.get(1), nodes.pids()));
             List<String> ids = hold(all.get(0), "cq", queryClients());
             try {
                 queries(Results.NON_OWNER, nodes.get(1), ids);
@@ -125,6 +125,40 @@ final class ClusterBench {
             for (int round = 1; round <= options.failoverRounds(); round++) {
                 results.failover.add(failover(nodes, round));
                 results.sampleLoad();
+            }
+        }
+    }
+
+    /** A phase that may throw. */
+    private interface Phase {
+        void run() throws Exception;
+    }
+
+    /**
+     * Runs {@code phase} with JFR recording on nodes A (publishers) and B (subscriber) unless {@code --no-jfr}; their
+     * hottest methods go to the report's profiles.
+     */
+    private void profiled(Nodes nodes, String phase, Phase body) throws Exception {
+        if (!options.jfr()) {
+            body.run();
+            return;
+        }
+        String recording = "pulsemq-bench";
+        for (int i = 0; i < 2; i++) {
+            JfrControl.start(nodes.get(i).pid(), recording);
+        }
+        try {
+            body.run();
+        } finally {
+            for (int i = 0; i < 2; i++) {
+                String who = nodeName(i) + (i == 0 ? " (publishers)" : " (subscriber)");
+                Path file = Path.of("target", "bench-jfr", "cluster-" + nodeName(i) + "-pubsub.jfr");
+                try {
+                    JfrControl.stop(nodes.get(i).pid(), recording, file);
+                    results.profiles.add(JfrSummary.read(phase + ", " + who, file, 12));
+                } catch (IOException | RuntimeException e) {
+                    results.notes.add("No JFR profile of " + who + " during " + phase + ": " + e.getMessage());
+                }
             }
         }
     }

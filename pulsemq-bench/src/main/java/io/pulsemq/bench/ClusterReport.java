@@ -41,7 +41,8 @@ final class ClusterReport {
                 + "acknowledged by a majority of the three JetStream replicas before its CONNACK. Single node: a fresh "
                 + "PulseMQ on its embedded store (every event fsynced). All processes and the bench share the "
                 + "machine's %d cores, so the cluster's figures pay for 6 server processes on them, where a production "
-                + "cluster has a machine per node. No JFR profile of these JVMs. Status: %s.", c.natsServers(),
+                + "cluster has a machine per node. Nodes A and B are profiled with JFR during the cross-node pub/sub "
+                + "workloads (see the profiles; `--no-jfr` leaves it out). Status: %s.", c.natsServers(),
                 c.natsVersion(), c.nodes(), c.replicas(), seconds(c.nodeTimeoutMs()), r.machine.cores(),
                 r.clusterStatus));
         line();

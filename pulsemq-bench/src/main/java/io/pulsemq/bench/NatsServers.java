@@ -57,15 +57,28 @@ final class NatsServers implements AutoCloseable {
         }
     }
 
-    /** Starts the three servers in {@code workDir}/n1..n3 and waits until JetStream is healthy on each. */
+    /** Launches tried before giving up: the free ports picked may be taken before a server binds them. */
+    private static final int START_ATTEMPTS = 3;
+
+    /**
+     * Starts the three servers in {@code workDir}/attempt-N/n1..n3 and waits until JetStream is healthy on each;
+     * tries again on new ports if one was taken meanwhile.
+     */
     static NatsServers start(Path binary, Path workDir) throws IOException, InterruptedException {
-        NatsServers s = new NatsServers();
-        try {
-            s.launch(binary, workDir);
-            return s;
-        } catch (IOException | InterruptedException | RuntimeException e) {
-            s.close();
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            NatsServers s = new NatsServers();
+            try {
+                s.launch(binary, Files.createDirectories(workDir.resolve("attempt-" + attempt)));
+                return s;
+            } catch (IOException e) {
+                s.close(); // a free port taken by another process before the server bound it: new ports
+                if (attempt == START_ATTEMPTS) {
+                    throw e;
+                }
+            } catch (InterruptedException | RuntimeException e) {
+                s.close();
+                throw e;
+            }
         }
     }
 

@@ -3,6 +3,7 @@ package io.pulsemq.broker.store;
 import java.util.ArrayDeque;
 import java.util.concurrent.Executor;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * The acknowledgements of one connection, sent in the order of the packets they answer [MQTT-4.6.0-2],
@@ -12,7 +13,9 @@ import java.util.concurrent.RejectedExecutionException;
  *
  * <p>Use: take a {@link #mark()} before handling a packet, then {@link #send} its acknowledgement with that mark.
  *
- * <p>Confined to the connection's event loop (the {@code loop} given); acknowledgements run there.
+ * <p>Confined to the connection's event loop (the {@code loop} given); acknowledgements run there. Those that
+ * became ready on another thread (the store's writer, a cluster acknowledgement) go out in one loop task and one
+ * flush for all that are ready.
  */
 public final class OrderedAcks {
 
@@ -21,6 +24,9 @@ public final class OrderedAcks {
     private final Runnable flush;
     private final Runnable drained;
     private final ArrayDeque<Ack> waiting = new ArrayDeque<>();
+    /** Whether {@link #sendReadyTask} is queued on the loop and has not started yet. */
+    private final AtomicBoolean sendScheduled = new AtomicBoolean();
+    private final Runnable sendReadyTask = this::sendReadyOnLoop;
     private boolean closed;
 
     /**
@@ -61,15 +67,25 @@ public final class OrderedAcks {
             return;
         }
         barrier.afterWrites(() -> {
-            try {
-                loop.execute(() -> {
-                    a.ready = true;
-                    sendReady();
-                });
-            } catch (RejectedExecutionException stopping) {
-                // the loop is shutting down: the connection is gone with it
+            a.ready = true;
+            if (!sendScheduled.get() && sendScheduled.compareAndSet(false, true)) {
+                try {
+                    loop.execute(sendReadyTask);
+                } catch (RejectedExecutionException stopping) {
+                    // the loop is shutting down: the connection is gone with it
+                }
             }
         });
+    }
+
+    /**
+     * Runs on the loop for every acknowledgement that became ready elsewhere since it last ran: one task and one flush
+     * for all of them (a store batch or a cluster acknowledgement often readies many at once). The flag is cleared
+     * before the flags are read, so one readied after that schedules the task again.
+     */
+    private void sendReadyOnLoop() {
+        sendScheduled.set(false);
+        sendReady();
     }
 
     /**
@@ -110,7 +126,8 @@ public final class OrderedAcks {
 
     private static final class Ack {
         final Runnable ack;
-        boolean ready;
+        /** Set on the loop, or by the thread that applied the writes (then read on the loop). */
+        volatile boolean ready;
 
         Ack(Runnable ack) {
             this.ack = ack;

@@ -76,6 +76,24 @@ class StoreWriterTest {
     }
 
     @Test
+    void afterWrites_withNothingWaiting_runsOnTheCallersThread_andBehindAWaitingOneItWaits() throws Exception {
+        writer.put(ColumnFamily.META, key("k"), utf8("v"));
+        writer.flush();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> writer.unfinished() == 0); // flush's own task is done
+        List<String> ranOn = new CopyOnWriteArrayList<>();
+        writer.afterWrites(() -> ranOn.add(Thread.currentThread().getName()));
+        assertThat(ranOn).containsExactly(Thread.currentThread().getName());
+
+        stall = WriterStall.of(writer);
+        writer.afterWrites(() -> ranOn.add("behind the stall"));
+        writer.afterWrites(() -> ranOn.add("after it")); // nothing written, but a task waits ahead of it
+        assertThat(ranOn).hasSize(1);
+        stall.release();
+        await().atMost(30, TimeUnit.SECONDS).until(() -> ranOn.size() == 3);
+        assertThat(ranOn.subList(1, 3)).containsExactly("behind the stall", "after it");
+    }
+
+    @Test
     void afterWrites_runInTheOrderGiven() throws Exception {
         List<Integer> order = new CopyOnWriteArrayList<>();
         stall = WriterStall.of(writer);

@@ -19,6 +19,13 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashMap;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.HashSet;
 import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
@@ -40,11 +47,13 @@ import java.util.concurrent.atomic.LongAdder;
  * a message published here once to each node with a matching filter, or picked for a matching shared group, on that
  * node's {@link RouteSubjects#messages} subject; the receiving node delivers it with {@link Router#deliverRemote}.
  *
- * <p><b>Guarantees.</b> One NATS connection per node publishes in call order, so one publisher's messages on one
- * topic reach every node in order. QoS 0 messages are sent once (core NATS: at most once). A QoS 1 or 2 message gets
- * an ID and is acknowledged by each receiving node once it has handed it to its sessions and stored it where they are
- * persistent; unacknowledged, it is sent again every second (the receiver drops what it has seen, so a QoS 2 message is
- * delivered once) until every node has acknowledged it, is declared dead, or 10 s have passed. The publisher's PUBACK
+ * <p><b>Guarantees.</b> What is routed from here goes through one queue and one sender thread, which sends everything
+ * queued for a node as one NATS message (a batch, {@link RouteWire}), on one NATS connection: one publisher's messages
+ * on one topic reach every node in order. QoS 0 messages are sent once (core NATS: at most once). A QoS 1 or 2
+ * message gets an ID and is acknowledged by each receiving node once it has handed it to its sessions and stored it
+ * where they are persistent (a batch's messages in one acknowledgement); unacknowledged, it is sent again every second
+ * (the receiver drops what it has seen, so a QoS 2 message is delivered once) until every node has acknowledged it, is
+ * declared dead, or 10 s have passed. The publisher's PUBACK
  * or PUBREC waits for that through {@link #acks()}. A message sent again may arrive after later ones of its publisher.
  * A new filter's announcement is acknowledged by every node known at the time, and its SUBACK waits for that (up to
  * 2 s for a node that does not answer), so a message published on another node after the SUBACK reaches it.
@@ -57,9 +66,9 @@ import java.util.concurrent.atomic.LongAdder;
  * <p><b>Leaving.</b> A node's interest is dropped when {@link NodeHeartbeats} declares it dead ({@link #dead}); it is
  * learned again from its next announcement.
  *
- * <p>Threading: {@link #forward} runs on publisher threads and does not block (given a NATS connection that discards
- * rather than waits when its outgoing queue is full); announcements and routed messages are handled on a NATS
- * dispatcher thread each; digests are sent from a thread of its own.
+ * <p>Threading: {@link #forward} runs on publisher threads and does not block (it queues; the sender thread publishes
+ * on a NATS connection that discards rather than waits when its outgoing queue is full); announcements and routed
+ * messages are handled on a NATS dispatcher thread each; digests and resends run on a thread of their own.
  */
 public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, AutoCloseable {
 
@@ -72,6 +81,10 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private static final int SEEN_PER_ORIGIN = 200_000;
     private static final long INTEREST_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
     private static final byte[] NO_FRAME = new byte[0];
+    /** The largest batch of routed messages for one node (a larger message goes alone). */
+    private static final int BATCH_BYTES = 64 * 1024;
+    /** Routed frames queued for sending, in bytes, beyond which more are dropped. */
+    private static final long OUTBOX_BYTES = 64L * 1024 * 1024;
 
     private final Connection nats;
     private final RouteSubjects subjects;
@@ -98,6 +111,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private final Map<String, Set<Long>> seen = new ConcurrentHashMap<>();
     private final LongAdder resent = new LongAdder();
     private final WriteBarrier acks = new AckBarrier();
+    private final Outbox outbox = new Outbox();
 
     /**
      * Starts following the other nodes' announcements (and answering their snapshot requests). Messages are neither
@@ -173,7 +187,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         byte[] record = MessageCodec.encodeMessage(message);
         if (message.qos() == 0) {
             for (Map.Entry<String, List<Group>> target : plan.targets().entrySet()) {
-                send(target.getKey(), RouteWire.encodeRouted(node, target.getValue(), record), null, message.topic());
+                outbox.add(target.getKey(), RouteWire.encodeRouted(node, target.getValue(), record), false);
             }
             return plan.picks();
         }
@@ -186,7 +200,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         long[] mine = sentHere.get();
         mine[0]++;
         mine[1] = id;
-        p.frames.forEach((to, frame) -> send(to, frame, ackSubject, message.topic()));
+        p.frames.forEach((to, frame) -> outbox.add(to, frame, true));
         return plan.picks();
     }
 
@@ -227,26 +241,45 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         }
     }
 
-    private void acknowledged(RouteWire.Ack ack) {
-        Pending p = outstanding.get(ack.id());
-        if (p != null && p.frames.remove(ack.node()) != null && p.frames.isEmpty()) {
-            done(ack.id());
+    private void acknowledged(RouteWire.Acks acks) {
+        boolean any = false;
+        for (long id : acks.ids()) {
+            Pending p = outstanding.get(id);
+            if (p != null && p.frames.remove(acks.node()) != null && p.frames.isEmpty()) {
+                any |= outstanding.remove(id) != null;
+            }
+        }
+        if (any) {
+            release();
         }
     }
 
     /** A message every node acknowledged (or that was given up): what waited for it may go. */
     private void done(long id) {
-        if (outstanding.remove(id) == null) {
-            return;
+        if (outstanding.remove(id) != null) {
+            release();
         }
+    }
+
+    /** Runs what waited for messages that are no longer outstanding. */
+    private void release() {
         List<Runnable> ready = new ArrayList<>();
         synchronized (waiting) {
-            long lowest = outstanding.isEmpty() ? Long.MAX_VALUE : outstanding.firstKey();
+            long lowest = lowestOutstanding();
             var due = waiting.headMap(lowest, false);
             due.values().forEach(ready::addAll);
             due.clear();
         }
         ready.forEach(Runnable::run);
+    }
+
+    /**
+     * The lowest ID still to be acknowledged, {@link Long#MAX_VALUE} if none: one atomic read of a map other threads
+     * change (an emptiness check, then {@code firstKey}, can throw in between).
+     */
+    private long lowestOutstanding() {
+        Map.Entry<Long, Pending> first = outstanding.firstEntry();
+        return first == null ? Long.MAX_VALUE : first.getKey();
     }
 
     /** Messages sent again because a node had not acknowledged them. */
@@ -264,13 +297,13 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         @Override
         public void afterWrites(Runnable task) {
             long mark = sentHere.get()[1];
-            if (outstanding.isEmpty() || outstanding.firstKey() > mark) {
+            if (lowestOutstanding() > mark) {
                 // this thread's messages are all acknowledged (its IDs were in the map before it asked): no lock
                 task.run();
                 return;
             }
             synchronized (waiting) {
-                if (!outstanding.isEmpty() && outstanding.firstKey() <= mark) {
+                if (lowestOutstanding() <= mark) {
                     waiting.computeIfAbsent(mark, k -> new ArrayList<>(1)).add(task);
                     return;
                 }
@@ -286,6 +319,114 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         @Override
         public void whenUncongested(Runnable task) {
             task.run();
+        }
+    }
+
+    /**
+     * What this node routes, batched per receiving node: publisher threads queue frames (lock-free) and one sender
+     * thread drains the queue, sending everything queued for a node as one NATS message (up to
+     * {@value #BATCH_BYTES} bytes), so each NATS server on the way handles one message for many when publishers are
+     * busy, and one for one when they are not (no timer, no wait for a batch to fill). One queue and one sender keep
+     * each publisher's order. Bounded: over {@value #OUTBOX_BYTES} bytes queued, a frame is dropped (and counted as
+     * failed); a dropped QoS 1 or 2 frame is sent again with the unacknowledged ones.
+     */
+    private final class Outbox implements AutoCloseable {
+        private final Queue<Outgoing> queue = new ConcurrentLinkedQueue<>();
+        private final AtomicBoolean scheduled = new AtomicBoolean();
+        private final AtomicLong queuedBytes = new AtomicLong();
+        private final ExecutorService sender = Executors.newSingleThreadExecutor(
+                new DefaultThreadFactory("pulsemq-routes-out", true));
+        private final Map<String, Batch> byNode = new HashMap<>(); // the sender thread's only
+
+        void add(String to, byte[] frame, boolean acked) {
+            if (queuedBytes.addAndGet(frame.length) > OUTBOX_BYTES) {
+                queuedBytes.addAndGet(-frame.length);
+                failed.increment();
+                return;
+            }
+            queue.add(new Outgoing(to, frame, acked));
+            if (!scheduled.get() && scheduled.compareAndSet(false, true)) {
+                try {
+                    sender.execute(this::drain);
+                } catch (RejectedExecutionException closed) {
+                    scheduled.set(false);
+                }
+            }
+        }
+
+        private void drain() {
+            do {
+                Outgoing o;
+                while ((o = queue.poll()) != null) {
+                    queuedBytes.addAndGet(-o.frame.length);
+                    Batch b = byNode.computeIfAbsent(o.to, Batch::new);
+                    if (!b.fits(o.frame)) {
+                        b.send();
+                    }
+                    b.add(o);
+                }
+                for (Batch b : byNode.values()) {
+                    b.send();
+                }
+                scheduled.set(false);
+            } while (!queue.isEmpty() && scheduled.compareAndSet(false, true));
+        }
+
+        @Override
+        public void close() {
+            sender.shutdownNow();
+        }
+    }
+
+    /** A frame on its way to a node. */
+    private record Outgoing(String to, byte[] frame, boolean acked) {
+    }
+
+    /** The frames for one node the sender is gathering. */
+    private final class Batch {
+        private final String to;
+        private byte[][] frames = new byte[16][];
+        private int count;
+        private long bytes;
+        private boolean acked;
+
+        Batch(String to) {
+            this.to = to;
+        }
+
+        boolean fits(byte[] frame) {
+            return count == 0 || RouteWire.batchSize(count + 1, bytes + frame.length) <= BATCH_BYTES;
+        }
+
+        void add(Outgoing o) {
+            if (count == frames.length) {
+                frames = Arrays.copyOf(frames, count * 2);
+            }
+            frames[count++] = o.frame;
+            bytes += o.frame.length;
+            acked |= o.acked;
+        }
+
+        void send() {
+            if (count == 0) {
+                return;
+            }
+            byte[] frame = count == 1 ? frames[0] : RouteWire.encodeBatch(frames, 0, count);
+            try {
+                nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), acked ? ackSubject : null,
+                        frame);
+                forwarded.add(count);
+            } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
+                failed.add(count);
+                LOG.debug("routes: {} message(s) for node {} not sent: {}", count, to, e.getMessage());
+            }
+            Arrays.fill(frames, 0, count, null);
+            count = 0;
+            bytes = 0;
+            acked = false;
+            if (frames.length > 1024) {
+                frames = new byte[16][];
+            }
         }
     }
 
@@ -372,6 +513,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         if (timer != null) {
             timer.shutdownNow();
         }
+        outbox.close();
         closeQuietly(messages);
         closeQuietly(announcements);
     }
@@ -451,7 +593,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         if (m.getSubject().startsWith(ackSubject + '.')) {
             try {
                 long id = Long.parseLong(m.getSubject().substring(ackSubject.length() + 1));
-                acknowledged(new RouteWire.Ack(RouteWire.decodeAck(m.getData()).node(), id));
+                acknowledged(new RouteWire.Acks(RouteWire.decodeAck(m.getData()).node(), new long[] {id}));
             } catch (IllegalArgumentException e) {
                 failed.increment();
                 LOG.warn("routes: unreadable subscription acknowledgement ignored: {}", e.getMessage());
@@ -460,33 +602,41 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         }
         if (ackSubject.equals(m.getSubject())) {
             try {
-                acknowledged(RouteWire.decodeAck(m.getData()));
+                acknowledged(RouteWire.decodeAcks(m.getData()));
             } catch (IllegalArgumentException e) {
                 failed.increment();
                 LOG.warn("routes: unreadable acknowledgement ignored: {}", e.getMessage());
             }
             return;
         }
-        Routed routed;
+        List<Routed> batch;
         try {
-            routed = RouteWire.decodeRouted(m.getData());
+            batch = RouteWire.decodeRoutedFrames(m.getData());
         } catch (IllegalArgumentException e) {
             failed.increment();
             LOG.warn("routes: unreadable routed message ignored: {}", e.getMessage());
             return;
         }
-        received.increment();
-        if (!routed.acknowledged()) {
-            router.deliverRemote(routed.message(), picks(routed.groups()));
-            return;
-        }
-        if (firstTime(routed.origin(), routed.id())) {
-            router.deliverRemote(routed.message(), picks(routed.groups()));
+        received.add(batch.size());
+        long[] ids = null;
+        int acked = 0;
+        for (Routed routed : batch) {
+            if (!routed.acknowledged()) {
+                router.deliverRemote(routed.message(), picks(routed.groups()));
+                continue;
+            }
+            if (firstTime(routed.origin(), routed.id())) {
+                router.deliverRemote(routed.message(), picks(routed.groups()));
+            }
+            if (ids == null) {
+                ids = new long[batch.size()];
+            }
+            ids[acked++] = routed.id();
         }
         String replyTo = m.getReplyTo();
-        if (replyTo != null) {
-            byte[] ack = RouteWire.encodeAck(node, routed.id());
-            // after what the delivery stored (the writes this thread handed over): a persistent session has it
+        if (replyTo != null && acked > 0) {
+            byte[] ack = RouteWire.encodeAcks(node, ids, acked);
+            // after what the deliveries stored (the writes this thread handed over): a persistent session has them
             receiverWrites.afterWrites(() -> {
                 try {
                     nats.publish(replyTo, ack);

@@ -9,6 +9,7 @@ import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -32,7 +33,11 @@ import java.util.List;
  * Routed, to be acknowledged (QoS 1 and 2):
  *            1, 8, string origin, long id, int count, count x (string shareName, string filter), the message record
  * Ack:       1, 9, string node (who received it), long id
+ * Batch:     1, 10, int count, count x (int length, a Routed frame of kind 5 or 8 of that length)
+ * Acks:      1, 11, string node (who received them), int count, count x long id
  * </pre>
+ * A node sends what it routes to one node in batches (one NATS message for all it had queued for that node), and
+ * acknowledges a batch's kind-8 messages in one Acks frame; single Routed and Ack frames are read too.
  * A key is a filter as a client writes it: {@code $share/<name>/<filter>} for a shared group, the filter otherwise.
  */
 public final class RouteWire {
@@ -49,6 +54,11 @@ public final class RouteWire {
     private static final int RETAINED_CLEARED = 7;
     private static final int ROUTED_ACKED = 8;
     private static final int ACK = 9;
+    private static final int BATCH = 10;
+    private static final int ACKS = 11;
+    /** Bytes a batch adds to its frames: version, kind, count, and a length per frame. */
+    private static final int BATCH_HEAD = 6;
+    private static final int BATCH_PER_FRAME = 4;
 
     private RouteWire() {
     }
@@ -125,6 +135,15 @@ public final class RouteWire {
      * @param id   the message's ID on its origin node
      */
     public record Ack(String node, long id) {
+    }
+
+    /**
+     * A receiving node's acknowledgement of routed messages.
+     *
+     * @param node who received them
+     * @param ids  their IDs on their origin node
+     */
+    public record Acks(String node, long[] ids) {
     }
 
     /**
@@ -205,24 +224,77 @@ public final class RouteWire {
 
     /** Encodes a routed message that the receiving node acknowledges with {@code id} (none when {@code id} is 0). */
     public static byte[] encodeRouted(String origin, long id, List<Group> groups, byte[] messageRecord) {
-        return write(out -> {
-            head(out, id > 0 ? ROUTED_ACKED : ROUTED);
-            string(out, origin);
-            if (id > 0) {
-                out.writeLong(id);
+        // sized up front and written into one array: this runs for every message routed to another node
+        byte[] originUtf8 = origin.getBytes(StandardCharsets.UTF_8);
+        byte[][] groupUtf8 = new byte[groups.size() * 2][];
+        int size = 2 + 4 + originUtf8.length + (id > 0 ? 8 : 0) + 4 + messageRecord.length;
+        for (int i = 0; i < groups.size(); i++) {
+            groupUtf8[2 * i] = groups.get(i).shareName().getBytes(StandardCharsets.UTF_8);
+            groupUtf8[2 * i + 1] = groups.get(i).filter().getBytes(StandardCharsets.UTF_8);
+            size += 8 + groupUtf8[2 * i].length + groupUtf8[2 * i + 1].length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(size);
+        out.put((byte) VERSION).put((byte) (id > 0 ? ROUTED_ACKED : ROUTED));
+        out.putInt(originUtf8.length).put(originUtf8);
+        if (id > 0) {
+            out.putLong(id);
+        }
+        out.putInt(groups.size());
+        for (byte[] utf8 : groupUtf8) {
+            out.putInt(utf8.length).put(utf8);
+        }
+        return out.put(messageRecord).array();
+    }
+
+    /** The size of the batch of frames of {@code frameBytes} bytes in all: {@link #encodeBatch}'s length. */
+    public static int batchSize(int frames, long frameBytes) {
+        return (int) Math.min(Integer.MAX_VALUE, BATCH_HEAD + (long) frames * BATCH_PER_FRAME + frameBytes);
+    }
+
+    /** Encodes {@code count} routed frames ({@link #encodeRouted}) from {@code frames[from]} on as one batch. */
+    public static byte[] encodeBatch(byte[][] frames, int from, int count) {
+        long bytes = 0;
+        for (int i = from; i < from + count; i++) {
+            bytes += frames[i].length;
+        }
+        ByteBuffer out = ByteBuffer.allocate(batchSize(count, bytes));
+        out.put((byte) VERSION).put((byte) BATCH).putInt(count);
+        for (int i = from; i < from + count; i++) {
+            out.putInt(frames[i].length).put(frames[i]);
+        }
+        return out.array();
+    }
+
+    /**
+     * Decodes what a node routed here in one NATS message: a batch, or a single routed message. A batch with one
+     * unreadable frame is unreadable as a whole (the sender wrote it at once).
+     */
+    public static List<Routed> decodeRoutedFrames(byte[] frame) {
+        Reader in = new Reader(frame);
+        if (in.kind != BATCH) {
+            return List.of(decodeRouted(frame));
+        }
+        int count = in.count();
+        List<Routed> out = new ArrayList<>(count);
+        for (int i = 0; i < count; i++) {
+            int length = in.i32();
+            if (length < 2 || length > in.remaining()) {
+                throw in.corrupt("batched frame " + i + " of " + length + " bytes");
             }
-            out.writeInt(groups.size());
-            for (Group g : groups) {
-                string(out, g.shareName());
-                string(out, g.filter());
-            }
-            out.write(messageRecord);
-        });
+            int at = frame.length - in.remaining();
+            out.add(decodeRouted(new Reader(frame, at, length)));
+            in.skip(length);
+        }
+        in.end();
+        return out;
     }
 
     /** Decodes a routed message; the message has {@link Routed#origin()} as its {@link Message#origin()}. */
     public static Routed decodeRouted(byte[] frame) {
-        Reader in = new Reader(frame);
+        return decodeRouted(new Reader(frame));
+    }
+
+    private static Routed decodeRouted(Reader in) {
         if (in.kind != ROUTED && in.kind != ROUTED_ACKED) {
             throw in.corrupt("not a routed message (kind " + in.kind + ")");
         }
@@ -237,6 +309,40 @@ public final class RouteWire {
             groups.add(new Group(in.string(), in.string()));
         }
         return new Routed(origin, id, groups, MessageCodec.decodeMessage(in.rest()).withOrigin(origin));
+    }
+
+    /** Acknowledges the routed messages {@code ids[0..count)} of one origin node, received by {@code node}. */
+    public static byte[] encodeAcks(String node, long[] ids, int count) {
+        return write(out -> {
+            head(out, ACKS);
+            string(out, node);
+            out.writeInt(count);
+            for (int i = 0; i < count; i++) {
+                out.writeLong(ids[i]);
+            }
+        });
+    }
+
+    /** Decodes an Acks frame, or a single Ack as Acks of one ID. */
+    public static Acks decodeAcks(byte[] frame) {
+        Reader in = new Reader(frame);
+        if (in.kind == ACK) {
+            Ack one = decodeAck(frame);
+            return new Acks(one.node(), new long[] {one.id()});
+        }
+        if (in.kind != ACKS) {
+            throw in.corrupt("not an acknowledgement (kind " + in.kind + ")");
+        }
+        String node = in.string();
+        int count = in.i32();
+        if (count < 0 || (long) count * Long.BYTES != in.remaining()) {
+            throw in.corrupt(count + " IDs in " + in.remaining() + " bytes");
+        }
+        long[] ids = new long[count];
+        for (int i = 0; i < count; i++) {
+            ids[i] = in.i64();
+        }
+        return new Acks(node, ids);
     }
 
     public static byte[] encodeAck(String node, long id) {
@@ -317,21 +423,35 @@ public final class RouteWire {
     /** A bounds-checked reader over one frame, past its version and kind. */
     private static final class Reader {
         private final byte[] frame;
+        /** Where this frame ends in {@link #frame} (a batched frame is a slice of its batch). */
+        private final int end;
         private final DataInputStream in;
         final int kind;
 
         Reader(byte[] frame) {
+            this(frame, 0, frame == null ? 0 : frame.length);
+        }
+
+        Reader(byte[] frame, int offset, int length) {
             this.frame = frame;
-            if (frame == null || frame.length < 2) {
-                throw new IllegalArgumentException("a route frame of " + (frame == null ? 0 : frame.length)
-                        + " bytes is too short");
+            this.end = offset + length;
+            if (frame == null || length < 2) {
+                throw new IllegalArgumentException("a route frame of " + length + " bytes is too short");
             }
-            if (frame[0] != VERSION) {
-                throw new IllegalArgumentException("route frame format version " + frame[0] + "; this build reads "
-                        + VERSION);
+            if (frame[offset] != VERSION) {
+                throw new IllegalArgumentException("route frame format version " + frame[offset]
+                        + "; this build reads " + VERSION);
             }
-            this.kind = frame[1];
-            this.in = new DataInputStream(new ByteArrayInputStream(frame, 2, frame.length - 2));
+            this.kind = frame[offset + 1];
+            this.in = new DataInputStream(new ByteArrayInputStream(frame, offset + 2, length - 2));
+        }
+
+        void skip(int bytes) {
+            try {
+                in.skipNBytes(bytes);
+            } catch (IOException e) {
+                throw corrupt("truncated");
+            }
         }
 
         long i64() {
@@ -386,7 +506,7 @@ public final class RouteWire {
         }
 
         byte[] rest() {
-            return Arrays.copyOfRange(frame, frame.length - remaining(), frame.length);
+            return Arrays.copyOfRange(frame, end - remaining(), end);
         }
 
         void end() {
@@ -395,7 +515,7 @@ public final class RouteWire {
             }
         }
 
-        private int remaining() {
+        int remaining() {
             try {
                 return in.available();
             } catch (IOException e) {
@@ -404,8 +524,8 @@ public final class RouteWire {
         }
 
         IllegalArgumentException corrupt(String detail) {
-            return new IllegalArgumentException("corrupt route frame (" + frame.length + " bytes, kind " + kind + "): "
-                    + detail);
+            return new IllegalArgumentException("corrupt route frame (" + frame.length + " bytes, kind " + kind
+                    + "): " + detail);
         }
     }
 }

@@ -135,6 +135,45 @@ class ClusterRoutesTest {
     }
 
     @Test
+    void burstsFromConcurrentPublishers_arriveOnce_inEachPublishersOrder_andEveryPubackGoes() throws Exception {
+        ClusterNode a = node("a", 0);
+        ClusterNode b = node("b", 1);
+        MemoryNode.Client sub = b.node.connect("sub-b").subscribe("burst/#", 1);
+        awaitKnown(a, b, "burst/#");
+        int publishers = 4;
+        int each = 2_000;
+        List<Thread> threads = new ArrayList<>();
+        AtomicInteger pubacks = new AtomicInteger(); // what a publisher's PUBACK waits for: b's acknowledgements
+        for (int p = 0; p < publishers; p++) {
+            String topic = "burst/" + p;
+            threads.add(new Thread(() -> {
+                for (int i = 0; i < each; i++) {
+                    a.node.publish("pub-" + topic, topic, i % 2, false, Integer.toString(i)); // QoS 0 and 1 mixed
+                    if (i % 2 == 1) {
+                        a.routes.acks().afterWrites(pubacks::incrementAndGet);
+                    }
+                }
+            }));
+        }
+        threads.forEach(Thread::start);
+        for (Thread t : threads) {
+            t.join();
+        }
+
+        await().atMost(60, TimeUnit.SECONDS).until(() -> sub.received().size() >= publishers * each);
+        for (int p = 0; p < publishers; p++) {
+            String topic = "burst/" + p;
+            assertThat(sub.received().stream().filter(m -> m.topic().equals(topic)).map(ClusterRoutesTest::text))
+                    .as("what %s's publisher sent, in order", topic)
+                    .containsExactlyElementsOf(java.util.stream.IntStream.range(0, each).mapToObj(Integer::toString)
+                            .toList());
+        }
+        assertThat(sub.received()).hasSize(publishers * each);
+        assertThat(a.routes.forwardedCount()).isEqualTo(publishers * each);
+        await().atMost(30, TimeUnit.SECONDS).until(() -> pubacks.get() == publishers * each / 2);
+    }
+
+    @Test
     void unsubscribe_onB_stopsTheMessages() throws Exception {
         ClusterNode a = node("a", 0);
         ClusterNode b = node("b", 1);

@@ -85,6 +85,66 @@ class RouteWireTest {
     }
 
     @Test
+    void batch_keepsItsMessagesInOrder_andASingleFrameReadsAsABatchOfOne() {
+        Message plain = Message.of("t/1", 0, false, new byte[] {7}, "", 0);
+        byte[][] frames = {
+                RouteWire.encodeRouted("node-a", List.of(), MessageCodec.encodeMessage(plain)),
+                RouteWire.encodeRouted("node-a", 43, List.of(new Group("g", "a/#")), MessageCodec.encodeMessage(FULL)),
+                RouteWire.encodeRouted("node-a", 44, List.of(), MessageCodec.encodeMessage(plain)),
+        };
+        byte[] batch = RouteWire.encodeBatch(frames, 0, frames.length);
+        assertThat(batch).hasSize(RouteWire.batchSize(3, frames[0].length + frames[1].length + frames[2].length));
+
+        List<Routed> read = RouteWire.decodeRoutedFrames(batch);
+
+        assertThat(read).extracting(Routed::id).containsExactly(0L, 43L, 44L);
+        assertThat(read.get(0).message().payload()).containsExactly(7);
+        assertIntact(read.get(1).message(), FULL);
+        assertThat(read.get(1).groups()).containsExactly(new Group("g", "a/#"));
+        assertThat(read.get(1).message().origin()).isEqualTo("node-a");
+        assertThat(RouteWire.decodeRoutedFrames(frames[1])).extracting(Routed::id).containsExactly(43L);
+        assertThat(RouteWire.decodeRoutedFrames(RouteWire.encodeBatch(frames, 1, 1))).extracting(Routed::id)
+                .containsExactly(43L);
+    }
+
+    @Test
+    void batch_truncatedWithTrailingBytesOrACorruptFrame_isRefusedWhole() {
+        byte[][] frames = {
+                RouteWire.encodeRouted("a", List.of(), MessageCodec.encodeMessage(FULL)),
+                RouteWire.encodeRouted("a", 2, List.of(), MessageCodec.encodeMessage(FULL)),
+        };
+        byte[] batch = RouteWire.encodeBatch(frames, 0, 2);
+        byte[] truncated = Arrays.copyOf(batch, batch.length - 1);
+        byte[] trailing = Arrays.copyOf(batch, batch.length + 1);
+        byte[] lengthTooLong = batch.clone();
+        lengthTooLong[6] = 0x7F;
+        byte[] notRouted = RouteWire.encodeBatch(new byte[][] {RouteWire.encode(new Digest("a", 1, 1))}, 0, 1);
+        byte[] countTooHigh = batch.clone();
+        countTooHigh[5] = 3;
+
+        for (byte[] bad : List.of(truncated, trailing, lengthTooLong, notRouted, countTooHigh)) {
+            assertThatThrownBy(() -> RouteWire.decodeRoutedFrames(bad)).isInstanceOf(IllegalArgumentException.class);
+        }
+    }
+
+    @Test
+    void acks_roundTrip_andASingleAckReadsAsAcksOfOne() {
+        RouteWire.Acks acks = RouteWire.decodeAcks(RouteWire.encodeAcks("node-b", new long[] {3, 5, 8, 0}, 3));
+        assertThat(acks.node()).isEqualTo("node-b");
+        assertThat(acks.ids()).containsExactly(3, 5, 8);
+
+        RouteWire.Acks one = RouteWire.decodeAcks(RouteWire.encodeAck("node-c", 9));
+        assertThat(one.node()).isEqualTo("node-c");
+        assertThat(one.ids()).containsExactly(9);
+
+        byte[] frame = RouteWire.encodeAcks("n", new long[] {1, 2}, 2);
+        assertThatThrownBy(() -> RouteWire.decodeAcks(Arrays.copyOf(frame, frame.length - 1)))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> RouteWire.decodeAcks(RouteWire.encode(new Digest("a", 1, 1))))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+
+    @Test
     void routed_withoutGroupsOrProperties_roundTrips() {
         Message plain = Message.of("t", 0, false, new byte[0], "", 0);
         Routed routed = RouteWire.decodeRouted(RouteWire.encodeRouted("b", List.of(), MessageCodec.encodeMessage(plain)));
