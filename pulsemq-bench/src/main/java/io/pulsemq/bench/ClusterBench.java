@@ -115,6 +115,9 @@ final class ClusterBench {
             }
             churn(Results.CLUSTER, all, nodes.pids());
             profiled(nodes, "cluster pub/sub", () -> pubsubRuns(Results.CLUSTER, all.get(0), all.get(1), nodes.pids()));
+            for (int i = 0; i < 2; i++) {
+                logRouteCounters(nodes.get(i), nodeName(i));
+            }
             List<String> ids = hold(all.get(0), "cq", queryClients());
             try {
                 queries(Results.NON_OWNER, nodes.get(1), ids);
@@ -160,6 +163,21 @@ final class ClusterBench {
                     results.notes.add("No JFR profile of " + who + " during " + phase + ": " + e.getMessage());
                 }
             }
+        }
+    }
+
+    /** Logs a node's {@code pulsemq_cluster_*} counters (messages routed, batches, resends) from its /metrics. */
+    private void logRouteCounters(PulseMqProcess p, String name) {
+        try {
+            java.net.http.HttpResponse<String> r = java.net.http.HttpClient.newHttpClient().send(
+                    java.net.http.HttpRequest.newBuilder(java.net.URI.create("http://127.0.0.1:" + p.ports().http()
+                            + "/metrics")).build(), java.net.http.HttpResponse.BodyHandlers.ofString());
+            r.body().lines().filter(l -> l.startsWith("pulsemq_cluster_"))
+                    .forEach(l -> log.accept("    " + name + " " + l));
+        } catch (IOException e) {
+            log.accept("    " + name + ": no /metrics (" + e.getMessage() + ")");
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 

@@ -209,6 +209,8 @@ public final class Broker implements AutoCloseable {
             NatsRoutes r = nodeRoutes;
             FunctionCounter.builder(MetricNames.CLUSTER_FORWARDED, r, NatsRoutes::forwardedCount)
                     .description("messages sent to other nodes").register(metrics.registry());
+            FunctionCounter.builder(MetricNames.CLUSTER_BATCHES, r, NatsRoutes::batchCount)
+                    .description("NATS messages that carried messages to other nodes (batches)").register(metrics.registry());
             FunctionCounter.builder(MetricNames.CLUSTER_RECEIVED, r, NatsRoutes::receivedCount)
                     .description("messages received from other nodes").register(metrics.registry());
             FunctionCounter.builder(MetricNames.CLUSTER_RESENT, r, NatsRoutes::resentCount)

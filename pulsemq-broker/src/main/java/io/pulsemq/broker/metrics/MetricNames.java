@@ -47,6 +47,8 @@ public final class MetricNames {
     public static final String CONNECTIONS_ADMITTED = "pulsemq.connections.admitted";
     /** Messages this cluster node sent to other nodes. */
     public static final String CLUSTER_FORWARDED = "pulsemq.cluster.forwarded";
+    /** NATS messages this node sent with routed messages (forwarded / batches = the average batch). */
+    public static final String CLUSTER_BATCHES = "pulsemq.cluster.batches";
     /** Messages this cluster node received from other nodes. */
     public static final String CLUSTER_RECEIVED = "pulsemq.cluster.received";
     /** QoS 1/2 messages sent to another node again because it had not acknowledged them. */

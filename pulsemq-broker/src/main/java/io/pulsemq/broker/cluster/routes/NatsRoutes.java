@@ -95,6 +95,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private final Dispatcher announcements;
     private final Map<String, String> messageSubjects = new ConcurrentHashMap<>();
     private final LongAdder forwarded = new LongAdder();
+    private final LongAdder batches = new LongAdder();
     private final LongAdder received = new LongAdder();
     private final LongAdder failed = new LongAdder();
     private volatile Dispatcher messages;
@@ -208,6 +209,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         try {
             nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), replyTo, frame);
             forwarded.increment();
+            batches.increment();
         } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
             failed.increment();
             LOG.debug("routes: a message on {} for node {} was not sent: {}", topic, to, e.getMessage());
@@ -416,6 +418,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
                 nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), acked ? ackSubject : null,
                         frame);
                 forwarded.add(count);
+                batches.increment();
             } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
                 failed.add(count);
                 LOG.debug("routes: {} message(s) for node {} not sent: {}", count, to, e.getMessage());
@@ -494,6 +497,11 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     /** Messages sent to other nodes (one per receiving node). */
     public long forwardedCount() {
         return forwarded.sum();
+    }
+
+    /** NATS messages that carried routed messages from here (batches; a message sent again is one of its own). */
+    public long batchCount() {
+        return batches.sum();
     }
 
     /** Messages received from other nodes. */
