@@ -3,9 +3,7 @@ package io.pulsemq.broker.cluster.routes;
 import io.pulsemq.broker.message.Message;
 import io.pulsemq.broker.store.MessageCodec;
 
-import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
-import java.io.DataInputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -425,7 +423,7 @@ public final class RouteWire {
         private final byte[] frame;
         /** Where this frame ends in {@link #frame} (a batched frame is a slice of its batch). */
         private final int end;
-        private final DataInputStream in;
+        private int at;
         final int kind;
 
         Reader(byte[] frame) {
@@ -443,43 +441,44 @@ public final class RouteWire {
                         + "; this build reads " + VERSION);
             }
             this.kind = frame[offset + 1];
-            this.in = new DataInputStream(new ByteArrayInputStream(frame, offset + 2, length - 2));
+            this.at = offset + 2;
+        }
+
+        private void need(int bytes) {
+            if (bytes > remaining()) {
+                throw corrupt("truncated");
+            }
         }
 
         void skip(int bytes) {
-            try {
-                in.skipNBytes(bytes);
-            } catch (IOException e) {
-                throw corrupt("truncated");
-            }
+            need(bytes);
+            at += bytes;
         }
 
         long i64() {
-            try {
-                return in.readLong();
-            } catch (IOException e) {
-                throw corrupt("truncated");
+            need(8);
+            long v = 0;
+            for (int i = 0; i < 8; i++) {
+                v = (v << 8) | (frame[at++] & 0xFF);
             }
+            return v;
         }
 
         int i32() {
-            try {
-                return in.readInt();
-            } catch (IOException e) {
-                throw corrupt("truncated");
-            }
+            need(4);
+            int v = ((frame[at] & 0xFF) << 24) | ((frame[at + 1] & 0xFF) << 16) | ((frame[at + 2] & 0xFF) << 8)
+                    | (frame[at + 3] & 0xFF);
+            at += 4;
+            return v;
         }
 
         boolean bool() {
-            try {
-                int b = in.readUnsignedByte();
-                if (b > 1) {
-                    throw corrupt("flag " + b);
-                }
-                return b == 1;
-            } catch (IOException e) {
-                throw corrupt("truncated");
+            need(1);
+            int b = frame[at++] & 0xFF;
+            if (b > 1) {
+                throw corrupt("flag " + b);
             }
+            return b == 1;
         }
 
         /** A count of elements that take at least one byte each. */
@@ -496,17 +495,15 @@ public final class RouteWire {
             if (length < 0 || length > remaining()) {
                 throw corrupt("string of " + length + " bytes exceeds the remaining bytes");
             }
-            byte[] utf8 = new byte[length];
-            try {
-                in.readFully(utf8);
-            } catch (IOException e) {
-                throw corrupt("truncated");
-            }
-            return new String(utf8, StandardCharsets.UTF_8);
+            String s = new String(frame, at, length, StandardCharsets.UTF_8);
+            at += length;
+            return s;
         }
 
         byte[] rest() {
-            return Arrays.copyOfRange(frame, end - remaining(), end);
+            byte[] rest = Arrays.copyOfRange(frame, at, end);
+            at = end;
+            return rest;
         }
 
         void end() {
@@ -516,11 +513,7 @@ public final class RouteWire {
         }
 
         int remaining() {
-            try {
-                return in.available();
-            } catch (IOException e) {
-                return 0;
-            }
+            return end - at;
         }
 
         IllegalArgumentException corrupt(String detail) {
