@@ -22,6 +22,7 @@ import io.pulsemq.broker.routing.Router;
 import io.pulsemq.broker.statuslog.StatusLog;
 import io.pulsemq.broker.store.RocksStore;
 import io.pulsemq.broker.store.StoreWriter;
+import io.pulsemq.broker.store.WriteBarrier;
 import io.pulsemq.broker.transport.NettyTransport;
 import io.pulsemq.broker.transport.ProxyProtocol;
 import io.pulsemq.broker.transport.ReadPause;
@@ -96,9 +97,14 @@ public final class AmqpServer implements AutoCloseable {
     /**
      * Builds the endpoint: loads the durable topic queues and attaches to the router (device messages) and the
      * status log (commit notifications). Call {@link #bind} to listen.
+     *
+     * @param writer    the store's writer, for the queues' writes
+     * @param published what a publisher confirm waits for: the writer, and in a cluster the other nodes'
+     *                  acknowledgements of what the publish routed to them
      */
     public static AmqpServer create(BrokerConfig config, NettyTransport transport, StatusLog statusLog, RocksStore store,
-                                    StoreWriter writer, Router router, Clock clock, String version, Access access) {
+                                    StoreWriter writer, WriteBarrier published, Router router, Clock clock,
+                                    String version, Access access) {
         WorkerExecutor executor = new WorkerExecutor("pulsemq-amqp-queues", "server SDK queue work",
                 "pulsemq_amqp_queue_failures_total");
         executor.setExecuteExistingDelayedTasksAfterShutdownPolicy(false); // pending redeliveries resume after restart
@@ -115,7 +121,8 @@ public final class AmqpServer implements AutoCloseable {
             router.addPublishListener(topics);
             AmqpServices services = new AmqpServices(config.amqp(), login, status, topics, router, executor,
                     config.mqtt().maxPacketSize(), config.mqtt().maxTopicLevels(), clock, access.guard(),
-                    access.authorizer(), access.deniedPublishes(), config.mqtt().maxTopicLength(), access.limitHits(), writer);
+                    access.authorizer(), access.deniedPublishes(), config.mqtt().maxTopicLength(), access.limitHits(),
+                    published);
             return new AmqpServer(transport, services, progress, progressThread, version);
         } catch (RuntimeException | Error e) {
             executor.shutdownNow();

@@ -277,10 +277,11 @@ public final class Broker implements AutoCloseable {
         LoginGuard guard = new LoginGuard(config.auth(), bans, clock);
         AmqpServer.Access access = new AmqpServer.Access(guard, new Authorizer(config.authorization()), new LongAdder(),
                 limitHits);
+        // in a cluster a PUBACK (and a server SDK publisher confirm) also waits for the nodes a QoS 1/2 message was
+        // routed to
+        WriteBarrier published = nodeRoutes == null ? writer : WriteBarrier.then(writer, nodeRoutes.acks());
         MqttServices services = new MqttServices(config, authenticator, sessions, subscriptions, router, clock,
-                access.authorizer(), access.deniedPublishes(), guard, limitHits,
-                // in a cluster a PUBACK also waits for the nodes a QoS 1/2 message was routed to
-                nodeRoutes == null ? writer : WriteBarrier.then(writer, nodeRoutes.acks()));
+                access.authorizer(), access.deniedPublishes(), guard, limitHits, published);
         Gauge.builder(MetricNames.CONNECTIONS_ADMITTED, services.slots(), ConnectionSlots::admitted)
                 .description("MQTT connections within mqtt.maxConnections, counted from their accept")
                 .register(metrics.registry());
@@ -309,7 +310,8 @@ public final class Broker implements AutoCloseable {
             // a group of its own: backends keep receiving while MQTT work stalls the MQTT loops
             NettyTransport amqpTransport = register(new NettyTransport("pulsemq-amqp", loops.amqpThreads(cores)));
             amqpThreads = amqpTransport.threads();
-            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, writer, router, clock,
+            AmqpServer amqpServer = register(AmqpServer.create(config, amqpTransport, statusLog, store, writer, published,
+                    router, clock,
                     Main.Version.number(), access));
             FunctionCounter.builder(MetricNames.AMQP_QUEUE_FAILURES, amqpServer, AmqpServer::queueFailures)
                     .description("server SDK queue tasks that failed (each logged)").register(metrics.registry());

@@ -83,7 +83,7 @@ class AmqpConnectionFuzzTest {
         writer = new StoreWriter(store, 1 << 20);
         statusLog = RocksStatusLog.open(store, new PresenceRegistry(), config.node(), clock, 1000);
         Router router = new Router(new SubscriptionTrie(), new InMemoryRetainedStore(), id -> null, clock);
-        server = AmqpServer.create(config, null, statusLog, store, writer, router, clock, "fuzz",
+        server = AmqpServer.create(config, null, statusLog, store, writer, writer, router, clock, "fuzz",
                 new AmqpServer.Access(new LoginGuard(config.auth(), new BanList(clock), clock),
                         new Authorizer(config.authorization()), new LongAdder()));
         // Netty's in-VM transport with real event loops: the queue thread hands deliveries to the connection's loop

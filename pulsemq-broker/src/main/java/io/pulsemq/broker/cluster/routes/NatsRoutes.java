@@ -83,6 +83,8 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private static final byte[] NO_FRAME = new byte[0];
     /** The largest batch of routed messages for one node (a larger message goes alone). */
     private static final int BATCH_BYTES = 64 * 1024;
+    /** Frames the sender takes from the queue before it sends what it has (one round). */
+    private static final int ROUND_FRAMES = 1024;
     /** Routed frames queued for sending, in bytes, beyond which more are dropped. */
     private static final long OUTBOX_BYTES = 64L * 1024 * 1024;
 
@@ -326,8 +328,8 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
 
     /**
      * What this node routes, batched per receiving node: publisher threads queue frames (lock-free) and one sender
-     * thread drains the queue, sending everything queued for a node as one NATS message (up to
-     * {@value #BATCH_BYTES} bytes), so each NATS server on the way handles one message for many when publishers are
+     * thread drains the queue in rounds of up to {@value #ROUND_FRAMES} frames, sending what a round took for a node
+     * as one NATS message (up to {@value #BATCH_BYTES} bytes), so each NATS server on the way handles one message for many when publishers are
      * busy, and one for one when they are not (no timer, no wait for a batch to fill). One queue and one sender keep
      * each publisher's order. Bounded: over {@value #OUTBOX_BYTES} bytes queued, a frame is dropped (and counted as
      * failed); a dropped QoS 1 or 2 frame is sent again with the unacknowledged ones.
@@ -359,7 +361,8 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         private void drain() {
             do {
                 Outgoing o;
-                while ((o = queue.poll()) != null) {
+                // what is queued now, not what keeps coming: a busy queue must not hold a batch back until it is full
+                for (int taken = 0; taken < ROUND_FRAMES && (o = queue.poll()) != null; taken++) {
                     queuedBytes.addAndGet(-o.frame.length);
                     Batch b = byNode.computeIfAbsent(o.to, Batch::new);
                     if (!b.fits(o.frame)) {
