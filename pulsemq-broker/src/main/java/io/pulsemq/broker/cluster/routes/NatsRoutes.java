@@ -18,7 +18,6 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Queue;
@@ -27,8 +26,8 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.HashSet;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentSkipListMap;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.List;
 import java.util.Map;
@@ -107,8 +106,16 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
     private final ConcurrentSkipListMap<Long, Pending> outstanding = new ConcurrentSkipListMap<>();
     private final AtomicLong nextId = new AtomicLong();
     private final String ackSubject;
-    /** Tasks waiting for every acknowledged message up to an ID, by that ID; guarded by itself. */
-    private final TreeMap<Long, List<Runnable>> waiting = new TreeMap<>();
+    /**
+     * Tasks waiting for every acknowledged message up to an ID, one queue per thread that gave them (its marks only
+     * grow, so each queue is in mark order): no lock shared by the publishers' threads.
+     */
+    private final List<Queue<Waiting>> waiting = new CopyOnWriteArrayList<>();
+    private final ThreadLocal<Queue<Waiting>> waitingHere = ThreadLocal.withInitial(() -> {
+        Queue<Waiting> q = new ConcurrentLinkedQueue<>();
+        waiting.add(q);
+        return q;
+    });
     private final ThreadLocal<long[]> sentHere = ThreadLocal.withInitial(() -> new long[2]); // [count, last ID]
     /** Recently received acknowledged message IDs per origin node, to drop what is sent again. */
     private final Map<String, Set<Long>> seen = new ConcurrentHashMap<>();
@@ -267,14 +274,26 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
 
     /** Runs what waited for messages that are no longer outstanding. */
     private void release() {
-        List<Runnable> ready = new ArrayList<>();
-        synchronized (waiting) {
-            long lowest = lowestOutstanding();
-            var due = waiting.headMap(lowest, false);
-            due.values().forEach(ready::addAll);
-            due.clear();
+        for (Queue<Waiting> q : waiting) {
+            runDue(q);
         }
-        ready.forEach(Runnable::run);
+    }
+
+    /**
+     * Runs the tasks at the head of {@code q} whose messages are all acknowledged. Two threads may do this at once
+     * (the one that gave a task, and the one an acknowledgement arrived on): each task runs once, though not
+     * necessarily in the order given (what waits on this barrier orders itself, e.g. {@code OrderedAcks}).
+     */
+    private void runDue(Queue<Waiting> q) {
+        for (Waiting w = q.peek(); w != null && w.mark < lowestOutstanding(); w = q.peek()) {
+            if (q.remove(w)) {
+                w.task.run();
+            }
+        }
+    }
+
+    /** A task waiting for this node's routed messages up to {@code mark} to be acknowledged. */
+    private record Waiting(long mark, Runnable task) {
     }
 
     /**
@@ -302,17 +321,16 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         public void afterWrites(Runnable task) {
             long mark = sentHere.get()[1];
             if (lowestOutstanding() > mark) {
-                // this thread's messages are all acknowledged (its IDs were in the map before it asked): no lock
+                // this thread's messages are all acknowledged (its IDs were in the map before it asked)
                 task.run();
                 return;
             }
-            synchronized (waiting) {
-                if (lowestOutstanding() <= mark) {
-                    waiting.computeIfAbsent(mark, k -> new ArrayList<>(1)).add(task);
-                    return;
-                }
+            Queue<Waiting> mine = waitingHere.get();
+            mine.add(new Waiting(mark, task));
+            // the last acknowledgement may have been released between the check and the add: look again
+            if (lowestOutstanding() > mark) {
+                runDue(mine);
             }
-            task.run();
         }
 
         @Override
