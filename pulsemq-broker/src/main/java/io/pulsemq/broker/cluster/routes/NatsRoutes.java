@@ -214,14 +214,15 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
         return plan.picks();
     }
 
-    private void send(String to, byte[] frame, String replyTo, String topic) {
+    /** Sends one unacknowledged message to {@code to} again, on its own (not through the outbox's batches). */
+    private void resend(String to, byte[] frame) {
         try {
-            nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), replyTo, frame);
+            nats.publish(messageSubjects.computeIfAbsent(to, subjects::messages), ackSubject, frame);
             forwarded.increment();
             batches.increment();
         } catch (RuntimeException e) { // not connected, outgoing queue full, larger than NATS's max_payload
             failed.increment();
-            LOG.debug("routes: a message on {} for node {} was not sent: {}", topic, to, e.getMessage());
+            LOG.debug("routes: a message sent again to node {} was not sent: {}", to, e.getMessage());
         }
     }
 
@@ -246,7 +247,7 @@ public final class NatsRoutes implements RemoteRoutes, NodeHeartbeats.Listener, 
                 p.lastSent = now;
                 p.frames.forEach((to, frame) -> {
                     resent.increment();
-                    send(to, frame, ackSubject, "(resent)");
+                    resend(to, frame);
                 });
             }
         }
